@@ -1,0 +1,150 @@
+"""The Bot: built from config, it loads every cog in ``cogs/``, syncs the guild's
+commands and starts the scheduler in ``setup_hook``; ``close()`` stops them."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+
+import cogs
+from bot.config import AppConfig
+from bot.db import Database
+from bot.mentions import SAFE_DEFAULT
+from bot.timeutil import Clock, utcnow
+from bot.ui import CopCommandTree
+
+log = logging.getLogger(__name__)
+
+SCHEDULER_MISFIRE_GRACE_SECONDS = 60
+"""How late APScheduler may still run a job. Jobs only wake the bot up: what is due is
+decided from the database, so a job that misfires loses nothing."""
+
+StartupStep = Callable[["CopBot"], Awaitable[None]]
+
+
+def point_discord_at(api_base_url: str, gateway_url: str) -> None:
+    """Send discord.py's REST and gateway traffic to these URLs (a proxy, or the emulator)."""
+    discord.http.Route.BASE = api_base_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def discover_extensions() -> list[str]:
+    """Every module or package directly under ``cogs/`` that defines ``setup``."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(cogs.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        name = f"{cogs.__name__}.{info.name}"
+        if hasattr(importlib.import_module(name), "setup"):
+            found.append(name)
+    return found
+
+
+def bot_intents() -> discord.Intents:
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.members = True  # the Server Members intent: joins, leaves, role checks
+    intents.dm_messages = True
+    return intents
+
+
+class CopBot(commands.Bot):
+    def __init__(
+        self,
+        config: AppConfig,
+        db: Database,
+        *,
+        clock: Clock = utcnow,
+        extensions: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=bot_intents(),
+            tree_cls=CopCommandTree,
+            allowed_mentions=SAFE_DEFAULT,
+            help_command=None,
+            max_messages=1000,
+        )
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.zone = config.community.zone
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": SCHEDULER_MISFIRE_GRACE_SECONDS,
+            },
+        )
+        self._extensions = list(extensions) if extensions is not None else None
+        self._checked_guild = False
+        self.startup_steps: list[StartupStep] = []
+        """Run in ``setup_hook`` after the cogs load, before commands sync. A step may
+        raise ``StartupError`` to stop the bot with one line."""
+
+    @property
+    def guild_object(self) -> discord.Object:
+        return discord.Object(self.config.discord.guild_id)
+
+    @property
+    def guild(self) -> discord.Guild | None:
+        return self.get_guild(self.config.discord.guild_id)
+
+    async def setup_hook(self) -> None:
+        extensions = self._extensions if self._extensions is not None else discover_extensions()
+        for name in extensions:
+            await self.load_extension(name)
+        for step in self.startup_steps:
+            await step(self)
+        self.tree.copy_global_to(guild=self.guild_object)
+        synced = await self.tree.sync(guild=self.guild_object)
+        log.info("synced %d commands to guild %s", len(synced), self.config.discord.guild_id)
+        self.scheduler.start()
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        if guild.id != self.config.discord.guild_id or self._checked_guild:
+            return
+        self._checked_guild = True
+        for problem in missing_guild_objects(self.config, guild):
+            log.warning("%s", problem)
+
+    async def text_channel(self, channel_id: int) -> discord.abc.Messageable:
+        """A configured channel, from the cache or, failing that, from the API."""
+        channel = self.get_channel(channel_id)
+        if channel is None:
+            channel = await self.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise TypeError(f"channel {channel_id} cannot hold messages")
+        return channel
+
+
+def missing_guild_objects(config: AppConfig, guild: discord.Guild) -> list[str]:
+    """One warning line for each configured channel or role the guild does not have."""
+    problems = []
+    for key, channel_id in config.channels.model_dump().items():
+        if guild.get_channel(channel_id) is None:
+            problems.append(
+                f"channels.{key}: channel {channel_id} is not in guild {guild.name!r}; "
+                "posts meant for it will fail"
+            )
+    for key, role_id in config.roles.model_dump().items():
+        if role_id is not None and guild.get_role(role_id) is None:
+            problems.append(
+                f"roles.{key}: role {role_id} is not in guild {guild.name!r}; "
+                "fix the id in the config"
+            )
+    return problems

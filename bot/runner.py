@@ -1,0 +1,50 @@
+"""Starting and stopping the bot: back up, migrate, connect."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.client import CopBot, point_discord_at
+from bot.config import AppConfig
+from bot.db import Database, backup_sqlite, migrate
+from bot.errors import StartupError
+from bot.timeutil import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def prepare_database(config: AppConfig, clock: Clock = utcnow) -> Database:
+    """Back up an existing SQLite file, then migrate the database to head."""
+    backup = backup_sqlite(config.database.url, config.database.backup_dir, clock())
+    if backup is not None:
+        log.info("backed up the database to %s", backup)
+    db = Database.from_url(config.database.url, hide_parameters=True)
+    await migrate(db.engine)
+    return db
+
+
+async def run_bot(config: AppConfig, token: str, clock: Clock = utcnow) -> int:
+    """Run until closed. Returns the process exit code."""
+    db = await prepare_database(config, clock)
+    point_discord_at(config.discord.api_base_url, config.discord.gateway_url)
+    bot = CopBot(config, db, clock=clock)
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        log.error("Discord refused the token: check DISCORD_TOKEN (or discord.token_file).")
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        log.error(
+            "Turn on the Server Members intent for the bot in the Discord developer portal "
+            "(Bot > Privileged Gateway Intents), then start again."
+        )
+        return 1
+    except StartupError as exc:
+        log.error("%s", exc)
+        return 1
+    finally:
+        await db.dispose()
+    return 0
