@@ -1,0 +1,35 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= config.toml
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install it (or run make PYTHON=/path/to/python3.11)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m bot run --config $(CONFIG)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot cogs tests benchmarks migrations/env.py
+	$(BIN)/ruff format --check bot cogs tests benchmarks migrations/env.py
+	$(BIN)/mypy bot cogs
+	$(BIN)/python -m alembic -x url=sqlite+aiosqlite:///$(CURDIR)/.alembic-check.sqlite3 upgrade head
+	$(BIN)/python -m alembic -x url=sqlite+aiosqlite:///$(CURDIR)/.alembic-check.sqlite3 check
+	@rm -f .alembic-check.sqlite3*
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
