@@ -140,6 +140,8 @@ class CommunityConfig(_Section):
 class RolesConfig(_Section):
     coordinator: Snowflake
     member: Snowflake
+    alumni: Snowflake | None = None
+    """Given to members whose membership lapses; optional."""
 
 
 class ChannelsConfig(_Section):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import discord
+from discord.ext import commands
 
 from bot.client import CopBot, point_discord_at
 from bot.config import AppConfig
@@ -45,6 +46,11 @@ async def run_bot(config: AppConfig, token: str, clock: Clock = utcnow) -> int:
     except StartupError as exc:
         log.error("%s", exc)
         return 1
+    except commands.ExtensionFailed as exc:
+        if isinstance(exc.original, StartupError):
+            log.error("%s", exc.original)
+            return 1
+        raise
     finally:
         await db.dispose()
     return 0
