@@ -8,9 +8,9 @@ import logging
 import pkgutil
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
+from typing import Any
 
 import discord
-import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
@@ -28,12 +28,6 @@ SCHEDULER_MISFIRE_GRACE_SECONDS = 60
 decided from the database, so a job that misfires loses nothing."""
 
 StartupStep = Callable[["CopBot"], Awaitable[None]]
-
-
-def point_discord_at(api_base_url: str, gateway_url: str) -> None:
-    """Send discord.py's REST and gateway traffic to these URLs (a proxy, or the emulator)."""
-    discord.http.Route.BASE = api_base_url.rstrip("/")
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 def discover_extensions() -> list[str]:
@@ -64,6 +58,7 @@ class CopBot(commands.Bot):
         *,
         clock: Clock = utcnow,
         extensions: Sequence[str] | None = None,
+        **client_options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -72,6 +67,7 @@ class CopBot(commands.Bot):
             allowed_mentions=SAFE_DEFAULT,
             help_command=None,
             max_messages=1000,
+            **client_options,
         )
         self.config = config
         self.db = db
