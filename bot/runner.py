@@ -7,9 +7,10 @@ import logging
 import discord
 from discord.ext import commands
 
-from bot.client import CopBot, point_discord_at
+from bot.client import CopBot
 from bot.config import AppConfig
 from bot.db import Database, backup_sqlite, migrate
+from bot.endpoints import point_discord_at
 from bot.errors import StartupError
 from bot.timeutil import Clock, utcnow
 
