@@ -67,6 +67,10 @@ class CopBot(commands.Bot):
             allowed_mentions=SAFE_DEFAULT,
             help_command=None,
             max_messages=1000,
+            # Small communities arrive whole in GUILD_CREATE (large_threshold=250); larger
+            # ones are fetched over REST where needed. Not chunking keeps start-up from
+            # waiting on member chunks.
+            chunk_guilds_at_startup=False,
             **client_options,
         )
         self.config = config
