@@ -16,6 +16,7 @@ from discord.ext import commands
 
 import cogs
 from bot.config import AppConfig
+from bot.crypto import Keyring
 from bot.db import Database
 from bot.mentions import SAFE_DEFAULT
 from bot.timeutil import Clock, utcnow
@@ -58,6 +59,7 @@ class CopBot(commands.Bot):
         *,
         clock: Clock = utcnow,
         extensions: Sequence[str] | None = None,
+        keyring: Keyring | None = None,
         **client_options: Any,
     ) -> None:
         super().__init__(
@@ -75,6 +77,9 @@ class CopBot(commands.Bot):
         )
         self.config = config
         self.db = db
+        self.keyring = keyring
+        """The data key (``bot.crypto``); when None, the learnings cog loads it from
+        ``COP_DATA_KEY`` or the key file and checks it against the database."""
         self.clock = clock
         self.zone = config.community.zone
         self.scheduler = AsyncIOScheduler(

@@ -9,6 +9,7 @@ from discord.ext import commands
 
 from bot.client import CopBot
 from bot.config import AppConfig
+from bot.datakeys import prepare_keyring
 from bot.db import Database, backup_sqlite, migrate
 from bot.endpoints import point_discord_at
 from bot.errors import StartupError
@@ -30,8 +31,14 @@ async def prepare_database(config: AppConfig, clock: Clock = utcnow) -> Database
 async def run_bot(config: AppConfig, token: str, clock: Clock = utcnow) -> int:
     """Run until closed. Returns the process exit code."""
     db = await prepare_database(config, clock)
+    try:
+        keyring = await prepare_keyring(config, db)  # before connecting: refuse with one line
+    except StartupError as exc:
+        log.error("%s", exc)
+        await db.dispose()
+        return 1
     point_discord_at(config.discord.api_base_url, config.discord.gateway_url)
-    bot = CopBot(config, db, clock=clock)
+    bot = CopBot(config, db, clock=clock, keyring=keyring)
     try:
         async with bot:
             await bot.start(token)

@@ -1,0 +1,247 @@
+"""The data key: where it comes from, checking it against the database, and rotation.
+
+- ``COP_DATA_KEY`` holds one key, or several separated by commas, newest first.
+- Otherwise the key file (``learnings.key_file``; by default ``cop.key`` beside the SQLite
+  database) holds them, one per line, newest first. It is created with mode 0600 on the
+  first run, and the log tells the operator to back it up.
+- At start the bot refuses, with one line, to run when the database holds encrypted
+  data and the key is missing or is not the one that data was encrypted with. It never
+  creates a new key while encrypted data exists.
+- ``python -m bot rotate-key`` re-encrypts everything with the newest key.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import AppConfig
+from bot.crypto import DecryptionError, KeyFormatError, Keyring, generate_key, parse_key
+from bot.db import Database
+from bot.errors import StartupError
+from bot.models import DigestExport, Learning
+
+log = logging.getLogger(__name__)
+
+KEY_ENV = "COP_DATA_KEY"
+
+
+@dataclass(frozen=True)
+class KeySource:
+    """Where the keys were read from, for messages (never the keys themselves)."""
+
+    keyring: Keyring | None
+    label: str
+    path: Path | None = None
+
+
+def _parse_many(texts: Sequence[str], where: str) -> Keyring:
+    keys = []
+    for n, text in enumerate(texts, start=1):
+        try:
+            keys.append(parse_key(text))
+        except KeyFormatError as exc:
+            raise StartupError(
+                f"Key {n} in {where} {exc}; fix it (generate one with "
+                "`python -m bot rotate-key --print-new-key`) and start again."
+            ) from None
+    return Keyring(keys)
+
+
+def read_key_file(path: Path) -> list[str]:
+    lines = path.read_text(encoding="ascii").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def load_keys(config: AppConfig, environ: Mapping[str, str] | None = None) -> KeySource:
+    """The keyring from ``COP_DATA_KEY`` or the key file; ``keyring`` is None when
+    neither exists. Raises ``StartupError`` for a malformed key."""
+    env = os.environ if environ is None else environ
+    path = config.learnings.resolved_key_file(config.database.url)
+    texts = [t.strip() for t in env.get(KEY_ENV, "").split(",") if t.strip()]
+    if texts:
+        return KeySource(_parse_many(texts, KEY_ENV), KEY_ENV)
+    if path.exists():
+        try:
+            texts = read_key_file(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StartupError(
+                f"The data key file {path} cannot be read ({exc.__class__.__name__}); "
+                "check its permissions and start again."
+            ) from None
+        if not texts:
+            raise StartupError(
+                f"The data key file {path} is empty; restore it from your backup "
+                f"(or set {KEY_ENV}) and start again."
+            )
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning(
+                "The data key file %s can be read by other users (mode %o); run `chmod 600 %s`.",
+                path,
+                mode,
+                path,
+            )
+        return KeySource(_parse_many(texts, str(path)), str(path), path)
+    return KeySource(None, f"{KEY_ENV} or {path}", path)
+
+
+def write_key_file(path: Path, keys: Sequence[str]) -> None:
+    """Write keys (newest first) atomically, readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = (
+        "# cop-bot data keys, newest first. Keep a backup of this file somewhere safe:\n"
+        "# without it the learnings in the database cannot be read.\n"
+    )
+    fd, tmp = tempfile.mkstemp(prefix=".cop-key-", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(header + "".join(f"{k}\n" for k in keys))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- the database side ----------------------------------------------------------------
+
+
+async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
+    """Each key id the database holds encrypted data under, with how many rows use it."""
+    counts: dict[str, int] = {}
+    for model in (Learning, DigestExport):
+        rows = await session.execute(select(model.key_id, func.count()).group_by(model.key_id))
+        for ident, count in rows:
+            counts[ident] = counts.get(ident, 0) + count
+    return counts
+
+
+async def has_encrypted_data(session: AsyncSession) -> bool:
+    for ident in (Learning.id, DigestExport.id):
+        if await session.scalar(select(ident).limit(1)) is not None:
+            return True
+    return False
+
+
+async def check_keyring(session: AsyncSession, keyring: Keyring, label: str) -> None:
+    """Raise ``StartupError`` unless the keyring opens everything the database holds:
+    every key id in use must be present, and a sample under each must decrypt."""
+    from bot.services.learnings.store import content_aad
+
+    in_use = await key_ids_in_use(session)
+    missing = {ident: n for ident, n in in_use.items() if not keyring.holds(ident)}
+    if missing:
+        total = sum(missing.values())
+        raise StartupError(
+            f"The data key in {label} is not the one the database's encrypted learnings use "
+            f"({total} encrypted records need key {', '.join(sorted(missing))}); restore the "
+            f"right key (several go newest first, comma-separated in {KEY_ENV}) and start again."
+        )
+    from bot.services.learnings.digest import filters_aad
+
+    for ident in in_use:
+        row = (
+            await session.execute(
+                select(Learning.author_id, Learning.sharing, Learning.content)
+                .where(Learning.key_id == ident)
+                .limit(1)
+            )
+        ).first()
+        if row is not None:
+            token, aad = row.content, content_aad(row.author_id, row.sharing)
+        else:
+            token = await session.scalar(
+                select(DigestExport.filters).where(DigestExport.key_id == ident).limit(1)
+            )
+            if token is None:
+                continue
+            aad = filters_aad()
+        try:
+            keyring.decrypt(token, aad)
+        except DecryptionError:
+            raise StartupError(
+                f"The data key in {label} does not open the database's encrypted learnings "
+                f"(key {ident} fails its check); restore the right key and start again."
+            ) from None
+
+
+async def prepare_keyring(
+    config: AppConfig, db: Database, environ: Mapping[str, str] | None = None
+) -> Keyring:
+    """Load the data key and check it against the database, creating a key file on the
+    first run. Raises ``StartupError`` with the one line the operator reads."""
+    source = load_keys(config, environ)
+    async with db.sessions() as session:
+        if source.keyring is None:
+            if await has_encrypted_data(session):
+                raise StartupError(
+                    "The database holds encrypted learnings but there is no data key: set "
+                    f"{KEY_ENV} or restore {source.path} from your backup, then start again."
+                )
+            assert source.path is not None
+            write_key_file(source.path, [generate_key()])
+            log.warning(
+                "Created a new data key in %s (mode 0600). Back it up somewhere safe now: "
+                "without it the learnings in the database cannot be read.",
+                source.path,
+            )
+            return load_keys(config, environ).keyring or Keyring.generate()
+        await check_keyring(session, source.keyring, source.label)
+    return source.keyring
+
+
+# --- rotation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    learnings: int
+    exports: int
+    key_id: str
+
+
+async def reencrypt_all(
+    session: AsyncSession, keyring: Keyring, batch: int = 500
+) -> RotationResult:
+    """Re-encrypt every encrypted value not yet under the keyring's newest key."""
+    from bot.services.learnings.digest import filters_aad
+    from bot.services.learnings.store import content_aad, tags_aad
+
+    primary = keyring.primary_id
+    learnings = exports = 0
+    while True:
+        rows = (
+            await session.scalars(
+                select(Learning)
+                .where(Learning.key_id != primary)
+                .order_by(Learning.id)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            row.content = keyring.reencrypt(row.content, content_aad(row.author_id, row.sharing))
+            row.tags = keyring.reencrypt(row.tags, tags_aad(row.author_id, row.sharing))
+            row.key_id = primary
+        learnings += len(rows)
+        await session.flush()
+    for record in (
+        await session.scalars(select(DigestExport).where(DigestExport.key_id != primary))
+    ).all():
+        record.filters = keyring.reencrypt(record.filters, filters_aad())
+        record.key_id = primary
+        exports += 1
+    await session.flush()
+    return RotationResult(learnings, exports, primary)

@@ -1,0 +1,176 @@
+"""Custom reminders: a coordinator's channel reminders and members' personal ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.models import (
+    OccurrenceStatus,
+    Reminder,
+    ReminderKind,
+    ReminderOccurrence,
+    ReminderStatus,
+)
+from bot.services.reminders.engine import EngineSettings, PlanResult, plan_custom, schedule_of
+from bot.services.reminders.schedule import Schedule
+
+
+def clean_text(text: str, limit: int) -> str:
+    """The reminder's text, trimmed; refused when empty or over ``limit`` characters."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInput("Write what the reminder should say, then try again.")
+    if len(cleaned) > limit:
+        raise InvalidInput(
+            f"Your reminder text is {len(cleaned)} characters long; the limit is {limit}. "
+            "Shorten it and try again."
+        )
+    return cleaned
+
+
+@dataclass(frozen=True)
+class ReminderInfo:
+    reminder: Reminder
+    next_due: datetime | None
+    schedule: str
+
+    @property
+    def id(self) -> int:
+        return self.reminder.id
+
+
+async def add_reminder(
+    session: AsyncSession,
+    *,
+    kind: ReminderKind,
+    owner_user_id: int,
+    schedule: Schedule,
+    text: str,
+    now: datetime,
+    settings: EngineSettings,
+    text_limit: int,
+    channel_id: int | None = None,
+    personal_limit: int | None = None,
+) -> tuple[ReminderInfo, PlanResult]:
+    """Store a reminder and plan its first occurrence (in the same transaction, so the
+    engine never sees one without the other)."""
+    body = clean_text(text, text_limit)
+    if kind is ReminderKind.CHANNEL and channel_id is None:
+        raise InvalidInput("Pick the channel the reminder should be posted in.")
+    if kind is ReminderKind.PERSONAL and personal_limit is not None:
+        active = await session.scalar(
+            select(func.count()).where(
+                Reminder.kind == ReminderKind.PERSONAL,
+                Reminder.owner_user_id == owner_user_id,
+                Reminder.status == ReminderStatus.ACTIVE,
+            )
+        )
+        if (active or 0) >= personal_limit:
+            raise Conflict(
+                f"You already have {active} active reminders, the most one member can hold. "
+                "Cancel one with `/reminder cancel` first."
+            )
+    reminder = Reminder(
+        kind=kind,
+        owner_user_id=owner_user_id,
+        channel_id=channel_id if kind is ReminderKind.CHANNEL else None,
+        text=body,
+        first_at=schedule.first_at,
+        rule=schedule.rule,
+        timezone=schedule.timezone,
+        status=ReminderStatus.ACTIVE,
+        created_at=now,
+    )
+    session.add(reminder)
+    await session.flush()
+    planned = await plan_custom(session, now, settings, [reminder.id])
+    next_due = planned.planned[0][1] if planned.planned else None
+    return ReminderInfo(reminder, next_due, schedule.describe()), planned
+
+
+async def _next_dues(session: AsyncSession, ids: list[int]) -> dict[int, datetime]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ReminderOccurrence.reminder_id, ReminderOccurrence.due_at).where(
+            ReminderOccurrence.reminder_id.in_(ids),
+            ReminderOccurrence.status == OccurrenceStatus.PLANNED,
+        )
+    )
+    return {rid: due for rid, due in rows.all() if rid is not None}
+
+
+async def list_reminders(
+    session: AsyncSession, *, user_id: int, coordinator: bool
+) -> list[ReminderInfo]:
+    """Active reminders this person may manage: their personal ones, and every channel
+    reminder for coordinators. Soonest first."""
+    visible = (Reminder.kind == ReminderKind.PERSONAL) & (Reminder.owner_user_id == user_id)
+    if coordinator:
+        visible = visible | (Reminder.kind == ReminderKind.CHANNEL)
+    reminders = list(
+        await session.scalars(
+            select(Reminder)
+            .where(Reminder.status == ReminderStatus.ACTIVE, visible)
+            .order_by(Reminder.id)
+        )
+    )
+    dues = await _next_dues(session, [r.id for r in reminders])
+    infos = [ReminderInfo(r, dues.get(r.id), schedule_of(r).describe()) for r in reminders]
+    infos.sort(key=lambda i: (i.next_due is None, i.next_due or i.reminder.first_at, i.id))
+    return infos
+
+
+async def cancel_reminder(
+    session: AsyncSession, reminder_id: int, *, user_id: int, coordinator: bool, now: datetime
+) -> tuple[Reminder, list[int]]:
+    """Cancel a reminder and every occurrence not sent yet. Returns the reminder and the
+    occurrence ids whose wake-up jobs can go."""
+    reminder = await session.get(Reminder, reminder_id)
+    mine = reminder is not None and (
+        reminder.kind is ReminderKind.CHANNEL or reminder.owner_user_id == user_id
+    )
+    if reminder is None or not mine:
+        raise NotFound(
+            f"There's no reminder `#{reminder_id}` you can manage. "
+            "Use `/reminder list` to see their numbers."
+        )
+    if reminder.kind is ReminderKind.CHANNEL and not coordinator:
+        raise NotAllowed(
+            f"Reminder `#{reminder_id}` is a channel reminder; only coordinators can cancel it."
+        )
+    if reminder.status is not ReminderStatus.ACTIVE:
+        state = "cancelled" if reminder.status is ReminderStatus.CANCELLED else "finished"
+        raise Conflict(f"Reminder `#{reminder_id}` is already {state}, so there's nothing to do.")
+    cancelled = await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.ACTIVE)
+        .values(status=ReminderStatus.CANCELLED, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(cancelled, "rowcount", 0) != 1:
+        raise Conflict(f"Reminder `#{reminder_id}` was just finished or cancelled.")
+    ids = list(
+        await session.scalars(
+            select(ReminderOccurrence.id).where(
+                ReminderOccurrence.reminder_id == reminder_id,
+                ReminderOccurrence.status == OccurrenceStatus.PLANNED,
+            )
+        )
+    )
+    await session.execute(
+        update(ReminderOccurrence)
+        .where(
+            ReminderOccurrence.reminder_id == reminder_id,
+            ReminderOccurrence.status == OccurrenceStatus.PLANNED,
+        )
+        .values(status=OccurrenceStatus.CANCELLED, settled_at=now, note="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(reminder)
+    return reminder, ids
