@@ -101,6 +101,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     add("check-config", cmd_check_config, "validate the config file and print a summary")
     add("backup", cmd_backup, "copy the SQLite database to a timestamped file")
     # >>> more commands (other capabilities add theirs here)
+    from bot.learnings_cli import register as register_learnings  # export-digest, rotate-key
+
+    register_learnings(add)
     # <<< more commands
     return parser, handlers
 

@@ -1,0 +1,232 @@
+"""Command-line tools for the learnings: ``export-digest`` and ``rotate-key``.
+
+Registered in ``bot/__main__.py``; each prints one line per problem and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.config import AppConfig
+from bot.crypto import Keyring, generate_key
+from bot.datakeys import (
+    KEY_ENV,
+    check_keyring,
+    load_keys,
+    reencrypt_all,
+    write_key_file,
+)
+from bot.db import Database
+from bot.errors import DomainError, StartupError
+from bot.timeutil import utcnow
+
+AddCommand = Callable[[str, Callable[[argparse.Namespace, AppConfig], int], str], Any]
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+async def _schema_is_current(db: Database) -> bool:
+    from alembic.script import ScriptDirectory
+
+    from bot.db import alembic_config, current_revisions
+
+    heads = set(ScriptDirectory.from_config(alembic_config(str(db.engine.url))).get_heads())
+    return await current_revisions(db.engine) == heads
+
+
+async def _open_keyring(config: AppConfig, db: Database) -> Keyring:
+    source = load_keys(config)
+    if source.keyring is None:
+        raise StartupError(
+            f"There is no data key: set {KEY_ENV} or restore {source.path} from your backup."
+        )
+    async with db.sessions() as session:
+        await check_keyring(session, source.keyring, source.label)
+    return source.keyring
+
+
+# --- export-digest ----------------------------------------------------------------------
+
+
+async def _export(args: argparse.Namespace, config: AppConfig) -> int:
+    from bot.services.learnings.digest import (
+        DigestRequest,
+        parse_format,
+        parse_range,
+        parse_tag_filter,
+        record_export,
+        write_digest,
+    )
+
+    start, end = parse_range(args.start, args.end)
+    request = DigestRequest(
+        start=start,
+        end=end,
+        format=parse_format(args.format),
+        tags=parse_tag_filter(args.tags),
+        zone=config.community.zone,
+        community=config.community.name,
+        now=utcnow(),
+    )
+    out = Path(args.out) if args.out else Path(request.filename())
+    db = Database.from_url(config.database.url, hide_parameters=True)
+    try:
+        if not await _schema_is_current(db):
+            _say("The database is not at the newest schema; run `python -m bot migrate` first.")
+            return 2
+        keyring = await _open_keyring(config, db)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                async with db.transaction() as session:
+                    outcome = await write_digest(session, keyring, request, handle.write)
+                    record = await record_export(
+                        session,
+                        keyring,
+                        by=None,
+                        via=f"command line (user {getpass.getuser()})",
+                        request=request,
+                        outcome=outcome,
+                        now=utcnow(),
+                    )
+                    record_id = record.id
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, out)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    finally:
+        await db.dispose()
+    themes = len(outcome.themes)
+    print(
+        f"Wrote {outcome.entries} entries in {themes} {'theme' if themes == 1 else 'themes'} "
+        f"to {out} ({outcome.size:,} bytes). Recorded as export #{record_id}; "
+        f"SHA-256 {outcome.sha256}."
+    )
+    if outcome.flagged:
+        print(
+            f"{len(outcome.flagged)} entries are flagged for review (they name a member, an "
+            f"organisation or a Discord user): {'; '.join(outcome.flagged)}."
+        )
+    if outcome.skipped:
+        print(f"{outcome.skipped} entries could not be decrypted and were left out.")
+    return 0
+
+
+def cmd_export_digest(args: argparse.Namespace, config: AppConfig) -> int:
+    try:
+        return asyncio.run(_export(args, config))
+    except (DomainError, StartupError) as exc:
+        _say(str(exc))
+        return 2
+    except OSError as exc:
+        _say(f"export-digest: cannot write {args.out}: {exc.strerror}.")
+        return 2
+
+
+# --- rotate-key -------------------------------------------------------------------------
+
+
+async def _rotate(args: argparse.Namespace, config: AppConfig) -> int:
+    source = load_keys(config)
+    db = Database.from_url(config.database.url, hide_parameters=True)
+    try:
+        if not await _schema_is_current(db):
+            _say("The database is not at the newest schema; run `python -m bot migrate` first.")
+            return 2
+        if source.keyring is None:
+            _say(
+                f"There is no data key yet ({KEY_ENV} is not set and {source.path} does not "
+                "exist); the bot creates one on its first run."
+            )
+            return 2
+        async with db.sessions() as session:
+            await check_keyring(session, source.keyring, source.label)
+        if source.path is not None:  # a key file: add a new key and re-encrypt under it
+            old = [k.strip() for k in source.path.read_text(encoding="ascii").splitlines()]
+            old = [k for k in old if k and not k.startswith("#")]
+            new = generate_key()
+            write_key_file(source.path, [new, *old])
+            keyring = Keyring.from_texts([new, *old])
+        else:
+            keyring = source.keyring
+        async with db.transaction() as session:
+            result = await reencrypt_all(session, keyring)
+        if source.path is not None and not args.keep_old:
+            write_key_file(source.path, [new])
+        print(
+            f"Re-encrypted {result.learnings} learnings and {result.exports} export records "
+            f"with key {result.key_id}."
+        )
+        if source.path is not None:
+            kept = "kept after it" if args.keep_old else "removed"
+            print(
+                f"{source.path} now starts with the new key (older keys {kept}). Back the file "
+                "up again now; backups taken before now still need the old key."
+            )
+        else:
+            print(
+                f"Everything now uses the first key in {KEY_ENV}; you can remove the older "
+                "ones from it."
+            )
+    finally:
+        await db.dispose()
+    return 0
+
+
+def cmd_rotate_key(args: argparse.Namespace, config: AppConfig) -> int:
+    if args.print_new_key:
+        print(generate_key())
+        return 0
+    try:
+        return asyncio.run(_rotate(args, config))
+    except StartupError as exc:
+        _say(str(exc))
+        return 2
+
+
+def register(add: AddCommand) -> None:
+    export = add(
+        "export-digest",
+        cmd_export_digest,
+        "write the learnings digest for a period to a file (recorded like /digest export)",
+    )
+    export.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+    export.add_argument("--to", dest="end", required=True, help="last day (included), YYYY-MM-DD")
+    export.add_argument(
+        "--format",
+        default="markdown",
+        help="markdown (default), csv or html",
+    )
+    export.add_argument("--tags", default="", help="only these themes, comma-separated")
+    export.add_argument(
+        "--out", default="", help="the file to write (default: learnings-digest-FROM-to-TO.EXT)"
+    )
+    rotate = add(
+        "rotate-key",
+        cmd_rotate_key,
+        "re-encrypt the learnings under a new data key (stop the bot first)",
+    )
+    rotate.add_argument(
+        "--keep-old",
+        action="store_true",
+        help="keep the older keys in the key file after re-encrypting",
+    )
+    rotate.add_argument(
+        "--print-new-key",
+        action="store_true",
+        help=f"only print a fresh key (to put first in {KEY_ENV}) and exit",
+    )

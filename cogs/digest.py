@@ -1,0 +1,339 @@
+"""/digest (coordinators): export the learnings digest for a period, and see every export.
+
+Only ``digest-anonymous`` and ``digest-named`` learnings are exported (see
+``bot.services.learnings.digest``). The file is attached to an ephemeral reply; a large
+export shows its progress by editing the deferred reply as it goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import re
+import zipfile
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import coordinator_only, has_role, is_coordinator
+from bot.errors import DomainError, InvalidInput
+from bot.mentions import NO_PINGS
+from bot.services.learnings import store
+from bot.services.learnings.digest import (
+    DigestOutcome,
+    DigestRequest,
+    TooLarge,
+    count_candidates,
+    export_history,
+    parse_format,
+    parse_range,
+    parse_tag_filter,
+    record_export,
+    write_digest,
+)
+from bot.timeutil import show
+from bot.ui import reply_ephemeral
+from cogs.learnings.ui import COLOUR, bot_of, guarded, keyring_of, safe
+
+if TYPE_CHECKING:
+    from bot.client import CopBot
+
+FORMAT_CHOICES = [
+    app_commands.Choice(name="markdown (default)", value="markdown"),
+    app_commands.Choice(name="csv", value="csv"),
+    app_commands.Choice(name="html (prints well)", value="html"),
+]
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def _day(d: Any) -> str:
+    return f"{d.day} {d.strftime('%b %Y')}"
+
+
+class ProgressReporter:
+    """Edits the deferred reply as the export goes, every tenth, never two edits at once
+    (the export does not wait for Discord)."""
+
+    def __init__(self, interaction: discord.Interaction[Any], total: int) -> None:
+        self.interaction = interaction
+        self.total = total
+        self.step = -1
+        self.task: asyncio.Task[None] | None = None
+
+    def text(self, done: int) -> str:
+        percent = done * 100 // max(1, self.total)
+        return f"Exporting the digest… {done:,} of {self.total:,} entries ({percent}%)."
+
+    async def _edit(self, text: str) -> None:
+        with contextlib.suppress(discord.HTTPException):  # a courtesy; the result still comes
+            await self.interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
+
+    async def start(self) -> None:
+        self.step = 0
+        await self._edit(self.text(0))
+
+    def update(self, done: int, total: int) -> None:
+        step = done * 10 // max(1, total)
+        if step <= self.step or (self.task is not None and not self.task.done()):
+            return
+        self.step = step
+        self.task = asyncio.create_task(self._edit(self.text(done)))
+
+    async def finish(self) -> None:
+        if self.task is not None:
+            await asyncio.gather(self.task, return_exceptions=True)
+
+
+def summary(request: DigestRequest, outcome: DigestOutcome, record_id: int, zipped: bool) -> str:
+    what = f"{request.format.value}" + (
+        f"; tags: {safe(', '.join(request.tags))}" if request.tags else ""
+    )
+    lines = [
+        f"**Learnings digest, {_day(request.start)} to {_day(request.end)}** ({what}): "
+        f"{outcome.entries} {'entry' if outcome.entries == 1 else 'entries'} in "
+        f"{len(outcome.themes)} {'theme' if len(outcome.themes) == 1 else 'themes'}."
+    ]
+    if outcome.flagged:
+        numbers = safe("; ".join(outcome.flagged[:20]))
+        more = "…" if len(outcome.flagged) > 20 else ""
+        lines.append(
+            f"⚠️ {len(outcome.flagged)} flagged for review ({numbers}{more}): they name "
+            "a member, an organisation or a Discord user. Check them before the digest goes "
+            "beyond the coordinators."
+        )
+    if outcome.skipped:
+        lines.append(
+            f"{outcome.skipped} entries were left out because they could not be decrypted "
+            "(or were withdrawn during the export); tell the bot's operator if this repeats."
+        )
+    if zipped:
+        lines.append("The file was zipped to fit Discord's upload limit.")
+    lines.append(f"Recorded as export **#{record_id}** · SHA-256 `{outcome.sha256}`")
+    return "\n".join(lines)
+
+
+class HistoryButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"digest:history:(?P<page>\d+)"
+):
+    def __init__(self, page: int, *, label: str = "", disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or f"Page {page}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"digest:history:{page}",
+                disabled=disabled,
+            )
+        )
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> HistoryButton:
+        return cls(int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = bot_of(interaction)
+        if not is_coordinator(interaction.user, bot.config):
+            await reply_ephemeral(interaction, "Only coordinators can see the export history.")
+            return
+        await guarded(
+            interaction, "the export history", lambda: show_history(interaction, self.page, True)
+        )
+
+
+async def show_history(interaction: discord.Interaction[Any], page: int, update: bool) -> None:
+    bot = bot_of(interaction)
+    async with bot.db.transaction() as session:
+        views, page, pages = await export_history(
+            session, keyring_of(bot), page, bot.config.learnings.page_size
+        )
+    embed = discord.Embed(title="Digest exports", colour=COLOUR)
+    if not views:
+        embed.description = "No digest has been exported yet. Use `/digest export` to make one."
+    else:
+        embed.description = f"Newest first · page {page} of {pages}."
+    for v in views:
+        tags = f"tags: {safe(', '.join(v.tags))}" if v.tags else "all themes"
+        who = f"<@{v.by_user_id}> ({safe(v.by)})" if v.by_user_id else safe(v.by)
+        embed.add_field(
+            name=f"Export #{v.id} · {_day(v.start)} to {_day(v.end)}"[:256],
+            value=(
+                f"{show(v.exported_at, 'f')} by {who}\n"
+                f"{v.format} · {tags} · **{v.entries}** entries"
+                + (f" ({v.flagged} flagged)" if v.flagged else "")
+                + f" · {_size(v.size)}\nSHA-256 `{v.sha256}`"
+            )[:1024],
+            inline=False,
+        )
+    view = discord.ui.View(timeout=None)
+    if pages > 1:
+        view.add_item(HistoryButton(page - 1, label="◀ Newer", disabled=page <= 1))
+        view.add_item(HistoryButton(page + 1, label="Older ▶", disabled=page >= pages))
+    if update:
+        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(
+            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+
+class Digest(commands.Cog):
+    digest = app_commands.Group(
+        name="digest", description="Coordinators: export the learnings digest; see past exports."
+    )
+
+    def __init__(self, bot: CopBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(HistoryButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(HistoryButton)
+
+    @digest.command(name="export", description="Export shareable learnings for a period as a file.")
+    @app_commands.rename(start="from", end="to")
+    @app_commands.describe(
+        start="The first day, YYYY-MM-DD, like 2026-03-01.",
+        end="The last day (included), YYYY-MM-DD, like 2026-03-31.",
+        format="markdown (the default), csv, or html (a page that prints well).",
+        tags="Only these themes or tags, comma-separated, like: trust, funding.",
+    )
+    @app_commands.choices(format=FORMAT_CHOICES)
+    @coordinator_only()
+    async def export(
+        self,
+        interaction: discord.Interaction[CopBot],
+        start: str,
+        end: str,
+        format: app_commands.Choice[str] | None = None,
+        tags: str | None = None,
+    ) -> None:
+        bot = self.bot
+        first, last = parse_range(start, end)
+        request = DigestRequest(
+            start=first,
+            end=last,
+            format=parse_format(format.value if format else None),
+            tags=parse_tag_filter(tags),
+            zone=bot.zone,
+            community=bot.config.community.name,
+            now=bot.clock(),
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            await self._export(interaction, request)
+        except DomainError as problem:
+            await interaction.edit_original_response(
+                content=problem.message, attachments=[], allowed_mentions=NO_PINGS
+            )
+
+    async def _export(
+        self, interaction: discord.Interaction[CopBot], request: DigestRequest
+    ) -> None:
+        bot = self.bot
+        settings = bot.config.learnings
+        keyring = keyring_of(bot)
+        buffer = io.BytesIO()
+        reporter: ProgressReporter | None = None
+        tagged = f" tagged {safe(', '.join(request.tags))}" if request.tags else ""
+        nothing = InvalidInput(
+            f"No learnings{tagged} recorded from {request.start} to {request.end} were "
+            "shared for the digest, so there is nothing to export. Try a wider range."
+        )
+        async with bot.db.transaction() as session:
+            expected = await count_candidates(session, request)
+            if expected == 0:
+                raise nothing
+            if expected > settings.progress_threshold:
+                reporter = ProgressReporter(interaction, expected)
+                await reporter.start()
+            try:
+                outcome = await write_digest(
+                    session,
+                    keyring,
+                    request,
+                    buffer.write,
+                    progress=reporter.update if reporter else None,
+                    expected=expected,
+                    max_bytes=int(settings.max_export_mb * 1024 * 1024),
+                )
+            except TooLarge:
+                raise InvalidInput(
+                    f"This digest is over {settings.max_export_mb:g} MB, too big to send here. "
+                    "Narrow the range or the tags, or run `python -m bot export-digest "
+                    f"--from {request.start} --to {request.end}` on the bot's server."
+                ) from None
+            if outcome.entries == 0:
+                raise nothing
+            data = buffer.getvalue()
+            filename = request.filename()
+            zipped = False
+            limit = int(settings.attachment_limit_mb * 1024 * 1024)
+            if len(data) > limit:
+                packed = io.BytesIO()
+                with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+                    archive.writestr(filename, data)
+                data, filename, zipped = packed.getvalue(), filename + ".zip", True
+                if len(data) > limit:
+                    raise InvalidInput(
+                        "Even zipped, this digest is over Discord's "
+                        f"{settings.attachment_limit_mb:g} MB limit. Narrow the range or the "
+                        "tags, or run `python -m bot "
+                        f"export-digest --from {request.start} --to {request.end}` on the bot's "
+                        "server."
+                    )
+            person = interaction.user
+            coordinator = await store.ensure_member(
+                session,
+                person.id,
+                person.display_name,
+                bot.clock(),
+                active=has_role(person, bot.config.roles.member),
+            )
+            record = await record_export(
+                session,
+                keyring,
+                by=coordinator,
+                via="discord",
+                request=request,
+                outcome=outcome,
+                now=bot.clock(),
+            )
+            record_id = record.id
+        if reporter is not None:
+            await reporter.finish()
+        await interaction.edit_original_response(
+            content=summary(request, outcome, record_id, zipped),
+            attachments=[discord.File(io.BytesIO(data), filename=filename)],
+            allowed_mentions=NO_PINGS,
+        )
+
+    @digest.command(
+        name="history", description="Every digest export: who, when, what, and its SHA-256."
+    )
+    @app_commands.describe(page="Which page (default: the newest exports).")
+    @coordinator_only()
+    async def history(
+        self, interaction: discord.Interaction[CopBot], page: app_commands.Range[int, 1] = 1
+    ) -> None:
+        await show_history(interaction, page, False)
+
+
+async def setup(bot: CopBot) -> None:
+    await bot.add_cog(Digest(bot))

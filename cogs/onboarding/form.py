@@ -1,0 +1,422 @@
+"""The /join form: a modal for what people type, then an ephemeral form with menus and
+agreement buttons. Every step saves the draft, so a mistake never means retyping.
+
+The form's menus and buttons are ``DynamicItem``s whose state lives in the database
+draft (keyed by the person), so they keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot.errors import Conflict
+from bot.mentions import NO_PINGS
+from bot.services.onboarding import lifecycle
+from bot.services.onboarding.forms import (
+    DRAFT_TEXT_MAX,
+    ELSEWHERE,
+    INTERESTS_MAX,
+    NAME_MAX,
+    NO_COURSE,
+    NOTE_MAX,
+    ORGANISATION_MAX,
+    OTHER_COURSE,
+    ROLE_MAX,
+    Answers,
+    Incomplete,
+    clean,
+    note_problems,
+    preview_checks,
+    text_problems,
+)
+from bot.ui import CopModal, handle_interaction_error
+from cogs.onboarding import flows
+from cogs.onboarding.render import form_embed, submitted_embed
+
+if TYPE_CHECKING:
+    from bot.client import CopBot
+
+log = logging.getLogger(__name__)
+
+
+def bot_of(interaction: discord.Interaction[Any]) -> CopBot:
+    return cast("CopBot", interaction.client)
+
+
+async def guarded(
+    interaction: discord.Interaction[Any], where: str, body: Callable[[], Awaitable[None]]
+) -> None:
+    """Run a dynamic item's callback through the one error path (discord.py only logs
+    errors raised in dynamic items)."""
+    try:
+        await body()
+    except Exception as exc:
+        await handle_interaction_error(interaction, exc, where)
+
+
+def this_year(bot: CopBot) -> int:
+    return bot.clock().astimezone(bot.zone).year
+
+
+def _fit(text: str, limit: int) -> str:
+    """A modal's prefilled value must fit its max length."""
+    return text[:limit]
+
+
+def render(bot: CopBot, answers: Answers, problems: list[str] | None = None) -> dict[str, Any]:
+    """The form message's embed and view, as keyword arguments for send/edit."""
+    config = bot.config
+    if problems is None:
+        problems = text_problems(answers, this_year(bot)) if answers.has_text else []
+    checks = preview_checks(answers, config, this_year(bot))
+    return {
+        "embed": form_embed(answers, config, checks, problems),
+        "view": form_view(answers, bot),
+    }
+
+
+def form_view(answers: Answers, bot: CopBot) -> discord.ui.View:
+    config = bot.config
+    view = discord.ui.View(timeout=None)
+    view.add_item(FormSelect.build("locality", answers, bot))
+    view.add_item(FormSelect.build("course", answers, bot))
+    pledge_ok = answers.agreed_pledge and answers.pledge_version == config.onboarding.pledge_version
+    if answers.agreed_facilitation:
+        view.add_item(FormButton("facilitation-no", "✓ Agreed to share facilitating (undo)", row=2))
+    else:
+        view.add_item(
+            FormButton(
+                "facilitation-yes", "I agree to share facilitating", discord.ButtonStyle.success, 2
+            )
+        )
+    version = config.onboarding.pledge_version
+    if pledge_ok:
+        view.add_item(FormButton("pledge-no", f"✓ Agreed to pledge v{version} (undo)"[:80], row=2))
+    else:
+        view.add_item(
+            FormButton(
+                "pledge-yes",
+                f"I agree to the confidentiality pledge (v{version})"[:80],
+                discord.ButtonStyle.success,
+                2,
+            )
+        )
+    view.add_item(FormButton("edit", "Edit my answers", row=3))
+    if answers.locality == ELSEWHERE or answers.course == OTHER_COURSE:
+        view.add_item(FormButton("details", "Say where / which training", row=3))
+    view.add_item(FormButton("submit", "Send application", discord.ButtonStyle.primary, 3))
+    return view
+
+
+async def respond_with_form(
+    interaction: discord.Interaction[Any], answers: Answers, problems: list[str] | None = None
+) -> None:
+    """Show the form: edit it in place when the interaction came from it, else send it."""
+    payload = render(bot_of(interaction), answers, problems)
+    if (
+        interaction.message is not None
+        and interaction.type is not discord.InteractionType.application_command
+    ):
+        await interaction.response.edit_message(**payload, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(
+            **payload, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+
+async def update_draft(
+    interaction: discord.Interaction[Any], change: Callable[[Answers], None]
+) -> Answers:
+    bot = bot_of(interaction)
+    async with bot.db.transaction() as session:
+        answers = await lifecycle.load_draft(session, interaction.user.id)
+        change(answers)
+        await lifecycle.save_draft(session, interaction.user.id, answers, bot.clock())
+    return answers
+
+
+def _needs_note(answers: Answers) -> bool:
+    return bool(note_problems(answers))
+
+
+# --- modals -------------------------------------------------------------------------
+
+
+class JoinModal(CopModal, title="Apply to join"):
+    """What people type: name, organisation, role, interests, training year."""
+
+    def __init__(self, answers: Answers, user_id: int) -> None:
+        # discord.py keeps pending modals by custom_id alone: one per person.
+        super().__init__(custom_id=f"onb:join-modal:{user_id}", timeout=None)
+        self.name: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
+            custom_id="name",
+            label="Name you like to be called",
+            max_length=NAME_MAX,
+            default=_fit(answers.name, NAME_MAX) or None,
+            placeholder="e.g. Sam Taylor",
+        )
+        self.organisation: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
+            custom_id="organisation",
+            label="Organisation",
+            max_length=ORGANISATION_MAX,
+            default=_fit(answers.organisation, ORGANISATION_MAX) or None,
+            placeholder="e.g. Capricornia Regional Council",
+        )
+        self.job_role: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
+            custom_id="job_role",
+            label="Your role",
+            max_length=ROLE_MAX,
+            default=_fit(answers.job_role, ROLE_MAX) or None,
+            placeholder="e.g. Community partnerships officer",
+        )
+        self.interests: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
+            custom_id="interests",
+            label="Partnering interests, separated by commas",
+            style=discord.TextStyle.paragraph,
+            max_length=INTERESTS_MAX,
+            default=_fit(answers.interests, INTERESTS_MAX) or None,
+            placeholder="e.g. co-design, health, first nations partnerships",
+        )
+        self.training_year: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
+            custom_id="training_year",
+            label="Year of your partnering training",
+            required=False,
+            max_length=4,
+            default=_fit(answers.training_year, 4) or None,
+            placeholder="e.g. 2023 (leave empty if none yet)",
+        )
+        for item in (
+            self.name,
+            self.organisation,
+            self.job_role,
+            self.interests,
+            self.training_year,
+        ):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        typed = {
+            "name": self.name.value,
+            "organisation": self.organisation.value,
+            "job_role": self.job_role.value,
+            "interests": self.interests.value,
+            "training_year": self.training_year.value,
+        }
+
+        def change(answers: Answers) -> None:
+            for key, value in typed.items():
+                setattr(answers, key, (value or "")[:DRAFT_TEXT_MAX])
+
+        answers = await update_draft(interaction, change)
+        await respond_with_form(interaction, answers)
+
+
+class NoteModal(CopModal, title="A little more detail"):
+    """Where they work (if not on the list) and which training (if not on the list)."""
+
+    def __init__(self, answers: Answers, user_id: int) -> None:
+        super().__init__(custom_id=f"onb:note-modal:{user_id}", timeout=None)
+        self.locality_note: discord.ui.TextInput[NoteModal] | None = None
+        self.course_note: discord.ui.TextInput[NoteModal] | None = None
+        if answers.locality == ELSEWHERE or answers.course != OTHER_COURSE:
+            self.locality_note = discord.ui.TextInput(
+                custom_id="locality_note",
+                label="Where do you work? (town or area)",
+                max_length=NOTE_MAX,
+                required=answers.locality == ELSEWHERE,
+                default=_fit(answers.locality_note, NOTE_MAX) or None,
+                placeholder="e.g. Theodore",
+            )
+            self.add_item(self.locality_note)
+        if answers.course == OTHER_COURSE:
+            self.course_note = discord.ui.TextInput(
+                custom_id="course_note",
+                label="Which partnering training have you done?",
+                max_length=NOTE_MAX,
+                default=_fit(answers.course_note, NOTE_MAX) or None,
+                placeholder="e.g. The Partnering Initiative's course, 2022",
+            )
+            self.add_item(self.course_note)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        locality_note = self.locality_note.value if self.locality_note is not None else None
+        course_note = self.course_note.value if self.course_note is not None else None
+
+        def change(answers: Answers) -> None:
+            if locality_note is not None:
+                answers.locality_note = locality_note[:DRAFT_TEXT_MAX]
+            if course_note is not None:
+                answers.course_note = course_note[:DRAFT_TEXT_MAX]
+
+        answers = await update_draft(interaction, change)
+        await respond_with_form(interaction, answers)
+
+
+# --- the form's menus and buttons ----------------------------------------------------
+
+
+class FormSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"onb:form:(?P<field>locality|course)"
+):
+    def __init__(self, field: str, select: discord.ui.Select[Any] | None = None) -> None:
+        super().__init__(select or discord.ui.Select(custom_id=f"onb:form:{field}"))
+        self.field = field
+
+    @classmethod
+    def build(cls, field: str, answers: Answers, bot: CopBot) -> FormSelect:
+        onboarding = bot.config.onboarding
+        if field == "locality":
+            choices = [(loc, loc) for loc in onboarding.localities]
+            choices.append(("Elsewhere (I'll say where)", ELSEWHERE))
+            current = answers.locality
+            placeholder = f"Where do you work in {onboarding.region}?"
+        else:
+            choices = [(course, course) for course in onboarding.courses]
+            choices.append(("Other partnering training (I'll say which)", OTHER_COURSE))
+            choices.append(("None yet", NO_COURSE))
+            current = answers.course
+            placeholder = "Which partnering training have you done?"
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=f"onb:form:{field}",
+            placeholder=placeholder[:150],
+            options=[
+                discord.SelectOption(label=label[:100], value=value[:100], default=value == current)
+                for label, value in choices
+            ],
+            row=0 if field == "locality" else 1,
+        )
+        return cls(field, select)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> FormSelect:
+        return cls(match["field"], cast("discord.ui.Select[Any]", item))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, "the /join form", lambda: self._chose(interaction))
+
+    async def _chose(self, interaction: discord.Interaction[Any]) -> None:
+        values = self.item.values
+        if not values:
+            answers = await update_draft(interaction, lambda a: None)
+            await respond_with_form(interaction, answers)
+            return
+        value = values[0]
+
+        def change(answers: Answers) -> None:
+            setattr(answers, self.field, value)
+
+        answers = await update_draft(interaction, change)
+        if (
+            self.field == "locality" and value == ELSEWHERE and not clean(answers.locality_note)
+        ) or (self.field == "course" and value == OTHER_COURSE and not clean(answers.course_note)):
+            await interaction.response.send_modal(NoteModal(answers, interaction.user.id))
+            return
+        await respond_with_form(interaction, answers)
+
+
+FORM_ACTIONS = "edit|details|submit|facilitation-yes|facilitation-no|pledge-yes|pledge-no"
+
+
+class FormButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"onb:form:(?P<action>{FORM_ACTIONS})"
+):
+    def __init__(
+        self,
+        action: str,
+        label: str = "",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        row: int | None = None,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or action, style=style, custom_id=f"onb:form:{action}", row=row
+            )
+        )
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> FormButton:
+        return cls(match["action"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, "the /join form", lambda: self._pressed(interaction))
+
+    async def _pressed(self, interaction: discord.Interaction[Any]) -> None:
+        bot = bot_of(interaction)
+        action = self.action
+        if action in ("facilitation-yes", "facilitation-no"):
+            agreed = action.endswith("yes")
+
+            def agree_facilitation(answers: Answers) -> None:
+                answers.agreed_facilitation = agreed
+
+            await respond_with_form(
+                interaction, await update_draft(interaction, agree_facilitation)
+            )
+        elif action in ("pledge-yes", "pledge-no"):
+            agreed = action.endswith("yes")
+            version = bot.config.onboarding.pledge_version
+
+            def agree_pledge(answers: Answers) -> None:
+                answers.agreed_pledge = agreed
+                answers.pledge_version = version if agreed else ""
+
+            await respond_with_form(interaction, await update_draft(interaction, agree_pledge))
+        elif action == "edit":
+            answers = await update_draft(interaction, lambda a: None)
+            await interaction.response.send_modal(JoinModal(answers, interaction.user.id))
+        elif action == "details":
+            answers = await update_draft(interaction, lambda a: None)
+            await interaction.response.send_modal(NoteModal(answers, interaction.user.id))
+        else:
+            await submit(interaction)
+
+
+async def submit(interaction: discord.Interaction[Any]) -> None:
+    bot = bot_of(interaction)
+    async with bot.db.transaction() as session:
+        answers = await lifecycle.load_draft(session, interaction.user.id)
+    if not text_problems(answers, this_year(bot)) and answers.has_text and _needs_note(answers):
+        await interaction.response.send_modal(NoteModal(answers, interaction.user.id))
+        return
+    try:
+        async with bot.db.transaction() as session:
+            submitted = await lifecycle.submit_application(
+                session,
+                interaction.user.id,
+                interaction.user.display_name,
+                answers,
+                bot.config,
+                bot.clock(),
+            )
+    except Incomplete as exc:
+        await respond_with_form(interaction, answers, exc.problems)
+        return
+    except Conflict as exc:
+        await interaction.response.edit_message(
+            content=exc.message, embed=None, view=None, allowed_mentions=NO_PINGS
+        )
+        return
+    await interaction.response.edit_message(
+        embed=submitted_embed(submitted.application, bot.config),
+        view=None,
+        allowed_mentions=NO_PINGS,
+    )
+    await flows.after_submit(bot, submitted.application.id)

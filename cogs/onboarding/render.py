@@ -1,0 +1,467 @@
+"""Embeds and texts for onboarding. Pure functions of the records and the config.
+
+Text a person typed is shown with mentions escaped, and every post that carries it is
+sent with ``allowed_mentions`` that can ping only the people named on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from bot.config import AppConfig
+from bot.models import Application, ApplicationStatus, Meeting, Member, MemberStatus
+from bot.services.onboarding.forms import (
+    ELSEWHERE,
+    NO_COURSE,
+    OTHER_COURSE,
+    Answers,
+    Check,
+    Outcome,
+    clean,
+)
+from bot.services.onboarding.lifecycle import MemberRecord
+from bot.services.onboarding.matching import Match
+from bot.timeutil import show
+
+COLOUR = discord.Colour.teal()
+ATTENTION = discord.Colour.orange()
+APPROVED = discord.Colour.green()
+DECLINED = discord.Colour.dark_grey()
+
+ICONS = {Outcome.MET: "✅", Outcome.REVIEW: "⚠️", Outcome.UNMET: "❌"}
+NOT_SET = "*not given*"
+
+
+def safe(text: str, limit: int = 1000) -> str:
+    """Typed text made safe to display: mentions and markdown defused, length capped."""
+    text = discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _field(value: str) -> str:
+    return value[:1024] if value else NOT_SET
+
+
+def rule_title(config: AppConfig, rule: int) -> str:
+    rules = config.community.rules
+    return rules[rule - 1] if rule <= len(rules) else f"Rule {rule}"
+
+
+def check_lines(checks: Sequence[Check], config: AppConfig, *, with_remedy: bool) -> str:
+    lines = []
+    for check in checks:
+        line = f"{ICONS[check.outcome]} **{check.rule}. {rule_title(config, check.rule)}** "
+        line += safe(check.detail, 300)
+        if with_remedy and check.remedy:
+            line += f"\n   ↳ {safe(check.remedy, 400)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def where_text(locality: str, note: str) -> str:
+    if locality == ELSEWHERE:
+        return f"Elsewhere: {safe(note, 200)}" if note else "Elsewhere (not said where yet)"
+    return safe(locality, 100) if locality else ""
+
+
+def course_text(course: str, note: str, year: str | int | None = None) -> str:
+    year_text = f" ({year})" if year else ""
+    if course == OTHER_COURSE:
+        return f"Other: {safe(note, 200)}{year_text}" if note else "Other training (not said which)"
+    if course == NO_COURSE:
+        return "None yet"
+    return f"{safe(course, 100)}{year_text}" if course else ""
+
+
+def interests_text(tags: Sequence[str]) -> str:
+    return ", ".join(safe(t, 60) for t in tags)
+
+
+# --- the /join form ----------------------------------------------------------------
+
+
+def form_embed(
+    answers: Answers,
+    config: AppConfig,
+    checks: Sequence[Check] | None,
+    problems: Sequence[str] = (),
+) -> discord.Embed:
+    onboarding = config.onboarding
+    intro = (
+        "Choose where you work and your partnering training in the menus, agree to the two "
+        "commitments, then press **Send application**. Your answers are saved as you go: "
+        "**Edit my answers** changes what you typed without starting again."
+    )
+    commitments = (
+        f"**Sharing facilitation (rule 3)**\n{onboarding.facilitation_text}\n\n"
+        f"**Confidentiality pledge, version {onboarding.pledge_version} (rule 4)**\n"
+        + "\n".join(f"> {line}" for line in onboarding.pledge_text.splitlines() or [""])
+    )
+    embed = discord.Embed(
+        title=f"Join {config.community.name}"[:256],
+        description=f"{intro}\n\n{commitments}"[:4096],
+        colour=ATTENTION if problems else COLOUR,
+    )
+    if problems:
+        embed.add_field(
+            name="⚠️ Please fix",
+            value="\n".join(f"• {p}" for p in problems)[:1024],
+            inline=False,
+        )
+    typed = [
+        f"**Name:** {safe(clean(answers.name), 100) or NOT_SET}",
+        f"**Organisation:** {safe(clean(answers.organisation), 200) or NOT_SET}",
+        f"**Role:** {safe(clean(answers.job_role), 200) or NOT_SET}",
+        f"**Interests:** {safe(answers.interests.strip(), 400) or NOT_SET}",
+        f"**Training year:** {safe(answers.training_year.strip(), 20) or NOT_SET}",
+    ]
+    embed.add_field(name="Your answers", value="\n".join(typed)[:1024], inline=False)
+    embed.add_field(
+        name="Where you work",
+        value=where_text(answers.locality, answers.locality_note) or "👉 choose in the first menu",
+        inline=True,
+    )
+    embed.add_field(
+        name="Partnering training",
+        value=course_text(answers.course, answers.course_note) or "👉 choose in the second menu",
+        inline=True,
+    )
+    pledge_ok = answers.agreed_pledge and answers.pledge_version == onboarding.pledge_version
+    agreed = [
+        ("✅ Agreed" if answers.agreed_facilitation else "👉 Not yet agreed")
+        + " to share facilitation",
+        ("✅ Agreed" if pledge_ok else "👉 Not yet agreed")
+        + f" to the pledge (version {onboarding.pledge_version})",
+    ]
+    embed.add_field(name="Commitments", value="\n".join(agreed), inline=False)
+    if checks is not None:
+        embed.add_field(
+            name="The membership checks", value=check_lines(checks, config, with_remedy=True)[:1024]
+        )
+    return embed
+
+
+def submitted_embed(application: Application, config: AppConfig) -> discord.Embed:
+    checks = [Check.from_json(c) for c in application.checks]
+    if application.all_met:
+        summary = (
+            "Every membership rule is met. A coordinator will review your application; "
+            "you'll get a DM with the decision."
+        )
+    else:
+        summary = (
+            "Some rules aren't met yet (below, with what would meet them). Your application "
+            "is recorded all the same, so a coordinator can make an exception; you'll get a "
+            "DM with the decision."
+        )
+    embed = discord.Embed(
+        title="Application sent",
+        description=summary,
+        colour=APPROVED if application.all_met else ATTENTION,
+    )
+    embed.add_field(
+        name="The membership checks",
+        value=check_lines(checks, config, with_remedy=True)[:1024],
+        inline=False,
+    )
+    embed.set_footer(text=f"Application #{application.id}")
+    return embed
+
+
+# --- review -------------------------------------------------------------------------
+
+
+def review_embed(
+    application: Application, member: Member, config: AppConfig, *, mention: bool = True
+) -> discord.Embed:
+    checks = [Check.from_json(c) for c in application.checks]
+    unmet = sum(1 for c in checks if not c.met)
+    who = f"<@{application.user_id}>" if mention else safe(application.display_name)
+    embed = discord.Embed(
+        title=f"Application #{application.id}: {safe(application.display_name, 200)}"[:256],
+        description=f"{who} applied {show(application.submitted_at, 'R')}.",
+        colour=APPROVED if application.all_met else ATTENTION,
+    )
+    embed.add_field(name="Organisation", value=_field(safe(application.organisation)))
+    embed.add_field(name="Role", value=_field(safe(application.job_role)))
+    embed.add_field(
+        name="Where they work",
+        value=_field(where_text(application.locality, application.locality_note)),
+    )
+    embed.add_field(
+        name="Partnering training",
+        value=_field(
+            course_text(application.course, application.course_note, application.training_year)
+        ),
+    )
+    embed.add_field(
+        name="Interests", value=_field(interests_text(application.interests)), inline=False
+    )
+    embed.add_field(
+        name="Checks",
+        value=check_lines(checks, config, with_remedy=False)[:1024] or NOT_SET,
+        inline=False,
+    )
+    if application.status is ApplicationStatus.PENDING:
+        if not member.in_guild:
+            embed.add_field(
+                name="⚠️ They left the server",
+                value="You can still decide; the decision is recorded.",
+                inline=False,
+            )
+        embed.set_footer(
+            text="Every rule is met."
+            if unmet == 0
+            else f"{unmet} rule{'s' if unmet != 1 else ''} not met: your judgement is needed."
+        )
+    else:
+        embed.add_field(name="Decision", value=decision_text(application), inline=False)
+        embed.colour = APPROVED if application.status is ApplicationStatus.APPROVED else DECLINED
+    return embed
+
+
+def decision_text(application: Application) -> str:
+    when = show(application.decided_at, "f") if application.decided_at else ""
+    if application.status is ApplicationStatus.APPROVED:
+        who = (
+            "automatically (every rule met)"
+            if application.auto_approved
+            else (f"by <@{application.decided_by}>")
+        )
+        return f"✅ Approved {who} {when}"
+    if application.status is ApplicationStatus.DECLINED:
+        return (
+            f"Declined by <@{application.decided_by}> {when}\n"
+            f"**Reason:** {safe(application.decline_reason, 900)}"
+        )
+    return "Waiting for a coordinator"
+
+
+def pending_embed(applications: Sequence[Application], config: AppConfig) -> discord.Embed:
+    if not applications:
+        return discord.Embed(
+            title="Open applications",
+            description="There are no open applications. New ones are posted in "
+            f"<#{config.channels.coordinators}> as they arrive.",
+            colour=COLOUR,
+        )
+    lines = []
+    for app in applications[:20]:
+        checks = [Check.from_json(c) for c in app.checks]
+        met = sum(1 for c in checks if c.met)
+        link = ""
+        if app.review_channel_id and app.review_message_id:
+            link = (
+                f" · [review](https://discord.com/channels/{config.discord.guild_id}/"
+                f"{app.review_channel_id}/{app.review_message_id})"
+            )
+        lines.append(
+            f"**#{app.id}** <@{app.user_id}> {safe(app.display_name, 80)}, "
+            f"{safe(app.organisation, 80)} · {met}/{len(checks)} rules met · "
+            f"sent {show(app.submitted_at, 'R')}{link}"
+        )
+    if len(applications) > 20:
+        lines.append(f"…and {len(applications) - 20} more.")
+    return discord.Embed(
+        title=f"Open applications ({len(applications)})",
+        description="\n".join(lines)[:4096],
+        colour=COLOUR,
+    )
+
+
+STATUS_WORDS = {
+    MemberStatus.APPLICANT: "in the server, not a member yet",
+    MemberStatus.ACTIVE: "member",
+    MemberStatus.DECLINED: "application declined",
+    MemberStatus.ALUMNI: "alumni",
+    MemberStatus.LEFT: "left the server",
+    MemberStatus.ERASED: "data erased at their request",
+}
+
+
+def record_embed(record: MemberRecord, config: AppConfig) -> discord.Embed:
+    member = record.member
+    embed = profile_embed(member, title_prefix="Record: ")
+    embed.description = f"<@{member.user_id}> · **{STATUS_WORDS[member.status]}**"
+    embed.add_field(name="First seen", value=show(member.first_seen_at, "D"))
+    if member.left_at and not member.in_guild:
+        embed.add_field(name="Left", value=show(member.left_at, "D"))
+    if record.standing and record.standing.welcomed_at:
+        how = "by DM" if record.standing.welcomed_via == "dm" else "in the welcome channel"
+        embed.add_field(
+            name="Welcome pointer", value=f"{show(record.standing.welcomed_at, 'D')} {how}"
+        )
+    if record.applications:
+        latest = record.applications[0]
+        checks = [Check.from_json(c) for c in latest.checks]
+        embed.add_field(
+            name=f"Application #{latest.id} ({latest.status.value}), sent "
+            f"{latest.submitted_at:%Y-%m-%d}",
+            value=(
+                check_lines(checks, config, with_remedy=False)
+                + "\n"
+                + course_text(latest.course, latest.course_note, latest.training_year)
+                + "\n"
+                + decision_text(latest)
+            )[:1024],
+            inline=False,
+        )
+        if len(record.applications) > 1:
+            earlier = ", ".join(
+                f"#{a.id} {a.status.value} {a.submitted_at:%Y-%m-%d}"
+                for a in record.applications[1:6]
+            )
+            embed.add_field(name="Earlier applications", value=earlier[:1024], inline=False)
+    if record.attestations:
+        lines = [
+            f"{a.kind}: rules v{safe(a.rules_version, 20)}, pledge v{safe(a.pledge_version, 20)}, "
+            f"{show(a.agreed_at, 'D')}"
+            + (f", approved by <@{a.approved_by}>" if a.approved_by else "")
+            for a in record.attestations[:5]
+        ]
+        embed.add_field(name="Attestations", value="\n".join(lines)[:1024], inline=False)
+    if record.standing and record.standing.renewal_anchor_at and member.is_active:
+        due = record.standing.renewal_anchor_at.timestamp() + config.onboarding.renewal_days * 86400
+        embed.add_field(name="Next renewal", value=f"<t:{int(due)}:D>")
+    open_renewal = next((r for r in record.renewals if r.outcome.value == "open"), None)
+    if open_renewal is not None:
+        value = "asked, waiting for an answer"
+        if open_renewal.deadline_at:
+            value += f"; lapses {show(open_renewal.deadline_at, 'R')}"
+        embed.add_field(name="Renewal", value=value)
+    return embed
+
+
+# --- members ------------------------------------------------------------------------
+
+
+def profile_embed(member: Member, *, title_prefix: str = "") -> discord.Embed:
+    embed = discord.Embed(
+        title=f"{title_prefix}{safe(member.display_name, 200) or 'Unnamed'}"[:256], colour=COLOUR
+    )
+    embed.add_field(name="Organisation", value=_field(safe(member.organisation)))
+    embed.add_field(name="Role", value=_field(safe(member.job_role)))
+    embed.add_field(
+        name="Where they work", value=_field(where_text(member.locality, member.locality_note))
+    )
+    embed.add_field(name="Interests", value=_field(interests_text(member.interests)), inline=False)
+    if member.joined_at and member.status in (MemberStatus.ACTIVE, MemberStatus.ALUMNI):
+        embed.add_field(name="Member since", value=show(member.joined_at, "D"))
+    if member.status is MemberStatus.ALUMNI:
+        embed.add_field(name="Status", value="alumni")
+    return embed
+
+
+def meet_first_line(matches: Sequence[Match]) -> str:
+    parts = []
+    for m in matches:
+        shared = ", ".join(safe(t, 40) for t in m.shared[:3])
+        parts.append(f"<@{m.member.user_id}> ({shared})" if shared else f"<@{m.member.user_id}>")
+    return ", ".join(parts)
+
+
+def intro_content(newcomer: Member, matches: Sequence[Match]) -> str:
+    text = f"Please welcome <@{newcomer.user_id}> to the Community of Practice! 👋"
+    if matches:
+        text += (
+            f"\n**People to meet first**, who share their interests: {meet_first_line(matches)}."
+            " Say hello!"
+        )
+    else:
+        text += "\nNo one lists the same interests yet: say hello, and tell us what you care about!"
+    return text
+
+
+def intro_embed(newcomer: Member) -> discord.Embed:
+    embed = discord.Embed(title=f"Meet {safe(newcomer.display_name, 200)}"[:256], colour=APPROVED)
+    embed.add_field(name="Organisation", value=_field(safe(newcomer.organisation)))
+    embed.add_field(name="Role", value=_field(safe(newcomer.job_role)))
+    embed.add_field(
+        name="Works in", value=_field(where_text(newcomer.locality, newcomer.locality_note))
+    )
+    embed.add_field(
+        name="Interests", value=_field(interests_text(newcomer.interests)), inline=False
+    )
+    return embed
+
+
+def meeting_embed(meeting: Meeting) -> discord.Embed:
+    title = safe(meeting.title, 200) if meeting.title else "Our next meeting"
+    lines = [f"**When:** {show(meeting.starts_at, 'F')} ({show(meeting.starts_at, 'R')})"]
+    if meeting.place:
+        lines.append(f"**Where:** {safe(meeting.place, 500)}")
+    return discord.Embed(
+        title=f"Next meeting: {title}"[:256], description="\n".join(lines), colour=COLOUR
+    )
+
+
+def welcome_dm_text(member: Member, matches: Sequence[Match], config: AppConfig) -> str:
+    text = (
+        f"Welcome to **{config.community.name}**, {safe(member.display_name, 100)}! "
+        "A coordinator approved your application, so you're a member now. Our info sheet "
+        "is below."
+    )
+    if matches:
+        names = ", ".join(f"<@{m.member.user_id}>" for m in matches)
+        text += f"\n\n**People to meet first**, who share your interests: {names}."
+    text += (
+        "\n\nUseful commands: `/profile show` (your profile), `/profile edit` (change it), "
+        "`/connect` (find someone who shares an interest)."
+    )
+    return text
+
+
+def arrival_dm_text(config: AppConfig, name: str) -> str:
+    return (
+        f"Welcome to the {config.community.name} server, {safe(name, 100)}! 👋\n"
+        "To become a member of the Community of Practice, use **`/join`** in the server: "
+        "it takes about two minutes, and a coordinator reviews your application. "
+        "Use `/about` to read our rules first."
+    )
+
+
+def arrival_channel_text(user_id: int) -> str:
+    return (
+        f"Welcome <@{user_id}>! I couldn't DM you, so here's where to start: use **`/join`** "
+        "to apply to the Community of Practice (and `/about` to read our rules first)."
+    )
+
+
+def decline_dm_text(application: Application, config: AppConfig) -> str:
+    return (
+        f"Your application to join **{config.community.name}** was declined by a coordinator.\n"
+        f"**Reason:** {safe(application.decline_reason, 900)}\n\n"
+        "When you're ready to apply again, use `/join` in the server: your previous answers "
+        "will be filled in for you."
+    )
+
+
+# --- renewal ------------------------------------------------------------------------
+
+
+def renewal_embed(config: AppConfig, reason: str, deadline: datetime) -> discord.Embed:
+    onboarding = config.onboarding
+    if reason == "pledge":
+        title = "The confidentiality pledge has changed"
+        opening = (
+            f"The confidentiality pledge is now at version {onboarding.pledge_version}. Please "
+            "read it and confirm that you hold to it, and that you still work in "
+            f"{onboarding.region}."
+        )
+    else:
+        title = "Time to renew your membership"
+        opening = (
+            f"Once a year we ask members to confirm that they still work in {onboarding.region} "
+            "and still hold to the confidentiality pledge."
+        )
+    pledge = "\n".join(f"> {line}" for line in onboarding.pledge_text.splitlines())
+    body = (
+        f"{opening}\n\n**The pledge, version {onboarding.pledge_version}**\n{pledge}\n\n"
+        f"Please answer by {show(deadline, 'D')}. With no answer by then, your membership "
+        "lapses: you become alumni and leave the facilitation rotation (you can always "
+        "come back with `/join`)."
+    )
+    return discord.Embed(title=title, description=body[:4096], colour=COLOUR)

@@ -1,0 +1,147 @@
+"""Text for meetings, the roster and the ledger. Mentions are written as ``<@id>``; the
+caller decides with ``allowed_mentions`` whether they ping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import discord
+
+from bot.models import AssignmentRole, Meeting, Member
+from bot.services.rotation import LedgerRow
+from bot.timeutil import show
+
+MESSAGE_LIMIT = 2000
+EMBED_LIMIT = 4096
+COLOUR = discord.Colour.teal()
+
+ROSTER_HINT = (
+    "Can't make your turn? Use `/roster swap` or `/roster unavailable`. "
+    "Happy to take one? Use `/roster volunteer`."
+)
+NO_MEETINGS = (
+    "There are no upcoming meetings, so the roster is empty. A coordinator can set the "
+    "schedule with `/meeting series`, like `every 4 weeks on Tuesday at 10:00`, or add one "
+    "with `/meeting add`."
+)
+NOBODY_IN_ROTATION = (
+    "Nobody is in the facilitation rotation yet: members join it when a coordinator "
+    "approves their `/join` application."
+)
+
+
+def mention(member: Member | None) -> str:
+    return f"<@{member.user_id}>" if member is not None else "nobody yet"
+
+
+def when(meeting: Meeting) -> str:
+    return f"{show(meeting.starts_at, 'F')} ({show(meeting.starts_at, 'R')})"
+
+
+def local_date(meeting: Meeting, zone: ZoneInfo) -> str:
+    return meeting.starts_at.astimezone(zone).date().isoformat()
+
+
+def facilitators_text(meeting: Meeting) -> str:
+    facilitator = meeting.facilitator
+    if facilitator is None:
+        return "needs a facilitator: volunteer with `/roster volunteer`"
+    first = next(
+        (a.first_turn for a in meeting.assignments if a.role is AssignmentRole.FACILITATOR),
+        False,
+    )
+    text = f"facilitator {mention(facilitator)}"
+    co = meeting.co_facilitator
+    if co is not None:
+        text += f" (first turn, with {mention(co)} co-facilitating)"
+    elif first:
+        text += " (first turn)"
+    return text
+
+
+def roster_lines(meetings: Sequence[Meeting]) -> list[str]:
+    lines = []
+    for meeting in meetings:
+        place = f" · {meeting.place}" if meeting.place else ""
+        title = f" · {meeting.title}" if meeting.title else ""
+        lines.append(f"• {when(meeting)}{title}{place}\n  {facilitators_text(meeting)}")
+    return lines
+
+
+def roster_text(meetings: Sequence[Meeting], *, heading: str, footer: str = ROSTER_HINT) -> str:
+    """The roster as message content, kept under Discord's 2,000-character limit."""
+    lines = roster_lines(meetings)
+    body = [heading]
+    used = len(heading) + len(footer) + 40
+    shown = 0
+    for line in lines:
+        if used + len(line) + 1 > MESSAGE_LIMIT:
+            break
+        body.append(line)
+        used += len(line) + 1
+        shown += 1
+    if shown < len(lines):
+        body.append(f"…and {len(lines) - shown} more: see `/roster show`.")
+    if footer:
+        body.append(footer)
+    return "\n".join(body)
+
+
+def roster_people(meetings: Sequence[Meeting]) -> list[int]:
+    """The user ids named in a roster (facilitators and co-facilitators), in order."""
+    ids: list[int] = []
+    for meeting in meetings:
+        for member in (meeting.facilitator, meeting.co_facilitator):
+            if member is not None and member.user_id not in ids:
+                ids.append(member.user_id)
+    return ids
+
+
+def meeting_list_embed(
+    meetings: Sequence[Meeting], zone: ZoneInfo, series: str | None
+) -> discord.Embed:
+    lines = []
+    for meeting in meetings:
+        place = f"\n  {meeting.place}" if meeting.place else ""
+        title = f" · {meeting.title}" if meeting.title else ""
+        status = " · **cancelled**" if meeting.is_cancelled else ""
+        reason = (
+            f" ({meeting.cancel_reason})" if meeting.is_cancelled and meeting.cancel_reason else ""
+        )
+        lines.append(
+            f"• `{local_date(meeting, zone)}` {when(meeting)}{title}{status}{reason}{place}"
+        )
+    description = "\n".join(lines) if lines else NO_MEETINGS
+    embed = discord.Embed(
+        title="Upcoming meetings", description=description[:EMBED_LIMIT], colour=COLOUR
+    )
+    if series:
+        embed.set_footer(text=f"Schedule: {series}")
+    return embed
+
+
+def ledger_embed(rows: Sequence[LedgerRow]) -> discord.Embed:
+    lines = []
+    for row in rows:
+        swaps = "swap" if row.swaps == 1 else "swaps"
+        parts = [
+            f"{row.facilitated} facilitated",
+            f"{row.co_facilitated} co-facilitated",
+            f"{row.swaps} {swaps}",
+            f"{row.missed} missed",
+        ]
+        if row.next_turn is not None:
+            role = " (co-facilitating)" if row.next_role is AssignmentRole.CO_FACILITATOR else ""
+            nxt = f"next turn {show(row.next_turn.starts_at, 'D')}{role}"
+        else:
+            nxt = "no turn planned yet"
+        lines.append(f"{mention(row.member)}: {' · '.join(parts)} · {nxt}")
+    description = "\n".join(lines) if lines else NOBODY_IN_ROTATION
+    if len(description) > EMBED_LIMIT:
+        description = description[: EMBED_LIMIT - 2] + " …"
+    return discord.Embed(
+        title="Shared facilitation workload", description=description, colour=COLOUR
+    ).set_footer(
+        text="Turns go to whoever has facilitated least; ties to whoever has waited longest."
+    )
