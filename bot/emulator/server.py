@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, web
@@ -45,6 +45,7 @@ from bot.emulator.models import (
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
+NONCE_WINDOW = timedelta(minutes=5)
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 
@@ -1213,6 +1214,19 @@ class DiscordEmulator:
             target = self._messages.get(int(ref.get("message_id", 0)))
             if target is None or target.deleted:
                 raise _invalid_form("message_reference", "Unknown message")
+        nonce = payload.get("nonce")
+        if nonce is not None and payload.get("enforce_nonce"):
+            # Discord: a repeat of a nonce from the same author within a few minutes returns
+            # the message created the first time instead of creating another.
+            horizon = datetime.now(UTC) - NONCE_WINDOW
+            for earlier in self.messages_in(channel.id):
+                first = earlier.history[0] if earlier.history else {}
+                if (
+                    earlier.author_id == self.bot_user.id
+                    and earlier.created_at >= horizon
+                    and str(first.get("nonce")) == str(nonce)
+                ):
+                    return 200, self._message_json(earlier)
         msg = self._new_message(channel, self.bot_user.id, payload, call.files)
         await self._announce_message(msg)
         return 200, self._message_json(msg)

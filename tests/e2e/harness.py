@@ -19,6 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from bot.client import CopBot
 from bot.config import AppConfig, parse_config
 from bot.db import Database
@@ -137,6 +140,12 @@ class World:
         if ready not in done:
             ready.cancel()
             raise TimeoutError("the bot did not become ready in time")
+        # Let the work the bot does on connecting (the onboarding sweep: arrival DMs,
+        # recording existing members) finish, so tests start from a settled server.
+        onboarding = bot.get_cog("Onboarding")
+        settled = getattr(onboarding, "connected_sweep_done", None)
+        if isinstance(settled, asyncio.Event):
+            await asyncio.wait_for(settled.wait(), READY_TIMEOUT)
         return bot
 
     async def stop_bot(self) -> None:
@@ -173,23 +182,35 @@ class World:
             raise RuntimeError("start the bot first")
         base = joined_at or datetime(2025, 1, 6, tzinfo=UTC)
         users = self.members if users is None else users
+        for attempt in range(3):
+            try:
+                return await self._upsert_members(users, interests or {}, base)
+            except IntegrityError:  # the bot's onboarding sweep recorded one meanwhile
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _upsert_members(
+        self, users: list[EmuUser], interests: dict[int, list[str]], base: datetime
+    ) -> list[Member]:
+        assert self.db is not None
         rows = []
         async with self.db.transaction() as session:
             for n, user in enumerate(users):
-                member = Member(
-                    user_id=user.id,
-                    display_name=user.global_name or user.username,
-                    organisation=f"{user.username.title()} Partnerships",
-                    job_role="Partnership broker",
-                    locality="Rockhampton",
-                    locality_note="",
-                    interests=(interests or {}).get(user.id, ["collaboration"]),
-                    status=MemberStatus.ACTIVE,
-                    first_seen_at=base + timedelta(days=n),
-                    joined_at=base + timedelta(days=n),
-                    in_guild=True,
-                )
-                session.add(member)
+                member = await session.scalar(select(Member).where(Member.user_id == user.id))
+                if member is None:
+                    member = Member(user_id=user.id)
+                    session.add(member)
+                member.display_name = user.global_name or user.username
+                member.organisation = f"{user.username.title()} Partnerships"
+                member.job_role = "Partnership broker"
+                member.locality = "Rockhampton"
+                member.locality_note = ""
+                member.interests = interests.get(user.id, ["collaboration"])
+                member.status = MemberStatus.ACTIVE
+                member.first_seen_at = base + timedelta(days=n)
+                member.joined_at = base + timedelta(days=n)
+                member.in_guild = True
                 rows.append(member)
         return rows
 

@@ -1,0 +1,96 @@
+"""Builders for reminder tests: members and meetings straight into the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import (
+    AssignmentRole,
+    AssignmentSource,
+    FacilitationAssignment,
+    Meeting,
+    MeetingStatus,
+    Member,
+    MemberStatus,
+)
+
+_ids = count(1)
+JOINED = datetime(2025, 1, 6, tzinfo=UTC)
+
+
+async def add_member(
+    session: AsyncSession,
+    name: str,
+    *,
+    user_id: int | None = None,
+    joined_at: datetime = JOINED,
+    status: MemberStatus = MemberStatus.ACTIVE,
+) -> Member:
+    member = Member(
+        user_id=user_id or 810000000000000000 + next(_ids),
+        display_name=name,
+        status=status,
+        first_seen_at=joined_at,
+        joined_at=joined_at,
+        interests=[],
+        in_guild=True,
+    )
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def add_meeting(
+    session: AsyncSession,
+    starts_at: datetime,
+    *,
+    facilitator: Member | None = None,
+    co_facilitator: Member | None = None,
+    place: str = "Rockhampton library, room 2",
+    title: str = "",
+    now: datetime = JOINED,
+) -> Meeting:
+    meeting = Meeting(
+        starts_at=starts_at,
+        duration_minutes=90,
+        place=place,
+        title=title,
+        status=MeetingStatus.SCHEDULED,
+        created_at=now,
+    )
+    session.add(meeting)
+    await session.flush()
+    for member, role in (
+        (facilitator, AssignmentRole.FACILITATOR),
+        (co_facilitator, AssignmentRole.CO_FACILITATOR),
+    ):
+        if member is not None:
+            session.add(
+                FacilitationAssignment(
+                    meeting_id=meeting.id,
+                    member_id=member.id,
+                    role=role,
+                    source=AssignmentSource.ASSIGNED,
+                    first_turn=role is AssignmentRole.CO_FACILITATOR,
+                    created_at=now,
+                )
+            )
+    await session.flush()
+    await session.refresh(meeting, ["assignments"])
+    return meeting
+
+
+async def set_facilitator(session: AsyncSession, meeting: Meeting, member: Member) -> None:
+    await session.refresh(meeting, ["assignments"])
+    for assignment in meeting.assignments:
+        if assignment.role is AssignmentRole.FACILITATOR:
+            assignment.member_id = member.id
+    await session.flush()
+    session.expire(meeting)
+
+
+def days(n: float) -> timedelta:
+    return timedelta(days=n)
