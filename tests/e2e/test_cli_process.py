@@ -1,0 +1,135 @@
+"""The real command line, `python -m bot run --config X`, as a separate process against the
+emulator: it logs in, syncs, answers, and a reminder survives SIGKILL exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import AppConfig, parse_config
+from bot.db import Database
+from bot.models import ReminderKind
+from bot.services.reminders import add_reminder
+from bot.services.reminders.engine import EngineSettings
+from bot.services.reminders.schedule import Schedule
+from tests.e2e.harness import World
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _toml(data: dict[str, dict[str, object]]) -> str:
+    lines = []
+    for section, values in data.items():
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {value!r}".replace("'", '"'))
+    return "\n".join(lines) + "\n"
+
+
+class BotProcess:
+    def __init__(self, world: World, config_path: Path, config: AppConfig) -> None:
+        self.world = world
+        self.config_path = config_path
+        self.config = config
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = config_path.parent / "bot.log"
+
+    def start(self) -> None:
+        env = {**os.environ, "DISCORD_TOKEN": self.world.emu.bot_token}
+        env.pop("COP_DATA_KEY", None)
+        self.proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "bot", "run", "--config", str(self.config_path)],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self.proc = None
+
+
+@pytest.fixture
+async def running(world: World) -> AsyncIterator[BotProcess]:
+    data = world.config_data()
+    data["reminders"] = {"poll_seconds": 5}
+    path = world.tmp_path / "config.toml"
+    path.write_text(_toml(data))
+    process = BotProcess(world, path, parse_config(data))
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+async def _identified(world: World, count: int) -> None:
+    await world.emu.wait_for_identify(count, timeout=60)
+    await world.emu.wait_until_ready(timeout=30)
+
+
+async def test_cli_run_logs_in_syncs_and_answers_about(world: World, running: BotProcess) -> None:
+    running.start()
+    await _identified(world, 1)
+    await world.emu.wait_until(
+        lambda: "about" in world.emu.command_names(world.guild.id), 30, "command sync"
+    )
+    it = await world.emu.invoke_command(world.guild.id, world.ana.id, "about")
+    reply = await it.wait_reply(timeout=15)
+    assert world.config.community.rules[3] in reply.text
+    assert (world.tmp_path / "cop.key").stat().st_mode & 0o777 == 0o600
+
+
+async def test_reminder_survives_sigkill_exactly_once(world: World, running: BotProcess) -> None:
+    running.start()
+    await _identified(world, 1)
+    config = running.config
+    due = datetime.now(UTC) + timedelta(seconds=6)
+    database = Database.from_url(config.database.url)
+    try:
+        async with database.transaction() as session:
+            await add_reminder(
+                session,
+                kind=ReminderKind.PERSONAL,
+                owner_user_id=world.dee.id,
+                schedule=Schedule(first_at=due, rule=None, timezone="Australia/Brisbane"),
+                text="Bring the workshop notes",
+                now=datetime.now(UTC),
+                settings=EngineSettings.from_config(config),
+                text_limit=1500,
+            )
+    finally:
+        await database.dispose()
+    running.kill()  # down across the reminder's time
+    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1)
+    running.start()
+
+    def delivered() -> list[object]:
+        return [m for m in world.emu.dms_to(world.dee.id) if "workshop notes" in m.text]
+
+    await world.emu.wait_until(lambda: len(delivered()) >= 1, 60, "the reminder DM")
+    running.kill()  # right after it fired
+    running.start()
+    await _identified(world, 3)
+    await asyncio.sleep(7)  # more than one poll of the restarted bot
+    assert len(delivered()) == 1
