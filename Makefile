@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m bot run --config $(CONFIG)
+	$(BIN)/python -m bot run --config $(CONFIG) --demo-if-no-token
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

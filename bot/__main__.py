@@ -96,7 +96,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         handlers[name] = handler
         return p
 
-    add("run", cmd_run, "back up and migrate the database, then connect to Discord")
+    run = add("run", cmd_run, "back up and migrate the database, then connect to Discord")
+    run.add_argument(
+        "--demo-if-no-token",
+        action="store_true",
+        help="with no token configured, play the demo instead (what `make run` does)",
+    )
     add("migrate", cmd_migrate, "migrate the database to the newest schema")
     add("check-config", cmd_check_config, "validate the config file and print a summary")
     add("backup", cmd_backup, "copy the SQLite database to a timestamped file")
@@ -105,12 +110,50 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     register_learnings(add)
     # <<< more commands
+    demo = sub.add_parser(
+        "demo",
+        help="a month of the community in one command, on the built-in Discord emulator",
+        description="Play the whole product against the project's Discord emulator: no "
+        "Discord account or token needed.",
+    )
+    demo.add_argument(
+        "--output", type=Path, default=Path("demo-output"), help="where to save the files"
+    )
+    demo.add_argument(
+        "--interactive",
+        action="store_true",
+        help="after the scenes, act as any sample member: type slash commands yourself",
+    )
     return parser, handlers
+
+
+def cmd_demo(output: Path, *, interactive: bool) -> int:
+    from bot.demo import REAL_SERVER_HINT, run_demo
+
+    try:
+        code = asyncio.run(run_demo(output, interactive=interactive))
+    except KeyboardInterrupt:
+        return 130
+    print(REAL_SERVER_HINT)
+    return code
+
+
+def _token_configured(config_path: Path) -> bool:
+    if os.environ.get(TOKEN_ENV, "").strip():
+        return True
+    try:
+        return resolve_token(load_config(config_path)) is not None
+    except ConfigError:
+        return config_path.exists()  # a broken config: let `run` name the mistakes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        return cmd_demo(args.output, interactive=args.interactive)
+    if args.command == "run" and args.demo_if_no_token and not _token_configured(args.config):
+        return cmd_demo(Path("demo-output"), interactive=False)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -97,7 +97,7 @@ _DATE_RE = r"\d{4}-\d{1,2}-\d{1,2}"
 
 _TIME_RE = re.compile(
     r"(?:\bat\s+)?(?:"
-    r"\b(?P<h1>\d{1,2})[:.](?P<m1>\d{2})\s*(?P<ap1>am|pm|a\.m\.|p\.m\.)?"
+    r"\b(?P<h1>\d{1,2})[:.](?P<m1>\d{2})(?::(?P<s1>\d{2}))?\s*(?P<ap1>am|pm|a\.m\.|p\.m\.)?"
     r"|\b(?P<h2>\d{1,2})\s*(?P<ap2>am|pm|a\.m\.|p\.m\.)"
     r"|\b(?P<word>noon|midday)"
     r")(?![\w-])"
@@ -223,7 +223,8 @@ class Recurrence:
         local_start = self.start.astimezone(self.zone)
         hour = int(parts.get("BYHOUR", str(local_start.hour)).split(",")[0])
         minute = int(parts.get("BYMINUTE", str(local_start.minute)).split(",")[0])
-        at = f"at {hour:02d}:{minute:02d}"
+        second = int(parts.get("BYSECOND", "0").split(",")[0] or "0")
+        at = f"at {hour:02d}:{minute:02d}" + (f":{second:02d}" if second else "")
         unit = _FREQ_UNITS.get(freq, freq.lower())
         every = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
         byday = [d for d in parts.get("BYDAY", "").split(",") if d]
@@ -321,6 +322,7 @@ def _parse_time(match: re.Match[str], original: str) -> time:
         return time(12, 0)
     hour_text = match.group("h1") or match.group("h2")
     minute = int(match.group("m1") or "0")
+    second = int(match.group("s1") or "0")
     suffix = (match.group("ap1") or match.group("ap2") or "").replace(".", "")
     hour = int(hour_text)
     if suffix:
@@ -330,11 +332,11 @@ def _parse_time(match: re.Match[str], original: str) -> time:
                 "or `2pm`."
             )
         hour = hour % 12 + (12 if suffix == "pm" else 0)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+    if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
         raise InvalidInput(
             f"`{match.group(0).strip()}` isn't a time. Use 24-hour HH:MM like `14:00`, or `2pm`."
         )
-    return time(hour, minute)
+    return time(hour, minute, second)
 
 
 def _parse_day(text: str) -> date:
@@ -481,7 +483,7 @@ def parse_recurrence(text: str, zone: ZoneInfo, now: datetime) -> Recurrence:
         raise InvalidInput(
             f"Add a time of day to `{original}`, for example `every week on Monday at 09:00`."
         )
-    params.update(BYHOUR=str(at.hour), BYMINUTE=str(at.minute), BYSECOND="0")
+    params.update(BYHOUR=str(at.hour), BYMINUTE=str(at.minute), BYSECOND=str(at.second))
     if params["FREQ"] == "WEEKLY":
         params["WKST"] = "MO"
     if until_day is not None:

@@ -85,11 +85,13 @@ def late_note(due_at: datetime) -> str:
 
 def _in_words(delta: timedelta) -> str:
     days = delta.total_seconds() / 86400
-    if abs(days - round(days)) < 0.05:
+    if days >= 0.95 and abs(days - round(days)) < 0.05:
         n = round(days)
         return "tomorrow" if n == 1 else f"in {n} days"
     hours = round(delta.total_seconds() / 3600)
-    return f"in {hours} hours"
+    if hours >= 1:
+        return "in 1 hour" if hours == 1 else f"in {hours} hours"
+    return "starting soon"
 
 
 def _describe_step(line: ReportLine, community: str) -> str:

@@ -112,3 +112,18 @@ def test_parse_recurrence_refuses_with_examples(phrase: str, fragment: str) -> N
         parse_recurrence(phrase, BRISBANE, NOW)
     assert fragment in caught.value.message
     assert "`" in caught.value.message
+
+
+def test_recurrence_time_with_seconds_keeps_them() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.services.recurrence import parse_recurrence
+
+    zone = ZoneInfo("Australia/Brisbane")
+    now = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # 10:00 Monday in Brisbane
+    rec = parse_recurrence("every week on Monday at 10:05:30", zone, now)
+    assert rec.start.astimezone(zone).time().isoformat() == "10:05:30"
+    assert "at 10:05:30" in rec.describe()
+    plain = parse_recurrence("every week on Monday at 10:05", zone, now)
+    assert "at 10:05 " in plain.describe()

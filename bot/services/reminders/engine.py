@@ -3,7 +3,7 @@
 The tables are the source of truth; scheduler jobs only wake the engine up.
 
 - A **reminder occurrence** is one time something is due, with a unique ``key``
-  (``r12@1790000000`` for a custom reminder, ``m7@1790000000:group:10080`` for a meeting
+  (``r12@1790000000`` for a custom reminder, ``m7@1790000000:group:604800s`` for a meeting
   step), so planning the same thing twice is impossible.
 - When it comes due it is **dispatched**: the targets are resolved from the current state
   (meeting cancelled? facilitator changed? already confirmed?) and one **delivery** row is
@@ -131,8 +131,8 @@ class StepPlan:
     target_user_id: int | None = None
 
 
-def _minutes(delta: timedelta) -> int:
-    return int(delta.total_seconds() // 60)
+def _seconds(delta: timedelta) -> int:
+    return round(delta.total_seconds())
 
 
 def meeting_base_key(meeting_id: int, starts_at: datetime) -> str:
@@ -146,7 +146,7 @@ def chain_steps(meeting: MeetingFacts, settings: EngineSettings) -> list[StepPla
     base = meeting_base_key(meeting.id, meeting.starts_at)
     steps = [
         StepPlan(
-            f"{base}:group:{_minutes(before)}",
+            f"{base}:group:{_seconds(before)}s",
             ReminderStep.GROUP,
             meeting.id,
             meeting.starts_at,
