@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_JOB_ID = "onboarding-sweep"
+MEMBER_CHUNK_TIMEOUT = 30
 DYNAMIC_ITEMS = (FormSelect, FormButton, ReviewButton, RenewalButton)
 
 
@@ -300,7 +301,15 @@ class Onboarding(commands.Cog):
         if guild is None:
             return
         if not guild.chunked:
-            await guild.chunk()
+            try:
+                await asyncio.wait_for(guild.chunk(), MEMBER_CHUNK_TIMEOUT)
+            except TimeoutError:
+                log.warning(
+                    "the member list of %s did not arrive in %ss; sweeping the members "
+                    "known so far",
+                    guild.name,
+                    MEMBER_CHUNK_TIMEOUT,
+                )
         member_roles = {config.roles.member, config.roles.coordinator}
         present = {m.id: m for m in guild.members if not m.bot}
         role_holders = [
