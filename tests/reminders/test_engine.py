@@ -551,6 +551,17 @@ async def test_cancel_reminder_stops_it_and_only_owner_or_coordinator_can(
             await svc.cancel_reminder(session, info.id, user_id=42, coordinator=False, now=clock())
 
 
+@pytest.mark.parametrize("number", [2**31, 2**53, -(2**31) - 1])
+async def test_cancel_reminder_with_a_number_too_big_for_any_id_is_not_found(
+    db: Database, clock: FakeClock, number: int
+) -> None:
+    # /reminder cancel takes any integer Discord allows; PostgreSQL refuses such a number
+    # as an ``Integer`` id, SQLite just finds nothing: both must say "not found".
+    async with db.transaction() as session:
+        with pytest.raises(svc_errors().NotFound, match=f"`#{number}`"):
+            await svc.cancel_reminder(session, number, user_id=42, coordinator=True, now=clock())
+
+
 def svc_errors():
     import bot.errors
 
@@ -632,3 +643,30 @@ async def test_personal_data_and_erasure(
         after = await svc.personal_data(session, ana)
     assert after == {"reminders": [], "messages_sent_to_you": [], "facilitation_confirmations": []}
     assert not any(str(team["ana"]) in o.key for o in await occurrences(db))
+
+
+async def test_erase_personal_data_leaves_users_with_longer_ids_alone(db: Database) -> None:
+    from bot.models import Member, MemberStatus, OccurrenceStatus, ReminderOccurrence
+
+    now = START
+    async with db.transaction() as session:
+        member = Member(user_id=123, status=MemberStatus.ACTIVE, first_seen_at=now)
+        session.add(member)
+        for user_id in (123, 1234):
+            session.add(
+                ReminderOccurrence(
+                    key=f"m1@1790000000:pack:u{user_id}",
+                    step=ReminderStep.FACILITATOR_PACK,
+                    target_user_id=user_id,
+                    due_at=now,
+                    status=OccurrenceStatus.PLANNED,
+                    created_at=now,
+                )
+            )
+    async with db.transaction() as session:
+        member = await session.scalar(select(Member).where(Member.user_id == 123))
+        assert member is not None
+        await svc.erase_personal_data(session, member, now)
+    keys = sorted(o.key for o in await occurrences(db))
+    assert "m1@1790000000:pack:u1234" in keys
+    assert not any(k.endswith(":u123") for k in keys)

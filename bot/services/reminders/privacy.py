@@ -113,14 +113,15 @@ async def erase_personal_data(session: AsyncSession, member: Member, now: dateti
         delivery.target = f"erased:{delivery.id}"
         delivery.channel_id = None
         delivery.message_id = None
-    marker = f":u{user_id}"
+    marker = f":u{user_id}"  # keys end with the person they are for: "...:pack:u123"
     for occurrence in await session.scalars(
         select(ReminderOccurrence).where(
-            (ReminderOccurrence.target_user_id == user_id) | ReminderOccurrence.key.contains(marker)
+            (ReminderOccurrence.target_user_id == user_id) | ReminderOccurrence.key.endswith(marker)
         )
     ):
         occurrence.target_user_id = None
-        occurrence.key = occurrence.key.replace(marker, f":erased{occurrence.id}")
+        if occurrence.key.endswith(marker):
+            occurrence.key = occurrence.key.removesuffix(marker) + f":erased{occurrence.id}"
     for occurrence in await session.scalars(
         select(ReminderOccurrence).where(ReminderOccurrence.step == ReminderStep.ESCALATION)
     ):
