@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import statistics
 import sys
@@ -48,8 +49,9 @@ async def measure(
         await it.wait_response(timeout=30)
         return (time.perf_counter() - start) * 1000
 
-    for _ in range(20):  # warm up
+    for _ in range(50):  # warm up
         await one()
+    gc.collect()
     serial = [await one() for _ in range(rounds)]
     parallel: list[float] = []
     for _ in range(max(1, rounds // IN_FLIGHT)):
