@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= config.toml
 
-.PHONY: run test lint bench clean
+# The suites that run again on a throwaway PostgreSQL server (`make test-postgres`); the
+# end-to-end files stay on SQLite, so they are left out here.
+POSTGRES_TESTS := tests/test_migrations.py tests/onboarding tests/rotation tests/learnings tests/reminders
+
+.PHONY: run test test-postgres lint bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install it (or run make PYTHON=/path/to/python3.11)."; exit 1; }
@@ -19,6 +23,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+test-postgres: $(STAMP)
+	@url=$$(.ci/postgres.sh) || exit 1; \
+	trap '.ci/postgres.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	echo "== PostgreSQL on $${url##*@}"; \
+	COP_TEST_DATABASE_URL="$$url" $(BIN)/python -m pytest -q -m "not e2e" \
+		--ignore-glob='*/test_e2e_*' $(POSTGRES_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot cogs tests benchmarks migrations/env.py

@@ -129,6 +129,13 @@ class CommunityConfig(_Section):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @field_validator("rules_version")
+    @classmethod
+    def _short_version(cls, value: str) -> str:
+        if len(value) > 50:  # it is stored with each application and agreement
+            raise ValueError("keep the version short, like `2` or `2026-03`")
+        return value
+
     @field_validator("rules")
     @classmethod
     def _four_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:

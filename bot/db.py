@@ -71,6 +71,20 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+INTEGER_MAX = 2**31 - 1
+"""The largest value of an ``Integer`` column (every table's own ``id``) on PostgreSQL."""
+
+
+def fits_integer(value: int) -> bool:
+    """Whether ``value`` can be compared with an ``Integer`` column, such as an ``id``.
+
+    A number someone typed (``/reminder cancel 99999999999``) may be bigger: SQLite
+    simply finds no row, but PostgreSQL refuses the query, so look such numbers up only
+    when this is true, and treat them as not found otherwise.
+    """
+    return -INTEGER_MAX - 1 <= value <= INTEGER_MAX
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -1,16 +1,46 @@
-"""Shared fixtures: configs, and real SQLite files whose schema the migrations build."""
+"""Shared fixtures: configs, and real databases whose schema the migrations build.
+
+By default each test gets its own SQLite file. With ``COP_TEST_DATABASE_URL`` set to a
+PostgreSQL URL (``postgresql+asyncpg://user:password@host:port/postgres``, a role that may
+create databases), each test gets its own fresh PostgreSQL database instead, dropped after
+the test; ``make test-postgres`` runs the service tests that way.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.config import AppConfig, parse_config
 from bot.db import Database, migrate
+
+TEST_DATABASE_ENV = "COP_TEST_DATABASE_URL"
+
+
+def _test_server_url() -> str | None:
+    url = os.environ.get(TEST_DATABASE_ENV, "").strip()
+    if not url:
+        return None
+    if make_url(url).get_backend_name() != "postgresql":
+        raise pytest.UsageError(
+            f"{TEST_DATABASE_ENV} must be a postgresql+asyncpg:// URL (unset it for SQLite)"
+        )
+    return url
+
+
+POSTGRES_URL = _test_server_url()
+"""The PostgreSQL server the tests make their databases on; None: SQLite files."""
+
+sqlite_only = pytest.mark.skipif(
+    POSTGRES_URL is not None, reason=f"SQLite-specific; {TEST_DATABASE_ENV} is set"
+)
 
 GUILD_ID = 900000000000000001
 
@@ -35,11 +65,46 @@ def make_config_data(tmp_path: Path, **sections: dict[str, Any]) -> dict[str, An
     return data
 
 
+async def _admin(server_url: str) -> Any:
+    import asyncpg
+
+    dsn = make_url(server_url).set(drivername="postgresql")
+    return await asyncpg.connect(dsn.render_as_string(hide_password=False))
+
+
 @pytest.fixture
-def config_factory(tmp_path: Path) -> Callable[..., AppConfig]:
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """This test's own empty database: a SQLite file in ``tmp_path``, or (with
+    ``COP_TEST_DATABASE_URL``) a new PostgreSQL database, dropped afterwards."""
+    if POSTGRES_URL is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'cop.sqlite3'}"
+        return
+    name = f"cop_test_{uuid.uuid4().hex}"
+    admin = await _admin(POSTGRES_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin = await _admin(POSTGRES_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+def config_factory(tmp_path: Path, database_url: str) -> Callable[..., AppConfig]:
     """Build a valid config for this test, with sections overridden by keyword."""
 
     def build(**sections: dict[str, Any]) -> AppConfig:
+        sections["database"] = {"url": database_url, **sections.get("database", {})}
+        if POSTGRES_URL is not None:
+            # The key file's default sits beside a SQLite file; keep it in tmp_path too.
+            key_file = str(tmp_path / "cop.key")
+            sections["learnings"] = {"key_file": key_file, **sections.get("learnings", {})}
         return parse_config(make_config_data(tmp_path, **sections))
 
     return build
@@ -52,7 +117,7 @@ def config(config_factory: Callable[..., AppConfig]) -> AppConfig:
 
 @pytest.fixture
 async def db(config: AppConfig) -> AsyncIterator[Database]:
-    """A real SQLite file, migrated to head."""
+    """This test's own database (see ``database_url``), migrated to head."""
     database = Database.from_url(config.database.url, hide_parameters=True)
     await migrate(database.engine)
     try:

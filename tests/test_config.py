@@ -88,6 +88,14 @@ def test_config_postgres_url_accepted(tmp_path: Path) -> None:
     assert config.database.url == url
 
 
+@pytest.mark.parametrize("section", ["community.rules_version", "onboarding.pledge_version"])
+def test_config_versions_fit_the_records_that_keep_them(tmp_path: Path, section: str) -> None:
+    name, key = section.split(".")
+    assert parse_config(make_config_data(tmp_path, **{name: {key: "v" * 50}}))
+    lines = _errors(make_config_data(tmp_path, **{name: {key: "v" * 51}}))
+    assert lines == [f"{section}: keep the version short, like `2` or `2026-03`"]
+
+
 def test_config_several_mistakes_one_line_each(tmp_path: Path) -> None:
     data = make_config_data(tmp_path, community={"timezone": "Nowhere"})
     del data["discord"]["guild_id"]

@@ -19,6 +19,7 @@ from bot.models import Member, MemberStatus, SharingLevel
 from bot.services import mydata
 from bot.services.learnings import digest, store
 from bot.services.learnings.digest import DigestFormat, DigestRequest
+from tests.conftest import sqlite_only
 from tests.learnings.helpers import database_bytes
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -110,6 +111,7 @@ def test_tags_are_normalised_and_limited() -> None:
         store.validate(store.Draft("t", "", "l", "", ",".join(f"t{n}" for n in range(11))))
 
 
+@sqlite_only
 async def test_learning_text_is_not_in_the_database_file(
     config: AppConfig, db: Database, keyring: Keyring
 ) -> None:
@@ -146,6 +148,28 @@ async def test_someone_elses_learning_cannot_be_changed(db: Database, keyring: K
             await store.read_own(session, keyring, ident, ben)
         with pytest.raises(NotFound):
             await store.read_shared(session, keyring, ben, ident)  # private: not even seen
+
+
+async def test_a_number_too_big_for_any_learning_is_not_found(
+    db: Database, keyring: Keyring
+) -> None:
+    # /learning edit|delete|share take any integer Discord allows; PostgreSQL refuses
+    # such a number as an ``Integer`` id, SQLite just finds nothing.
+    ana, _ = await members(db)
+    await add(db, keyring, ana, SharingLevel.GROUP)
+    text = store.validate(store.Draft("x", "", "y"))
+    for number in (2**31, 2**53):
+        async with db.transaction() as session:
+            with pytest.raises(NotFound, match=f"`#{number}`"):
+                await store.read_own(session, keyring, number, ana)
+            with pytest.raises(NotFound, match=f"`#{number}`"):
+                await store.edit_learning(session, keyring, number, ana, text, NOW)
+            with pytest.raises(NotFound, match=f"`#{number}`"):
+                await store.delete_learning(session, number, ana)
+            with pytest.raises(NotFound, match=f"`#{number}`"):
+                await store.set_sharing(session, keyring, number, ana, SharingLevel.PRIVATE, NOW)
+            with pytest.raises(NotFound, match=f"`#{number}`"):
+                await store.read_shared(session, keyring, ana, number)
 
 
 async def test_sharing_change_keeps_the_text(db: Database, keyring: Keyring) -> None:

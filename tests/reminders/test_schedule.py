@@ -113,6 +113,17 @@ def test_one_off_only_refuses_a_repeating_time() -> None:
         parse_when("every day at 9:00", BRISBANE, NOW, allow_recurring=False)
 
 
+def test_raw_rule_longer_than_a_reminder_keeps_is_refused() -> None:
+    minutes = ",".join(str(n) for n in range(60))
+    days = ",".join(str(n) for n in range(1, 32))
+    hours = ",".join(str(n) for n in range(24))
+    typed = f"RRULE:FREQ=DAILY;BYMONTHDAY={days};BYHOUR={hours};BYMINUTE={minutes}"
+    assert len(parse_when(typed, BRISBANE, NOW).rule or "") <= 500
+    with pytest.raises(InvalidInput, match="characters long; the limit is 500") as caught:
+        parse_when(f"{typed};BYSECOND={minutes}", BRISBANE, NOW)
+    assert "`every 2 weeks on Monday at 09:00`" in caught.value.message
+
+
 def test_text_over_the_limit_is_refused_clearly() -> None:
     assert clean_text("  Bring the sign-in sheet  ", 100) == "Bring the sign-in sheet"
     with pytest.raises(InvalidInput, match="101 characters long; the limit is 100"):

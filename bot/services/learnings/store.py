@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import DecryptionError, Keyring
+from bot.db import fits_integer
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.models import Learning, Meeting, MeetingStatus, Member, MemberStatus, SharingLevel
 
@@ -358,6 +359,8 @@ def _not_found(learning_id: int) -> NotFound:
 
 async def own_learning(session: AsyncSession, learning_id: int, author: Member) -> Learning:
     """One of the author's learnings; someone else's is refused."""
+    if not fits_integer(learning_id):
+        raise _not_found(learning_id)
     row = await session.get(Learning, learning_id, populate_existing=True)
     if row is None:
         raise _not_found(learning_id)
@@ -614,7 +617,7 @@ async def read_shared(
     session: AsyncSession, keyring: Keyring, reader: Member | None, learning_id: int
 ) -> LearningView:
     """One learning a member may read: shared with the group, or their own."""
-    row = await session.get(Learning, learning_id)
+    row = await session.get(Learning, learning_id) if fits_integer(learning_id) else None
     mine = row is not None and reader is not None and row.author_id == reader.id
     if row is None or (row.sharing is SharingLevel.PRIVATE and not mine):
         raise NotFound(

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import fits_integer
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.models import (
     OccurrenceStatus,
@@ -131,7 +132,7 @@ async def cancel_reminder(
 ) -> tuple[Reminder, list[int]]:
     """Cancel a reminder and every occurrence not sent yet. Returns the reminder and the
     occurrence ids whose wake-up jobs can go."""
-    reminder = await session.get(Reminder, reminder_id)
+    reminder = await session.get(Reminder, reminder_id) if fits_integer(reminder_id) else None
     mine = reminder is not None and (
         reminder.kind is ReminderKind.CHANNEL or reminder.owner_user_id == user_id
     )

@@ -20,6 +20,8 @@ from bot.services.recurrence import Recurrence, parse_recurrence
 
 ONE_OFF_EXAMPLES = "`2026-12-01 09:00`, `in 2 hours`, `tomorrow at 9:00` or `friday at 14:30`"
 RECURRING_EXAMPLES = "`every 2 weeks on Monday at 09:00` or `every weekday at 08:30`"
+RULE_MAX = 500
+"""The longest rule a reminder keeps (the ``reminders.rule`` column's length)."""
 
 _UNITS: dict[str, timedelta] = {
     "m": timedelta(minutes=1),
@@ -250,6 +252,11 @@ def parse_when(
             raise InvalidInput(
                 f"`{original}` isn't a repeating time I understand. Try {RECURRING_EXAMPLES}."
             ) from exc
+        if len(recurrence.rule) > RULE_MAX:
+            raise InvalidInput(
+                f"That rule is {len(recurrence.rule)} characters long; the limit is {RULE_MAX}. "
+                f"List fewer values, or use a phrase such as {RECURRING_EXAMPLES}."
+            )
         return Schedule(recurrence.start, recurrence.rule, recurrence.timezone)
     moment = _parse_one_off(phrase, original, zone, now, allow_recurring)
     if moment <= now:
