@@ -17,6 +17,7 @@ from bot.mentions import NO_PINGS
 from bot.models import SharingLevel
 from bot.services import mydata
 from bot.services.learnings import store
+from bot.services.onboarding import personal as onboarding_personal
 from bot.ui import reply_ephemeral
 from cogs.learnings.ui import bot_of, guarded, guild_member, keyring_of
 
@@ -76,7 +77,9 @@ async def erase_now(interaction: discord.Interaction[Any]) -> None:
                 allowed_mentions=NO_PINGS,
             )
             return
+        posts = await onboarding_personal.public_posts(session, member)
         result = await mydata.erase(session, member, bot.clock())
+    await scrub_posts(bot, posts)
     person = await guild_member(interaction)
     if person is not None:
         roles = [
@@ -98,6 +101,35 @@ async def erase_now(interaction: discord.Interaction[Any]) -> None:
         view=None,
         allowed_mentions=NO_PINGS,
     )
+
+
+ERASED_REVIEW = (
+    "This application's details were erased at the applicant's request (`/mydata delete`)."
+)
+
+
+async def scrub_posts(bot: CopBot, posts: onboarding_personal.PublicPosts) -> None:
+    """Take the person's details out of what the bot posted about them: review posts keep
+    only a note, introduction cards are deleted."""
+    targets = [(bot.config.channels.coordinators, m, False) for m in posts.reviews] + [
+        (bot.config.channels.welcome, m, True) for m in posts.introductions
+    ]
+    for channel_id, message_id, delete in targets:
+        try:
+            channel = await bot.text_channel(channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                continue
+            message = channel.get_partial_message(message_id)
+            if delete:
+                await message.delete()
+            else:
+                await message.edit(
+                    content=ERASED_REVIEW, embeds=[], view=None, allowed_mentions=NO_PINGS
+                )
+        except discord.NotFound:
+            continue
+        except discord.HTTPException:
+            log.warning("could not scrub message %s after an erasure", message_id)
 
 
 class MyData(commands.Cog):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,29 @@ WITHDRAWN = "Withdrawn: the applicant erased their data."
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+@dataclass(frozen=True)
+class PublicPosts:
+    """Posts the bot made about a person: review posts in the coordinators' channel and
+    introduction cards in the welcome channel (message ids)."""
+
+    reviews: tuple[int, ...]
+    introductions: tuple[int, ...]
+
+
+async def public_posts(session: AsyncSession, member: Member) -> PublicPosts:
+    rows = (
+        await session.execute(
+            select(Application.review_message_id, Application.intro_message_id).where(
+                Application.member_id == member.id
+            )
+        )
+    ).all()
+    return PublicPosts(
+        reviews=tuple(r for r, _ in rows if r is not None),
+        introductions=tuple(i for _, i in rows if i is not None),
+    )
 
 
 async def personal_data(session: AsyncSession, member: Member) -> dict[str, Any]:
