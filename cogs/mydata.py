@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.checks import audience
 from bot.mentions import NO_PINGS
 from bot.models import SharingLevel
-from bot.services import mydata
+from bot.services import members, mydata
 from bot.services.learnings import store
 from bot.services.onboarding import personal as onboarding_personal
 from bot.ui import reply_ephemeral
@@ -68,7 +68,7 @@ class EraseButton(
 async def erase_now(interaction: discord.Interaction[Any]) -> None:
     bot = bot_of(interaction)
     async with bot.db.transaction() as session:
-        member = await store.member_by_user(session, interaction.user.id)
+        member = await members.member_by_user(session, interaction.user.id)
         if member is None:
             await interaction.response.edit_message(
                 content="The bot holds no profile or learnings for you, so there was nothing "
@@ -159,7 +159,7 @@ class MyData(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = bot.clock()
         async with bot.db.transaction() as session:
-            member = await store.member_by_user(session, interaction.user.id)
+            member = await members.member_by_user(session, interaction.user.id)
             if member is None:
                 data: dict[str, Any] = {
                     "about": "The community's bot holds no profile or learnings for you.",
@@ -183,7 +183,7 @@ class MyData(commands.Cog):
     @audience("everyone")
     async def delete(self, interaction: discord.Interaction[CopBot]) -> None:
         async with self.bot.db.transaction() as session:
-            member = await store.member_by_user(session, interaction.user.id)
+            member = await members.member_by_user(session, interaction.user.id)
             counts = await store.count_by_level(session, member) if member else {}
         if member is None:
             await interaction.response.send_message(

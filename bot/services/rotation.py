@@ -460,10 +460,6 @@ async def _withdraw_swaps_of(session: AsyncSession, member: Member, now: datetim
     )
 
 
-async def member_by_user(session: AsyncSession, user_id: int) -> Member | None:
-    return (await session.scalars(select(Member).where(Member.user_id == user_id))).first()
-
-
 def require_in_rotation(member: Member | None, *, mention: str, you: bool) -> Member:
     """The member, if they are active (in the rotation); a clear refusal otherwise."""
     if member is not None and member.status is MemberStatus.ACTIVE:

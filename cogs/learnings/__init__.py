@@ -17,6 +17,7 @@ from bot.datakeys import prepare_keyring
 from bot.errors import InvalidInput
 from bot.mentions import NO_PINGS
 from bot.models import SharingLevel
+from bot.services import members
 from bot.services.learnings import store
 from bot.services.learnings.store import DraftProblem, Page, parse_level, validate
 from bot.ui import handle_interaction_error
@@ -388,7 +389,7 @@ class Learnings(commands.Cog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:
         async with self.bot.db.transaction() as session:
-            member = await store.member_by_user(session, interaction.user.id)
+            member = await members.member_by_user(session, interaction.user.id)
             if member is None:
                 return []
             found = await store.my_learning_titles(session, keyring_of(self.bot), member, current)

@@ -26,8 +26,8 @@ from bot.services.learnings.store import (
     LearningView,
     MeetingChoice,
     ensure_member,
-    member_by_user,
 )
+from bot.services.members import member_by_user
 from bot.timeutil import show
 from bot.ui import handle_interaction_error
 

@@ -18,7 +18,7 @@ from bot.errors import DomainError, InvalidInput, NotFound
 from bot.mentions import NO_PINGS, only_users
 from bot.models import Member, RosterPostStatus
 from bot.services import meetings as meeting_service
-from bot.services import rotation
+from bot.services import members, rotation
 from bot.services.rotation import PostSchedule, RotationRules, Slot
 from bot.timeutil import show
 from cogs.rotation.meetings import meeting_autocomplete
@@ -135,11 +135,11 @@ class Roster(commands.Cog):
     # --- helpers -------------------------------------------------------------------
 
     async def _me(self, session: Any, user: discord.abc.User) -> Member:
-        found = await rotation.member_by_user(session, user.id)
+        found = await members.member_by_user(session, user.id)
         return rotation.require_in_rotation(found, mention=user.mention, you=True)
 
     async def _them(self, session: Any, user: discord.abc.User) -> Member:
-        found = await rotation.member_by_user(session, user.id)
+        found = await members.member_by_user(session, user.id)
         return rotation.require_in_rotation(found, mention=user.mention, you=False)
 
     async def refresh_plan(self) -> None:
@@ -446,7 +446,7 @@ class Roster(commands.Cog):
             return
         now = self.bot.clock()
         async with self.bot.db.transaction() as session:
-            row = await rotation.member_by_user(session, member.id)
+            row = await members.member_by_user(session, member.id)
             if row is None:
                 return
             row.in_guild = False

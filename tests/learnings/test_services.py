@@ -19,6 +19,7 @@ from bot.models import Member, MemberStatus, SharingLevel
 from bot.services import mydata
 from bot.services.learnings import digest, store
 from bot.services.learnings.digest import DigestFormat, DigestRequest
+from bot.services.members import member_by_user
 from tests.conftest import sqlite_only
 from tests.learnings.helpers import database_bytes
 
@@ -387,6 +388,6 @@ async def test_mydata_collects_and_erases_learnings_and_profile(
         assert member.status is MemberStatus.ERASED
         assert (member.display_name, member.organisation, member.interests) == ("", "", [])
         assert member.user_id < 0
-        assert await store.member_by_user(session, 11) is None
+        assert await member_by_user(session, 11) is None
         page = await store.browse(session, keyring, None, None, 1, 10)
     assert [v.text.title for v in page.items] == ["bens"]

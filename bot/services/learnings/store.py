@@ -26,6 +26,7 @@ from bot.crypto import DecryptionError, Keyring
 from bot.db import fits_integer
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.models import Learning, Meeting, MeetingStatus, Member, MemberStatus, SharingLevel
+from bot.services.members import add_member, member_by_user
 
 SHARED_LEVELS = (SharingLevel.GROUP, SharingLevel.DIGEST_ANONYMOUS, SharingLevel.DIGEST_NAMED)
 """Levels members may read in the bot."""
@@ -245,11 +246,6 @@ def open_tags(
 # --- members ------------------------------------------------------------------------------
 
 
-async def member_by_user(session: AsyncSession, user_id: int) -> Member | None:
-    found: Member | None = await session.scalar(select(Member).where(Member.user_id == user_id))
-    return found
-
-
 async def ensure_member(
     session: AsyncSession, user_id: int, display_name: str, now: datetime, *, active: bool
 ) -> Member:
@@ -257,21 +253,14 @@ async def ensure_member(
     record yet (a community set up before the bot). An erased row is never revived."""
     member = await member_by_user(session, user_id)
     if member is None:
-        member = Member(
-            user_id=user_id,
-            display_name=display_name[:100],
-            organisation="",
-            job_role="",
-            locality="",
-            locality_note="",
-            interests=[],
+        member = await add_member(
+            session,
+            user_id,
+            display_name,
+            now,
             status=MemberStatus.ACTIVE if active else MemberStatus.APPLICANT,
-            first_seen_at=now,
             joined_at=now if active else None,
-            in_guild=True,
         )
-        session.add(member)
-        await session.flush()
     return member
 
 

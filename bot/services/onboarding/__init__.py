@@ -7,6 +7,7 @@ Other capabilities use:
 - ``member_by_user(session, user_id)`` for the person record.
 """
 
+from bot.services.members import member_by_user
 from bot.services.onboarding.forms import (
     ELSEWHERE,
     NO_COURSE,
@@ -23,7 +24,6 @@ from bot.services.onboarding.lifecycle import (
     Verdict,
     decide,
     ensure_member,
-    member_by_user,
     member_record,
     pending_applications,
     record_departure,

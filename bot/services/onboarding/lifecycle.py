@@ -31,6 +31,7 @@ from bot.models import (
     Standing,
 )
 from bot.services import rotation
+from bot.services.members import add_member, member_by_user
 from bot.services.onboarding.forms import (
     Answers,
     Complete,
@@ -53,10 +54,6 @@ the decision is finished by the sweep: the bot stopped half-way."""
 # --- people -------------------------------------------------------------------------
 
 
-async def member_by_user(session: AsyncSession, user_id: int) -> Member | None:
-    return await session.scalar(select(Member).where(Member.user_id == user_id))
-
-
 async def require_member(session: AsyncSession, user_id: int) -> Member:
     member = await member_by_user(session, user_id)
     if member is None:
@@ -71,21 +68,7 @@ async def ensure_member(
     back after leaving is in the server again (and an applicant, if they had left)."""
     member = await member_by_user(session, user_id)
     if member is None:
-        member = Member(
-            user_id=user_id,
-            display_name=display_name[:100],
-            organisation="",
-            job_role="",
-            locality="",
-            locality_note="",
-            interests=[],
-            status=MemberStatus.APPLICANT,
-            first_seen_at=now,
-            in_guild=True,
-        )
-        session.add(member)
-        await session.flush()
-        return member
+        return await add_member(session, user_id, display_name, now, status=MemberStatus.APPLICANT)
     if not member.in_guild:
         member.in_guild = True
         if member.status is MemberStatus.LEFT:
@@ -131,23 +114,17 @@ async def adopt_existing_members(
     for person in people:
         if await member_by_user(session, person.user_id) is not None:
             continue
-        joined = person.joined_guild_at or now
-        member = Member(
-            user_id=person.user_id,
-            display_name=person.display_name[:100],
-            organisation="",
-            job_role="",
-            locality="",
-            locality_note="",
-            interests=[],
-            status=MemberStatus.ACTIVE,
-            first_seen_at=now,
-            joined_at=min(joined, now),
-            in_guild=True,
-        )
+        joined = min(person.joined_guild_at or now, now)
         try:
             async with session.begin_nested():  # another path may record them meanwhile
-                session.add(member)
+                member = await add_member(
+                    session,
+                    person.user_id,
+                    person.display_name,
+                    now,
+                    status=MemberStatus.ACTIVE,
+                    joined_at=joined,
+                )
         except IntegrityError:
             continue
         adopted.append(member)

@@ -1,0 +1,41 @@
+"""The shared person record: finding a ``Member`` by Discord id and creating one.
+
+Every capability looks people up the same way; onboarding owns their lifecycle.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Member, MemberStatus
+
+
+async def member_by_user(session: AsyncSession, user_id: int) -> Member | None:
+    """The record of the person with this Discord id, if the bot has one."""
+    return await session.scalar(select(Member).where(Member.user_id == user_id))
+
+
+async def add_member(
+    session: AsyncSession,
+    user_id: int,
+    display_name: str,
+    now: datetime,
+    *,
+    status: MemberStatus,
+    joined_at: datetime | None = None,
+) -> Member:
+    """A new record for someone in the server (profile fields empty), flushed so it has an id."""
+    member = Member(
+        user_id=user_id,
+        display_name=display_name[:100],
+        status=status,
+        first_seen_at=now,
+        joined_at=joined_at,
+        in_guild=True,
+    )
+    session.add(member)
+    await session.flush()
+    return member
