@@ -3,6 +3,7 @@ commands and starts the scheduler in ``setup_hook``; ``close()`` stops them."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import pkgutil
@@ -92,6 +93,9 @@ class CopBot(commands.Bot):
         )
         self._extensions = list(extensions) if extensions is not None else None
         self._checked_guild = False
+        self.connect_work: list[asyncio.Event] = []
+        """Events that cogs set when the work they do on connecting is finished (the
+        onboarding sweep, say); ``wait_until_settled`` waits for them."""
         self.startup_steps: list[StartupStep] = []
         """Run in ``setup_hook`` after the cogs load, before commands sync. A step may
         raise ``StartupError`` to stop the bot with one line."""
@@ -114,6 +118,12 @@ class CopBot(commands.Bot):
         synced = await self.tree.sync(guild=self.guild_object)
         log.info("synced %d commands to guild %s", len(synced), self.config.discord.guild_id)
         self.scheduler.start()
+
+    async def wait_until_settled(self) -> None:
+        """Until the bot is ready and the work its cogs do on connecting is done."""
+        await self.wait_until_ready()
+        for done in self.connect_work:
+            await done.wait()
 
     async def close(self) -> None:
         if self.scheduler.running:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from asyncio import FIRST_COMPLETED
 
 import discord
 from discord.ext import commands
@@ -26,6 +29,29 @@ async def prepare_database(config: AppConfig, clock: Clock = utcnow) -> Database
     db = Database.from_url(config.database.url, hide_parameters=True)
     await migrate(db.engine)
     return db
+
+
+async def start_in_background(bot: CopBot, token: str, within: float) -> asyncio.Task[None]:
+    """Start ``bot`` as a task and return it once the bot is settled (ready, and its cogs'
+    on-connect work done): for the demo and the end-to-end tests. Raises what stopped the
+    bot if it stopped first, or ``TimeoutError``."""
+    task = asyncio.create_task(bot.start(token), name="cop-bot")
+    settled = asyncio.create_task(bot.wait_until_settled())
+    done, _ = await asyncio.wait({settled, task}, timeout=within, return_when=FIRST_COMPLETED)
+    if settled not in done:
+        settled.cancel()
+        if task in done:
+            task.result()  # raises what stopped the bot
+            raise RuntimeError("the bot stopped before it was ready")
+        await stop_in_background(bot, task, within)
+        raise TimeoutError(f"the bot did not settle within {within} s")
+    return task
+
+
+async def stop_in_background(bot: CopBot, task: asyncio.Task[None], within: float) -> None:
+    await bot.close()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, within)
 
 
 async def run_bot(config: AppConfig, token: str, clock: Clock = utcnow) -> int:

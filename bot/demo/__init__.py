@@ -9,7 +9,6 @@ and buttons, printing a transcript. The same run is the project's smoke test.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from bot.demo.errors import DemoError
 from bot.demo.transcript import Transcript
 from bot.emulator import DiscordEmulator, RecordedInteraction, RecordedMessage
 from bot.endpoints import point_discord_at
-from bot.runner import prepare_database
+from bot.runner import prepare_database, start_in_background, stop_in_background
 
 log = logging.getLogger(__name__)
 
@@ -105,30 +104,17 @@ class Demo:
         point_discord_at(self.cfg.discord.api_base_url, self.cfg.discord.gateway_url)
         bot = CopBot(self.cfg, self.db, keyring=keyring, guild_ready_timeout=0.05)
         self.bot = bot
-        self._task = asyncio.create_task(bot.start(self.emu.bot_token), name="cop-bot")
-        ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait(
-            {ready, self._task}, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED
-        )
-        if ready not in done:
-            ready.cancel()
-            if self._task in done:
-                self._task.result()
-            raise DemoError("the bot did not connect to the emulator")
-        onboarding = bot.get_cog("Onboarding")
-        settled = getattr(onboarding, "connected_sweep_done", None)
-        if isinstance(settled, asyncio.Event):
-            await asyncio.wait_for(settled.wait(), WAIT)
+        try:
+            self._task = await start_in_background(bot, self.emu.bot_token, WAIT)
+        except TimeoutError:
+            raise DemoError("the bot did not connect to the emulator") from None
         return bot
 
     async def stop_bot(self) -> None:
         bot, task, db = self.bot, self._task, self.db
         self.bot = self._task = self.db = None
-        if bot is not None:
-            await bot.close()
-        if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(task, WAIT)
+        if bot is not None and task is not None:
+            await stop_in_background(bot, task, WAIT)
         if db is not None:
             await db.dispose()
 

@@ -153,6 +153,7 @@ class Onboarding(commands.Cog):
         """Set once the sweep that runs when the bot connects has finished."""
 
     async def cog_load(self) -> None:
+        self.bot.connect_work.append(self.connected_sweep_done)
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.scheduler.add_job(
             self.run_sweep,
@@ -165,6 +166,7 @@ class Onboarding(commands.Cog):
         )
 
     async def cog_unload(self) -> None:
+        self.bot.connect_work.remove(self.connected_sweep_done)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         if self.bot.scheduler.get_job(SWEEP_JOB_ID) is not None:
             self.bot.scheduler.remove_job(SWEEP_JOB_ID)

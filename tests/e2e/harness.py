@@ -13,7 +13,6 @@ real bot (unmodified discord.py) started against it on a real, migrated SQLite f
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +27,7 @@ from bot.db import Database
 from bot.emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser
 from bot.endpoints import point_discord_at
 from bot.models import Member, MemberStatus
-from bot.runner import prepare_database
+from bot.runner import prepare_database, start_in_background, stop_in_background
 from bot.timeutil import Clock, utcnow
 
 READY_TIMEOUT = 15.0
@@ -128,34 +127,14 @@ class World:
         bot_options.setdefault("guild_ready_timeout", 0.05)
         bot = CopBot(config, self.db, clock=self.clock, **bot_options)
         self.bot = bot
-        self._task = asyncio.create_task(bot.start(self.emu.bot_token), name="cop-bot")
-        ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait(
-            {ready, self._task}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
-        )
-        if self._task in done:
-            ready.cancel()
-            self._task.result()  # raises what stopped the bot
-            raise RuntimeError("the bot stopped before it was ready")
-        if ready not in done:
-            ready.cancel()
-            raise TimeoutError("the bot did not become ready in time")
-        # Let the work the bot does on connecting (the onboarding sweep: arrival DMs,
-        # recording existing members) finish, so tests start from a settled server.
-        onboarding = bot.get_cog("Onboarding")
-        settled = getattr(onboarding, "connected_sweep_done", None)
-        if isinstance(settled, asyncio.Event):
-            await asyncio.wait_for(settled.wait(), READY_TIMEOUT)
+        self._task = await start_in_background(bot, self.emu.bot_token, READY_TIMEOUT)
         return bot
 
     async def stop_bot(self) -> None:
         bot, task, db = self.bot, self._task, self.db
         self.bot = self._task = self.db = None
-        if bot is not None:
-            await bot.close()
-        if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(task, timeout=10)
+        if bot is not None and task is not None:
+            await stop_in_background(bot, task, 10)
         if db is not None:
             await db.dispose()
 

@@ -26,11 +26,10 @@ TYPED = {
 
 
 async def start(world: World, **options: Any) -> CopBot:
-    """Start the bot with onboarding and let the sweep it runs on connecting finish."""
+    """Start the bot with onboarding (``start_bot`` waits for the sweep it runs on
+    connecting)."""
     options.setdefault("extensions", EXTENSIONS)
-    bot = await world.start_bot(**options)
-    await asyncio.wait_for(cog(world).connected_sweep_done.wait(), 10)
-    return bot
+    return await world.start_bot(**options)
 
 
 async def open_form(world: World, user: EmuUser, **typed: str) -> RecordedMessage:
