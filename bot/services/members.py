@@ -39,3 +39,15 @@ async def add_member(
     session.add(member)
     await session.flush()
     return member
+
+
+def clear_profile(member: Member) -> None:
+    """Empty everything the person told us about themselves and mark the record ERASED.
+    The Discord id stays until the whole erasure is done (``bot.services.mydata``)."""
+    member.display_name = ""
+    member.organisation = ""
+    member.job_role = ""
+    member.locality = ""
+    member.locality_note = ""
+    member.interests = []
+    member.status = MemberStatus.ERASED

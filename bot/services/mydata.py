@@ -23,9 +23,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import Keyring
-from bot.models import Member, MemberStatus
+from bot.models import Member
 from bot.services import onboarding, reminders, rotation
 from bot.services.learnings import digest, store
+from bot.services.members import clear_profile
 
 log = logging.getLogger(__name__)
 
@@ -123,13 +124,7 @@ class Erasure:
 
 def scrub(member: Member, now: datetime) -> None:
     """Leave a row that history can point at but that identifies no one."""
-    member.display_name = ""
-    member.organisation = ""
-    member.job_role = ""
-    member.locality = ""
-    member.locality_note = ""
-    member.interests = []
-    member.status = MemberStatus.ERASED
+    clear_profile(member)
     member.left_at = member.left_at or now
     member.user_id = -member.id  # never a real Discord id; frees theirs for a fresh start
 

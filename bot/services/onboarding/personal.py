@@ -21,6 +21,7 @@ from bot.models import (
     Renewal,
     Standing,
 )
+from bot.services.members import clear_profile
 from bot.services.onboarding.lifecycle import close_open_renewals, reassign_future_turns
 
 WITHDRAWN = "Withdrawn: the applicant erased their data."
@@ -203,13 +204,7 @@ async def erase_personal_data(session: AsyncSession, member: Member, now: dateti
         )
     )
     await close_open_renewals(session, member, now)
-    member.display_name = ""
-    member.organisation = ""
-    member.job_role = ""
-    member.locality = ""
-    member.locality_note = ""
-    member.interests = []
-    member.status = MemberStatus.ERASED
+    clear_profile(member)
     if was_active:
         await reassign_future_turns(session, member, now)
     await session.flush()
