@@ -945,27 +945,17 @@ async def wake_times(
     session: AsyncSession,
 ) -> tuple[list[tuple[int, datetime]], list[tuple[int, datetime]]]:
     """Every planned occurrence and every delivery waiting for a retry, with its time."""
-    occurrences = [
-        (i, d)
-        for i, d in (
-            await session.execute(
-                select(ReminderOccurrence.id, ReminderOccurrence.due_at).where(
-                    ReminderOccurrence.status == OccurrenceStatus.PLANNED
-                )
-            )
-        ).all()
-    ]
-    retries = [
-        (i, d)
-        for i, d in (
-            await session.execute(
-                select(ReminderDelivery.id, ReminderDelivery.next_attempt_at).where(
-                    ReminderDelivery.status == DeliveryStatus.PENDING
-                )
-            )
-        ).all()
-    ]
-    return occurrences, retries
+    occurrences = await session.execute(
+        select(ReminderOccurrence.id, ReminderOccurrence.due_at).where(
+            ReminderOccurrence.status == OccurrenceStatus.PLANNED
+        )
+    )
+    retries = await session.execute(
+        select(ReminderDelivery.id, ReminderDelivery.next_attempt_at).where(
+            ReminderDelivery.status == DeliveryStatus.PENDING
+        )
+    )
+    return [(i, d) for i, d in occurrences], [(i, d) for i, d in retries]
 
 
 @dataclass(frozen=True)
