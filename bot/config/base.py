@@ -1,0 +1,42 @@
+"""Shared pieces of the config: constants, value types and the section base class."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+)
+
+DISCORD_API_BASE_URL = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/cop.sqlite3"
+TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 (the variable's name, not a token)
+
+Snowflake = Annotated[int, Field(strict=True, gt=0)]
+"""A Discord id: a positive integer written without quotes."""
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"`{name}` is not an IANA time zone; use a name like `Australia/Brisbane`"
+        ) from None
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+
+
+class Section(BaseModel):
+    """A frozen config table; unknown keys are mistakes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")

@@ -1,0 +1,51 @@
+"""The shared ``Member``: a person known to the bot in the community's guild."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, BigInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, UtcDateTime
+from bot.models._columns import enum_column as _enum
+
+
+class MemberStatus(StrEnum):
+    APPLICANT = "applicant"
+    ACTIVE = "active"
+    DECLINED = "declined"
+    ALUMNI = "alumni"
+    LEFT = "left"
+    ERASED = "erased"
+
+
+class Member(Base):
+    """A person known to the bot in the community's guild, from first contact on.
+
+    Only ``status == ACTIVE`` people are members of the Community of Practice.
+    """
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    job_role: Mapped[str] = mapped_column(String(200), default="")
+    locality: Mapped[str] = mapped_column(String(100), default="")
+    locality_note: Mapped[str] = mapped_column(Text, default="")
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[MemberStatus] = mapped_column(
+        _enum(MemberStatus, "member_status"), default=MemberStatus.APPLICANT
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    """When they became a member (approval)."""
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    in_guild: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is MemberStatus.ACTIVE
