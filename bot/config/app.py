@@ -35,6 +35,7 @@ from bot.config.core import (
 from bot.config.learnings import LearningsConfig
 from bot.config.onboarding import OnboardingConfig
 from bot.config.reminders import RemindersConfig
+from bot.config.report import ReportConfig
 from bot.config.rotation import RotationConfig
 from bot.errors import ConfigError
 
@@ -50,6 +51,7 @@ class AppConfig(Section):
     rotation: RotationConfig = RotationConfig()
     learnings: LearningsConfig = LearningsConfig()
     reminders: RemindersConfig = RemindersConfig()
+    report: ReportConfig = ReportConfig()
 
     source: Path | None = Field(default=None, exclude=True)
     """Where the file was read from (relative paths in it are resolved against the cwd)."""

@@ -22,6 +22,7 @@ from bot.models.onboarding import (
     RenewalReason,
     Standing,
 )
+from bot.models.outcomes import ConsentStatus, Outcome, OutcomeKind, OutcomePerson
 from bot.models.reminders import (
     DeliveryStatus,
     FacilitatorConfirmation,
@@ -55,6 +56,7 @@ __all__ = [
     "AssignmentSource",
     "Attestation",
     "ConnectSuggestion",
+    "ConsentStatus",
     "DeliveryStatus",
     "DigestExport",
     "FacilitationAssignment",
@@ -67,6 +69,9 @@ __all__ = [
     "Member",
     "MemberStatus",
     "OccurrenceStatus",
+    "Outcome",
+    "OutcomeKind",
+    "OutcomePerson",
     "Reminder",
     "ReminderDelivery",
     "ReminderKind",
