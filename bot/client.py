@@ -21,7 +21,7 @@ from bot.crypto import Keyring
 from bot.db import Database
 from bot.mentions import SAFE_DEFAULT
 from bot.timeutil import Clock, utcnow
-from bot.ui import CopCommandTree
+from bot.replies import CopCommandTree
 
 log = logging.getLogger(__name__)
 

@@ -1,77 +1,104 @@
-"""The one error path for app commands, views and modals, and the base UI classes.
+"""The Discord side's shared pieces: the typed interaction, the one error path for
+commands, views, modals and persistent items, and the ephemeral ``send``.
 
-A ``DomainError``, a failed check or a bad argument becomes an ephemeral sentence;
-anything else is logged with its traceback and the person reads that it was logged.
+- ``CopInteraction``: an interaction whose ``client`` is the ``CopBot``.
+- ``CopItem``: the base for persistent buttons and menus (``DynamicItem``). Implement
+  ``pressed``; any exception it (or ``from_custom_id`` or ``interaction_check``) raises
+  goes through ``handle_interaction_error``, so a press is always answered.
+- ``CopView`` / ``OwnerOnlyView`` / ``CopModal``: views and modals on the same path.
+- ``send``: an ephemeral reply or follow-up that pings nobody; ``safe`` shows member
+  text literally; ``quote`` echoes member input in an error, cut and escaped.
+- ``guarded``: run any other callback through the error path.
+
+Every error sentence is clamped in one place (``bot.replies.clamp``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeAlias, TypeVar, cast
 
 import discord
-from discord import app_commands
 
-from bot.errors import DomainError
+from bot.client import CopBot
+from bot.errors import quote
 from bot.mentions import NO_PINGS
+from bot.replies import (
+    INTERNAL_ERROR,
+    MESSAGE_LIMIT,
+    CopCommandTree,
+    clamp,
+    describe_error,
+    handle_interaction_error,
+    reply_ephemeral,
+)
+
+__all__ = [
+    "INTERNAL_ERROR",
+    "MESSAGE_LIMIT",
+    "CopCommandTree",
+    "CopInteraction",
+    "CopItem",
+    "CopModal",
+    "CopView",
+    "OwnerOnlyView",
+    "bot_of",
+    "clamp",
+    "describe_error",
+    "guarded",
+    "handle_interaction_error",
+    "persistent_view",
+    "quote",
+    "reply_ephemeral",
+    "safe",
+    "send",
+]
 
 log = logging.getLogger(__name__)
 
-INTERNAL_ERROR = "Something went wrong on our side; it has been logged. Please try again later."
+CopInteraction: TypeAlias = discord.Interaction[CopBot]
+"""An interaction with the cop-bot: ``interaction.client`` is the ``CopBot``."""
+
+ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any], covariant=True)
 
 
-def describe_error(error: BaseException) -> str | None:
-    """The sentence for an error the person can act on, or None for a bug."""
-    if isinstance(error, app_commands.CommandInvokeError):
-        error = error.original
-    if isinstance(error, DomainError):
-        return error.message
-    if isinstance(error, app_commands.MissingRole | app_commands.MissingAnyRole):
-        return "Only coordinators can do that. Ask a coordinator if you need it done."
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "Use this command in the community's server, not in a DM."
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} seconds."
-    if isinstance(error, app_commands.TransformerError):
-        return f"`{error.value}` isn't a valid {error.type.name.lower()}. Check it and try again."
-    if isinstance(error, app_commands.CheckFailure):
-        return str(error) or "You can't use this command here."
-    return None
+def bot_of(interaction: discord.Interaction[Any]) -> CopBot:
+    """The bot behind an interaction typed loosely (as discord.py's overrides are)."""
+    return cast(CopBot, interaction.client)
 
 
-async def reply_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
-        else:
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
-    except discord.HTTPException:
-        log.warning("could not send an error reply for interaction %s", interaction.id)
+def safe(text: str, limit: int | None = None) -> str:
+    """Member text shown literally: no formatting, no mentions; cut to ``limit``."""
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
-async def handle_interaction_error(
-    interaction: discord.Interaction[Any], error: BaseException, where: str
+async def send(
+    interaction: discord.Interaction[Any], content: str | None = None, **kwargs: Any
 ) -> None:
-    sentence = describe_error(error)
-    if sentence is None:
-        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        log.error(
-            "unhandled error in %s (interaction %s, user %s)",
-            where,
-            interaction.id,
-            interaction.user.id,
-            exc_info=original,
-        )
-        sentence = INTERNAL_ERROR
-    await reply_ephemeral(interaction, sentence)
+    """An ephemeral reply: the response, or a follow-up if already responded. Pings
+    nobody unless ``allowed_mentions`` says otherwise; content is kept under the limit."""
+    kwargs.setdefault("allowed_mentions", NO_PINGS)
+    if content is not None:
+        kwargs["content"] = clamp(content, limit=MESSAGE_LIMIT) if content else content
+    if interaction.response.is_done():
+        await interaction.followup.send(ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(ephemeral=True, **kwargs)
 
 
-class CopCommandTree(app_commands.CommandTree[Any]):
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-    ) -> None:
-        name = interaction.command.qualified_name if interaction.command else "a command"
-        await handle_interaction_error(interaction, error, f"/{name}")
+async def guarded(
+    interaction: discord.Interaction[Any], where: str, action: Callable[[], Awaitable[None]]
+) -> None:
+    """Run a callback through the one error path."""
+    try:
+        await action()
+    except Exception as exc:
+        await handle_interaction_error(interaction, exc, where)
 
 
 class CopView(discord.ui.View):
@@ -81,6 +108,14 @@ class CopView(discord.ui.View):
         self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
     ) -> None:
         await handle_interaction_error(interaction, error, f"{type(self).__name__}")
+
+
+def persistent_view(*items: discord.ui.Item[Any]) -> CopView:
+    """A view that never times out, holding persistent items (``CopItem``s)."""
+    view = CopView(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
 
 
 class OwnerOnlyView(CopView):
@@ -109,3 +144,101 @@ class CopModal(discord.ui.Modal):
         self, interaction: discord.Interaction[Any], error: Exception, /
     ) -> None:
         await handle_interaction_error(interaction, error, f"{type(self).__name__}")
+
+
+_ANY = r"(?s:.*)"
+
+
+class CopItem(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
+    """The base for persistent buttons and menus.
+
+    Subclass with a ``template`` and implement ``from_custom_id`` and ``pressed``::
+
+        class Join(CopItem[discord.ui.Button[Any]], template=r"join:(?P<id>\\d+)"):
+            async def pressed(self, interaction: CopInteraction) -> None: ...
+
+    Whatever ``pressed``, ``from_custom_id`` or ``interaction_check`` raises is answered
+    through ``handle_interaction_error`` (a subclass that overrides ``callback`` is
+    wrapped the same way), so no press is left unanswered or reaches discord.py's
+    "Ignoring exception" log.
+    """
+
+    where: ClassVar[str] = ""
+    """How the error log names this item; the class name when empty."""
+
+    def __init_subclass__(cls, *, template: str | re.Pattern[str] = r"(?!)", **kwargs: Any) -> None:
+        super().__init_subclass__(template=template, **kwargs)
+        own = cls.__dict__
+        if "callback" in own:
+            setattr(cls, "callback", _guard_callback(own["callback"]))  # noqa: B010
+        if "interaction_check" in own:
+            setattr(cls, "interaction_check", _guard_check(own["interaction_check"]))  # noqa: B010
+        if "from_custom_id" in own and isinstance(own["from_custom_id"], classmethod):
+            setattr(cls, "from_custom_id", _guard_factory(own["from_custom_id"].__func__))  # noqa: B010
+
+    @classmethod
+    def label_for_logs(cls) -> str:
+        return cls.where or cls.__name__
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        """What a press does. Raise a ``DomainError`` to answer with its sentence."""
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.pressed(cast(CopInteraction, interaction))
+        except Exception as exc:
+            await handle_interaction_error(interaction, exc, self.label_for_logs())
+
+
+class _Answered(discord.ui.DynamicItem[discord.ui.Item[Any]], template=_ANY):
+    """Stands in for an item whose ``from_custom_id`` failed after the error was
+    answered: discord.py swaps it in, and its check stops the dispatch there."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return False
+
+
+def _guard_callback(
+    func: Callable[[Any, discord.Interaction[Any]], Awaitable[Any]],
+) -> Callable[[Any, discord.Interaction[Any]], Awaitable[None]]:
+    @functools.wraps(func)
+    async def callback(self: Any, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await func(self, interaction)
+        except Exception as exc:
+            await handle_interaction_error(interaction, exc, type(self).label_for_logs())
+
+    return callback
+
+
+def _guard_check(
+    func: Callable[[Any, discord.Interaction[Any]], Awaitable[bool]],
+) -> Callable[[Any, discord.Interaction[Any]], Awaitable[bool]]:
+    @functools.wraps(func)
+    async def interaction_check(self: Any, interaction: discord.Interaction[Any]) -> bool:
+        try:
+            return await func(self, interaction)
+        except Exception as exc:
+            await handle_interaction_error(interaction, exc, type(self).label_for_logs())
+            return False
+
+    return interaction_check
+
+
+def _guard_factory(func: Callable[..., Awaitable[Any]]) -> classmethod[Any, Any, Any]:
+    @functools.wraps(func)
+    async def from_custom_id(
+        cls: Any,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Any:
+        try:
+            return await func(cls, interaction, item, match)
+        except Exception as exc:
+            await handle_interaction_error(interaction, exc, cls.label_for_logs())
+            return _Answered(item)
+
+    return classmethod(from_custom_id)
