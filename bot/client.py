@@ -151,7 +151,7 @@ def missing_guild_objects(config: AppConfig, guild: discord.Guild) -> list[str]:
     """One warning line for each configured channel or role the guild does not have."""
     problems = []
     for key, channel_id in config.channels.model_dump().items():
-        if guild.get_channel(channel_id) is None:
+        if channel_id is not None and guild.get_channel(channel_id) is None:
             problems.append(
                 f"channels.{key}: channel {channel_id} is not in guild {guild.name!r}; "
                 "posts meant for it will fail"

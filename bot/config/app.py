@@ -24,6 +24,7 @@ from bot.config.base import (
     TOKEN_ENV,
     Section,
 )
+from bot.config.consults import ConsultsConfig
 from bot.config.core import (
     ChannelsConfig,
     CommunityConfig,
@@ -51,6 +52,7 @@ class AppConfig(Section):
     rotation: RotationConfig = RotationConfig()
     learnings: LearningsConfig = LearningsConfig()
     reminders: RemindersConfig = RemindersConfig()
+    consults: ConsultsConfig = ConsultsConfig()
     report: ReportConfig = ReportConfig()
 
     source: Path | None = Field(default=None, exclude=True)

@@ -121,6 +121,8 @@ class ChannelsConfig(Section):
     roster: Snowflake
     coordinators: Snowflake
     announcements: Snowflake
+    forum: Snowflake | None = None
+    """A forum channel: consults (/ask) and the knowledge base are posted there."""
 
 
 class LoggingConfig(Section):
