@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot cogs tests benchmarks migrations/env.py
 	$(BIN)/ruff format --check bot cogs tests benchmarks migrations/env.py
 	$(BIN)/mypy bot cogs
+	$(BIN)/lint-imports
 	$(BIN)/python -m alembic -x url=sqlite+aiosqlite:///$(CURDIR)/.alembic-check.sqlite3 upgrade head
 	$(BIN)/python -m alembic -x url=sqlite+aiosqlite:///$(CURDIR)/.alembic-check.sqlite3 check
 	@rm -f .alembic-check.sqlite3*
