@@ -103,7 +103,7 @@ class CommunityConfig(Section):
 
     @field_validator("rules")
     @classmethod
-    def _four_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _at_least_one_rule(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
             raise ValueError("list at least one membership rule")
         return value
