@@ -1,8 +1,9 @@
 """Database plumbing: the engine, the session factory, the declarative base,
 a UTC datetime column type, migrations and SQLite backups.
 
-The schema comes only from the Alembic migrations in ``migrations/``; nothing here
-calls ``create_all``.
+The schema comes only from the Alembic migrations in the ``migrations`` package, which
+ships in the wheel and is found with ``importlib.resources``; nothing here calls
+``create_all``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,11 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+def migrations_dir() -> Path:
+    """The installed ``migrations`` package (env.py, script.py.mako, versions/)."""
+    return Path(str(files("migrations")))
+
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -164,10 +168,13 @@ class Database:
 
 
 def alembic_config(url: str) -> Any:
+    """Alembic's settings, built here rather than read from alembic.ini (which is only for
+    the ``alembic`` command line in a checkout), so an installed wheel can migrate."""
     from alembic.config import Config
 
-    cfg = Config(str(ALEMBIC_INI))
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("path_separator", "os")
     cfg.attributes["database_url"] = url
     return cfg
 

@@ -1,0 +1,5 @@
+"""The Alembic migrations, shipped in the wheel beside ``bot`` and ``cogs``.
+
+``bot.db.alembic_config`` finds this package with ``importlib.resources``; the files
+here are data for Alembic (env.py, script.py.mako, versions/), not imported modules.
+"""
