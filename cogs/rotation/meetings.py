@@ -15,7 +15,7 @@ from bot.mentions import NO_PINGS, only_users
 from bot.models import Member
 from bot.services import meetings as meeting_service
 from bot.services import rotation
-from bot.services.recurrence import Recurrence
+from bot.services.when import Recurrence
 from bot.services.rotation import RotationRules
 from bot.timeutil import show
 from cogs.rotation.render import (

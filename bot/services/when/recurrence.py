@@ -6,7 +6,11 @@ rrule parameters. Rules expand over *naive local* datetimes in the community's z
 each occurrence is then given the zone, so a 10:00 meeting stays at 10:00 on the wall
 clock across daylight-saving changes (the UTC instant moves instead).
 
-Public API: :class:`Recurrence` and :func:`parse_recurrence`.
+Public API: :class:`Recurrence` and :func:`parse_recurrence` (re-exported by
+``bot.services.when``).
+
+A rule is refused when it repeats more often than the caller allows (daily for meetings,
+hourly for reminders), and checking it is bounded in count, so no rule can stall the loop.
 """
 
 from __future__ import annotations
@@ -19,12 +23,48 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, quote
+from bot.services.when.grammar import TIME_RE, Window, read_day, read_time
 
 EXAMPLES = (
-    "`every 4 weeks on Tuesday at 10:00`, `every week on Monday at 09:00`, "
-    "`every day at 08:30` or `the first Wednesday of each month at 14:00`"
+    "`every second Thursday at 10am`, `fortnightly on Thursday at 10:00`, "
+    "`every week on Monday at 09:00`, `every day at 08:30` or "
+    "`the first Wednesday of each month at 14:00`"
 )
+"""The examples every error about a repeating time shows."""
+
+RULE_MAX = 500
+"""The longest rule kept (the length of the rule columns)."""
+PROBE_LIMIT = 20_000
+"""At most this many steps are taken to find a rule's first occurrence."""
+GAP_SAMPLE = 60
+"""Occurrences looked at to check that a rule repeats no more often than allowed."""
+DAILY = timedelta(days=1)
+HOURLY = timedelta(hours=1)
+_FREQ_SPACING = {
+    "SECONDLY": timedelta(seconds=1),
+    "MINUTELY": timedelta(minutes=1),
+    "HOURLY": HOURLY,
+    "DAILY": DAILY,
+    "WEEKLY": timedelta(weeks=1),
+    "MONTHLY": timedelta(days=28),
+    "YEARLY": timedelta(days=365),
+}
+_ALLOWED_KEYS = {
+    "FREQ",
+    "INTERVAL",
+    "BYDAY",
+    "BYHOUR",
+    "BYMINUTE",
+    "BYSECOND",
+    "BYMONTHDAY",
+    "BYMONTH",
+    "COUNT",
+    "UNTIL",
+    "WKST",
+}
+_INTERVAL_MAX = {"HOURLY": 24 * 366, "DAILY": 366, "WEEKLY": 53, "MONTHLY": 12, "YEARLY": 1}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 _DAYS: dict[str, str] = {
     "monday": "MO",
@@ -85,23 +125,27 @@ _NUMBERS: dict[str, int] = {
     "eleven": 11,
     "twelve": 12,
     "other": 2,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
 }
-_FREQ_UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+_FREQ_UNITS = {
+    "HOURLY": "hour",
+    "DAILY": "day",
+    "WEEKLY": "week",
+    "MONTHLY": "month",
+    "YEARLY": "year",
+}
 
 _DAY_RE = r"(?:" + "|".join(sorted(_DAYS, key=len, reverse=True)) + r")s?"
 _DAYS_RE = rf"{_DAY_RE}(?:\s*(?:,|and|&)\s*{_DAY_RE})*"
 _ORD_RE = r"(?:" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + r")"
 _ORDS_RE = rf"{_ORD_RE}(?:\s*(?:,|and|&)\s*{_ORD_RE})*"
-_NUM_RE = r"(?:\d+|" + "|".join(_NUMBERS) + r")"
-_DATE_RE = r"\d{4}-\d{1,2}-\d{1,2}"
-
-_TIME_RE = re.compile(
-    r"(?:\bat\s+)?(?:"
-    r"\b(?P<h1>\d{1,2})[:.](?P<m1>\d{2})(?::(?P<s1>\d{2}))?\s*(?P<ap1>am|pm|a\.m\.|p\.m\.)?"
-    r"|\b(?P<h2>\d{1,2})\s*(?P<ap2>am|pm|a\.m\.|p\.m\.)"
-    r"|\b(?P<word>noon|midday)"
-    r")(?![\w-])"
-)
+_NUM_RE = r"(?:\d{1,4}|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r")"
+_DATE_RE = r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4}"
 _START_RE = re.compile(rf"\b(?:starting|from|beginning|start)\s+(?:on\s+)?(?P<d>{_DATE_RE})\b")
 _UNTIL_RE = re.compile(rf"\b(?:until|till|to|ending)\s+(?:on\s+)?(?P<d>{_DATE_RE})\b")
 
@@ -109,7 +153,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "monthly_nth",
         re.compile(
-            rf"^(?:on\s+)?(?:the\s+)?(?P<ords>{_ORDS_RE})\s+(?P<days>{_DAYS_RE})\s+"
+            rf"^(?:on\s+|every\s+|each\s+)?(?:the\s+)?(?P<ords>{_ORDS_RE})\s+(?P<days>{_DAYS_RE})\s+"
             rf"(?:of|in)\s+(?:each|every|the)\s+(?:(?P<n>{_NUM_RE})(?:nd|rd|th)?\s+)?months?$"
         ),
     ),
@@ -146,19 +190,22 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "weekly",
         re.compile(
-            rf"^(?:(?:every|each)\s+(?:(?P<n>{_NUM_RE})\s+)?weeks?|weekly|fortnightly)"
+            rf"^(?:(?:every|each)\s+(?:(?P<n>{_NUM_RE})\s+)?(?:weeks?|fortnights?)|weekly|fortnightly)"
             rf"\s+on\s+(?P<days>{_DAYS_RE})$"
         ),
     ),
     (
         "weekly",
-        re.compile(rf"^(?:every|each|on)\s+(?:(?P<n>other)\s+)?(?P<days>{_DAYS_RE})$"),
+        re.compile(
+            r"^(?:every|each|on)\s+(?:(?P<n>other|second|third|fourth|2nd|3rd|4th|\d{1,2})\s+)?"
+            rf"(?P<days>{_DAYS_RE})$"
+        ),
     ),
     (
         "weekly",
         re.compile(
             rf"^(?:on\s+)?(?P<days>{_DAYS_RE})\s+(?:(?:every|each)\s+(?:(?P<n>{_NUM_RE})\s+)?"
-            r"weeks?|weekly|fortnightly)$"
+            r"(?:weeks?|fortnights?)|weekly|fortnightly)$"
         ),
     ),
 ]
@@ -317,41 +364,103 @@ def _ordinals(text: str) -> list[int]:
     return found
 
 
-def _parse_time(match: re.Match[str], original: str) -> time:
-    if match.group("word"):
-        return time(12, 0)
-    hour_text = match.group("h1") or match.group("h2")
-    minute = int(match.group("m1") or "0")
-    second = int(match.group("s1") or "0")
-    suffix = (match.group("ap1") or match.group("ap2") or "").replace(".", "")
-    hour = int(hour_text)
-    if suffix:
-        if not 1 <= hour <= 12:
-            raise InvalidInput(
-                f"`{match.group(0).strip()}` isn't a time. Use 24-hour HH:MM like `14:00`, "
-                "or `2pm`."
-            )
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
-        raise InvalidInput(
-            f"`{match.group(0).strip()}` isn't a time. Use 24-hour HH:MM like `14:00`, or `2pm`."
-        )
-    return time(hour, minute, second)
-
-
-def _parse_day(text: str) -> date:
-    try:
-        year, month, day = (int(p) for p in text.split("-"))
-        return date(year, month, day)
-    except ValueError:
-        raise InvalidInput(f"`{text}` isn't a date. Use YYYY-MM-DD, like `2026-03-17`.") from None
+def _parse_day(text: str, original: str, window: Window, today: date) -> date:
+    day = read_day(text, original, today)
+    if day is None:  # the pattern only lets dates through; kept for safety
+        raise _unknown(original)
+    return window.check(day, original)
 
 
 def _unknown(original: str) -> InvalidInput:
-    return InvalidInput(f"`{original}` isn't a schedule I understand. Try {EXAMPLES}.")
+    return InvalidInput(f"{quote(original)} isn't a repeating time I understand. Try {EXAMPLES}.")
 
 
-def _raw_rrule(original: str, zone: ZoneInfo, now: datetime) -> Recurrence:
+def _too_often(original: str, min_gap: timedelta) -> InvalidInput:
+    every = "a day" if min_gap >= DAILY else "an hour"
+    return InvalidInput(
+        f"{quote(original)} repeats more often than once {every}, which is more than this "
+        f"allows. Try {EXAMPLES}."
+    )
+
+
+def _not_usable(original: str, why: str) -> InvalidInput:
+    return InvalidInput(
+        f"{quote(original)} isn't a rule I can use: {why}. Try "
+        f"`FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0` or {EXAMPLES}."
+    )
+
+
+def _ints(parts: dict[str, str], key: str, original: str, lo: int, hi: int) -> list[int]:
+    if key not in parts:
+        return []
+    values: list[int] = []
+    for item in parts[key].split(","):
+        if not re.fullmatch(r"[+-]?\d{1,3}", item.strip()):
+            raise _not_usable(original, f"{key} takes numbers")
+        value = int(item)
+        if not (lo <= abs(value) <= hi) or (lo > 0 and value == 0):
+            raise _not_usable(original, f"{key} values run from {lo} to {hi}")
+        values.append(value)
+    if len(values) > 31:
+        raise _not_usable(original, f"{key} lists too many values")
+    return values
+
+
+def _check_raw(parts: dict[str, str], original: str, min_gap: timedelta) -> None:
+    """Refuse, with a sentence, what could make expanding the rule slow or endless."""
+    unknown_keys = sorted(set(parts) - _ALLOWED_KEYS)
+    if unknown_keys:
+        raise _not_usable(original, f"leave out {', '.join(unknown_keys)}")
+    freq = parts["FREQ"]
+    if freq not in _FREQ_SPACING:
+        raise _not_usable(original, "FREQ is one of DAILY, WEEKLY, MONTHLY or YEARLY")
+    if _FREQ_SPACING[freq] < min_gap:
+        raise _too_often(original, min_gap)
+    interval_text = parts.get("INTERVAL", "1")
+    if not re.fullmatch(r"\d{1,4}", interval_text) or int(interval_text) < 1:
+        raise _not_usable(original, "INTERVAL is a whole number from 1")
+    if int(interval_text) > _INTERVAL_MAX[freq]:
+        raise _not_usable(original, f"INTERVAL is at most {_INTERVAL_MAX[freq]} for {freq}")
+    if "COUNT" in parts and not re.fullmatch(r"\d{1,4}", parts["COUNT"]):
+        raise _not_usable(original, "COUNT is a whole number up to 9999")
+    hours = _ints(parts, "BYHOUR", original, 0, 23)
+    minutes = _ints(parts, "BYMINUTE", original, 0, 59)
+    seconds = _ints(parts, "BYSECOND", original, 0, 59)
+    if any(v < 0 for v in hours + minutes + seconds):
+        raise _not_usable(original, "times of day are not negative")
+    per_day = max(len(hours), 1) * max(len(minutes), 1) * max(len(seconds), 1)
+    if per_day > (1 if min_gap >= DAILY else 24):
+        raise _too_often(original, min_gap)
+    months = _ints(parts, "BYMONTH", original, 1, 12)
+    monthdays = _ints(parts, "BYMONTHDAY", original, 1, 31)
+    ordinal_days = False
+    for item in (d for d in parts.get("BYDAY", "").split(",") if d):
+        match = re.fullmatch(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)", item.strip())
+        if match is None:
+            raise _not_usable(original, "BYDAY takes days such as MO,TH or 2TH")
+        if match.group(1):
+            n = int(match.group(1))
+            if freq not in {"MONTHLY", "YEARLY"} or not 1 <= abs(n) <= 5:
+                raise _not_usable(original, "an nth weekday (2TH) needs FREQ=MONTHLY, 1 to 5")
+            ordinal_days = True
+    if ordinal_days and monthdays:
+        raise _not_usable(original, "use either BYMONTHDAY or an nth weekday, not both")
+    if monthdays:
+        visited = months or list(range(1, 13))
+        if freq == "YEARLY" and not months:
+            visited = list(range(1, 13))
+        if not any(abs(d) <= _MONTH_DAYS[m - 1] for d in monthdays for m in visited):
+            raise _not_usable(original, "no month has that day")
+
+
+def _raw_rrule(
+    original: str, zone: ZoneInfo, now: datetime, window: Window, min_gap: timedelta
+) -> Recurrence:
+    if len(original) > RULE_MAX:
+        raise InvalidInput(
+            f"That rule is {len(original)} characters long; the limit is {RULE_MAX}. "
+            f"List fewer values, or use a phrase such as {EXAMPLES}."
+        )
     parts = _rule_parts(original)
     if "DTSTART" in original.upper():
         raise InvalidInput(
@@ -367,26 +476,38 @@ def _raw_rrule(original: str, zone: ZoneInfo, now: datetime) -> Recurrence:
         )
     parts.setdefault("BYMINUTE", "0")
     parts.setdefault("BYSECOND", "0")
+    _check_raw(parts, original, min_gap)
     if "UNTIL" in parts:
-        parts["UNTIL"] = parts["UNTIL"].rstrip("Z")
+        until = parts["UNTIL"].rstrip("Z")
+        if not re.fullmatch(r"\d{8}(T\d{6})?", until):
+            raise _not_usable(original, "UNTIL is a date such as 20261231")
+        try:
+            until_day = date(int(until[:4]), int(until[4:6]), int(until[6:8]))
+        except ValueError:
+            raise _not_usable(original, "UNTIL is a date such as 20261231") from None
+        window.check(until_day, original)
+        parts["UNTIL"] = until
     rule = ";".join(f"{k}={v}" for k, v in parts.items())
     local_now = now.astimezone(zone)
     anchor = datetime.combine(local_now.date(), time(0, 0))
     try:
         probe = rrulestr(rule, dtstart=anchor)
         next(iter(probe), None)
-    except (ValueError, TypeError, KeyError, IndexError):
-        raise InvalidInput(
-            f"`{original}` isn't a rule I can use. Try `FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0` "
-            f"or a phrase such as {EXAMPLES}."
-        ) from None
-    return _anchored(rule, anchor, zone, now, original)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        raise _not_usable(original, "dateutil cannot read it") from None
+    return _anchored(rule, anchor, zone, now, original, min_gap)
 
 
 def _anchored(
-    rule: str, anchor: datetime, zone: ZoneInfo, now: datetime, original: str
+    rule: str,
+    anchor: datetime,
+    zone: ZoneInfo,
+    now: datetime,
+    original: str,
+    min_gap: timedelta,
 ) -> Recurrence:
-    """Anchor ``rule`` at its first occurrence on or after ``anchor`` and after ``now``.
+    """Anchor ``rule`` at its first occurrence on or after ``anchor`` and after ``now``,
+    then check that it repeats no more often than ``min_gap``. Both steps are bounded.
 
     For a phrase with an interval ("every 4 weeks on Tuesday") the first occurrence is
     found with the interval set aside, so the series starts on the first matching day
@@ -397,48 +518,72 @@ def _anchored(
     if "INTERVAL" in parts and "COUNT" not in parts:
         search = ";".join(f"{k}={v}" for k, v in parts.items() if k != "INTERVAL")
     expanded: rrule = rrulestr(search, dtstart=anchor)  # type: ignore[assignment]
-    for naive in expanded:
+    start: datetime | None = None
+    for steps, naive in enumerate(expanded):
+        if steps >= PROBE_LIMIT:
+            raise _not_usable(original, "its first date is too far off")
         moment = naive.replace(tzinfo=zone).astimezone(UTC)
         if moment > now:
-            return Recurrence(rule=rule, start=moment, timezone=zone.key)
-    raise InvalidInput(
-        f"`{original}` has no dates after today. Pick a schedule that continues, like "
-        "`every week on Monday at 09:00`."
-    )
+            start = moment
+            break
+    if start is None:
+        raise InvalidInput(
+            f"{quote(original)} has no dates after today. Pick a schedule that continues, "
+            f"like {EXAMPLES}."
+        )
+    recurrence = Recurrence(rule=rule, start=start, timezone=zone.key)
+    local_start = start.astimezone(zone).replace(tzinfo=None)
+    series: rrule = rrulestr(rule, dtstart=local_start)  # type: ignore[assignment]
+    previous: datetime | None = None
+    for count, naive in enumerate(series):
+        if count >= GAP_SAMPLE:
+            break
+        if previous is not None and naive - previous < min_gap:
+            raise _too_often(original, min_gap)
+        previous = naive
+    return recurrence
 
 
-def parse_recurrence(text: str, zone: ZoneInfo, now: datetime) -> Recurrence:
+def parse_recurrence(
+    text: str, zone: ZoneInfo, now: datetime, *, min_gap: timedelta = DAILY
+) -> Recurrence:
     """Read a recurrence phrase typed in ``zone``; the series starts at its first
-    occurrence after ``now``.
+    occurrence after ``now``. ``min_gap`` is the shortest spacing allowed: a day for
+    meetings (the default), an hour for reminders.
 
     Understands, for example: "every 4 weeks on Tuesday at 10:00", "every week on Monday
     at 9:00", "every 2 weeks on Monday and Thursday at 09:00", "every other Tuesday at
-    10am", "fortnightly on Friday at 13:30", "every day at 08:30", "every weekday at
+    10am", "every second Thursday at 10am" (fortnightly), "fortnightly on Friday at
+    13:30", "every fortnight on Friday at 9", "every day at 08:30", "every weekday at
     9:00", "the first Wednesday of each month at 14:00", "the last Friday of every month
     at 3pm", "the 15th of each month at 10:00", optionally followed by "starting
-    2026-03-03" and/or "until 2026-12-31"; and a raw rule such as
+    2026-03-03" (or 03/03/2026) and/or "until 2026-12-31"; and a raw rule such as
     "RRULE:FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0".
     Raises ``InvalidInput`` (with examples that work) for anything else.
     """
     original = " ".join(text.strip().split())
     if not original:
-        raise InvalidInput(f"Say when the meetings happen, for example {EXAMPLES}.")
+        raise InvalidInput(f"Say when it repeats, for example {EXAMPLES}.")
+    window = Window.around(now, zone)
     if re.match(r"^(?:rrule:)?\s*freq\s*=", original, re.IGNORECASE):
-        return _raw_rrule(original, zone, now)
+        return _raw_rrule(original, zone, now, window, min_gap)
+    if len(original) > RULE_MAX:
+        raise _unknown(original)
 
     phrase = original.lower().replace("’", "'")
+    local_today = now.astimezone(zone).date()
     start_day: date | None = None
     until_day: date | None = None
     if match := _START_RE.search(phrase):
-        start_day = _parse_day(match.group("d"))
+        start_day = _parse_day(match.group("d"), original, window, local_today)
         phrase = phrase[: match.start()] + " " + phrase[match.end() :]
     if match := _UNTIL_RE.search(phrase):
-        until_day = _parse_day(match.group("d"))
+        until_day = _parse_day(match.group("d"), original, window, local_today)
         phrase = phrase[: match.start()] + " " + phrase[match.end() :]
 
     at: time | None = None
-    if match := _TIME_RE.search(phrase):
-        at = _parse_time(match, original)
+    if match := TIME_RE.search(phrase):
+        at = read_time(match, original)
         phrase = phrase[: match.start()] + " " + phrase[match.end() :]
     phrase = " ".join(phrase.replace(",", " , ").split()).replace(" ,", ",").strip(" ,")
     phrase = re.sub(r"\s*,\s*$", "", phrase)
@@ -450,9 +595,12 @@ def parse_recurrence(text: str, zone: ZoneInfo, now: datetime) -> Recurrence:
             continue
         groups = match.groupdict()
         n = groups.get("n")
-        interval = 2 if "fortnightly" in phrase else _number(n)
-        if interval < 1:
-            raise InvalidInput(f"`{original}` repeats every 0; use a number of 1 or more.")
+        interval = 2 if "fortnight" in phrase else _number(n)
+        if not 1 <= interval <= 52:
+            raise InvalidInput(
+                f"{quote(original)} repeats every {interval}; use a number from 1 to 52. "
+                f"Try {EXAMPLES}."
+            )
         if kind == "monthly_nth":
             days = _day_codes(groups["days"])
             ords = _ordinals(groups["ords"])
@@ -464,7 +612,7 @@ def parse_recurrence(text: str, zone: ZoneInfo, now: datetime) -> Recurrence:
             day = int(groups["md"])
             if not 1 <= day <= 31:
                 raise InvalidInput(
-                    f"`{groups['md']}` isn't a day of the month. Use 1 to 31, like "
+                    f"{quote(groups['md'])} isn't a day of the month. Use 1 to 31, like "
                     "`the 15th of each month at 10:00`."
                 )
             params = {"FREQ": "MONTHLY", "BYMONTHDAY": str(day)}
@@ -481,7 +629,8 @@ def parse_recurrence(text: str, zone: ZoneInfo, now: datetime) -> Recurrence:
         raise _unknown(original)
     if at is None:
         raise InvalidInput(
-            f"Add a time of day to `{original}`, for example `every week on Monday at 09:00`."
+            f"Add a time of day to {quote(original)}, for example `every week on Monday at "
+            f"09:00`. Try {EXAMPLES}."
         )
     params.update(BYHOUR=str(at.hour), BYMINUTE=str(at.minute), BYSECOND=str(at.second))
     if params["FREQ"] == "WEEKLY":
@@ -490,7 +639,6 @@ def parse_recurrence(text: str, zone: ZoneInfo, now: datetime) -> Recurrence:
         params["UNTIL"] = until_day.strftime("%Y%m%d") + "T235959"
     rule = ";".join(f"{k}={v}" for k, v in params.items())
 
-    local_today = now.astimezone(zone).date()
     first_day = start_day or local_today
     if start_day is not None and until_day is not None and until_day < start_day:
         raise InvalidInput(
@@ -498,4 +646,4 @@ def parse_recurrence(text: str, zone: ZoneInfo, now: datetime) -> Recurrence:
             f"`{start_day.isoformat()}`; put the end after the start."
         )
     anchor = datetime.combine(first_day, time(0, 0))
-    return _anchored(rule, anchor, zone, now, original)
+    return _anchored(rule, anchor, zone, now, original, min_gap)

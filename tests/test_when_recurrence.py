@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import InvalidInput
-from bot.services.recurrence import Recurrence, parse_recurrence
+from bot.services.when import Recurrence, parse_recurrence
 
 BRISBANE = ZoneInfo("Australia/Brisbane")
 SYDNEY = ZoneInfo("Australia/Sydney")
@@ -99,10 +99,10 @@ def test_occurrences_are_half_open_and_utc() -> None:
 @pytest.mark.parametrize(
     ("phrase", "fragment"),
     [
-        ("whenever suits", "isn't a schedule I understand"),
+        ("whenever suits", "isn't a repeating time I understand"),
         ("every Monday", "Add a time of day"),
         ("every week on Monday at 25:00", "isn't a time"),
-        ("", "Say when the meetings happen"),
+        ("", "Say when it repeats"),
         ("FREQ=WEEKLY;BYDAY=MO", "BYHOUR"),
         ("every week on Monday at 9:00 until 2020-01-01", "no dates after today"),
     ],
@@ -118,7 +118,7 @@ def test_recurrence_time_with_seconds_keeps_them() -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot.services.recurrence import parse_recurrence
+    from bot.services.when import parse_recurrence
 
     zone = ZoneInfo("Australia/Brisbane")
     now = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # 10:00 Monday in Brisbane
