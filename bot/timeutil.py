@@ -1,14 +1,24 @@
-"""Time at the edges: aware UTC inside, the community's IANA zone for input and display."""
+"""Time at the edges: aware UTC inside, the community's IANA zone for input and display.
+
+What members type is read by the one time language, ``bot.services.when``. This module
+knows nothing of Discord (services import it): ``show`` writes Discord's timestamp
+markup itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-import discord
+from bot.errors import InvalidInput, quote
 
-from bot.errors import InvalidInput
+TimestampStyle = Literal["f", "F", "d", "D", "t", "T", "R", "s", "S"]
+"""Discord's timestamp styles (``<t:…:F>``)."""
+
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 
 Clock = Callable[[], datetime]
 """Returns the current aware UTC time; tests pass a controllable one."""
@@ -34,28 +44,23 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
 
 
 def parse_date(text: str) -> date:
-    """A calendar date typed as YYYY-MM-DD."""
+    """A calendar date typed as YYYY-MM-DD, between 1970 and 2100 (for commands that
+    take a plain date with no zone; ``bot.services.when.parse_day`` reads every form)."""
     cleaned = text.strip()
     try:
-        return date.fromisoformat(cleaned)
+        day = date.fromisoformat(cleaned) if len(cleaned) <= 10 else None
     except ValueError:
+        day = None
+    if day is None:
+        raise InvalidInput(f"{quote(cleaned)} isn't a date. Use YYYY-MM-DD, like `2026-03-17`.")
+    if not FIRST_DAY <= day <= LAST_DAY:
         raise InvalidInput(
-            f"`{cleaned}` isn't a date. Use YYYY-MM-DD, like `2026-03-17`."
-        ) from None
+            f"{quote(cleaned)} is too far from today. Pick a date between "
+            f"`{FIRST_DAY.isoformat()}` and `{LAST_DAY.isoformat()}`."
+        )
+    return day
 
 
-def parse_local_datetime(text: str, zone: ZoneInfo) -> datetime:
-    """A wall-clock time typed as ``YYYY-MM-DD HH:MM`` in ``zone``, returned as aware UTC."""
-    cleaned = " ".join(text.strip().replace("T", " ").split())
-    try:
-        naive = datetime.strptime(cleaned, "%Y-%m-%d %H:%M")  # noqa: DTZ007 (zone added below)
-    except ValueError:
-        raise InvalidInput(
-            f"`{cleaned}` isn't a date and time. Use YYYY-MM-DD HH:MM, like `2026-03-17 10:00`."
-        ) from None
-    return naive.replace(tzinfo=zone).astimezone(UTC)
-
-
-def show(moment: datetime, style: discord.utils.TimestampStyle = "F") -> str:
+def show(moment: datetime, style: TimestampStyle = "F") -> str:
     """A Discord timestamp, so every reader sees their own local time."""
-    return discord.utils.format_dt(ensure_aware(moment), style)
+    return f"<t:{int(ensure_aware(moment).timestamp())}:{style}>"
