@@ -28,7 +28,7 @@ from discord import app_commands
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.emulator import DiscordEmulator
+from emulator import DiscordEmulator
 from tests.e2e.harness import World
 
 IN_FLIGHT = 50

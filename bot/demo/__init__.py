@@ -33,9 +33,9 @@ from bot.demo.community import (
 )
 from bot.demo.errors import DemoError
 from bot.demo.transcript import Transcript
-from bot.emulator import DiscordEmulator, RecordedInteraction, RecordedMessage
 from bot.endpoints import point_discord_at
 from bot.runner import prepare_database, start_in_background, stop_in_background
+from emulator import DiscordEmulator, RecordedInteraction, RecordedMessage
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.config import AppConfig, parse_config
 from bot.db import Database
-from bot.emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser
 from bot.models import Member, MemberStatus
+from emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser
 
 SECOND_IN_DAYS = 1 / 86400
 TIMEZONE = "Australia/Brisbane"

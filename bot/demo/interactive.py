@@ -11,7 +11,7 @@ import asyncio
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator import RecordedInteraction, RecordedMessage
+from emulator import RecordedInteraction, RecordedMessage
 
 if TYPE_CHECKING:
     from bot.demo import Demo

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from bot.emulator import DiscordEmulator, EmulatorEvent, RecordedMessage
+from emulator import DiscordEmulator, EmulatorEvent, RecordedMessage
 
 JSON = dict[str, Any]
 

@@ -24,11 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from bot.client import CopBot
 from bot.config import AppConfig, parse_config
 from bot.db import Database
-from bot.emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser
 from bot.endpoints import point_discord_at
 from bot.models import Member, MemberStatus
 from bot.runner import prepare_database, start_in_background, stop_in_background
 from bot.timeutil import Clock, utcnow
+from emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser
 
 READY_TIMEOUT = 15.0
 

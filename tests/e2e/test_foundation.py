@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.emulator import EPHEMERAL
+from emulator import EPHEMERAL
 from tests.e2e.harness import World
 
 

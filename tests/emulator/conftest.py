@@ -15,7 +15,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser, point_discord_at
+from emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser, point_discord_at
 
 NO_PINGS = discord.AllowedMentions.none()
 

@@ -8,7 +8,7 @@ import aiohttp
 import discord
 import pytest
 
-from bot.emulator import EPHEMERAL, DiscordEmulator, EmulatorEvent
+from emulator import EPHEMERAL, DiscordEmulator, EmulatorEvent
 from tests.emulator.conftest import EmuTestBot, World
 
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"

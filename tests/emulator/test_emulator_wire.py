@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.emulator import DiscordEmulator
-from bot.emulator.gateway import GatewaySession
-from bot.emulator.models import resolve_mentions
+from emulator import DiscordEmulator
+from emulator.gateway import GatewaySession
+from emulator.models import resolve_mentions
 from tests.emulator.conftest import World
 
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.emulator import DiscordEmulator
+from emulator import DiscordEmulator
 
 
 async def test_enforce_nonce_returns_the_first_message() -> None:

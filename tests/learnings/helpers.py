@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.crypto import Keyring
-from bot.emulator import RecordedInteraction, RecordedMessage
+from emulator import RecordedInteraction, RecordedMessage
 from tests.e2e.harness import World
 
 FIXED_KEY = "q8H0R1T0tJk3Zb0yQ6cWmR7v2l5a9XnE4uPdKfGhS1o="

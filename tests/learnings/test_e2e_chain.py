@@ -30,7 +30,7 @@ async def test_learning_chain_form_storage_mine_export_record(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)  # as `logging.level = "DEBUG"` would (bot.logs.setup_logging)
-    for name in (*QUIET_AT_DEBUG, "bot.emulator", "aiohttp"):
+    for name in (*QUIET_AT_DEBUG, "emulator", "aiohttp"):
         caplog.set_level(logging.INFO, logger=name)
     clock = FakeClock(datetime(2026, 3, 10, 1, 0, tzinfo=UTC))
     await world.start_bot(clock=clock, keyring=fixed_keyring())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.emulator import RecordedMessage
+from emulator import RecordedMessage
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.learnings.helpers import fixed_keyring, make_members_active, record_learning, run

@@ -8,9 +8,9 @@ from typing import Any, cast
 from sqlalchemy import select
 
 from bot.client import CopBot
-from bot.emulator import EmuUser, RecordedInteraction, RecordedMessage
 from bot.models import Application
 from cogs.onboarding import Onboarding
+from emulator import EmuUser, RecordedInteraction, RecordedMessage
 from tests.e2e.harness import World
 
 EXTENSIONS = ["cogs.about", "cogs.onboarding"]

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.emulator import EPHEMERAL
 from bot.models import Application, ApplicationStatus, Meeting, Member, MemberStatus
 from bot.services.onboarding.lifecycle import submit_application
+from emulator import EPHEMERAL
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.onboarding.e2e_steps import (

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.client import CopBot, discover_extensions
-from bot.emulator import RecordedMessage
 from bot.models import (
     DeliveryStatus,
     FacilitatorConfirmation,
@@ -21,6 +20,7 @@ from bot.models import (
 )
 from cogs.reminders.engine import ReminderEngine
 from cogs.reminders.render import marker
+from emulator import RecordedMessage
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.reminders.helpers import add_meeting

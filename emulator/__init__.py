@@ -25,9 +25,36 @@ effects with ``RecordedInteraction.wait_reply``/``wait_response`` or
 ``emu.wait_for_message``/``wait_for_request``. Faults: ``rate_limit_next``, ``drop_gateway``/
 ``restore_gateway``, ``invalidate_next_session``, ``send_invalid_session``, ``set_dms_closed``.
 ``on_record`` streams every action as an ``EmulatorEvent`` for live transcripts.
+
+Layout:
+
+- ``facade.DiscordEmulator``: the one object callers hold (world building, lookups, waiting,
+  user actions, faults); it delegates to the modules below.
+- ``state.World``: what exists (users, guilds, channels, members, messages, commands) and what
+  was recorded (requests, interactions), with their JSON shapes. Sends nothing.
+- ``gateway``: sessions, sockets, sequence numbers, intents and RESUME replay.
+  ``guild_sync``: READY and GUILD_CREATE on IDENTIFY, GUILD_MEMBERS_CHUNK on op 8.
+- ``http.RestServer``: matches ``/api/v10/...`` to a route, records the request, answers
+  faults and ``ApiError``s (``errors``) in Discord's JSON error shape.
+- ``rest/``: one module per REST resource (``users``, ``commands``, ``interactions``,
+  ``channels``, ``guilds``). ``messages``: message payload rules shared by several resources.
+  ``actions``: interactions (commands, buttons, selects, modals) sent on a user's behalf.
+
+Adding a REST resource (for example threads): create ``emulator/rest/threads.py`` with a
+``Resource`` subclass whose ``register(route)`` calls ``route("POST",
+"/channels/{channel_id}/threads", self.create_thread)`` for each endpoint; handlers take a
+``Call`` (``params``, ``query``, ``body()``, ``files``) and return ``(status, json)``, raise
+``errors.ApiError``/``invalid_form``/``unknown`` for Discord's errors, keep state on
+``self.world`` (add fields to ``World`` or a small dataclass in ``models``) and dispatch
+gateway events with ``await self.gateway.dispatch("THREAD_CREATE", data)`` (add the event's
+intent to ``gateway.EVENT_INTENTS``). Then add the class to ``RESOURCES`` in
+``emulator/rest/__init__.py``, and any test-facing action to the facade. Model it from
+Discord's docs and ``openapi.json``, and test it in ``tests/emulator/``.
 """
 
-from bot.emulator.models import (
+from emulator.errors import ApiError
+from emulator.facade import DiscordEmulator
+from emulator.models import (
     EPHEMERAL,
     EmuChannel,
     EmuGuild,
@@ -43,8 +70,7 @@ from bot.emulator.models import (
     RecordedRequest,
     new_snowflake,
 )
-from bot.emulator.patch import point_discord_at
-from bot.emulator.server import ApiError, DiscordEmulator
+from emulator.patch import point_discord_at
 
 __all__ = [
     "EPHEMERAL",

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.emulator.models import JSON
+from emulator.models import JSON
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,558 @@
+"""``DiscordEmulator``: the one object tests, the demo and the benchmarks hold.
+
+It builds the world, starts the HTTP and gateway server on 127.0.0.1, plays users' actions,
+injects faults, and exposes everything that was recorded. The work is done elsewhere:
+``state.World`` (what exists), ``gateway`` (sessions and sockets), ``guild_sync`` (READY,
+GUILD_CREATE, member chunks), ``http`` + ``rest/`` (the REST API, one module per resource),
+``messages`` (message payloads) and ``actions`` (interactions a user sends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from emulator.actions import Actions
+from emulator.gateway import Gateway
+from emulator.guild_sync import GuildSync
+from emulator.http import API_PREFIX, RestServer
+from emulator.messages import Messages
+from emulator.models import (
+    ADMINISTRATOR,
+    DEFAULT_EVERYONE_PERMISSIONS,
+    JSON,
+    EmuChannel,
+    EmuGuild,
+    EmulatorEvent,
+    EmuMember,
+    EmuRole,
+    EmuUser,
+    RecordedInteraction,
+    RecordedMessage,
+    RecordedRequest,
+)
+from emulator.patch import point_discord_at
+from emulator.rest import Context
+from emulator.rest.guilds import dispatch_member_update, remove_member
+from emulator.state import IdLike, World, to_id
+
+
+class DiscordEmulator:
+    """An in-process Discord for end-to-end tests: build a world, start, point discord.py at it.
+
+    All ``add_*`` methods may be called before or after ``start``; the bot sees members, roles
+    and channels added before it identified in GUILD_CREATE, and later joins via
+    ``member_join``. Everything the bot does is recorded (``requests``, ``messages_in``,
+    ``interactions``) and can be awaited (``wait_for_message``, ``wait_for_request``).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bot_name: str = "cop-bot",
+        heartbeat_interval_ms: int = 41_250,
+        reaction_delay: float = 0.05,
+    ) -> None:
+        """``reaction_delay``: the least time between the bot changing a message (or answering
+        with a modal) and a user acting on it. discord.py registers a view or modal only after
+        the HTTP response arrives, so a user who is faster than that would race the bot.
+        """
+        self.host = host
+        self.port = port
+        self.world = World(bot_name=bot_name)
+        self.world.base_url = self.base_url
+        self._sync: GuildSync | None = None
+        self.gateway = Gateway(
+            token=lambda: self.world.bot_token,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            resume_url=lambda: self.world.resume_gateway_url,
+            on_identify=lambda session: self.sync.on_identify(session),
+            on_request_members=lambda session, data: self.sync.on_request_members(session, data),
+            notify=self.world.notify,
+        )
+        self._sync = GuildSync(self.world, self.gateway)
+        self.messages = Messages(self.world, self.gateway)
+        self.rest = RestServer(Context(self.world, self.gateway, self.messages))
+        self.actions = Actions(self.world, self.gateway, reaction_delay=reaction_delay)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def sync(self) -> GuildSync:
+        assert self._sync is not None
+        return self._sync
+
+    # ================================================================= lifecycle
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/", self.gateway.handle)
+        app.router.add_get("/resume", self.gateway.handle)
+        self.rest.install(app)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        address = self._runner.addresses[0]
+        self.port = int(address[1])
+        self.world.base_url = self.base_url
+
+    async def stop(self) -> None:
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> DiscordEmulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_base_url(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        return self.world.gateway_url
+
+    @property
+    def resume_gateway_url(self) -> str:
+        return self.world.resume_gateway_url
+
+    def point_discord_here(self) -> None:
+        """``point_discord_at(self.api_base_url, self.gateway_url)``."""
+        point_discord_at(self.api_base_url, self.gateway_url)
+
+    # ================================================================= recorded state
+    @property
+    def bot_token(self) -> str:
+        return self.world.bot_token
+
+    @property
+    def bot_user(self) -> EmuUser:
+        return self.world.bot_user
+
+    @property
+    def application_id(self) -> int:
+        return self.world.application_id
+
+    @property
+    def users(self) -> dict[int, EmuUser]:
+        return self.world.users
+
+    @property
+    def guilds(self) -> dict[int, EmuGuild]:
+        return self.world.guilds
+
+    @property
+    def channels(self) -> dict[int, EmuChannel]:
+        return self.world.channels
+
+    @property
+    def interactions(self) -> list[RecordedInteraction]:
+        return self.world.interactions
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self.world.requests
+
+    @property
+    def global_commands(self) -> dict[int, JSON]:
+        return self.world.global_commands
+
+    @property
+    def guild_commands(self) -> dict[int, dict[int, JSON]]:
+        return self.world.guild_commands
+
+    @property
+    def reaction_delay(self) -> float:
+        return self.actions.reaction_delay
+
+    @reaction_delay.setter
+    def reaction_delay(self, value: float) -> None:
+        self.actions.reaction_delay = value
+
+    # ================================================================= world building
+    def add_user(
+        self,
+        username: str,
+        *,
+        global_name: str | None = None,
+        bot: bool = False,
+        id: int | None = None,
+    ) -> EmuUser:
+        """A user; ``id`` lets tests match ids fixed in a config file."""
+        return self.world.add_user(username, global_name=global_name, bot=bot, id=id)
+
+    def add_guild(
+        self,
+        name: str,
+        *,
+        owner_id: int | None = None,
+        bot_permissions: int = ADMINISTRATOR,
+        everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
+        id: int | None = None,
+    ) -> EmuGuild:
+        """A guild with @everyone, the bot as a member with its managed role, no channels."""
+        return self.world.add_guild(
+            name,
+            owner_id=owner_id,
+            bot_permissions=bot_permissions,
+            everyone_permissions=everyone_permissions,
+            id=id,
+        )
+
+    def add_role(
+        self,
+        guild_id: IdLike,
+        name: str,
+        *,
+        permissions: int = 0,
+        position: int | None = None,
+        mentionable: bool = False,
+        color: int = 0,
+        hoist: bool = False,
+        id: int | None = None,
+    ) -> EmuRole:
+        """A role below the bot's own role (so the bot may grant it) unless ``position`` says."""
+        return self.world.add_role(
+            guild_id,
+            name,
+            permissions=permissions,
+            position=position,
+            mentionable=mentionable,
+            color=color,
+            hoist=hoist,
+            id=id,
+        )
+
+    def add_channel(
+        self,
+        guild_id: IdLike,
+        name: str,
+        *,
+        type: int = 0,
+        topic: str | None = None,
+        parent_id: IdLike | None = None,
+        id: int | None = None,
+    ) -> EmuChannel:
+        """A guild channel: type 0 text (default), 4 category, 2 voice, 5 news, 15 forum."""
+        return self.world.add_channel(
+            guild_id, name, type=type, topic=topic, parent_id=parent_id, id=id
+        )
+
+    def add_member(
+        self,
+        guild_id: IdLike,
+        user_id: IdLike,
+        *,
+        roles: Iterable[IdLike] = (),
+        nick: str | None = None,
+        joined_at: datetime | None = None,
+    ) -> EmuMember:
+        """Add a member silently (no GUILD_MEMBER_ADD); use ``member_join`` once the bot runs."""
+        return self.world.add_member(guild_id, user_id, roles=roles, nick=nick, joined_at=joined_at)
+
+    def set_dms_closed(self, user_id: IdLike, closed: bool = True) -> None:
+        self.world.user(user_id).dms_closed = closed
+
+    # ================================================================= lookups
+    def guild(self, guild_id: IdLike) -> EmuGuild:
+        return self.world.guild(guild_id)
+
+    def user(self, user_id: IdLike) -> EmuUser:
+        return self.world.user(user_id)
+
+    def channel(self, channel_id: IdLike) -> EmuChannel:
+        return self.world.channel(channel_id)
+
+    def member(self, guild_id: IdLike, user_id: IdLike) -> EmuMember:
+        return self.world.member(guild_id, user_id)
+
+    def is_member(self, guild_id: IdLike, user_id: IdLike) -> bool:
+        return to_id(user_id) in self.world.guild(guild_id).members
+
+    def message(self, message_id: IdLike) -> RecordedMessage:
+        return self.world.message(message_id)
+
+    def messages_in(
+        self, channel_id: IdLike, *, ephemeral: bool | None = None, include_deleted: bool = False
+    ) -> list[RecordedMessage]:
+        """Messages in a channel, oldest first. ``ephemeral=None`` includes both kinds."""
+        return self.world.messages_in(
+            channel_id, ephemeral=ephemeral, include_deleted=include_deleted
+        )
+
+    def bot_messages(self) -> list[RecordedMessage]:
+        bot_id = self.world.bot_user.id
+        return [m for m in self.world.messages.values() if m.author_id == bot_id]
+
+    def dm_channel_of(self, user_id: IdLike) -> EmuChannel | None:
+        return self.world.dm_channel_of(user_id)
+
+    def dms_to(self, user_id: IdLike) -> list[RecordedMessage]:
+        channel = self.world.dm_channel_of(user_id)
+        return [] if channel is None else self.world.messages_in(channel.id)
+
+    def commands(self, guild_id: IdLike | None = None) -> list[JSON]:
+        """Registered commands of a guild, or the global ones when ``guild_id`` is None."""
+        return self.world.commands(guild_id)
+
+    def command_names(self, guild_id: IdLike | None = None) -> set[str]:
+        return {c["name"] for c in self.world.commands(guild_id)}
+
+    def requests_to(self, method: str, route: str) -> list[RecordedRequest]:
+        return [r for r in self.world.requests if r.method == method and r.route == route]
+
+    @property
+    def unknown_requests(self) -> list[RecordedRequest]:
+        """Requests to routes the emulator does not know (answered 404)."""
+        return self.world.unknown_requests
+
+    def interaction(self, interaction_id: IdLike) -> RecordedInteraction:
+        return self.world.interactions_by_id[to_id(interaction_id)]
+
+    # ================================================================= waiting and events
+    async def wait_until(
+        self,
+        predicate: Callable[[], bool],
+        timeout: float,  # noqa: ASYNC109 - a test helper's deadline, documented as such
+        what: str = "",
+    ) -> None:
+        """Wait until ``predicate()`` holds: re-checked on every emulator change and every 20 ms."""
+        await self.world.wait_until(predicate, timeout, what)
+
+    async def wait_for_message(
+        self,
+        predicate: Callable[[RecordedMessage], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> RecordedMessage:
+        """The first message (already recorded or coming) that matches ``predicate``."""
+        found: list[RecordedMessage] = []
+
+        def check() -> bool:
+            for m in self.world.messages.values():
+                if not m.deleted and predicate(m):
+                    found.append(m)
+                    return True
+            return False
+
+        await self.wait_until(check, timeout, "a matching message")
+        return found[0]
+
+    async def wait_for_request(
+        self,
+        predicate: Callable[[RecordedRequest], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> RecordedRequest:
+        """The first request (already recorded or coming) that matches ``predicate``."""
+        found: list[RecordedRequest] = []
+
+        def check() -> bool:
+            for r in self.world.requests:
+                if r.status and predicate(r):
+                    found.append(r)
+                    return True
+            return False
+
+        await self.wait_until(check, timeout, "a matching request")
+        return found[0]
+
+    async def wait_until_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until the bot has identified and been sent READY plus every GUILD_CREATE."""
+        await self.wait_until(lambda: self.world.ready_count > 0, timeout, "the bot to identify")
+
+    async def wait_for_identify(self, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until the bot has identified ``count`` times in total (READY sequence sent)."""
+        await self.wait_until(
+            lambda: self.world.ready_count >= count, timeout, f"identify #{count}"
+        )
+
+    async def wait_for_resume(self, count: int = 1, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until the bot has resumed ``count`` times in total (replay and RESUMED sent)."""
+        await self.wait_until(
+            lambda: self.gateway.resume_count >= count, timeout, f"resume #{count}"
+        )
+
+    def on_record(self, callback: Callable[[EmulatorEvent], None]) -> Callable[[], None]:
+        """Call ``callback`` with every recorded action; returns a function that unsubscribes."""
+        return self.world.on_record(callback)
+
+    # ================================================================= fault injection
+    def rate_limit_next(
+        self,
+        method: str,
+        route: str,
+        count: int = 1,
+        *,
+        retry_after: float = 0.05,
+        is_global: bool = False,
+    ) -> None:
+        """Answer the next ``count`` requests to ``method route`` (a template) with 429."""
+        self.rest.rate_limit_next(method, route, count, retry_after, is_global)
+
+    async def drop_gateway(self, *, hold: bool = True, code: int | None = None) -> None:
+        """Cut the bot's gateway socket (abort the TCP connection, or close with ``code``).
+
+        Dispatches made while it is down are buffered and replayed on RESUME. With ``hold``
+        the bot's reconnect is parked before HELLO until ``restore_gateway``.
+        """
+        if hold:
+            self.gateway.hold()
+        await self.gateway.drop(code)
+        self.world.notify()
+
+    def restore_gateway(self) -> None:
+        self.gateway.release()
+
+    def invalidate_next_session(self) -> None:
+        """Answer the next RESUME with INVALID_SESSION (d=false); the bot re-identifies."""
+        self.gateway.invalidate_next_resume()
+
+    async def send_invalid_session(self, *, resumable: bool = False) -> None:
+        """Send op 9 on the live socket now."""
+        await self.gateway.send_invalid_session(resumable)
+
+    async def send_reconnect(self) -> None:
+        """Send op 7 RECONNECT; discord.py closes and resumes."""
+        session = self.gateway.current
+        if session is None or session.connection is None:
+            raise RuntimeError("no gateway session is connected")
+        await session.connection.send({"op": 7, "d": None})
+
+    # ================================================================= user actions
+    async def invoke_command(
+        self,
+        guild_id: IdLike | None,
+        user_id: IdLike,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        channel_id: IdLike | None = None,
+        focused: str | None = None,
+    ) -> RecordedInteraction:
+        """Run a slash command as ``user_id``: ``"about"`` or ``"group sub"``/``"group sub sub"``.
+
+        ``options`` maps option names to values; users, members, roles and channels may be
+        given as ids or emulator objects (they are resolved into ``data.resolved``), attachments
+        as ``(filename, bytes)``. With ``focused`` this sends an autocomplete interaction instead.
+        """
+        return await self.actions.invoke_command(
+            guild_id, user_id, command, options, channel_id=channel_id, focused=focused
+        )
+
+    async def autocomplete(
+        self,
+        guild_id: IdLike | None,
+        user_id: IdLike,
+        command: str,
+        options: dict[str, Any],
+        focused: str,
+        *,
+        channel_id: IdLike | None = None,
+    ) -> RecordedInteraction:
+        """An autocomplete interaction with ``focused`` being typed; answer is a type 8."""
+        return await self.actions.invoke_command(
+            guild_id, user_id, command, options, channel_id=channel_id, focused=focused
+        )
+
+    async def invoke_context_menu(
+        self,
+        guild_id: IdLike | None,
+        user_id: IdLike,
+        name: str,
+        target: IdLike | RecordedMessage,
+        *,
+        channel_id: IdLike | None = None,
+    ) -> RecordedInteraction:
+        """A user (target is a user) or message (target is a RecordedMessage) context menu."""
+        return await self.actions.invoke_context_menu(
+            guild_id, user_id, name, target, channel_id=channel_id
+        )
+
+    async def press_button(
+        self, guild_id: IdLike | None, user_id: IdLike, message: RecordedMessage, custom_id: str
+    ) -> RecordedInteraction:
+        """Click the button ``custom_id`` on ``message`` (as it is now) as ``user_id``."""
+        return await self.actions.press_button(guild_id, user_id, message, custom_id)
+
+    async def choose(
+        self,
+        guild_id: IdLike | None,
+        user_id: IdLike,
+        message: RecordedMessage,
+        custom_id: str,
+        values: Sequence[Any],
+    ) -> RecordedInteraction:
+        """Pick ``values`` in the select menu ``custom_id`` on ``message`` as ``user_id``.
+
+        String selects take option values; user/role/mentionable/channel selects take ids.
+        """
+        return await self.actions.choose(guild_id, user_id, message, custom_id, values)
+
+    async def submit_modal(
+        self, it: RecordedInteraction, values: dict[str, Any], *, user_id: IdLike | None = None
+    ) -> RecordedInteraction:
+        """Fill in and submit the modal that ``it`` was answered with.
+
+        ``values`` maps custom_ids to a str (text input, radio), a list (selects, checkbox
+        groups) or a bool (checkbox). Text inputs left out get their default (or "").
+        """
+        return await self.actions.submit_modal(it, values, user_id=user_id)
+
+    async def member_join(
+        self, guild_id: IdLike, user_id: IdLike, *, roles: Iterable[IdLike] = ()
+    ) -> EmuMember:
+        """The user joins: state updated and GUILD_MEMBER_ADD dispatched."""
+        guild = self.world.guild(guild_id)
+        member = self.world.add_member(guild.id, user_id, roles=roles)
+        data = self.world.member_json(member)
+        data["guild_id"] = str(guild.id)
+        self.world.emit(EmulatorEvent("member_join", False, guild.id, None, member.user_id))
+        await self.gateway.dispatch("GUILD_MEMBER_ADD", data)
+        return member
+
+    async def member_leave(self, guild_id: IdLike, user_id: IdLike) -> None:
+        """The user leaves: state updated and GUILD_MEMBER_REMOVE dispatched."""
+        guild = self.world.guild(guild_id)
+        await remove_member(self.gateway, self.world, guild, to_id(user_id), by_bot=False)
+
+    async def set_member_roles(
+        self, guild_id: IdLike, user_id: IdLike, roles: Iterable[IdLike]
+    ) -> None:
+        """Someone other than the bot changes a member's roles: GUILD_MEMBER_UPDATE."""
+        guild = self.world.guild(guild_id)
+        member = self.world.member(guild.id, user_id)
+        member.roles = [to_id(r) for r in roles]
+        self.world.emit(EmulatorEvent("member_update", False, guild.id, None, member.user_id))
+        await dispatch_member_update(self.gateway, self.world, member)
+
+    async def post_message(
+        self, channel_id: IdLike, user_id: IdLike, content: str, *, embeds: list[JSON] | None = None
+    ) -> RecordedMessage:
+        """A user posts in a channel (or their DM with the bot): MESSAGE_CREATE dispatched."""
+        channel = self.world.channel(channel_id)
+        payload: JSON = {"content": content, "embeds": embeds or []}
+        msg = self.messages.new_message(channel, to_id(user_id), payload, [])
+        self.world.emit(
+            EmulatorEvent(
+                "user_message", False, msg.guild_id, msg.channel_id, msg.author_id, message=msg
+            )
+        )
+        data = self.world.message_json(msg)
+        if channel.guild_id is not None:
+            member = self.world.guilds[channel.guild_id].members.get(msg.author_id)
+            if member is not None:
+                data["member"] = self.world.member_json(member, with_user=False)
+        await self.gateway.dispatch("MESSAGE_CREATE", data)
+        return msg

@@ -1,0 +1,165 @@
+"""Guilds, their channels, roles and members: ``/guilds/{guild_id}/...``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.errors import missing_permissions, unknown
+from emulator.gateway import Gateway
+from emulator.models import EmuGuild, EmulatorEvent, EmuMember, EmuRole
+from emulator.rest.base import AddRoute, Call, Resource
+from emulator.state import World
+
+MANAGE_ROLES = 1 << 28
+
+
+async def dispatch_member_update(gateway: Gateway, world: World, member: EmuMember) -> None:
+    data = world.member_json(member)
+    data["guild_id"] = str(member.guild_id)
+    await gateway.dispatch("GUILD_MEMBER_UPDATE", data)
+
+
+async def remove_member(
+    gateway: Gateway, world: World, guild: EmuGuild, user_id: int, *, by_bot: bool
+) -> None:
+    """The member leaves (or is kicked): state, recorded event and GUILD_MEMBER_REMOVE."""
+    if guild.members.pop(user_id, None) is None:
+        raise KeyError(f"user {user_id} is not a member of guild {guild.id}")
+    world.emit(EmulatorEvent("member_leave", by_bot, guild.id, None, user_id))
+    await gateway.dispatch(
+        "GUILD_MEMBER_REMOVE",
+        {"guild_id": str(guild.id), "user": world.users[user_id].to_json()},
+    )
+
+
+class Guilds(Resource):
+    def register(self, route: AddRoute) -> None:
+        route("GET", "/guilds/{guild_id}", self.get_guild)
+        route("GET", "/guilds/{guild_id}/channels", self.list_channels)
+        route("POST", "/guilds/{guild_id}/channels", self.create_channel)
+        route("GET", "/guilds/{guild_id}/roles", self.list_roles)
+        route("POST", "/guilds/{guild_id}/roles", self.create_role)
+        route("GET", "/guilds/{guild_id}/members", self.list_members)
+        member = "/guilds/{guild_id}/members/{user_id}"
+        route("GET", member, self.get_member)
+        route("PATCH", member, self.edit_member)
+        route("DELETE", member, self.kick_member)
+        route("PUT", member + "/roles/{role_id}", self.add_member_role)
+        route("DELETE", member + "/roles/{role_id}", self.remove_member_role)
+
+    async def get_guild(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        data = self.world.guild_json(guild)
+        if call.query.get("with_counts") in ("true", "1"):
+            data["approximate_member_count"] = len(guild.members)
+            data["approximate_presence_count"] = 0
+        return 200, data
+
+    async def list_channels(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        return 200, [self.world.channel_json(c) for c in guild.channels.values()]
+
+    async def create_channel(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        body = call.body()
+        channel = self.world.add_channel(
+            guild.id,
+            body["name"],
+            type=int(body.get("type") or 0),
+            topic=body.get("topic"),
+            parent_id=body.get("parent_id"),
+        )
+        data = self.world.channel_json(channel)
+        await self.gateway.dispatch("CHANNEL_CREATE", data)
+        return 201, data
+
+    async def list_roles(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        return 200, [r.to_json() for r in guild.roles.values()]
+
+    async def create_role(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        body = call.body()
+        role = self.world.add_role(
+            guild.id,
+            body.get("name") or "new role",
+            permissions=int(body.get("permissions") or 0),
+            mentionable=bool(body.get("mentionable", False)),
+            color=int(body.get("color") or 0),
+            hoist=bool(body.get("hoist", False)),
+        )
+        await self.gateway.dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_json()}
+        )
+        return 200, role.to_json()
+
+    async def list_members(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        limit = min(int(call.query.get("limit", 1)), 1000)
+        after = int(call.query.get("after", 0))
+        members = sorted(
+            (m for m in guild.members.values() if m.user_id > after), key=lambda m: m.user_id
+        )
+        return 200, [self.world.member_json(m) for m in members[:limit]]
+
+    async def get_member(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        return 200, self.world.member_json(self.member_of(call, guild))
+
+    def _manageable_role(self, guild: EmuGuild, role_id: int) -> EmuRole:
+        role = guild.roles.get(role_id)
+        if role is None:
+            raise unknown("Role", 10011)
+        bot_member = guild.members[self.world.bot_user.id]
+        top = max(
+            (guild.roles[r].position for r in bot_member.roles if r in guild.roles), default=0
+        )
+        perms = self.world.bot_permissions(guild)
+        if role.managed or role.id == guild.id or role.position >= top or not perms & MANAGE_ROLES:
+            raise missing_permissions()
+        return role
+
+    async def add_member_role(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        member = self.member_of(call, guild)
+        role = self._manageable_role(guild, int(call.params["role_id"]))
+        if role.id not in member.roles:
+            member.roles.append(role.id)
+            await dispatch_member_update(self.gateway, self.world, member)
+        self.world.emit(
+            EmulatorEvent("role_add", True, guild.id, None, member.user_id, role_id=role.id)
+        )
+        return 204, None
+
+    async def remove_member_role(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        member = self.member_of(call, guild)
+        role = self._manageable_role(guild, int(call.params["role_id"]))
+        if role.id in member.roles:
+            member.roles.remove(role.id)
+            await dispatch_member_update(self.gateway, self.world, member)
+        self.world.emit(
+            EmulatorEvent("role_remove", True, guild.id, None, member.user_id, role_id=role.id)
+        )
+        return 204, None
+
+    async def edit_member(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        member = self.member_of(call, guild)
+        body = call.body()
+        if "roles" in body:
+            new = [int(r) for r in body["roles"] or []]
+            for rid in set(new) ^ set(member.roles):
+                self._manageable_role(guild, rid)
+            member.roles = new
+        if "nick" in body:
+            member.nick = body["nick"]
+        await dispatch_member_update(self.gateway, self.world, member)
+        self.world.emit(EmulatorEvent("member_update", True, guild.id, None, member.user_id))
+        return 200, self.world.member_json(member)
+
+    async def kick_member(self, call: Call) -> tuple[int, Any]:
+        guild = self.guild_of(call)
+        member = self.member_of(call, guild)
+        await remove_member(self.gateway, self.world, guild, member.user_id, by_bot=True)
+        return 204, None
