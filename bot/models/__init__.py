@@ -2,6 +2,17 @@
 Discord ids are ``BigInteger``. Import models from here: ``from bot.models import Member``.
 """
 
+from bot.models.consults import (
+    Consult,
+    ConsultInvitation,
+    ConsultInvitationStatus,
+    ConsultMute,
+    ConsultPost,
+    ConsultPostKind,
+    ConsultStatus,
+    ConsultTheme,
+    ConsultWeeklyPost,
+)
 from bot.models.learnings import (
     DigestExport,
     Learning,
@@ -57,6 +68,15 @@ __all__ = [
     "Attestation",
     "ConnectSuggestion",
     "ConsentStatus",
+    "Consult",
+    "ConsultInvitation",
+    "ConsultInvitationStatus",
+    "ConsultMute",
+    "ConsultPost",
+    "ConsultPostKind",
+    "ConsultStatus",
+    "ConsultTheme",
+    "ConsultWeeklyPost",
     "DeliveryStatus",
     "DigestExport",
     "FacilitationAssignment",
