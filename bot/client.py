@@ -19,6 +19,7 @@ import cogs
 from bot.config import AppConfig
 from bot.crypto import Keyring
 from bot.db import Database
+from bot.discord_port import DiscordPort
 from bot.mentions import SAFE_DEFAULT
 from bot.timeutil import Clock, utcnow
 from bot.replies import CopCommandTree
@@ -83,6 +84,8 @@ class CopBot(commands.Bot):
         ``COP_DATA_KEY`` or the key file and checks it against the database."""
         self.clock = clock
         self.zone = config.community.zone
+        self.port = DiscordPort(self, config.discord.guild_id)
+        """The one port (``bot.port``) through which background work reaches Discord."""
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={
