@@ -163,3 +163,15 @@ class ConnectSuggestion(Base):
     suggested_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     interest: Mapped[str] = mapped_column(String(100), default="")
     suggested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Installation(Base):
+    """When the bot first settled into the community's server, and its pinned **How to
+    join** post there. Only people who join after ``installed_at`` get the welcome DM."""
+
+    __tablename__ = "onboarding_installation"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    installed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    join_post_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    join_post_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -7,11 +7,13 @@ sent with ``allowed_mentions`` that can ping only the people named on purpose.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import discord
 
 from bot.config import AppConfig
+from bot.mentions import NO_PINGS, only_users
 from bot.models import Application, ApplicationStatus, Meeting, Member, MemberStatus
 from bot.services.onboarding.forms import (
     ELSEWHERE,
@@ -25,6 +27,8 @@ from bot.services.onboarding.forms import (
 from bot.services.onboarding.lifecycle import MemberRecord
 from bot.services.onboarding.matching import Match
 from bot.timeutil import show
+from bot.ui import persistent_view
+from cogs.about import info_sheet_embed
 
 COLOUR = discord.Colour.teal()
 ATTENTION = discord.Colour.orange()
@@ -465,3 +469,184 @@ def renewal_embed(config: AppConfig, reason: str, deadline: datetime) -> discord
         "come back with `/join`)."
     )
     return discord.Embed(title=title, description=body[:4096], colour=COLOUR)
+
+
+# --- /connect -----------------------------------------------------------------------
+
+
+def connect_embed(match: Match) -> discord.Embed:
+    person = match.member
+    shared = ", ".join(safe(t, 40) for t in match.shared[:5])
+    about = ", ".join(p for p in (safe(person.job_role, 200), safe(person.organisation, 200)) if p)
+    lines = [f"<@{person.user_id}>" + (f": {about}" if about else "")]
+    if shared:
+        lines.append(f"**You share:** {shared}")
+    if person.locality:
+        lines.append(f"**Works in:** {where_text(person.locality, person.locality_note)}")
+    lines.append(
+        "Say hello in a DM, or find them at the next meeting. Partnerships here are built one "
+        "person at a time."
+    )
+    title = f"Meet {safe(person.display_name, 200)}"
+    return discord.Embed(title=title[:256], description="\n".join(lines), colour=COLOUR)
+
+
+# --- persistent buttons (answered by cogs.onboarding.components) ---------------------
+
+
+def review_button(application_id: int, action: str) -> discord.ui.Button[discord.ui.View]:
+    approve = action == "approve"
+    return discord.ui.Button(
+        label="Approve" if approve else "Decline…",
+        style=discord.ButtonStyle.success if approve else discord.ButtonStyle.danger,
+        custom_id=f"onb:review:{application_id}:{action}",
+    )
+
+
+def renewal_button(renewal_id: int, answer: str) -> discord.ui.Button[discord.ui.View]:
+    yes = answer == "yes"
+    return discord.ui.Button(
+        label="Yes, I still work in the region and hold to the pledge"
+        if yes
+        else "I'm stepping back (become alumni)",
+        style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
+        custom_id=f"onb:renew:{renewal_id}:{answer}",
+    )
+
+
+# --- what the flows send ------------------------------------------------------------
+
+
+@dataclass
+class Message:
+    """One message for the port to send: what ``Texts`` makes (``Outgoing``)."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+    allowed_mentions: discord.AllowedMentions = NO_PINGS
+
+
+def how_to_join_embed(config: AppConfig) -> discord.Embed:
+    embed = info_sheet_embed(config, join_hint=False)
+    embed.title = f"How to join {config.community.name}"[:256]
+    embed.description = (
+        "**How to join**\nUse **`/join`** anywhere in this server: the bot checks the "
+        "membership rules with you (about two minutes), then a coordinator reviews your "
+        "application and you get a DM with the decision. `/about` shows the rules and "
+        f"principles.\n\n{embed.description or ''}"
+    )[:4096]
+    return embed
+
+
+class Texts:
+    """The messages the onboarding flows send (``bot.services.onboarding.outreach.Texts``)."""
+
+    def __init__(self, config: AppConfig) -> None:
+        self.config = config
+
+    def review(self, application: Application, member: Member, intro: str) -> Message:
+        pending = application.status is ApplicationStatus.PENDING
+        view = (
+            persistent_view(
+                review_button(application.id, "approve"), review_button(application.id, "decline")
+            )
+            if pending
+            else None
+        )
+        return Message(
+            f"{intro}: <@{application.user_id}>" if intro else None,
+            [review_embed(application, member, self.config)],
+            view,
+        )
+
+    def introduction(self, member: Member, matches: Sequence[Match]) -> Message:
+        return Message(
+            intro_content(member, matches),
+            [intro_embed(member)],
+            allowed_mentions=only_users([member.user_id, *(m.member.user_id for m in matches)]),
+        )
+
+    def welcome_dm(
+        self, member: Member, matches: Sequence[Match], meeting: Meeting | None
+    ) -> Message:
+        embeds = [info_sheet_embed(self.config, join_hint=False)]
+        if meeting is not None:
+            embeds.append(meeting_embed(meeting))
+        return Message(welcome_dm_text(member, matches, self.config), embeds)
+
+    def decline_dm(self, application: Application) -> Message:
+        return Message(decline_dm_text(application, self.config))
+
+    def arrival_dm(self, display_name: str) -> Message:
+        return Message(arrival_dm_text(self.config, display_name))
+
+    def arrival_in_channel(self, user_id: int) -> Message:
+        return Message(arrival_channel_text(user_id), allowed_mentions=only_users([user_id]))
+
+    def renewal_prompt(
+        self, renewal_id: int, reason: str, deadline: datetime, in_channel_for: int | None
+    ) -> Message:
+        view = persistent_view(renewal_button(renewal_id, "yes"), renewal_button(renewal_id, "no"))
+        embed = renewal_embed(self.config, reason, deadline)
+        if in_channel_for is None:
+            return Message(None, [embed], view)
+        return Message(
+            f"<@{in_channel_for}>, I couldn't DM you: please renew your membership of the "
+            "Community of Practice here.",
+            [embed],
+            view,
+            only_users([in_channel_for]),
+        )
+
+    def lapsed_dm(self) -> Message:
+        return Message(
+            f"Your membership of **{self.config.community.name}** has lapsed, as the renewal "
+            "wasn't answered in time. You're welcome back any time: use `/join` in the server."
+        )
+
+    def member_left(self, member: Member) -> Message:
+        return Message(
+            f"👋 {_name(member)} (<@{member.user_id}>) left the server, so they've left the "
+            "Community of Practice and the facilitation rotation."
+        )
+
+    def left_while_pending(self, member: Member, application_id: int) -> Message:
+        return Message(
+            f"{_name(member)} (<@{member.user_id}>) left the server while application "
+            f"#{application_id} was waiting. You can still decide it; the decision is recorded."
+        )
+
+    def lapsed(self, member: Member, asked_at: datetime | None, problems: Sequence[str]) -> Message:
+        asked = f" asked {show(asked_at, 'D')}" if asked_at else ""
+        alumni = "now have the alumni role and" if self.config.roles.alumni else "now"
+        return Message(
+            f"⏳ Membership lapsed: {_name(member)} (<@{member.user_id}>) didn't answer the "
+            f"renewal{asked}. They {alumni} are out of the facilitation rotation."
+            + "".join(f" {p}" for p in problems)
+        )
+
+    def stepped_back(self, member: Member, problems: Sequence[str]) -> Message:
+        return Message(
+            f"{_name(member)} (<@{member.user_id}>) stepped back at renewal: they're alumni now "
+            "and out of the facilitation rotation." + "".join(f" {p}" for p in problems)
+        )
+
+    def how_to_join(self) -> Message:
+        return Message(None, [how_to_join_embed(self.config)])
+
+    def invitation_dm(self) -> Message:
+        return Message(invitation_text(self.config), [info_sheet_embed(self.config)])
+
+
+def _name(member: Member) -> str:
+    return safe(member.display_name, 100) or f"<@{member.user_id}>"
+
+
+def invitation_text(config: AppConfig) -> str:
+    return (
+        f"Hello! A coordinator of **{config.community.name}** invites you to join the "
+        "Community of Practice. If you'd like to, use **`/join`** in the server: it takes "
+        "about two minutes, and a coordinator reviews your application. If not, there's "
+        "nothing to do, and you won't be asked again."
+    )

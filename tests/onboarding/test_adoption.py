@@ -8,7 +8,11 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.models import Member, MemberStatus, RotationEntry
-from bot.services.onboarding.lifecycle import ExistingMember, adopt_existing_members, ensure_member
+from bot.services.onboarding.lifecycle import (
+    ExistingMember,
+    adopt_existing_members,
+    record_presence,
+)
 from tests.conftest import FakeClock
 
 
@@ -32,7 +36,7 @@ async def test_adopt_existing_members_leaves_known_records_alone(
     db: Database, clock: FakeClock
 ) -> None:
     async with db.transaction() as s:
-        await ensure_member(s, 701, "Applicant", clock())
+        await record_presence(s, 701, "Applicant", clock())
     async with db.transaction() as s:
         adopted = await adopt_existing_members(
             s, [ExistingMember(701, "Applicant", None), ExistingMember(702, "New", None)], clock()

@@ -12,7 +12,14 @@ from sqlalchemy import select
 from bot.config import AppConfig
 from bot.db import Database
 from bot.errors import Conflict, NotAllowed
-from bot.models import Attestation, Member, MemberStatus, RenewalOutcome, RenewalReason
+from bot.models import (
+    Attestation,
+    Member,
+    MemberStatus,
+    RenewalOutcome,
+    RenewalReason,
+    RotationEntry,
+)
 from bot.services.onboarding.renewals import (
     answer_renewal,
     lapse_overdue,
@@ -61,7 +68,11 @@ async def test_renewal_prompt_then_lapse_after_grace(
         [lapse] = await lapse_overdue(s, clock())
     assert lapse.renewal.id == renewal_id
     assert lapse.renewal.outcome is RenewalOutcome.LAPSED
-    assert lapse.reassigned
+    assert lapse.meetings_changed == 0  # no meeting was planned, so no turn to hand on
+    async with db.transaction() as s:
+        entry = await s.get(RotationEntry, lapse.member.id)
+        assert entry is not None
+        assert not entry.active  # out of the facilitation rotation
     assert await status_of(db, USER) is MemberStatus.ALUMNI
     async with db.transaction() as s:
         assert await lapse_overdue(s, clock()) == []  # once

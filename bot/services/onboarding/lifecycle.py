@@ -61,11 +61,12 @@ async def require_member(session: AsyncSession, user_id: int) -> Member:
     return member
 
 
-async def ensure_member(
+async def record_presence(
     session: AsyncSession, user_id: int, display_name: str, now: datetime
 ) -> Member:
-    """The person's record, created as an APPLICANT on first contact. Someone who comes
-    back after leaving is in the server again (and an applicant, if they had left)."""
+    """The record of someone in the server now: created as an APPLICANT on first contact;
+    someone who comes back after leaving is in the server again (and an applicant, if
+    they had left). Not to be confused with ``members.add_member``, which only creates."""
     member = await member_by_user(session, user_id)
     if member is None:
         return await add_member(session, user_id, display_name, now, status=MemberStatus.APPLICANT)
@@ -138,7 +139,7 @@ async def claim_welcome(
 ) -> Member | None:
     """Record that the arrival welcome is being sent now; returns the person, or None if
     they were already welcomed (so it is sent once, whichever path gets there first)."""
-    member = await ensure_member(session, user_id, display_name, now)
+    member = await record_presence(session, user_id, display_name, now)
     await standing_of(session, member)
     result = await session.execute(
         update(Standing)
@@ -164,11 +165,11 @@ class Departure:
     open_application: Application | None
 
 
-async def reassign_future_turns(session: AsyncSession, member: Member, now: datetime) -> bool:
+async def leave_rotation(session: AsyncSession, member: Member, now: datetime) -> int:
     """Hand the member's future facilitation turns to others (the rotation capability).
-    Call after the member stops being ACTIVE or in the guild. Returns True."""
-    await rotation.reassign_future_turns(session, member, now)
-    return True
+    Call after the member stops being ACTIVE or in the guild. Returns how many upcoming
+    meetings changed."""
+    return len(await rotation.reassign_future_turns(session, member, now))
 
 
 async def close_open_renewals(session: AsyncSession, member: Member, now: datetime) -> None:
@@ -195,7 +196,7 @@ async def record_departure(session: AsyncSession, user_id: int, now: datetime) -
         member.status = MemberStatus.LEFT
     await close_open_renewals(session, member, now)
     if was_active:
-        await reassign_future_turns(session, member, now)
+        await leave_rotation(session, member, now)
     application = await open_application(session, user_id)
     return Departure(member, was_active, application)
 
@@ -296,7 +297,7 @@ async def submit_application(
     or ``Conflict`` for someone who already applied or is a member."""
     await ensure_can_apply(session, user_id)
     done = complete(answers, config, now.astimezone(config.community.zone).year)
-    member = await ensure_member(session, user_id, discord_name, now)
+    member = await record_presence(session, user_id, discord_name, now)
     application = Application(
         member_id=member.id,
         user_id=user_id,

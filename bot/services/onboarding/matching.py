@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
@@ -115,11 +115,16 @@ def rank(
     return matches
 
 
-async def active_members(session: AsyncSession) -> list[Member]:
-    """Current members of the CoP who are in the server."""
+async def members_with_interests(session: AsyncSession) -> list[Member]:
+    """Current members of the CoP, in the server, who list at least one interest: the
+    only people a match can name (the database leaves everyone else out)."""
     rows = await session.scalars(
         select(Member)
-        .where(Member.status == MemberStatus.ACTIVE, Member.in_guild.is_(True))
+        .where(
+            Member.status == MemberStatus.ACTIVE,
+            Member.in_guild.is_(True),
+            func.json_array_length(Member.interests) > 0,
+        )
         .order_by(Member.id)
     )
     return list(rows)
@@ -127,7 +132,7 @@ async def active_members(session: AsyncSession) -> list[Member]:
 
 async def meet_first(session: AsyncSession, newcomer: Member, count: int) -> list[Match]:
     """Up to ``count`` current members who share the newcomer's interests."""
-    return rank(newcomer, await active_members(session))[:count]
+    return rank(newcomer, await members_with_interests(session))[:count]
 
 
 async def suggest_connection(
@@ -141,7 +146,7 @@ async def suggest_connection(
     interest = normalise_tag(interest or "")
     if interest:
         pool = []
-        for other in await active_members(session):
+        for other in await members_with_interests(session):
             if other.id == member.id:
                 continue
             found = matches_interest(interest, other.interests)
@@ -160,7 +165,7 @@ async def suggest_connection(
                 "You haven't listed any interests yet. Add some with `/profile edit`, or "
                 "name one, like `/connect interest:co-design`."
             )
-        pool = rank(member, await active_members(session))
+        pool = rank(member, await members_with_interests(session))
         if not pool:
             raise NotFound(
                 "Nobody shares your interests yet. Try `/connect` with a single interest, "

@@ -22,7 +22,7 @@ from bot.models import (
     Standing,
 )
 from bot.services.members import clear_profile
-from bot.services.onboarding.lifecycle import close_open_renewals, reassign_future_turns
+from bot.services.onboarding.lifecycle import close_open_renewals, leave_rotation
 
 WITHDRAWN = "Withdrawn: the applicant erased their data."
 
@@ -206,5 +206,5 @@ async def erase_personal_data(session: AsyncSession, member: Member, now: dateti
     await close_open_renewals(session, member, now)
     clear_profile(member)
     if was_active:
-        await reassign_future_turns(session, member, now)
+        await leave_rotation(session, member, now)
     await session.flush()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
@@ -26,7 +26,7 @@ from bot.models import (
     RenewalReason,
     Standing,
 )
-from bot.services.onboarding.lifecycle import reassign_future_turns, standing_of
+from bot.services.onboarding.lifecycle import leave_rotation, standing_of
 from bot.timeutil import show
 
 
@@ -46,27 +46,35 @@ async def open_due_renewals(
     """Open a renewal for every active member who is due one and has none open.
 
     A member the bot finds active with no record of agreeing (they were members before
-    the bot) starts their renewal clock now, rather than all being asked at once.
+    the bot) starts their renewal clock now, rather than all being asked at once. Reads
+    and writes in bulk: one query for the members and their standing, one insert for the
+    standings that are new.
     """
-    members = list(
-        await session.scalars(
-            select(Member)
+    rows = (
+        await session.execute(
+            select(Member.id, Standing)
+            .outerjoin(Standing, Standing.member_id == Member.id)
             .where(Member.status == MemberStatus.ACTIVE, Member.in_guild.is_(True))
             .order_by(Member.id)
         )
-    )
-    if not members:
+    ).all()
+    if not rows:
         return []
     open_ids = set(
         await session.scalars(
             select(Renewal.member_id).where(Renewal.outcome == RenewalOutcome.OPEN)
         )
     )
+    new_standings: list[dict[str, object]] = []
     opened = []
-    for member in members:
-        if member.id in open_ids:
+    for member_id, standing in rows:
+        if member_id in open_ids:
             continue
-        standing = await standing_of(session, member)
+        if standing is None:
+            new_standings.append(
+                {"member_id": member_id, "welcomed_via": "", "renewal_anchor_at": now}
+            )
+            continue
         if standing.renewal_anchor_at is None:
             standing.renewal_anchor_at = now
             continue
@@ -74,8 +82,8 @@ async def open_due_renewals(
         if reason is None:
             continue
         renewal = Renewal(
-            member_id=member.id,
-            open_member_id=member.id,
+            member_id=member_id,
+            open_member_id=member_id,
             reason=reason,
             pledge_version=config.onboarding.pledge_version,
             created_at=now,
@@ -84,6 +92,8 @@ async def open_due_renewals(
         )
         session.add(renewal)
         opened.append(renewal)
+    for start in range(0, len(new_standings), 5000):
+        await session.execute(insert(Standing), new_standings[start : start + 5000])
     await session.flush()
     return opened
 
@@ -122,8 +132,8 @@ async def mark_notified(
 class Lapse:
     renewal: Renewal
     member: Member
-    reassigned: bool
-    """Whether the rotation capability took back their future turns."""
+    meetings_changed: int
+    """How many upcoming meetings the rotation changed to take back their turns."""
 
 
 async def _end_membership(
@@ -142,8 +152,8 @@ async def _end_membership(
     assert member is not None
     if member.status is MemberStatus.ACTIVE:
         member.status = MemberStatus.ALUMNI
-    reassigned = await reassign_future_turns(session, member, now)
-    return Lapse(renewal, member, reassigned)
+    changed = await leave_rotation(session, member, now)
+    return Lapse(renewal, member, changed)
 
 
 async def lapse_overdue(session: AsyncSession, now: datetime) -> list[Lapse]:

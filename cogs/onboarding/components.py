@@ -1,22 +1,28 @@
-"""The /join form: a modal for what people type, then an ephemeral form with menus and
-agreement buttons. Every step saves the draft, so a mistake never means retyping.
+"""Onboarding's modals and persistent items: the /join form (a modal for what people
+type, then an ephemeral form with menus and agreement buttons), Approve / Decline on
+review posts, the renewal answers, profile editing, /connect's "someone else", and the
+confirmation of ``/onboarding invite``.
 
-The form's menus and buttons are ``DynamicItem``s whose state lives in the database
-draft (keyed by the person), so they keep working after a restart.
+The form's menus and buttons are ``CopItem``s whose state lives in the database draft
+(keyed by the person), so they keep working after a restart. Every step saves the
+draft, so a mistake never means retyping.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 import discord
 
+from bot.checks import is_coordinator
+from bot.client import CopBot
 from bot.errors import Conflict
 from bot.mentions import NO_PINGS
-from bot.services.onboarding import lifecycle
+from bot.models import Member
+from bot.services.onboarding import flows, lifecycle, renewals
 from bot.services.onboarding.forms import (
     DRAFT_TEXT_MAX,
     ELSEWHERE,
@@ -34,29 +40,14 @@ from bot.services.onboarding.forms import (
     preview_checks,
     text_problems,
 )
-from bot.ui import CopModal, handle_interaction_error
-from cogs.onboarding import flows
-from cogs.onboarding.render import form_embed, submitted_embed
-
-if TYPE_CHECKING:
-    from bot.client import CopBot
+from bot.services.onboarding.lifecycle import DECLINE_REASON_MAX, Verdict
+from bot.services.onboarding.matching import suggest_connection
+from bot.timeutil import show
+from bot.ui import CopInteraction, CopItem, CopModal, OwnerOnlyView, bot_of, persistent_view, send
+from cogs.onboarding import render
+from cogs.onboarding.adapter import outreach
 
 log = logging.getLogger(__name__)
-
-
-def bot_of(interaction: discord.Interaction[Any]) -> CopBot:
-    return cast("CopBot", interaction.client)
-
-
-async def guarded(
-    interaction: discord.Interaction[Any], where: str, body: Callable[[], Awaitable[None]]
-) -> None:
-    """Run a dynamic item's callback through the one error path (discord.py only logs
-    errors raised in dynamic items)."""
-    try:
-        await body()
-    except Exception as exc:
-        await handle_interaction_error(interaction, exc, where)
 
 
 def this_year(bot: CopBot) -> int:
@@ -68,21 +59,23 @@ def _fit(text: str, limit: int) -> str:
     return text[:limit]
 
 
-def render(bot: CopBot, answers: Answers, problems: list[str] | None = None) -> dict[str, Any]:
+def form_payload(
+    bot: CopBot, answers: Answers, problems: list[str] | None = None
+) -> dict[str, Any]:
     """The form message's embed and view, as keyword arguments for send/edit."""
     config = bot.config
     if problems is None:
         problems = text_problems(answers, this_year(bot)) if answers.has_text else []
     checks = preview_checks(answers, config, this_year(bot))
     return {
-        "embed": form_embed(answers, config, checks, problems),
+        "embed": render.form_embed(answers, config, checks, problems),
         "view": form_view(answers, bot),
     }
 
 
 def form_view(answers: Answers, bot: CopBot) -> discord.ui.View:
     config = bot.config
-    view = discord.ui.View(timeout=None)
+    view = persistent_view()
     view.add_item(FormSelect.build("locality", answers, bot))
     view.add_item(FormSelect.build("course", answers, bot))
     pledge_ok = answers.agreed_pledge and answers.pledge_version == config.onboarding.pledge_version
@@ -117,7 +110,7 @@ async def respond_with_form(
     interaction: discord.Interaction[Any], answers: Answers, problems: list[str] | None = None
 ) -> None:
     """Show the form: edit it in place when the interaction came from it, else send it."""
-    payload = render(bot_of(interaction), answers, problems)
+    payload = form_payload(bot_of(interaction), answers, problems)
     if (
         interaction.message is not None
         and interaction.type is not discord.InteractionType.application_command
@@ -260,9 +253,9 @@ class NoteModal(CopModal, title="A little more detail"):
 # --- the form's menus and buttons ----------------------------------------------------
 
 
-class FormSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"onb:form:(?P<field>locality|course)"
-):
+class FormSelect(CopItem[discord.ui.Select[Any]], template=r"onb:form:(?P<field>locality|course)"):
+    where = "the /join form"
+
     def __init__(self, field: str, select: discord.ui.Select[Any] | None = None) -> None:
         super().__init__(select or discord.ui.Select(custom_id=f"onb:form:{field}"))
         self.field = field
@@ -302,10 +295,7 @@ class FormSelect(
     ) -> FormSelect:
         return cls(match["field"], cast("discord.ui.Select[Any]", item))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await guarded(interaction, "the /join form", lambda: self._chose(interaction))
-
-    async def _chose(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: CopInteraction) -> None:
         values = self.item.values
         if not values:
             answers = await update_draft(interaction, lambda a: None)
@@ -328,9 +318,9 @@ class FormSelect(
 FORM_ACTIONS = "edit|details|submit|facilitation-yes|facilitation-no|pledge-yes|pledge-no"
 
 
-class FormButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"onb:form:(?P<action>{FORM_ACTIONS})"
-):
+class FormButton(CopItem[discord.ui.Button[Any]], template=rf"onb:form:(?P<action>{FORM_ACTIONS})"):
+    where = "the /join form"
+
     def __init__(
         self,
         action: str,
@@ -355,11 +345,8 @@ class FormButton(
     ) -> FormButton:
         return cls(match["action"])
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await guarded(interaction, "the /join form", lambda: self._pressed(interaction))
-
-    async def _pressed(self, interaction: discord.Interaction[Any]) -> None:
-        bot = bot_of(interaction)
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = interaction.client
         action = self.action
         if action in ("facilitation-yes", "facilitation-no"):
             agreed = action.endswith("yes")
@@ -415,8 +402,248 @@ async def submit(interaction: discord.Interaction[Any]) -> None:
         )
         return
     await interaction.response.edit_message(
-        embed=submitted_embed(submitted.application, bot.config),
+        embed=render.submitted_embed(submitted.application, bot.config),
         view=None,
         allowed_mentions=NO_PINGS,
     )
-    await flows.after_submit(bot, submitted.application.id)
+    await flows.after_submit(outreach(bot), submitted.application.id)
+
+
+# --- review and renewal ----------------------------------------------------------
+
+
+NOT_A_COORDINATOR = (
+    "Only coordinators can approve or decline applications. If this one needs attention, "
+    "please mention it to a coordinator."
+)
+
+
+class ReviewButton(
+    CopItem[discord.ui.Button[Any]],
+    template=r"onb:review:(?P<id>\d+):(?P<action>approve|decline)",
+):
+    where = "an application review"
+
+    def __init__(self, application_id: int, action: str) -> None:
+        super().__init__(render.review_button(application_id, action))
+        self.application_id = application_id
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ReviewButton:
+        return cls(int(match["id"]), match["action"])
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if is_coordinator(interaction.user, bot_of(interaction).config):
+            return True
+        await send(interaction, NOT_A_COORDINATOR)
+        return False
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = interaction.client
+        if self.action == "decline":
+            async with bot.db.transaction() as session:
+                application = await lifecycle.get_application(session, self.application_id)
+            if application.status.value != "pending":
+                raise lifecycle.already_decided(application)
+            await interaction.response.send_modal(
+                DeclineModal(self.application_id, interaction.user.id)
+            )
+            return
+        async with bot.db.transaction() as session:
+            decision = await lifecycle.decide(
+                session,
+                self.application_id,
+                Verdict.APPROVE,
+                by_user_id=interaction.user.id,
+                config=bot.config,
+                now=bot.clock(),
+            )
+        await interaction.response.edit_message(
+            embed=render.review_embed(decision.application, decision.member, bot.config),
+            view=None,
+            allowed_mentions=NO_PINGS,
+        )
+        report = await flows.welcome_new_member(outreach(bot), decision.application.id)
+        name = render.safe(decision.member.display_name, 100) or "They"
+        if not decision.in_guild:
+            report.in_server = False
+        await interaction.followup.send(
+            report.sentence(name), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+
+class DeclineModal(CopModal, title="Decline the application"):
+    def __init__(self, application_id: int, user_id: int) -> None:
+        # discord.py keeps pending modals by custom_id alone: one per coordinator.
+        super().__init__(custom_id=f"onb:decline-modal:{application_id}:{user_id}", timeout=None)
+        self.application_id = application_id
+        self.reason: discord.ui.TextInput[DeclineModal] = discord.ui.TextInput(
+            custom_id="reason",
+            label="Reason (the applicant reads this)",
+            style=discord.TextStyle.paragraph,
+            max_length=DECLINE_REASON_MAX,
+            placeholder="e.g. Membership is for people working in Central Queensland.",
+        )
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        bot = bot_of(interaction)
+        if not is_coordinator(interaction.user, bot.config):
+            await send(interaction, NOT_A_COORDINATOR)
+            return
+        async with bot.db.transaction() as session:
+            decision = await lifecycle.decide(
+                session,
+                self.application_id,
+                Verdict.DECLINE,
+                by_user_id=interaction.user.id,
+                config=bot.config,
+                now=bot.clock(),
+                reason=self.reason.value,
+            )
+        embed = render.review_embed(decision.application, decision.member, bot.config)
+        if interaction.message is not None:
+            await interaction.response.edit_message(
+                embed=embed, view=None, allowed_mentions=NO_PINGS
+            )
+        else:
+            await interaction.response.defer()
+            await flows.refresh_review_post(outreach(bot), decision.application.id)
+        told = await flows.tell_declined(outreach(bot), decision)
+        name = render.safe(decision.member.display_name, 100) or "The applicant"
+        sentence = (
+            f"Declined. {name} was told the reason by DM, with how to apply again."
+            if told
+            else f"Declined and recorded. {name} couldn't be told by DM (closed, or they've "
+            "left), so please let them know if you can."
+        )
+        await interaction.followup.send(sentence, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+class RenewalButton(
+    CopItem[discord.ui.Button[Any]],
+    template=r"onb:renew:(?P<id>\d+):(?P<answer>yes|no)",
+):
+    where = "a renewal"
+
+    def __init__(self, renewal_id: int, answer: str) -> None:
+        super().__init__(render.renewal_button(renewal_id, answer))
+        self.renewal_id = renewal_id
+        self.answer = answer
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> RenewalButton:
+        return cls(int(match["id"]), match["answer"])
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = interaction.client
+        async with bot.db.transaction() as session:
+            answer = await renewals.answer_renewal(
+                session,
+                self.renewal_id,
+                interaction.user.id,
+                self.answer == "yes",
+                bot.config,
+                bot.clock(),
+            )
+        if answer.confirmed:
+            assert answer.next_due is not None
+            text = (
+                "✅ Thank you, you're confirmed as a member. We'll ask again around "
+                f"{show(answer.next_due, 'D')}."
+            )
+        else:
+            text = (
+                "Thank you for letting us know. You're alumni now and out of the facilitation "
+                "rotation; you're welcome back any time with `/join`."
+            )
+        await interaction.response.edit_message(
+            content=text, embed=None, view=None, allowed_mentions=NO_PINGS
+        )
+        if not answer.confirmed:
+            member: Member = answer.member
+            await flows.stepped_back(outreach(bot), member)
+
+
+# --- profiles and connections ---------------------------------------------------------
+
+
+class ProfileModal(CopModal, title="Edit your profile"):
+    def __init__(self, member: Member) -> None:
+        # discord.py keeps pending modals by custom_id alone: one per person.
+        super().__init__(custom_id=f"onb:profile-modal:{member.user_id}", timeout=None)
+        self.name: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            custom_id="name",
+            label="Name you like to be called",
+            max_length=NAME_MAX,
+            default=member.display_name[:NAME_MAX] or None,
+        )
+        self.organisation: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            custom_id="organisation",
+            label="Organisation",
+            max_length=ORGANISATION_MAX,
+            default=member.organisation[:ORGANISATION_MAX] or None,
+        )
+        self.job_role: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            custom_id="job_role",
+            label="Your role",
+            max_length=ROLE_MAX,
+            default=member.job_role[:ROLE_MAX] or None,
+        )
+        self.interests: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
+            custom_id="interests",
+            label="Partnering interests, separated by commas",
+            style=discord.TextStyle.paragraph,
+            max_length=INTERESTS_MAX,
+            default=", ".join(member.interests)[:INTERESTS_MAX] or None,
+        )
+        for item in (self.name, self.organisation, self.job_role, self.interests):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            member = await lifecycle.edit_profile(
+                session,
+                interaction.user.id,
+                name=self.name.value,
+                organisation=self.organisation.value,
+                job_role=self.job_role.value,
+                interests=self.interests.value,
+            )
+            embed = render.profile_embed(member)
+        await send(interaction, "Saved. This is your profile now:", embed=embed)
+
+
+class ConnectView(OwnerOnlyView):
+    def __init__(self, bot: CopBot, owner_id: int, interest: str | None) -> None:
+        super().__init__(owner_id, timeout=600)
+        self.bot = bot
+        self.interest = interest
+
+    @discord.ui.button(label="Suggest someone else", style=discord.ButtonStyle.secondary)
+    async def another(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConnectView]
+    ) -> None:
+        async with self.bot.db.transaction() as session:
+            member = await lifecycle.active_member(session, interaction.user.id)
+            match = await suggest_connection(session, member, self.interest, self.bot.clock())
+        await interaction.response.edit_message(
+            embed=render.connect_embed(match), view=self, allowed_mentions=NO_PINGS
+        )
+
+
+DYNAMIC_ITEMS = (FormSelect, FormButton, ReviewButton, RenewalButton)

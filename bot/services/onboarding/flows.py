@@ -1,0 +1,300 @@
+"""Onboarding's flows that reach Discord: review posts, the day-one welcome, decline
+notices, arrival pointers, leavers, renewal prompts and lapses.
+
+Each flow opens its own short transactions around what it sends: the database decides
+(and records) first, then the port acts, then the flow records what was done. A flow that
+stops half-way is finished by the sweep, never done twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.models import ApplicationStatus, Member
+from bot.services.meetings import next_meeting
+from bot.services.onboarding import lifecycle, renewals
+from bot.services.onboarding.lifecycle import Decision, Verdict
+from bot.services.onboarding.matching import Match, overlap
+from bot.services.onboarding.outreach import Delivery, Outgoing, Outreach, Posted
+
+log = logging.getLogger(__name__)
+
+
+async def tell_coordinators(out: Outreach, message: Outgoing) -> Posted | None:
+    posted = await out.port.post(out.config.channels.coordinators, message)
+    if posted is None:
+        log.error("could not post in the coordinators' channel")
+    return posted
+
+
+# --- review -------------------------------------------------------------------------
+
+
+async def post_review(out: Outreach, application_id: int) -> Posted | None:
+    """Post the application with its checks (and Approve/Decline while pending) in the
+    coordinators' channel, and remember the post."""
+    async with out.db.transaction() as session:
+        application = await lifecycle.get_application(session, application_id)
+        member = await session.get(Member, application.member_id)
+        assert member is not None
+        if application.status is ApplicationStatus.PENDING:
+            intro = "New application to join"
+        elif application.auto_approved:
+            intro = "Approved automatically, as every rule was met"
+        else:
+            intro = "Application (already decided)"
+        message = out.texts.review(application, member, intro)
+    posted = await out.port.post(out.config.channels.coordinators, message)
+    if posted is None:
+        log.error("could not post application #%s for review", application_id)
+        return None
+    async with out.db.transaction() as session:
+        await lifecycle.set_review_post(
+            session, application_id, posted.channel_id, posted.message_id
+        )
+    return posted
+
+
+async def after_submit(out: Outreach, application_id: int) -> None:
+    """A new application: approve it at once when config says so and every rule is met;
+    either way, coordinators see it."""
+    async with out.db.transaction() as session:
+        application = await lifecycle.get_application(session, application_id)
+        auto = out.config.onboarding.auto_approve and application.all_met
+    if auto:
+        async with out.db.transaction() as session:
+            await lifecycle.decide(
+                session,
+                application_id,
+                Verdict.APPROVE,
+                by_user_id=None,
+                config=out.config,
+                now=out.clock(),
+            )
+        await post_review(out, application_id)
+        await welcome_new_member(out, application_id)
+    else:
+        await post_review(out, application_id)
+
+
+async def refresh_review_post(out: Outreach, application_id: int) -> None:
+    """Show the current state on the review post (the decision, or that they left) and
+    take its buttons away once decided."""
+    async with out.db.transaction() as session:
+        application = await lifecycle.get_application(session, application_id)
+        member = await session.get(Member, application.member_id)
+        assert member is not None
+        if not (application.review_channel_id and application.review_message_id):
+            return
+        message = out.texts.review(application, member, "")
+    if not await out.port.edit(
+        application.review_channel_id, application.review_message_id, message
+    ):
+        log.warning("could not update the review post of application #%s", application_id)
+
+
+# --- approval -----------------------------------------------------------------------
+
+
+@dataclass
+class WelcomeReport:
+    """What the welcome managed, for the coordinator who approved."""
+
+    in_server: bool = True
+    role_granted: bool = False
+    intro_posted: bool = False
+    dm_sent: bool = False
+    already: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    def sentence(self, name: str) -> str:
+        if self.already:
+            return f"{name} was already welcomed."
+        if not self.in_server:
+            return (
+                f"Approved and recorded. {name} has left the server, so no role, introduction "
+                "or DM was sent."
+            )
+        done = ["Approved"]
+        if self.role_granted:
+            done.append("member role granted")
+        if self.intro_posted:
+            done.append("introduction posted")
+        if self.dm_sent:
+            done.append("info sheet sent by DM")
+        text = ", ".join(done) + "."
+        if not self.dm_sent:
+            text += f" {name}'s DMs are closed, so they didn't get the info sheet."
+        for problem in self.problems:
+            text += f" {problem}"
+        return text
+
+
+async def welcome_new_member(out: Outreach, application_id: int) -> WelcomeReport:
+    """The day-one welcome, once per approval: the member role, the introduction card in
+    the welcome channel naming people to meet first, and the info sheet by DM."""
+    config = out.config
+    report = WelcomeReport()
+    async with out.db.transaction() as session:
+        now = out.clock()
+        application = await lifecycle.get_application(session, application_id)
+        member = await session.get(Member, application.member_id)
+        assert member is not None
+        if not member.in_guild or not member.is_active:
+            report.in_server = False
+            return report
+        if not await lifecycle.claim_welcome_after_approval(session, application_id, now):
+            report.already = True
+            return report
+        people = await lifecycle.members_by_ids(session, list(application.meet_first))
+        matches = [
+            Match(p, found.score, found.shared)
+            for p in people
+            if (found := overlap(member.interests, p.interests))
+        ]
+        meeting = await next_meeting(session, now)
+        introduction = out.texts.introduction(member, matches)
+        welcome = out.texts.welcome_dm(member, matches, meeting)
+
+    roles = await out.port.member_roles(member.user_id)
+    if roles is None:
+        report.in_server = False
+        return report
+    reason = f"Application #{application_id} approved"
+    if await out.port.add_role(member.user_id, config.roles.member, reason):
+        report.role_granted = True
+        if config.roles.alumni is not None and config.roles.alumni in roles:
+            await out.port.remove_role(member.user_id, config.roles.alumni, "Member again")
+    else:
+        report.problems.append(
+            "I couldn't grant the member role: check that the bot's role is above it and has "
+            "Manage Roles, then grant it by hand."
+        )
+    posted = await out.port.post(config.channels.welcome, introduction)
+    if posted is not None:
+        report.intro_posted = True
+    else:
+        log.error("could not post the introduction for application #%s", application_id)
+        report.problems.append("I couldn't post the introduction in the welcome channel.")
+    report.dm_sent = await out.port.dm(member.user_id, welcome) is Delivery.SENT
+    async with out.db.transaction() as session:
+        await lifecycle.mark_welcomed(
+            session, application_id, out.clock(), posted.message_id if posted else None
+        )
+    return report
+
+
+async def tell_declined(out: Outreach, decision: Decision) -> bool:
+    """Tell the applicant the reason and how to apply again. False if they couldn't be told."""
+    message = out.texts.decline_dm(decision.application)
+    return await out.port.dm(decision.application.user_id, message) is Delivery.SENT
+
+
+# --- arrivals and leavers -----------------------------------------------------------
+
+
+async def welcome_arrival(out: Outreach, user_id: int, display_name: str) -> str | None:
+    """Point a newcomer to /join, once: by DM, or in the welcome channel when their DMs
+    are closed. Never grants a role. Returns how they were told, or None if they had
+    already been (or could not be told)."""
+    async with out.db.transaction() as session:
+        claimed = await lifecycle.claim_welcome(
+            session, user_id, display_name, out.clock(), via="dm"
+        )
+    if claimed is None:
+        return None
+    delivered = await out.port.dm(user_id, out.texts.arrival_dm(display_name))
+    if delivered is Delivery.SENT:
+        return "dm"
+    if delivered is Delivery.GONE:
+        return None
+    posted = await out.port.post(out.config.channels.welcome, out.texts.arrival_in_channel(user_id))
+    if posted is None:
+        log.error("could not post the arrival pointer for %s", user_id)
+        return None
+    async with out.db.transaction() as session:
+        await lifecycle.set_welcome_via(session, claimed.id, "channel")
+    return "channel"
+
+
+async def handle_departure(out: Outreach, user_id: int) -> bool:
+    """Someone left the server: LEFT, out of the rotation; coordinators told when it
+    matters (a member, or an application waiting for them). False when there was nothing
+    to record."""
+    async with out.db.transaction() as session:
+        departure = await lifecycle.record_departure(session, user_id, out.clock())
+        if departure is None:
+            return False
+        left = out.texts.member_left(departure.member) if departure.was_active else None
+        waiting = (
+            out.texts.left_while_pending(departure.member, departure.open_application.id)
+            if departure.open_application is not None
+            else None
+        )
+    if left is not None:
+        await tell_coordinators(out, left)
+    if waiting is not None and departure.open_application is not None:
+        await tell_coordinators(out, waiting)
+        await refresh_review_post(out, departure.open_application.id)
+    return True
+
+
+# --- renewal ------------------------------------------------------------------------
+
+
+async def deliver_renewal_prompts(out: Outreach) -> int:
+    """Send every renewal prompt not yet delivered; the grace period starts on delivery."""
+    config = out.config
+    async with out.db.transaction() as session:
+        prompts = await renewals.prompts_to_deliver(session)
+    sent = 0
+    for prompt in prompts:
+        now = out.clock()
+        deadline = now + timedelta(days=config.onboarding.renewal_grace_days)
+        renewal, user_id = prompt.renewal, prompt.member.user_id
+        reason = renewal.reason.value
+        via = "dm"
+        message = out.texts.renewal_prompt(renewal.id, reason, deadline, None)
+        if await out.port.dm(user_id, message) is not Delivery.SENT:
+            via = "channel"
+            in_channel = out.texts.renewal_prompt(renewal.id, reason, deadline, user_id)
+            if await out.port.post(config.channels.welcome, in_channel) is None:
+                log.error("could not deliver renewal #%s", renewal.id)
+                continue
+        async with out.db.transaction() as session:
+            await renewals.mark_notified(session, renewal.id, via, config, now)
+        sent += 1
+    return sent
+
+
+async def make_alumni(out: Outreach, user_id: int, reason: str) -> list[str]:
+    """Swap the member role for the alumni role (if configured). Returns problems."""
+    roles = out.config.roles
+    if await out.port.member_roles(user_id) is None:
+        return []
+    ok = await out.port.remove_role(user_id, roles.member, reason)
+    if ok and roles.alumni is not None:
+        ok = await out.port.add_role(user_id, roles.alumni, reason)
+    return [] if ok else ["I couldn't change their roles; please do it by hand."]
+
+
+async def stepped_back(out: Outreach, member: Member) -> None:
+    """A member answered a renewal by stepping back: roles, and coordinators told."""
+    problems = await make_alumni(out, member.user_id, "Stepped back at renewal")
+    await tell_coordinators(out, out.texts.stepped_back(member, problems))
+
+
+async def lapse_overdue(out: Outreach) -> int:
+    """Members who didn't answer in time become alumni; coordinators are told."""
+    async with out.db.transaction() as session:
+        lapses = await renewals.lapse_overdue(session, out.clock())
+    for lapse in lapses:
+        member = lapse.member
+        problems = await make_alumni(out, member.user_id, "Membership lapsed (no renewal answer)")
+        await tell_coordinators(out, out.texts.lapsed(member, lapse.renewal.notified_at, problems))
+        await out.port.dm(member.user_id, out.texts.lapsed_dm())
+        async with out.db.transaction() as session:
+            await renewals.mark_coordinators_told(session, lapse.renewal.id, out.clock())
+    return len(lapses)

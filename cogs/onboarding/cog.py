@@ -1,0 +1,171 @@
+"""Onboarding's slash commands and gateway listeners: /join, /onboarding (coordinators),
+/profile and /connect; arrivals and leavers; the sweep's schedule.
+
+What happens is decided in ``bot.services.onboarding``; this module parses Discord
+input, owns each unit of work and renders the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import audience, coordinator_only, is_coordinator
+from bot.client import CopBot
+from bot.services.onboarding import flows, lifecycle
+from bot.services.onboarding.matching import suggest_connection
+from bot.services.onboarding.sweep import Sweep, SweepReport
+from bot.ui import CopInteraction, send
+from cogs.onboarding import render
+from cogs.onboarding.adapter import DiscordMemberList, outreach
+from cogs.onboarding.components import DYNAMIC_ITEMS, ConnectView, JoinModal, ProfileModal
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB_ID = "onboarding-sweep"
+COORDINATORS = discord.Permissions(manage_guild=True)
+"""Who sees coordinator commands in the picker until an admin widens it (Server Settings
+→ Integrations); the coordinator role is still checked when one runs."""
+
+
+class Onboarding(commands.Cog):
+    onboarding = app_commands.Group(
+        name="onboarding",
+        description="Applications to join (coordinators).",
+        guild_only=True,
+        default_permissions=COORDINATORS,
+    )
+    profile = app_commands.Group(name="profile", description="Members' profiles.", guild_only=True)
+
+    def __init__(self, bot: CopBot) -> None:
+        self.bot = bot
+        self.sweep = Sweep(outreach(bot), DiscordMemberList(bot))
+        self.connected_sweep_done = asyncio.Event()
+        """Set once the sweep that runs when the bot connects has finished."""
+        self.last_report: SweepReport | None = None
+
+    async def cog_load(self) -> None:
+        self.bot.connect_work.append(self.connected_sweep_done)
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.bot.scheduler.add_job(
+            self.run_sweep,
+            "interval",
+            minutes=self.bot.config.onboarding.sweep_interval_minutes,
+            id=SWEEP_JOB_ID,
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=300,
+        )
+
+    async def cog_unload(self) -> None:
+        self.bot.connect_work.remove(self.connected_sweep_done)
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+        if self.bot.scheduler.get_job(SWEEP_JOB_ID) is not None:
+            self.bot.scheduler.remove_job(SWEEP_JOB_ID)
+
+    # --- /join ----------------------------------------------------------------------
+
+    @app_commands.command(name="join", description="Apply to join the Community of Practice.")
+    @app_commands.guild_only()
+    @audience("everyone")
+    async def join(self, interaction: CopInteraction) -> None:
+        async with self.bot.db.transaction() as session:
+            await lifecycle.ensure_can_apply(session, interaction.user.id)
+            answers = await lifecycle.starting_answers(
+                session, interaction.user.id, interaction.user.display_name
+            )
+        await interaction.response.send_modal(JoinModal(answers, interaction.user.id))
+
+    # --- coordinators ---------------------------------------------------------------
+
+    @onboarding.command(name="pending", description="List the applications waiting for a decision.")
+    @coordinator_only()
+    async def pending(self, interaction: CopInteraction) -> None:
+        async with self.bot.db.transaction() as session:
+            applications = await lifecycle.pending_applications(session)
+        await send(interaction, embed=render.pending_embed(applications, self.bot.config))
+
+    @onboarding.command(name="show", description="Show one person's onboarding record.")
+    @app_commands.describe(member="The person to look up")
+    @coordinator_only()
+    async def show(self, interaction: CopInteraction, member: discord.User) -> None:
+        async with self.bot.db.transaction() as session:
+            record = await lifecycle.member_record(session, member.id)
+        await send(interaction, embed=render.record_embed(record, self.bot.config))
+
+    # --- profiles and connections ---------------------------------------------------
+
+    @profile.command(name="show", description="Show a member's profile (yours if you name nobody).")
+    @app_commands.describe(member="Whose profile to show (default: yours)")
+    async def profile_show(
+        self, interaction: CopInteraction, member: discord.User | None = None
+    ) -> None:
+        target = member or interaction.user
+        async with self.bot.db.transaction() as session:
+            found = await lifecycle.profile_for(
+                session,
+                interaction.user.id,
+                target.id,
+                viewer_is_coordinator=is_coordinator(interaction.user, self.bot.config),
+            )
+            embed = render.profile_embed(found)
+        await send(interaction, embed=embed)
+
+    @profile.command(name="edit", description="Change your name, organisation, role and interests.")
+    async def profile_edit(self, interaction: CopInteraction) -> None:
+        async with self.bot.db.transaction() as session:
+            member = await lifecycle.profile_owner(session, interaction.user.id)
+        await interaction.response.send_modal(ProfileModal(member))
+
+    @app_commands.command(
+        name="connect", description="Meet a member who shares your interests, one at a time."
+    )
+    @app_commands.describe(interest="An interest to match on, like co-design (default: yours)")
+    @app_commands.guild_only()
+    async def connect(
+        self,
+        interaction: CopInteraction,
+        interest: app_commands.Range[str, 1, 60] | None = None,
+    ) -> None:
+        async with self.bot.db.transaction() as session:
+            member = await lifecycle.active_member(session, interaction.user.id)
+            match = await suggest_connection(session, member, interest, self.bot.clock())
+        await send(
+            interaction,
+            embed=render.connect_embed(match),
+            view=ConnectView(self.bot, interaction.user.id, interest),
+        )
+
+    # --- arrivals and leavers -------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        if member.guild.id != self.bot.config.discord.guild_id or member.bot:
+            return
+        await flows.welcome_arrival(outreach(self.bot), member.id, member.display_name)
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        if payload.guild_id != self.bot.config.discord.guild_id or payload.user.bot:
+            return
+        await flows.handle_departure(outreach(self.bot), payload.user.id)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        try:
+            await self.run_sweep(on_connect=True)
+        finally:
+            self.connected_sweep_done.set()
+
+    async def run_sweep(self, *, on_connect: bool = False) -> SweepReport:
+        """Catch up on everything the database says is due (``bot.services.onboarding.sweep``)."""
+        await self.bot.wait_until_ready()
+        report = await self.sweep.run(on_connect=on_connect)
+        self.last_report = report
+        if any(v for k, v in vars(report).items() if k not in ("first_connect", "join_post")):
+            log.info("onboarding sweep: %s", report)
+        return report
