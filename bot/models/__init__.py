@@ -13,6 +13,13 @@ from bot.models.consults import (
     ConsultTheme,
     ConsultWeeklyPost,
 )
+from bot.models.events import (
+    EventsNotice,
+    MeetingAttendance,
+    MeetingMirror,
+    MeetingRsvp,
+    MirrorState,
+)
 from bot.models.learnings import (
     DigestExport,
     Learning,
@@ -56,12 +63,19 @@ from bot.models.rotation import (
     RosterPost,
     RosterPostStatus,
     RotationEntry,
+    StandingAvailability,
     SwapRequest,
     SwapStatus,
     Unavailability,
 )
 
 __all__ = [
+    "EventsNotice",
+    "MeetingAttendance",
+    "MeetingMirror",
+    "MeetingRsvp",
+    "MirrorState",
+    "StandingAvailability",
     "Application",
     "ApplicationStatus",
     "AssignmentRole",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -227,3 +227,22 @@ class RosterPost(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class StandingAvailability(Base):
+    """A member's standing availability ("I can't do Mondays", "not before 10:00").
+
+    Only the parsed rule is kept, never the words typed.
+    """
+
+    __tablename__ = "standing_availability"
+
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    weekdays_off: Mapped[str] = mapped_column(String(7), default="")
+    """Weekday numbers (Monday 0) the member can't do, as digits: ``"04"``."""
+    not_before: Mapped[time | None] = mapped_column(sa.Time, default=None)
+    not_after: Mapped[time | None] = mapped_column(sa.Time, default=None)
+    """The meeting must have finished by then."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

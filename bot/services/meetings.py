@@ -8,6 +8,7 @@ people type and to write the calendar.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,182 +21,55 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
 from bot.models import Meeting, MeetingSeries, MeetingStatus, Member
-from bot.services.recurrence import _TIME_RE, Recurrence, _parse_time, parse_recurrence
+from bot.services.when import (
+    Recurrence,
+    example_day,
+    parse_day,
+    parse_day_range,
+    parse_future_day,
+    parse_moment,
+    parse_recurrence,
+)
 
 DEFAULT_TITLE = "Community of Practice meeting"
 MAX_PLACE = 500
 MAX_TITLE = 200
 MAX_REASON = 500
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH_RE = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+__all__ = [
+    "DEFAULT_TITLE",
+    "SeriesChange",
+    "active_series",
+    "add_meeting",
+    "build_calendar",
+    "cancel_meeting",
+    "clean_text",
+    "example_day",
+    "extend_series",
+    "find_meeting",
+    "meeting_title",
+    "meetings_on",
+    "next_meeting",
+    "parse_day",
+    "parse_day_range",
+    "parse_future_day",
+    "parse_when",
+    "series_recurrence",
+    "set_series",
+    "upcoming_meetings",
+]
 
 
-# --- reading dates people type ---------------------------------------------------------
+# --- reading what people type: the one time language (``bot.services.when``) ---------
 
 
-def example_day(now: datetime, zone: ZoneInfo) -> str:
-    """A date a week from today, to use in messages as an example that works."""
-    return (now.astimezone(zone).date() + timedelta(days=7)).isoformat()
-
-
-def _not_a_date(text: str, now: datetime, zone: ZoneInfo) -> InvalidInput:
-    return InvalidInput(f"`{text}` isn't a date. Use YYYY-MM-DD, like `{example_day(now, zone)}`.")
+def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """A future date and time typed in ``zone`` (the one time language), as aware UTC."""
+    return parse_moment(text, zone, now)
 
 
 def _local_iso(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).date().isoformat()
-
-
-def _year_for(month: int, day: int, today: date) -> int:
-    """The year of a date typed without one: this year, or next if it has passed."""
-    try:
-        candidate = date(today.year, month, day)
-    except ValueError:
-        return today.year + 1
-    return today.year if candidate >= today else today.year + 1
-
-
-def parse_day(text: str, zone: ZoneInfo, now: datetime) -> date:
-    """A calendar day as people write it: ``2026-03-17``, ``17/03/2026``, ``17 March``,
-    ``March 17 2026``, ``today``, ``tomorrow`` or a weekday (``tuesday``: the next one).
-
-    Slashes are read day first, as in Australia. Raises ``InvalidInput`` otherwise.
-    """
-    cleaned = " ".join(text.strip().split())
-    lowered = cleaned.lower().rstrip(".").replace(",", " ")
-    lowered = " ".join(lowered.split())
-    today = now.astimezone(zone).date()
-    try:
-        if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}.*)?", lowered):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?", lowered):
-            day, month = int(match[1]), int(match[2])
-            if match[3] is None:
-                return date(_year_for(month, day, today), month, day)
-            year = int(match[3])
-            return date(year + 2000 if year < 100 else year, month, day)
-        if match := re.fullmatch(
-            rf"(?:\w+day\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})(?:\s+(\d{{4}}))?",
-            lowered,
-        ):
-            day, month = int(match[1]), _MONTHS[match[2].rstrip(".")]
-            year = int(match[3]) if match[3] else _year_for(month, day, today)
-            return date(year, month, day)
-        if match := re.fullmatch(
-            rf"(?:\w+day\s+)?({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+(\d{{4}}))?",
-            lowered,
-        ):
-            month, day = _MONTHS[match[1].rstrip(".")], int(match[2])
-            year = int(match[3]) if match[3] else _year_for(month, day, today)
-            return date(year, month, day)
-    except ValueError:
-        raise _not_a_date(cleaned, now, zone) from None
-    if lowered == "today":
-        return today
-    if lowered == "tomorrow":
-        return today + timedelta(days=1)
-    weekday = lowered.removeprefix("next ").removeprefix("this ")
-    if weekday in _WEEKDAYS:
-        ahead = (_WEEKDAYS.index(weekday) - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
-    raise _not_a_date(cleaned, now, zone)
-
-
-def parse_future_day(text: str, zone: ZoneInfo, now: datetime) -> date:
-    """Like :func:`parse_day`, refusing days before today."""
-    day = parse_day(text, zone, now)
-    if day < now.astimezone(zone).date():
-        raise InvalidInput(
-            f"`{day.isoformat()}` is in the past. Pick today or a later date, like "
-            f"`{example_day(now, zone)}`."
-        )
-    return day
-
-
-_RANGE_SPLIT = re.compile(r"\s+(?:to|until|till|through|-|–|—)\s+|\s*\.\.\s*|\s*–\s*")
-
-
-def parse_day_range(text: str, zone: ZoneInfo, now: datetime) -> tuple[date, date]:
-    """One day or a range (``2026-03-10 to 2026-03-24``), not ending in the past."""
-    cleaned = " ".join(text.strip().split())
-    parts = [p for p in _RANGE_SPLIT.split(cleaned, maxsplit=1) if p.strip()]
-    if len(parts) == 1:
-        day = parse_future_day(parts[0], zone, now)
-        return day, day
-    example = example_day(now, zone)
-    first = parse_day(parts[0], zone, now)
-    last = parse_day(parts[1], zone, now)
-    if last < first:
-        raise InvalidInput(
-            f"`{cleaned}` ends before it starts. Put the earlier date first, like "
-            f"`{example} to {(date.fromisoformat(example) + timedelta(days=14)).isoformat()}`."
-        )
-    today = now.astimezone(zone).date()
-    if last < today:
-        raise InvalidInput(
-            f"`{cleaned}` is in the past. Pick dates from today on, like `{example}`."
-        )
-    return max(first, today), last
-
-
-def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
-    """A future date and wall-clock time in ``zone`` (``2026-03-17 10:00``,
-    ``17/03/2026 at 2pm``, ``17 March at 14:30``), returned as aware UTC."""
-    cleaned = " ".join(text.strip().split())
-    example = f"{example_day(now, zone)} 10:00"
-    lowered = cleaned.lower()
-    iso = re.fullmatch(r"(\d{4}-\d{1,2}-\d{1,2})t(\d{1,2}:\d{2})", lowered)
-    if iso:
-        lowered = f"{iso[1]} {iso[2]}"
-    match = _TIME_RE.search(lowered)
-    if match is None:
-        if re.search(r"\d{1,2}:\d{2}|\b\d{1,2}\s*(?:am|pm)\b", lowered):
-            raise InvalidInput(f"`{cleaned}` isn't a time I can read. Use `{example}`.")
-        # A date that parses but lacks a time gets a specific hint.
-        try:
-            parse_day(cleaned, zone, now)
-        except InvalidInput:
-            raise InvalidInput(
-                f"`{cleaned}` isn't a date and time. Use YYYY-MM-DD HH:MM, like `{example}`."
-            ) from None
-        raise InvalidInput(f"Add a time to `{cleaned}`, like `{example}`.")
-    at = _parse_time(match, cleaned)
-    rest = (lowered[: match.start()] + " " + lowered[match.end() :]).strip(" ,")
-    rest = re.sub(r"\s+(?:at|@)$", "", rest)
-    try:
-        day = parse_day(rest, zone, now)
-    except InvalidInput:
-        raise InvalidInput(
-            f"`{cleaned}` isn't a date and time. Use YYYY-MM-DD HH:MM, like `{example}`."
-        ) from None
-    moment = datetime.combine(day, at).replace(tzinfo=zone).astimezone(UTC)
-    if moment <= now:
-        raise InvalidInput(
-            f"`{cleaned}` is in the past. Pick a later date and time, like `{example}`."
-        )
-    return moment
 
 
 def clean_text(value: str | None, limit: int, what: str) -> str:
@@ -229,9 +103,11 @@ async def upcoming_meetings(
     limit: int | None = None,
     include_cancelled: bool = False,
     until: datetime | None = None,
+    fresh: bool = False,
 ) -> list[Meeting]:
     """Meetings starting after ``now`` in time order (cancelled ones only if asked;
-    meetings quietly dropped by a schedule change never)."""
+    meetings quietly dropped by a schedule change never). ``fresh`` reloads meetings
+    (and their assignments) the session already holds, after a change made by UPDATE."""
     query = select(Meeting).where(Meeting.starts_at > now, Meeting.superseded.is_(False))
     if not include_cancelled:
         query = query.where(Meeting.status == MeetingStatus.SCHEDULED)
@@ -240,6 +116,8 @@ async def upcoming_meetings(
     query = query.order_by(Meeting.starts_at, Meeting.id)
     if limit is not None:
         query = query.limit(limit)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
     return list((await session.scalars(query)).all())
 
 
@@ -310,13 +188,12 @@ async def find_meeting(session: AsyncSession, text: str, zone: ZoneInfo, now: da
         )
         raise NotFound(f"There's no upcoming meeting on `{day.isoformat()}`.{hint}")
     if len(meetings) > 1:
-        typed = _TIME_RE.search(text.lower())
-        if typed is not None:
-            at = _parse_time(typed, text)
-            for meeting in meetings:
-                local = meeting.starts_at.astimezone(zone)
-                if (local.hour, local.minute) == (at.hour, at.minute):
-                    return meeting
+        typed: datetime | None = None
+        with contextlib.suppress(InvalidInput):
+            typed = parse_moment(text, zone, now, future=False)
+        for meeting in meetings:
+            if typed is not None and meeting.starts_at == typed:
+                return meeting
         times = ", ".join(f"`{m.starts_at.astimezone(zone):%H:%M}`" for m in meetings)
         raise InvalidInput(
             f"There are {len(meetings)} meetings on `{day.isoformat()}` (at {times}); add the "

@@ -1,14 +1,9 @@
-"""Meetings and the fair facilitation rotation (issue 4): /meeting and /roster."""
+"""Meetings and the fair facilitation rotation: /meeting and /roster."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from cogs.rotation.meetings import Meetings
-from cogs.rotation.roster import Roster
-
-if TYPE_CHECKING:
-    from bot.client import CopBot
+from bot.client import CopBot
+from cogs.rotation.cog import Meetings, Roster
 
 
 async def setup(bot: CopBot) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.models import AssignmentRole, Meeting, Member
-from bot.services.rotation import LedgerRow
+from bot.services.rotation import LedgerRow, SwapView, TurnMoved, nobody_experienced
 from bot.timeutil import show
 
 MESSAGE_LIMIT = 2000
@@ -54,7 +54,13 @@ def facilitators_text(meeting: Meeting) -> str:
     text = f"facilitator {mention(facilitator)}"
     co = meeting.co_facilitator
     if co is not None:
-        text += f" (first turn, with {mention(co)} co-facilitating)"
+        what = "first turn, with" if first else "with"
+        text += f" ({what} {mention(co)} co-facilitating)"
+    elif nobody_experienced(meeting):
+        text += (
+            " (first turn, and nobody experienced is free to co-facilitate, as in a new "
+            "community: a coordinator can name a co-facilitator with `/roster cofacilitator`)"
+        )
     elif first:
         text += " (first turn)"
     return text
@@ -130,6 +136,7 @@ def ledger_embed(rows: Sequence[LedgerRow]) -> discord.Embed:
             f"{row.co_facilitated} co-facilitated",
             f"{row.swaps} {swaps}",
             f"{row.missed} missed",
+            f"{row.attended} attended",
         ]
         if row.next_turn is not None:
             role = " (co-facilitating)" if row.next_role is AssignmentRole.CO_FACILITATOR else ""
@@ -145,3 +152,29 @@ def ledger_embed(rows: Sequence[LedgerRow]) -> discord.Embed:
     ).set_footer(
         text="Turns go to whoever has facilitated least; ties to whoever has waited longest."
     )
+
+
+def swap_request_text(view: SwapView) -> str:
+    text = (
+        f"{view.target_mention}, {view.requester_mention} asks you to facilitate the meeting "
+        f"on {when(view.meeting)} in their place."
+    )
+    if view.return_meeting is not None:
+        text += f" In return they'll take your turn on {when(view.return_meeting)}."
+    return text + "\nOnly you can answer, with the buttons below."
+
+
+def moved_text(moved: Sequence[TurnMoved]) -> str:
+    """Tell members whose announced turn moved when the roster was re-planned."""
+    lines = []
+    for item in moved:
+        nxt = (
+            f" Your next turn is now {when(item.next_turn)}."
+            if item.next_turn is not None
+            else " You have no turn planned for now."
+        )
+        lines.append(
+            f"{mention(item.member)}, the roster changed: the meeting on {when(item.meeting)} "
+            f"is now facilitated by {mention(item.meeting.facilitator)}.{nxt}"
+        )
+    return "\n".join(lines)[:MESSAGE_LIMIT]

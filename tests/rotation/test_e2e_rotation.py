@@ -11,7 +11,7 @@ import pytest
 
 from bot.models import RosterPostStatus
 from bot.services import meetings as meeting_service
-from cogs.rotation.roster import Roster
+from cogs.rotation.cog import Roster
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 

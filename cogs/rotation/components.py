@@ -1,44 +1,30 @@
-"""The swap request's Accept / Decline buttons: persistent (``DynamicItem``, the swap id
-in the custom id), and only the asked member may press them."""
+"""The rotation's persistent buttons: a swap request's Accept / Decline (the swap id
+in the custom id; only the asked member may press them)."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
 from bot.mentions import NO_PINGS, only_users
 from bot.models import SwapStatus
 from bot.services import rotation
-from bot.services.rotation import RotationRules, SwapView
-from bot.ui import handle_interaction_error
-from cogs.rotation.render import when
+from bot.services.rotation import RotationRules
+from bot.ui import CopInteraction, CopItem, CopView, persistent_view
+from cogs.rotation.render import moved_text, when
 
-if TYPE_CHECKING:
-    from bot.client import CopBot
-
-SWAP_TEMPLATE = r"rotation:swap:(?P<action>accept|decline):(?P<id>[0-9]+)"
+SWAP_TEMPLATE = r"rotation:swap:(?P<action>accept|decline):(?P<id>[0-9]{1,19})"
 
 
-def swap_request_text(view: SwapView) -> str:
-    text = (
-        f"{view.target_mention}, {view.requester_mention} asks you to facilitate the meeting "
-        f"on {when(view.meeting)} in their place."
-    )
-    if view.return_meeting is not None:
-        text += f" In return they'll take your turn on {when(view.return_meeting)}."
-    return text + "\nOnly you can answer, with the buttons below."
+def swap_buttons(swap_id: int) -> CopView:
+    return persistent_view(SwapButton(swap_id, "accept"), SwapButton(swap_id, "decline"))
 
 
-def swap_buttons(swap_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(SwapButton(swap_id, "accept"))
-    view.add_item(SwapButton(swap_id, "decline"))
-    return view
+class SwapButton(CopItem[discord.ui.Button[Any]], template=SWAP_TEMPLATE):
+    where = "the swap buttons"
 
-
-class SwapButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SWAP_TEMPLATE):
     def __init__(self, swap_id: int, action: str) -> None:
         accept = action == "accept"
         super().__init__(
@@ -61,14 +47,8 @@ class SwapButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SWAP_T
     ) -> SwapButton:
         return cls(int(match["id"]), match["action"])
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self._pressed(interaction)
-        except Exception as exc:
-            await handle_interaction_error(interaction, exc, "the swap buttons")
-
-    async def _pressed(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast("CopBot", interaction.client)
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = interaction.client
         rules = RotationRules.from_config(bot.config)
         async with bot.db.transaction() as session:
             decision = await rotation.decide_swap(
@@ -102,4 +82,9 @@ class SwapButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SWAP_T
         if notice:
             await interaction.followup.send(
                 notice, allowed_mentions=only_users([view.requester.user_id])
+            )
+        if decision.moved:
+            await interaction.followup.send(
+                moved_text(decision.moved),
+                allowed_mentions=only_users([m.member.user_id for m in decision.moved]),
             )

@@ -1,19 +1,24 @@
-"""/roster show|unavailable|available|swap|volunteer|assign|missed|post|ledger, the
-automatic roster post, and leavers dropping out of the rotation."""
+"""/meeting and /roster: the group's schedule and the fair facilitation rotation.
+
+Slash commands only; the buttons are in ``components``, the text in ``render``, the
+decisions in ``bot.services.rotation`` and ``bot.services.meetings``.
+"""
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
 import discord
 from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checks import audience, coordinator_only
+from bot.client import CopBot
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.mentions import NO_PINGS, only_users
 from bot.models import Member, RosterPostStatus
@@ -21,21 +26,22 @@ from bot.services import meetings as meeting_service
 from bot.services import members, rotation
 from bot.services.rotation import PostSchedule, RotationRules, Slot
 from bot.timeutil import show
-from cogs.rotation.meetings import meeting_autocomplete
+from bot.ui import CopInteraction
+from cogs.rotation.components import SwapButton, swap_buttons
 from cogs.rotation.render import (
     NO_MEETINGS,
     NOBODY_IN_ROTATION,
     ROSTER_HINT,
     ledger_embed,
+    local_date,
+    meeting_list_embed,
     mention,
+    moved_text,
     roster_people,
     roster_text,
-    when,
+    swap_request_text,
 )
-from cogs.rotation.swaps import swap_buttons, swap_request_text
-
-if TYPE_CHECKING:
-    from bot.client import CopBot
+from cogs.rotation.render import when as when_text
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +71,35 @@ async def plan_tick(bot: CopBot) -> None:
         await cog.refresh_plan()
 
 
+async def meeting_autocomplete(
+    interaction: CopInteraction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Upcoming meetings as choices; the value is the local date (what commands parse)."""
+    bot = interaction.client
+    now = bot.clock()
+    async with bot.db.transaction() as session:
+        meetings = await meeting_service.upcoming_meetings(session, now, limit=50)
+    typed = current.strip().lower()
+    choices = []
+    for meeting in meetings:
+        local = meeting.starts_at.astimezone(bot.zone)
+        value = local.date().isoformat()
+        facilitator = meeting.facilitator
+        who = f" · {facilitator.display_name}" if facilitator and facilitator.display_name else ""
+        label = f"{local:%a %d %b %Y, %H:%M}{who}"
+        if typed and typed not in value and typed not in label.lower():
+            continue
+        choices.append(app_commands.Choice(name=label[:100], value=value))
+        if len(choices) == 25:
+            break
+    return choices
+
+
 async def my_meeting_autocomplete(
-    interaction: discord.Interaction[Any], current: str
+    interaction: CopInteraction, current: str
 ) -> list[app_commands.Choice[str]]:
     """The presser's own upcoming turns first, then every upcoming meeting."""
-    bot: CopBot = interaction.client
+    bot = interaction.client
     now = bot.clock()
     async with bot.db.transaction() as session:
         meetings = await meeting_service.upcoming_meetings(session, now, limit=50)
@@ -88,6 +118,223 @@ async def my_meeting_autocomplete(
     return await meeting_autocomplete(interaction, current)
 
 
+def _rules(bot: CopBot) -> RotationRules:
+    return RotationRules.from_config(bot.config)
+
+
+class Meetings(commands.Cog):
+    """The meeting schedule."""
+
+    meeting = app_commands.Group(
+        name="meeting", description="The group's meetings: schedule, list and calendar."
+    )
+
+    def __init__(self, bot: CopBot) -> None:
+        self.bot = bot
+
+    async def _announce(self, text: str, users: list[int]) -> None:
+        try:
+            channel = await self.bot.text_channel(self.bot.config.channels.announcements)
+            await channel.send(text, allowed_mentions=only_users(users) if users else NO_PINGS)
+        except (discord.HTTPException, TypeError):
+            log.warning("could not post to the announcements channel", exc_info=True)
+
+    @meeting.command(name="series", description="Set the recurring meeting schedule.")
+    @app_commands.describe(
+        when="When meetings repeat, e.g. 'every 4 weeks on Tuesday at 10:00' or "
+        "'every second Thursday at 10am'",
+        place="Where: a room and address, or a video-call link",
+        duration="How long each meeting lasts, in minutes (default from config)",
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @coordinator_only()
+    async def series(
+        self,
+        interaction: CopInteraction,
+        when: str,
+        place: str,
+        duration: app_commands.Range[int, 15, 600] | None = None,
+    ) -> None:
+        bot = self.bot
+        now = bot.clock()
+        rules = _rules(bot)
+        async with bot.db.transaction() as session:
+            change = await meeting_service.set_series(
+                session,
+                phrase=when,
+                place=place,
+                duration_minutes=duration or bot.config.rotation.meeting_minutes,
+                zone=bot.zone,
+                now=now,
+                horizon_days=rules.horizon_days,
+                created_by=interaction.user.id,
+            )
+            upcoming = (await rotation.plan(session, now, rules))[:3]
+        schedule = change.recurrence.describe()
+        lines = [
+            f"Meetings are now **{schedule}**"
+            + (f", at {place.strip()}." if place.strip() else ".")
+        ]
+        if upcoming:
+            lines.append("Next: " + "; ".join(show(m.starts_at, "f") for m in upcoming) + ".")
+        if change.kept:
+            lines.append(f"{change.kept} upcoming meeting(s) at the same times kept their roster.")
+        if change.dropped:
+            lines.append(f"{change.dropped} meeting(s) from the old schedule were dropped.")
+        lines.append("The group has been told in the announcements channel.")
+        await interaction.response.send_message(
+            "\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+        first = f" The first is {when_text(upcoming[0])}." if upcoming else ""
+        where = f" at {place.strip()}" if place.strip() else ""
+        await self._announce(
+            f"📅 **Meeting schedule:** {schedule}{where}.{first} "
+            "See who facilitates with `/roster show`, and get the calendar with "
+            "`/meeting calendar`.",
+            [],
+        )
+
+    @meeting.command(name="add", description="Add a one-off meeting.")
+    @app_commands.describe(
+        when="Date and time in the community's time zone, e.g. 2026-03-17 10:00",
+        place="Where: a room and address, or a video-call link",
+        title="What the meeting is, if it is special (optional)",
+        duration="How long it lasts, in minutes (default from config)",
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @coordinator_only()
+    async def add(
+        self,
+        interaction: CopInteraction,
+        when: str,
+        place: str,
+        title: str | None = None,
+        duration: app_commands.Range[int, 15, 600] | None = None,
+    ) -> None:
+        bot = self.bot
+        now = bot.clock()
+        starts_at = meeting_service.parse_when(when, bot.zone, now)
+        async with bot.db.transaction() as session:
+            meeting = await meeting_service.add_meeting(
+                session,
+                starts_at=starts_at,
+                place=place,
+                title=title or "",
+                duration_minutes=duration or bot.config.rotation.meeting_minutes,
+                now=now,
+                zone=bot.zone,
+            )
+            await rotation.plan(session, now, _rules(bot))
+            meeting_id = meeting.id
+            facilitator = meeting.facilitator
+        await interaction.response.send_message(
+            f"Added a meeting on {show(starts_at)} (`{local_date(meeting, bot.zone)}`)"
+            + (f" at {meeting.place}" if meeting.place else "")
+            + f". Facilitator: {mention(facilitator)}.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+        log.info("meeting %s added by %s", meeting_id, interaction.user.id)
+
+    @meeting.command(name="cancel", description="Cancel one meeting and tell the group.")
+    @app_commands.describe(
+        date="The meeting's date, e.g. 2026-03-17 (pick from the list)",
+        reason="Why, for the group (optional)",
+    )
+    @app_commands.autocomplete(date=meeting_autocomplete)
+    @app_commands.default_permissions(manage_guild=True)
+    @coordinator_only()
+    async def cancel(
+        self, interaction: CopInteraction, date: str, reason: str | None = None
+    ) -> None:
+        bot = self.bot
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
+            people = [m for m in (meeting.facilitator, meeting.co_facilitator) if m is not None]
+            await meeting_service.cancel_meeting(session, meeting, reason=reason or "", now=now)
+            await rotation.plan(session, now, _rules(bot))
+        users = [p.user_id for p in people]
+        named = " and ".join(mention(p) for p in people)
+        because = f" Reason: {meeting.cancel_reason}" if meeting.cancel_reason else ""
+        facilitators = (
+            f" {named}: no need to prepare; your place in the rotation is unchanged."
+            if people
+            else ""
+        )
+        await self._announce(
+            f"❌ **The meeting on {show(meeting.starts_at)} is cancelled.**{because}{facilitators}",
+            users,
+        )
+        await interaction.response.send_message(
+            f"Cancelled the meeting on {show(meeting.starts_at)}; the group has been told.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @meeting.command(name="list", description="Show the upcoming meetings.")
+    @app_commands.describe(count="How many meetings to show (default 10)")
+    @audience("everyone")
+    async def list_(
+        self, interaction: CopInteraction, count: app_commands.Range[int, 1, 25] = 10
+    ) -> None:
+        bot = self.bot
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            await rotation.plan(session, now, _rules(bot))
+            meetings = await meeting_service.upcoming_meetings(
+                session, now, limit=count, include_cancelled=True
+            )
+            series = await meeting_service.active_series(session)
+            schedule = (
+                meeting_service.series_recurrence(series).describe() if series is not None else None
+            )
+        await interaction.response.send_message(
+            embed=meeting_list_embed(meetings, bot.zone, schedule),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @meeting.command(
+        name="calendar", description="Get the upcoming meetings as a calendar (.ics) file."
+    )
+    @audience("everyone")
+    async def calendar(self, interaction: CopInteraction) -> None:
+        bot = self.bot
+        now = bot.clock()
+        guild = interaction.guild
+
+        def name_of(member: Member) -> str:
+            if member.display_name:
+                return member.display_name
+            found = guild.get_member(member.user_id) if guild is not None else None
+            return found.display_name if found is not None else "a member"
+
+        async with bot.db.transaction() as session:
+            await rotation.plan(session, now, _rules(bot))
+            meetings = await meeting_service.upcoming_meetings(session, now, include_cancelled=True)
+            data = meeting_service.build_calendar(
+                meetings,
+                zone=bot.zone,
+                community=bot.config.community.name,
+                name_of=name_of,
+                now=now,
+            )
+        if not meetings:
+            await interaction.response.send_message(
+                NO_MEETINGS, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        file = discord.File(io.BytesIO(data), filename="cop-meetings.ics")
+        await interaction.response.send_message(
+            f"The next {len(meetings)} meetings, with their facilitators. Import the file into "
+            "your calendar app (times are in the community's time zone).",
+            file=file,
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+
 class Roster(commands.Cog):
     """The facilitation rotation."""
 
@@ -100,11 +347,9 @@ class Roster(commands.Cog):
 
     @property
     def rules(self) -> RotationRules:
-        return RotationRules.from_config(self.bot.config)
+        return _rules(self.bot)
 
     async def cog_load(self) -> None:
-        from cogs.rotation.swaps import SwapButton
-
         self.bot.add_dynamic_items(SwapButton)
         self.bot.scheduler.add_job(
             roster_post_tick,
@@ -134,11 +379,11 @@ class Roster(commands.Cog):
 
     # --- helpers -------------------------------------------------------------------
 
-    async def _me(self, session: Any, user: discord.abc.User) -> Member:
+    async def _me(self, session: AsyncSession, user: discord.abc.User) -> Member:
         found = await members.member_by_user(session, user.id)
         return rotation.require_in_rotation(found, mention=user.mention, you=True)
 
-    async def _them(self, session: Any, user: discord.abc.User) -> Member:
+    async def _them(self, session: AsyncSession, user: discord.abc.User) -> Member:
         found = await members.member_by_user(session, user.id)
         return rotation.require_in_rotation(found, mention=user.mention, you=False)
 
@@ -149,6 +394,20 @@ class Roster(commands.Cog):
         except Exception:
             log.exception("could not refresh the roster plan")
 
+    async def _tell_moved(self, moved: list[rotation.TurnMoved], skip: set[int]) -> None:
+        """Tell members whose announced turn moved, in the roster channel."""
+        moved = [m for m in moved if m.member.id not in skip]
+        if not moved:
+            return
+        try:
+            channel = await self.bot.text_channel(self.bot.config.channels.roster)
+            await channel.send(
+                moved_text(moved),
+                allowed_mentions=only_users([m.member.user_id for m in moved]),
+            )
+        except (discord.HTTPException, TypeError):
+            log.warning("could not tell members their turn moved", exc_info=True)
+
     # --- commands ------------------------------------------------------------------
 
     @roster.command(name="show", description="Show the next meetings and who facilitates them.")
@@ -156,7 +415,7 @@ class Roster(commands.Cog):
     @audience("everyone")
     async def show_(
         self,
-        interaction: discord.Interaction[Any],
+        interaction: CopInteraction,
         count: app_commands.Range[int, 1, 20] | None = None,
     ) -> None:
         bot = self.bot
@@ -174,11 +433,11 @@ class Roster(commands.Cog):
 
     @roster.command(name="unavailable", description="Mark yourself unavailable to facilitate.")
     @app_commands.describe(
-        when="A date or range, e.g. 2026-03-17 or 2026-03-17 to 2026-04-07",
+        when="A date or range, e.g. 2026-03-17 or 2026-03-17..2026-04-07",
         reason="Why (optional; only you and the bot see it)",
     )
     async def unavailable(
-        self, interaction: discord.Interaction[Any], when: str, reason: str | None = None
+        self, interaction: CopInteraction, when: str, reason: str | None = None
     ) -> None:
         bot = self.bot
         now = bot.clock()
@@ -199,8 +458,8 @@ class Roster(commands.Cog):
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @roster.command(name="available", description="Undo being marked unavailable.")
-    @app_commands.describe(when="A date or range to clear, e.g. 2026-03-17 to 2026-04-07")
-    async def available(self, interaction: discord.Interaction[Any], when: str) -> None:
+    @app_commands.describe(when="A date or range to clear, e.g. 2026-03-17..2026-04-07")
+    async def available(self, interaction: CopInteraction, when: str) -> None:
         bot = self.bot
         now = bot.clock()
         first, last = meeting_service.parse_day_range(when, bot.zone, now)
@@ -209,11 +468,38 @@ class Roster(commands.Cog):
             cleared = await rotation.clear_unavailable(session, me, first, last, now, self.rules)
         if not cleared:
             raise NotFound(
-                f"You weren't marked unavailable on `{when.strip()}`, so there's nothing to clear."
+                "You weren't marked unavailable on those days, so there's nothing to clear. "
+                "See `/mydata` for what you marked."
             )
         await interaction.response.send_message(
             "Done: you're available again on those days.", ephemeral=True, allowed_mentions=NO_PINGS
         )
+
+    @roster.command(
+        name="availability",
+        description="Say when you can facilitate, e.g. I can't do Mondays, or not before 10:00.",
+    )
+    @app_commands.describe(
+        rule="e.g. I can't do Mondays · not before 10:00 · not after 4pm · any (to clear)"
+    )
+    async def availability(self, interaction: CopInteraction, rule: str) -> None:
+        bot = self.bot
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            me = await self._me(session, interaction.user)
+            parsed, released = await rotation.set_standing_availability(
+                session, me, rule, now, self.rules
+            )
+            handed = [
+                f"{show(m.starts_at, 'D')} now goes to {mention(m.facilitator)}" for m in released
+            ]
+        if parsed.is_empty:
+            text = "Done: you can facilitate any day and time again."
+        else:
+            text = f"Got it: you'll only be given turns {parsed.describe()}."
+        if handed:
+            text += " Turns that no longer fit: " + "; ".join(handed) + "."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @roster.command(name="swap", description="Ask another member to take your turn.")
     @app_commands.describe(
@@ -221,9 +507,7 @@ class Roster(commands.Cog):
         member="The member you'd like to take it",
     )
     @app_commands.autocomplete(date=my_meeting_autocomplete)
-    async def swap(
-        self, interaction: discord.Interaction[Any], date: str, member: discord.Member
-    ) -> None:
+    async def swap(self, interaction: CopInteraction, date: str, member: discord.Member) -> None:
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
@@ -249,20 +533,21 @@ class Roster(commands.Cog):
     @roster.command(name="volunteer", description="Put yourself forward to facilitate a meeting.")
     @app_commands.describe(date="The meeting's date, e.g. 2026-03-17 (pick from the list)")
     @app_commands.autocomplete(date=meeting_autocomplete)
-    async def volunteer(self, interaction: discord.Interaction[Any], date: str) -> None:
+    async def volunteer(self, interaction: CopInteraction, date: str) -> None:
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
             me = await self._me(session, interaction.user)
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
-            await rotation.volunteer(session, meeting, me, now, self.rules)
+            result = await rotation.volunteer(session, meeting, me, now, self.rules)
             co = meeting.co_facilitator
         extra = f" {mention(co)} will co-facilitate with you." if co else ""
         await interaction.response.send_message(
-            f"Thank you! You'll facilitate the meeting on {when(meeting)}.{extra}",
+            f"Thank you! You'll facilitate the meeting on {when_text(meeting)}.{extra}",
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
+        await self._tell_moved(result.moved, {me.id})
 
     @roster.command(name="assign", description="Set who facilitates a meeting.")
     @app_commands.describe(
@@ -270,19 +555,18 @@ class Roster(commands.Cog):
         member="The member who will facilitate",
     )
     @app_commands.autocomplete(date=meeting_autocomplete)
+    @app_commands.default_permissions(manage_guild=True)
     @coordinator_only()
-    async def assign(
-        self, interaction: discord.Interaction[Any], date: str, member: discord.Member
-    ) -> None:
+    async def assign(self, interaction: CopInteraction, date: str, member: discord.Member) -> None:
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
             target = await self._them(session, member)
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             before = meeting.facilitator
-            await rotation.assign(session, meeting, target, now, self.rules)
+            result = await rotation.assign(session, meeting, target, now, self.rules)
         await interaction.response.send_message(
-            f"{member.mention} now facilitates the meeting on {when(meeting)}"
+            f"{member.mention} now facilitates the meeting on {when_text(meeting)}"
             + (f" (instead of {mention(before)})." if before and before.id != target.id else "."),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
@@ -291,21 +575,50 @@ class Roster(commands.Cog):
             channel = await bot.text_channel(bot.config.channels.roster)
             await channel.send(
                 f"{member.mention}, a coordinator has asked you to facilitate the meeting on "
-                f"{when(meeting)}. If you can't, use `/roster swap` or `/roster unavailable`.",
+                f"{when_text(meeting)}. If you can't, use `/roster swap` or `/roster unavailable`.",
                 allowed_mentions=only_users([member.id]),
             )
         except (discord.HTTPException, TypeError):
             log.warning("could not tell the assigned member in the roster channel", exc_info=True)
+        await self._tell_moved(result.moved, {target.id})
+
+    @roster.command(
+        name="cofacilitator", description="Name the co-facilitator of a meeting (coordinators)."
+    )
+    @app_commands.describe(
+        date="The meeting's date, e.g. 2026-03-17 (pick from the list)",
+        member="The member who will co-facilitate",
+    )
+    @app_commands.autocomplete(date=meeting_autocomplete)
+    @app_commands.default_permissions(manage_guild=True)
+    @coordinator_only()
+    async def cofacilitator(
+        self, interaction: CopInteraction, date: str, member: discord.Member
+    ) -> None:
+        bot = self.bot
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            target = await self._them(session, member)
+            meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
+            await rotation.name_co_facilitator(session, meeting, target, now, self.rules)
+            facilitator = meeting.facilitator
+        await interaction.response.send_message(
+            f"{member.mention} will co-facilitate the meeting on {when_text(meeting)} with "
+            f"{mention(facilitator)}.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
 
     @roster.command(name="missed", description="Record that a facilitator missed their turn.")
     @app_commands.describe(
         date="The past meeting's date, e.g. 2026-03-03",
         stand_in="Who facilitated instead, if anyone (they get the credit)",
     )
+    @app_commands.default_permissions(manage_guild=True)
     @coordinator_only()
     async def missed(
         self,
-        interaction: discord.Interaction[Any],
+        interaction: CopInteraction,
         date: str,
         stand_in: discord.Member | None = None,
     ) -> None:
@@ -331,8 +644,9 @@ class Roster(commands.Cog):
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @roster.command(name="post", description="Post the roster in the roster channel now.")
+    @app_commands.default_permissions(manage_guild=True)
     @coordinator_only()
-    async def post(self, interaction: discord.Interaction[Any]) -> None:
+    async def post(self, interaction: CopInteraction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.post_roster(Slot(f"manual:{interaction.id}", self.bot.clock()))
         if outcome is None or outcome.status is RosterPostStatus.SKIPPED:
@@ -346,7 +660,7 @@ class Roster(commands.Cog):
 
     @roster.command(name="ledger", description="Show the shared facilitation workload.")
     @audience("everyone")
-    async def ledger(self, interaction: discord.Interaction[Any]) -> None:
+    async def ledger(self, interaction: CopInteraction) -> None:
         bot = self.bot
         async with bot.db.transaction() as session:
             rows = await rotation.ledger(session, bot.clock(), self.rules)

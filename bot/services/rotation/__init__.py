@@ -1,0 +1,135 @@
+"""The facilitation rotation: who facilitates each meeting, fairly, and the roster post.
+
+One module per concern:
+
+- ``planner``: the fairness rules and :func:`plan` (deterministic);
+- ``availability``: unavailable days and standing availability, read as one snapshot;
+- ``assignments``: reading and setting turns, and claiming one in the database;
+- ``turns``: changes people make (unavailable, assign, volunteer, co-facilitator,
+  missed turns, leavers);
+- ``swaps``: asking another member to take a turn, and answering;
+- ``roster_post``: when the roster posts itself, claimed once per slot;
+- ``ledger``: the roster and the shared workload;
+- ``personal``: what /mydata shows, and erasure.
+
+Other capabilities use the names exported here.
+"""
+
+from bot.services.rotation.assignments import PINNED
+from bot.services.rotation.availability import (
+    AVAILABILITY_EXAMPLES,
+    Availability,
+    Blocked,
+    StandingRule,
+    is_unavailable,
+    parse_standing,
+    standing_rule,
+)
+from bot.services.rotation.ledger import (
+    LedgerRow,
+    attended_counts,
+    has_series,
+    ledger,
+    nobody_experienced,
+    pool_size,
+    roster,
+)
+from bot.services.rotation.personal import erase_personal_data, personal_data
+from bot.services.rotation.planner import (
+    PlanResult,
+    RotationRules,
+    Standing,
+    TurnMoved,
+    plan,
+    plan_changes,
+    standby_for,
+    sync_pool,
+)
+from bot.services.rotation.roster_post import (
+    PostSchedule,
+    Slot,
+    claim_slot,
+    due_slot,
+    finish_post,
+    latest_slot,
+    previous_post,
+    release_slot,
+)
+from bot.services.rotation.swaps import (
+    SwapDecision,
+    SwapView,
+    decide_swap,
+    request_swap,
+    set_swap_message,
+    swap_view,
+)
+from bot.services.rotation.turns import (
+    MAX_REASON,
+    MAX_UNAVAILABLE_DAYS,
+    UnavailableResult,
+    assign,
+    clear_unavailable,
+    mark_unavailable,
+    name_co_facilitator,
+    next_turn_of,
+    reassign_future_turns,
+    record_missed,
+    require_in_rotation,
+    set_standing_availability,
+    volunteer,
+)
+
+__all__ = [
+    "AVAILABILITY_EXAMPLES",
+    "MAX_REASON",
+    "MAX_UNAVAILABLE_DAYS",
+    "PINNED",
+    "Availability",
+    "Blocked",
+    "LedgerRow",
+    "PlanResult",
+    "PostSchedule",
+    "RotationRules",
+    "Slot",
+    "Standing",
+    "StandingRule",
+    "SwapDecision",
+    "SwapView",
+    "TurnMoved",
+    "UnavailableResult",
+    "assign",
+    "attended_counts",
+    "claim_slot",
+    "clear_unavailable",
+    "decide_swap",
+    "due_slot",
+    "erase_personal_data",
+    "finish_post",
+    "has_series",
+    "is_unavailable",
+    "latest_slot",
+    "ledger",
+    "mark_unavailable",
+    "name_co_facilitator",
+    "next_turn_of",
+    "nobody_experienced",
+    "parse_standing",
+    "personal_data",
+    "plan",
+    "plan_changes",
+    "pool_size",
+    "previous_post",
+    "reassign_future_turns",
+    "record_missed",
+    "release_slot",
+    "request_swap",
+    "require_in_rotation",
+    "roster",
+    "set_standing_availability",
+    "set_swap_message",
+    "standby_for",
+    "standing_rule",
+    "swap_view",
+    "sync_pool",
+    "volunteer",
+]

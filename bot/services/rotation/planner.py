@@ -1,0 +1,403 @@
+"""Fair planning: who facilitates each upcoming meeting. Deterministic: the same
+database state and ``now`` always give the same roster.
+
+- Each turn goes to the available member with the fewest facilitations; ties go to
+  whoever has waited longest since their last turn (or since joining), then to the
+  earliest joined, then the lowest id.
+- Turns that are already fixed later in the series (set by a person, or settled)
+  count from the start, so a member who holds one is not also given an earlier turn.
+- A newcomer starts counting from the group's median (their ``baseline``), so they get
+  no burst of catch-up turns. Someone who rejoins is lifted to the median the same way.
+- Being unavailable costs nothing: the count is unchanged.
+- A cancelled meeting counts for nobody. Members who leave or lapse drop out.
+- Meetings that have started are history and are never changed by planning.
+- A member's first turn is paired with an experienced co-facilitator when there is
+  one; a coordinator may name one (an ASSIGNED co-facilitator is kept).
+
+Turns set by people (assigned, volunteered, swapped) are kept while the member stays
+active and available. Automatic turns within ``settle_days`` of the meeting are kept
+too; later automatic turns are re-planned each time.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import AppConfig
+from bot.models import (
+    AssignmentRole,
+    AssignmentSource,
+    FacilitationAssignment,
+    Meeting,
+    MeetingStatus,
+    Member,
+    MemberStatus,
+    RotationEntry,
+)
+from bot.services.meetings import extend_series, upcoming_meetings
+from bot.services.rotation import availability
+from bot.services.rotation.assignments import (
+    PINNED,
+    assignment_of,
+    local_day,
+    set_assignment,
+)
+
+
+@dataclass(frozen=True)
+class RotationRules:
+    """The settings planning needs, from config (``RotationRules.from_config``)."""
+
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Australia/Brisbane"))
+    settle_days: int = 7
+    experienced_after: int = 1
+    horizon_days: int = 180
+    announced: int = 4
+    """How many upcoming meetings the roster shows; a turn among them that moves is told."""
+
+    @classmethod
+    def from_config(cls, config: AppConfig) -> RotationRules:
+        return cls(
+            zone=config.community.zone,
+            settle_days=config.rotation.settle_days,
+            experienced_after=config.rotation.experienced_after,
+            horizon_days=config.rotation.horizon_days,
+            announced=config.rotation.post_count,
+        )
+
+
+@dataclass
+class Standing:
+    member: Member
+    baseline: int
+    facilitated: int = 0
+    """Turns actually taken (past meetings, not missed; stand-ins included)."""
+    co_facilitated: int = 0
+    missed: int = 0
+    last_turn: datetime | None = None
+    last_co_turn: datetime | None = None
+
+    @property
+    def joined(self) -> datetime:
+        return self.member.joined_at or self.member.first_seen_at
+
+    @property
+    def count(self) -> int:
+        return self.baseline + self.facilitated
+
+
+@dataclass
+class _History:
+    done: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    co: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    missed: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    last: dict[int, datetime] = field(default_factory=dict)
+    last_co: dict[int, datetime] = field(default_factory=dict)
+
+
+async def _active_members(session: AsyncSession) -> list[Member]:
+    members = (
+        await session.scalars(
+            select(Member).where(Member.status == MemberStatus.ACTIVE, Member.in_guild.is_(True))
+        )
+    ).all()
+    return sorted(members, key=lambda m: (m.joined_at or m.first_seen_at, m.id))
+
+
+async def _history(session: AsyncSession, now: datetime) -> _History:
+    """Counts from meetings that have started and were not cancelled."""
+    rows = (
+        await session.execute(
+            select(
+                FacilitationAssignment.member_id,
+                FacilitationAssignment.role,
+                FacilitationAssignment.missed,
+                FacilitationAssignment.stand_in_id,
+                Meeting.starts_at,
+            )
+            .join(Meeting, Meeting.id == FacilitationAssignment.meeting_id)
+            .where(Meeting.starts_at <= now, Meeting.status == MeetingStatus.SCHEDULED)
+        )
+    ).all()
+    history = _History()
+    for member_id, role, was_missed, stand_in_id, starts_at in rows:
+        if role is AssignmentRole.CO_FACILITATOR:
+            if not was_missed:
+                history.co[member_id] += 1
+                history.last_co[member_id] = max(
+                    starts_at, history.last_co.get(member_id, starts_at)
+                )
+            continue
+        if was_missed:
+            history.missed[member_id] += 1
+            if stand_in_id is None:
+                continue
+            member_id = stand_in_id
+        history.done[member_id] += 1
+        history.last[member_id] = max(starts_at, history.last.get(member_id, starts_at))
+    return history
+
+
+async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]:
+    """Bring the rotation in line with who is an active member, and return each active
+    member's standing (keyed by member id).
+
+    A member entering (or re-entering) the rotation gets a baseline so that they start
+    at the group's median count. A member no longer active is marked out of the pool.
+    """
+    members = await _active_members(session)
+    entries = {e.member_id: e for e in (await session.scalars(select(RotationEntry))).all()}
+    history = await _history(session, now)
+    active_ids = {m.id for m in members}
+
+    for member_id, entry in entries.items():
+        if entry.active and member_id not in active_ids:
+            entry.active = False
+
+    pool: dict[int, Standing] = {}
+    newcomers: list[Member] = []
+    for member in members:
+        known = entries.get(member.id)
+        if known is None or not known.active:
+            newcomers.append(member)
+            continue
+        pool[member.id] = Standing(member, known.baseline)
+    for member in newcomers:
+        counts = [s.baseline + history.done.get(s.member.id, 0) for s in pool.values()]
+        median = int(statistics.median_low(counts)) if counts else 0
+        own = history.done.get(member.id, 0)
+        existing = entries.get(member.id)
+        if existing is None:
+            existing = RotationEntry(
+                member_id=member.id, baseline=max(0, median - own), entered_at=now, active=True
+            )
+            session.add(existing)
+            entries[member.id] = existing
+        else:
+            existing.active = True
+            existing.entered_at = now
+            existing.baseline = max(existing.baseline, median - own)
+        pool[member.id] = Standing(member, existing.baseline)
+    for standing in pool.values():
+        mid = standing.member.id
+        standing.facilitated = history.done.get(mid, 0)
+        standing.co_facilitated = history.co.get(mid, 0)
+        standing.missed = history.missed.get(mid, 0)
+        standing.last_turn = history.last.get(mid)
+        standing.last_co_turn = history.last_co.get(mid)
+    await session.flush()
+    return pool
+
+
+class Planner:
+    """The fairness rules over a snapshot of standings; used by plan() and standby."""
+
+    def __init__(self, pool: dict[int, Standing], rules: RotationRules) -> None:
+        self.pool = pool
+        self.rules = rules
+        self.count = {mid: s.count for mid, s in pool.items()}
+        self.real = {mid: s.facilitated for mid, s in pool.items()}
+        self.last = {mid: s.last_turn or s.joined for mid, s in pool.items()}
+        self.co_count = {mid: s.co_facilitated for mid, s in pool.items()}
+        self.co_last = {mid: s.last_co_turn or s.joined for mid, s in pool.items()}
+        self.reserved: dict[int, int] = defaultdict(int)
+        """Fixed turns later in the series, counted before they come round."""
+
+    def key(self, mid: int) -> tuple[int, datetime, datetime, int]:
+        standing = self.pool[mid]
+        return (self.count[mid] + self.reserved[mid], self.last[mid], standing.joined, mid)
+
+    def co_key(self, mid: int) -> tuple[int, datetime, datetime, int]:
+        standing = self.pool[mid]
+        return (self.co_count[mid], self.co_last[mid], standing.joined, mid)
+
+    def experienced(self, mid: int) -> bool:
+        return self.real[mid] >= self.rules.experienced_after
+
+    def take(self, mid: int, when: datetime) -> bool:
+        """Count a turn; returns whether it was the member's first."""
+        first = self.real[mid] == 0
+        self.count[mid] += 1
+        self.real[mid] += 1
+        self.last[mid] = max(self.last[mid], when)
+        return first
+
+    def take_co(self, mid: int, when: datetime) -> None:
+        self.co_count[mid] += 1
+        self.co_last[mid] = max(self.co_last[mid], when)
+
+
+@dataclass(frozen=True)
+class TurnMoved:
+    """A facilitator's announced turn went to someone else when the roster was re-planned."""
+
+    meeting: Meeting
+    member: Member
+    """Who had the turn."""
+    next_turn: Meeting | None
+    """Their next turn after re-planning, if any."""
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    meetings: list[Meeting]
+    moved: list[TurnMoved]
+
+
+def _keeps(
+    current: FacilitationAssignment | None,
+    meeting: Meeting,
+    pool: dict[int, Standing],
+    free: availability.Availability,
+    settled: bool,
+) -> bool:
+    return (
+        current is not None
+        and current.member_id in pool
+        and free.is_free(current.member_id, meeting)
+        and (current.source in PINNED or settled)
+    )
+
+
+async def plan_changes(
+    session: AsyncSession, now: datetime, rules: RotationRules | None = None
+) -> PlanResult:
+    """Make sure the active series' meetings exist up to the horizon and every upcoming
+    meeting has a fair facilitator (and a co-facilitator on a first turn). Also reports
+    the announced turns (the next ``rules.announced`` meetings) that moved to someone
+    else, so their holders can be told. Idempotent and deterministic."""
+    rules = rules or RotationRules()
+    await extend_series(session, now, rules.horizon_days)
+    pool = await sync_pool(session, now)
+    meetings = await upcoming_meetings(session, now, fresh=True)
+    free = await availability.load(session, pool, local_day(now, rules.zone), rules.zone)
+    planner = Planner(pool, rules)
+    settle_until = now + timedelta(days=rules.settle_days)
+    before = {
+        m.id: fac.member
+        for m in meetings[: rules.announced]
+        if (fac := assignment_of(m, AssignmentRole.FACILITATOR)) is not None
+    }
+
+    for meeting in meetings:
+        current = assignment_of(meeting, AssignmentRole.FACILITATOR)
+        if current is not None and _keeps(
+            current, meeting, pool, free, meeting.starts_at < settle_until
+        ):
+            planner.reserved[current.member_id] += 1
+
+    for meeting in meetings:
+        settled = meeting.starts_at < settle_until
+        current = assignment_of(meeting, AssignmentRole.FACILITATOR)
+        chosen: Member | None = None
+        source = AssignmentSource.AUTO
+        if current is not None and _keeps(current, meeting, pool, free, settled):
+            chosen, source = current.member, current.source
+            planner.reserved[current.member_id] -= 1
+        else:
+            candidates = [mid for mid in pool if free.is_free(mid, meeting)]
+            if candidates:
+                chosen = pool[min(candidates, key=planner.key)].member
+        if chosen is None:
+            set_assignment(meeting, AssignmentRole.FACILITATOR, None, source, now)
+            set_assignment(meeting, AssignmentRole.CO_FACILITATOR, None, source, now)
+            continue
+        first = planner.take(chosen.id, meeting.starts_at)
+        set_assignment(meeting, AssignmentRole.FACILITATOR, chosen, source, now, first_turn=first)
+        _plan_co(meeting, chosen, first, pool, free, planner, settled, now)
+    await session.flush()
+
+    moved = []
+    for meeting in meetings[: rules.announced]:
+        had = before.get(meeting.id)
+        if had is None or (meeting.facilitator is not None and meeting.facilitator.id == had.id):
+            continue
+        if had.id not in pool:
+            continue
+        later = next(
+            (m for m in meetings if m.facilitator is not None and m.facilitator.id == had.id),
+            None,
+        )
+        moved.append(TurnMoved(meeting, had, later))
+    return PlanResult(meetings, moved)
+
+
+def _plan_co(
+    meeting: Meeting,
+    chosen: Member,
+    first: bool,
+    pool: dict[int, Standing],
+    free: availability.Availability,
+    planner: Planner,
+    settled: bool,
+    now: datetime,
+) -> None:
+    co_current = assignment_of(meeting, AssignmentRole.CO_FACILITATOR)
+    co_member: Member | None = None
+    usable = (
+        co_current is not None
+        and co_current.member_id in pool
+        and co_current.member_id != chosen.id
+        and free.is_free(co_current.member_id, meeting)
+    )
+    if co_current is not None and usable and co_current.source is AssignmentSource.ASSIGNED:
+        # A coordinator named this co-facilitator: kept even when nobody is experienced.
+        co_member = co_current.member
+    elif first:
+        if (
+            co_current is not None
+            and usable
+            and planner.experienced(co_current.member_id)
+            and (co_current.source in PINNED or settled)
+        ):
+            co_member = co_current.member
+        else:
+            experienced = [
+                mid
+                for mid in pool
+                if mid != chosen.id and planner.experienced(mid) and free.is_free(mid, meeting)
+            ]
+            if experienced:
+                co_member = pool[min(experienced, key=planner.co_key)].member
+    if co_member is not None:
+        planner.take_co(co_member.id, meeting.starts_at)
+        co_source = (
+            co_current.source
+            if co_current and co_current.member_id == co_member.id
+            else AssignmentSource.AUTO
+        )
+        set_assignment(meeting, AssignmentRole.CO_FACILITATOR, co_member, co_source, now)
+    else:
+        set_assignment(meeting, AssignmentRole.CO_FACILITATOR, None, AssignmentSource.AUTO, now)
+
+
+async def plan(
+    session: AsyncSession, now: datetime, rules: RotationRules | None = None
+) -> list[Meeting]:
+    """:func:`plan_changes`, returning only the upcoming scheduled meetings in order."""
+    return (await plan_changes(session, now, rules)).meetings
+
+
+async def standby_for(
+    session: AsyncSession, meeting: Meeting, now: datetime, rules: RotationRules | None = None
+) -> Member | None:
+    """The next member in the rotation for ``meeting`` other than its facilitators: who
+    to ask to stand by when the facilitator has not confirmed (used by reminders)."""
+    rules = rules or RotationRules()
+    pool = await sync_pool(session, now)
+    planner = Planner(pool, rules)
+    for earlier in await upcoming_meetings(session, now, until=meeting.starts_at):
+        fac = assignment_of(earlier, AssignmentRole.FACILITATOR)
+        if fac is not None and fac.member_id in pool:
+            planner.take(fac.member_id, earlier.starts_at)
+    busy = {a.member_id for a in meeting.assignments}
+    free = await availability.load(session, pool, local_day(now, rules.zone), rules.zone)
+    candidates = [mid for mid in pool if mid not in busy and free.is_free(mid, meeting)]
+    return pool[min(candidates, key=planner.key)].member if candidates else None

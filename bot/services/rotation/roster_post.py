@@ -1,0 +1,165 @@
+"""The automatic roster post: when it is due, claiming its slot once, and what it says.
+
+The decisions live here; :func:`run_post` reaches Discord only through the narrow
+port (``post`` and ``edit``). Each slot has a unique key, so a slot posts at most once
+however many runs race for it; a failed send gives the slot back for the next run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import AppConfig
+from bot.models import Meeting, MeetingStatus, RosterPost, RosterPostStatus
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class PostSchedule:
+    """When the roster posts itself (from config ``rotation.post_*``)."""
+
+    mode: str = "weekly"
+    """``weekly``, ``after_meeting`` or ``off``."""
+    weekday: int = 0
+    at: time = time(9, 0)
+    days_after: int = 1
+    grace: timedelta = timedelta(hours=24)
+
+    @classmethod
+    def from_config(cls, config: AppConfig) -> PostSchedule:
+        section = config.rotation
+        hour, minute = (int(p) for p in section.post_time.split(":"))
+        return cls(
+            mode=section.post_schedule,
+            weekday=WEEKDAYS.index(section.post_day),
+            at=time(hour, minute),
+            days_after=section.post_days_after,
+            grace=timedelta(hours=section.post_grace_hours),
+        )
+
+
+@dataclass(frozen=True)
+class Slot:
+    key: str
+    due_at: datetime
+
+
+async def latest_slot(
+    session: AsyncSession, now: datetime, schedule: PostSchedule, zone: ZoneInfo
+) -> Slot | None:
+    """The most recent moment the roster should have posted, at or before ``now``."""
+    if schedule.mode == "weekly":
+        local = now.astimezone(zone)
+        back = (local.weekday() - schedule.weekday) % 7
+        for extra in (0, 7):
+            day = local.date() - timedelta(days=back + extra)
+            due = datetime.combine(day, schedule.at).replace(tzinfo=zone).astimezone(UTC)
+            if due <= now:
+                return Slot(f"weekly:{day.isoformat()}T{schedule.at:%H:%M}", due)
+        return None
+    if schedule.mode == "after_meeting":
+        latest_start = now - timedelta(days=schedule.days_after) + timedelta(hours=1)
+        candidates = (
+            await session.scalars(
+                select(Meeting)
+                .where(
+                    Meeting.status == MeetingStatus.SCHEDULED,
+                    Meeting.starts_at <= latest_start,
+                    Meeting.starts_at > now - timedelta(days=schedule.days_after + 60),
+                )
+                .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+                .limit(5)
+            )
+        ).all()
+        for meeting in candidates:
+            local = meeting.starts_at.astimezone(zone).replace(tzinfo=None)
+            due = (local + timedelta(days=schedule.days_after)).replace(tzinfo=zone)
+            due_utc = due.astimezone(UTC)
+            if due_utc <= now:
+                return Slot(f"after:{meeting.id}", due_utc)
+        return None
+    return None
+
+
+async def due_slot(
+    session: AsyncSession, now: datetime, schedule: PostSchedule, zone: ZoneInfo
+) -> Slot | None:
+    """The slot to post for now, if it has not been posted and is not too old.
+
+    Only the latest slot is ever considered, so a bot that was down for weeks posts
+    once, not once per missed week; a slot older than the grace period is skipped.
+    """
+    slot = await latest_slot(session, now, schedule, zone)
+    if slot is None or now - slot.due_at > schedule.grace:
+        return None
+    taken = (
+        await session.scalars(select(RosterPost.id).where(RosterPost.slot_key == slot.key))
+    ).first()
+    return None if taken is not None else slot
+
+
+async def claim_slot(session: AsyncSession, slot: Slot, now: datetime) -> RosterPost | None:
+    """Take the slot (unique key), or None if it was already taken."""
+    post = RosterPost(
+        slot_key=slot.key,
+        scheduled_for=slot.due_at,
+        status=RosterPostStatus.CLAIMED,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(post)
+    except IntegrityError:
+        return None
+    return post
+
+
+async def previous_post(session: AsyncSession, channel_id: int) -> RosterPost | None:
+    """The most recent roster post that reached the channel (for editing in place)."""
+    return (
+        await session.scalars(
+            select(RosterPost)
+            .where(
+                RosterPost.channel_id == channel_id,
+                RosterPost.message_id.is_not(None),
+                RosterPost.status.in_([RosterPostStatus.SENT, RosterPostStatus.EDITED]),
+            )
+            .order_by(RosterPost.id.desc())
+            .limit(1)
+        )
+    ).first()
+
+
+async def finish_post(
+    session: AsyncSession,
+    post_id: int,
+    *,
+    status: RosterPostStatus,
+    channel_id: int | None,
+    message_id: int | None,
+    now: datetime,
+) -> None:
+    post = await session.get(RosterPost, post_id)
+    if post is None:
+        return
+    post.status = status
+    post.channel_id = channel_id
+    post.message_id = message_id
+    post.posted_at = now
+    await session.flush()
+
+
+async def release_slot(session: AsyncSession, post_id: int) -> None:
+    """Give a slot back after a failed send, so the next run tries again."""
+    await session.execute(
+        delete(RosterPost).where(
+            RosterPost.id == post_id, RosterPost.status == RosterPostStatus.CLAIMED
+        )
+    )
