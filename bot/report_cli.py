@@ -1,0 +1,109 @@
+"""``python -m bot report``: the community's impact report from the command line.
+
+Registered in ``bot/__main__.py``; prints one line per problem and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from bot.config import AppConfig
+from bot.db import Database
+from bot.errors import DomainError, StartupError
+from bot.learnings_cli import AddCommand, _open_keyring, _schema_is_current
+from bot.services import report
+from bot.timeutil import utcnow
+
+
+def _day(text: str | None, fallback: date, what: str) -> date:
+    if not text:
+        return fallback
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise DomainError(f"--{what} `{text[:40]}` isn't a date. Use YYYY-MM-DD.") from None
+
+
+def _write_private(out: Path, data: bytes) -> None:
+    """Write ``data`` to ``out`` atomically, readable by the owner only."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+async def _report(args: argparse.Namespace, config: AppConfig) -> int:
+    now = utcnow()
+    today = now.astimezone(config.community.zone).date()
+    end = _day(args.end, today, "to")
+    start = _day(args.start, end - timedelta(days=365), "from")
+    out = Path(args.out) if args.out else Path(f"cop-report-{start}-to-{end}.html")
+    db = Database.from_url(config.database.url, hide_parameters=True)
+    try:
+        if not await _schema_is_current(db):
+            print(
+                "The database is not at the newest schema; run `python -m bot migrate` first.",
+                file=sys.stderr,
+            )
+            return 2
+        keyring = await _open_keyring(config, db)
+        async with db.transaction() as session:
+            data, rendered = await report.make_report(session, keyring, config, start, end, now)
+            record = await report.record_report(
+                session,
+                keyring,
+                by=None,
+                via=f"command line (user {getpass.getuser()})",
+                period=data.period,
+                rendered=rendered,
+                now=now,
+            )
+            record_id = record.id
+    finally:
+        await db.dispose()
+    _write_private(out, rendered.html)
+    png = out.with_suffix(".png")
+    _write_private(png, rendered.headline_png)
+    note = " Nothing was recorded in this period." if data.empty else ""
+    print(
+        f"Wrote the report for {start} to {end} to {out} ({len(rendered.html):,} bytes, "
+        f"{rendered.charts} charts) and its headline chart to {png}.{note} "
+        f"Recorded as export #{record_id}; SHA-256 {rendered.sha256}."
+    )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, config: AppConfig) -> int:
+    try:
+        return asyncio.run(_report(args, config))
+    except (DomainError, StartupError) as exc:
+        print(exc.message if isinstance(exc, DomainError) else str(exc), file=sys.stderr)
+        return 2
+
+
+def register(add: AddCommand) -> None:
+    command = add(
+        "report",
+        cmd_report,
+        "write the community's impact report (HTML with charts, and a PNG) for a period",
+    )
+    command.add_argument("--from", dest="start", default="", help="first day, YYYY-MM-DD")
+    command.add_argument("--to", dest="end", default="", help="last day (included), YYYY-MM-DD")
+    command.add_argument(
+        "--out", default="", help="the HTML file to write (default: cop-report-FROM-to-TO.html)"
+    )

@@ -1,0 +1,100 @@
+"""/report (coordinators): the community's impact report as an HTML file and a chart."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from datetime import date, timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import coordinator_only
+from bot.client import CopBot
+from bot.errors import InvalidInput, quote
+from bot.mentions import NO_PINGS
+from bot.services import report
+from bot.services.members import member_by_user
+from bot.timeutil import parse_date
+from bot.ui import CopInteraction, send
+from cogs.outcomes.components import keyring_of
+
+
+def _date(text: str | None, fallback: date) -> date:
+    if text is None or not text.strip():
+        return fallback
+    try:
+        return parse_date(text.strip())
+    except (ValueError, InvalidInput):
+        raise InvalidInput(
+            f"{quote(text)} isn't a date. Use YYYY-MM-DD, for example `2026-01-31`."
+        ) from None
+
+
+class ReportCog(commands.Cog, name="Report"):
+    def __init__(self, bot: CopBot) -> None:
+        self.bot = bot
+
+    async def _progress(self, interaction: CopInteraction, text: str) -> None:
+        with contextlib.suppress(discord.HTTPException):  # a courtesy; the result still comes
+            await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(
+        name="report", description="The community's impact report, with charts (coordinators)"
+    )
+    @app_commands.describe(
+        start="First day, YYYY-MM-DD (default: a year ago)",
+        end="Last day, YYYY-MM-DD (default: today)",
+    )
+    @app_commands.rename(start="from", end="to")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @coordinator_only()
+    async def report_command(
+        self,
+        interaction: CopInteraction,
+        start: app_commands.Range[str, 1, 40] | None = None,
+        end: app_commands.Range[str, 1, 40] | None = None,
+    ) -> None:
+        bot = self.bot
+        today = bot.clock().astimezone(bot.zone).date()
+        last = _date(end, today)
+        first = _date(start, last - timedelta(days=365))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._progress(interaction, "Gathering the numbers…")
+        keyring = keyring_of(bot)
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            data, rendered = await report.make_report(
+                session, keyring, bot.config, first, last, now
+            )
+            await self._progress(interaction, "Drawing the charts… done. Recording the report…")
+            by = await member_by_user(session, interaction.user.id)
+            record = await report.record_report(
+                session,
+                keyring,
+                by=by,
+                via=f"/report by {interaction.user.id}",
+                period=data.period,
+                rendered=rendered,
+                now=now,
+            )
+            record_id = record.id
+        name = f"cop-report-{first.isoformat()}-to-{last.isoformat()}"
+        files = [
+            discord.File(io.BytesIO(rendered.html), filename=f"{name}.html"),
+            discord.File(io.BytesIO(rendered.headline_png), filename=f"{name}-membership.png"),
+        ]
+        summary = (
+            f"**Impact report, {first:%d %b %Y} to {last:%d %b %Y}**: {rendered.charts} charts"
+            + (" (nothing was recorded in this period)" if data.empty else "")
+            + f". Open the HTML file in a browser; it prints to A4.\n"
+            f"Recorded as export **#{record_id}** · SHA-256 `{rendered.sha256}`"
+        )
+        await self._progress(interaction, "Done.")
+        await send(interaction, summary, files=files)
+
+
+async def setup(bot: CopBot) -> None:
+    await bot.add_cog(ReportCog(bot))
