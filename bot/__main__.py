@@ -109,6 +109,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     from bot.learnings_cli import register as register_learnings  # export-digest, rotate-key
 
     register_learnings(add)
+    from bot.report_cli import register as register_report  # report
+
+    register_report(add)
     # <<< more commands
     demo = sub.add_parser(
         "demo",
