@@ -188,7 +188,7 @@ def parse_day_range(text: str, zone: ZoneInfo, now: datetime) -> tuple[date, dat
     if last < first:
         raise InvalidInput(
             f"{quote(original)} ends before it starts. Put the earlier date first, like "
-            "`2026-03-10..2026-03-24`."
+            f"`2026-03-10..2026-03-24`; each day as in {EXAMPLES}."
         )
     today = now.astimezone(zone).date()
     if last < today:

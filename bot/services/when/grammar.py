@@ -91,7 +91,7 @@ TIME_RE = re.compile(
 )
 """A time of day: ``14:30``, ``2:30pm``, ``2pm``, ``noon``, or a bare hour after "at"."""
 
-_DISCORD_TS = re.compile(r"^<t:(?P<n>-?\d{1,20})(?::[tTdDfFsSR])?>$")
+_DISCORD_TS = re.compile(r"^<t:(?P<n>-?\d{1,20})(?::[tTdDfFsSRr])?>$")
 _ISO_MOMENT = re.compile(
     r"^\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:z|[+-]\d{2}:?\d{2})?$"
 )
@@ -318,7 +318,12 @@ def relative(
         if name in seconds_per:
             if number * seconds_per[name] > limit:
                 window.check(date.max, original)
-            exact += timedelta(**{name: number})
+            if name in {"days", "weeks"} and number == int(number):
+                # Whole days and weeks keep the wall-clock time across daylight saving.
+                days = int(number) * (7 if name == "weeks" else 1)
+                calendar += relativedelta(days=days)
+            else:
+                exact += timedelta(**{name: number})
         else:
             if number > WINDOW_YEARS * (12 if name == "months" else 1) + 1:
                 window.check(date.max, original)

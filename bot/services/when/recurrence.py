@@ -465,14 +465,14 @@ def _raw_rrule(
     if "DTSTART" in original.upper():
         raise InvalidInput(
             "Leave DTSTART out of the rule; the schedule starts from the next matching time. "
-            "Try `FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9;BYMINUTE=0`."
+            f"Try `FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9;BYMINUTE=0` or {EXAMPLES}."
         )
     if "FREQ" not in parts:
         raise _unknown(original)
     if "BYHOUR" not in parts:
         raise InvalidInput(
             "Add the time of day to the rule with BYHOUR and BYMINUTE, like "
-            "`FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0`."
+            f"`FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0`, or use {EXAMPLES}."
         )
     parts.setdefault("BYMINUTE", "0")
     parts.setdefault("BYSECOND", "0")
@@ -612,8 +612,7 @@ def parse_recurrence(
             day = int(groups["md"])
             if not 1 <= day <= 31:
                 raise InvalidInput(
-                    f"{quote(groups['md'])} isn't a day of the month. Use 1 to 31, like "
-                    "`the 15th of each month at 10:00`."
+                    f"{quote(groups['md'])} isn't a day of the month. Use 1 to 31; try {EXAMPLES}."
                 )
             params = {"FREQ": "MONTHLY", "BYMONTHDAY": str(day)}
         elif kind == "daily":
@@ -643,7 +642,7 @@ def parse_recurrence(
     if start_day is not None and until_day is not None and until_day < start_day:
         raise InvalidInput(
             f"The end date `{until_day.isoformat()}` is before the start date "
-            f"`{start_day.isoformat()}`; put the end after the start."
+            f"`{start_day.isoformat()}`; put the end after the start. Try {EXAMPLES}."
         )
     anchor = datetime.combine(first_day, time(0, 0))
     return _anchored(rule, anchor, zone, now, original, min_gap)
