@@ -186,3 +186,23 @@ async def test_outcome_text_is_encrypted_at_rest_and_erased(db: Database, keyrin
         assert await outcomes.erase_member(session, ana) == 1
     async with db.transaction() as session:
         assert (await outcomes.list_outcomes(session, keyring, ben))[1] == 0
+
+
+async def test_mydata_exports_and_erases_outcomes(db: Database, keyring: Keyring) -> None:
+    from bot.services import mydata
+    from bot.services.mydata_sources import contributors
+
+    ana, ben = await add_people(db, "Ana", "Ben")
+    async with db.transaction() as session:
+        await outcomes.add_outcome(session, keyring, ana, draft("Shared win"), [ben], NOW)
+    async with db.transaction() as session:
+        person = mydata.Person(session, ana, NOW, keyring)
+        exported = await mydata.collect(person, contributors())
+        assert exported["outcomes"]["recorded"][0]["title"] == "Shared win"
+        assert "the 1 outcome(s) you recorded are deleted" in await mydata.preview(
+            person, contributors()
+        )
+        erasure = await mydata.erase(person, contributors())
+        assert erasure.counts.get("outcomes") == 1
+    async with db.transaction() as session:
+        assert (await outcomes.list_outcomes(session, keyring, ben))[1] == 0

@@ -1,5 +1,9 @@
-"""Outcomes of the CoP's work (``/outcome``): the public functions of the capability."""
+"""Outcomes of the CoP's work (``/outcome``): the public functions of the capability.
 
+``MYDATA`` is its part of /mydata.
+"""
+
+from bot.services.outcomes.personal import CONTRIBUTOR as MYDATA
 from bot.services.outcomes.store import (
     DESCRIPTION_MAX,
     KIND_LABELS,
@@ -31,6 +35,7 @@ __all__ = [
     "DESCRIPTION_MAX",
     "KIND_LABELS",
     "LINK_MAX",
+    "MYDATA",
     "PEOPLE_MAX",
     "TITLE_MAX",
     "Added",
