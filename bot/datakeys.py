@@ -28,6 +28,8 @@ from bot.crypto import DecryptionError, KeyFormatError, Keyring, generate_key, p
 from bot.db import Database
 from bot.errors import StartupError
 from bot.models import DigestExport, Learning
+from bot.services.learnings.request import filters_aad
+from bot.services.learnings.text import content_aad, tags_aad
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +139,6 @@ async def has_encrypted_data(session: AsyncSession) -> bool:
 async def check_keyring(session: AsyncSession, keyring: Keyring, label: str) -> None:
     """Raise ``StartupError`` unless the keyring opens everything the database holds:
     every key id in use must be present, and a sample under each must decrypt."""
-    from bot.services.learnings.store import content_aad
-
     in_use = await key_ids_in_use(session)
     missing = {ident: n for ident, n in in_use.items() if not keyring.holds(ident)}
     if missing:
@@ -148,8 +148,6 @@ async def check_keyring(session: AsyncSession, keyring: Keyring, label: str) -> 
             f"({total} encrypted records need key {', '.join(sorted(missing))}); restore the "
             f"right key (several go newest first, comma-separated in {KEY_ENV}) and start again."
         )
-    from bot.services.learnings.digest import filters_aad
-
     for ident in in_use:
         row = (
             await session.execute(
@@ -215,9 +213,6 @@ async def reencrypt_all(
     session: AsyncSession, keyring: Keyring, batch: int = 500
 ) -> RotationResult:
     """Re-encrypt every encrypted value not yet under the keyring's newest key."""
-    from bot.services.learnings.digest import filters_aad
-    from bot.services.learnings.store import content_aad, tags_aad
-
     primary = keyring.primary_id
     learnings = exports = 0
     while True:

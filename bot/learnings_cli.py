@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from alembic.script import ScriptDirectory
+
 from bot.config import AppConfig
 from bot.crypto import Keyring, generate_key
 from bot.datakeys import (
@@ -24,8 +26,16 @@ from bot.datakeys import (
     reencrypt_all,
     write_key_file,
 )
-from bot.db import Database
+from bot.db import Database, alembic_config, current_revisions
 from bot.errors import DomainError, StartupError
+from bot.services.learnings.record import record_export
+from bot.services.learnings.request import (
+    DigestRequest,
+    parse_format,
+    parse_range,
+    parse_tag_filter,
+)
+from bot.services.learnings.stream import write_digest
 from bot.timeutil import utcnow
 
 AddCommand = Callable[[str, Callable[[argparse.Namespace, AppConfig], int], str], Any]
@@ -36,10 +46,6 @@ def _say(line: str) -> None:
 
 
 async def _schema_is_current(db: Database) -> bool:
-    from alembic.script import ScriptDirectory
-
-    from bot.db import alembic_config, current_revisions
-
     heads = set(ScriptDirectory.from_config(alembic_config(str(db.engine.url))).get_heads())
     return await current_revisions(db.engine) == heads
 
@@ -59,15 +65,6 @@ async def _open_keyring(config: AppConfig, db: Database) -> Keyring:
 
 
 async def _export(args: argparse.Namespace, config: AppConfig) -> int:
-    from bot.services.learnings.digest import (
-        DigestRequest,
-        parse_format,
-        parse_range,
-        parse_tag_filter,
-        record_export,
-        write_digest,
-    )
-
     start, end = parse_range(args.start, args.end)
     request = DigestRequest(
         start=start,

@@ -22,6 +22,7 @@ from bot.models.events import (
 )
 from bot.models.learnings import (
     DigestExport,
+    KnowledgePost,
     Learning,
     SharingLevel,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "FacilitationAssignment",
     "FacilitatorConfirmation",
     "JoinDraft",
+    "KnowledgePost",
     "Learning",
     "Meeting",
     "MeetingSeries",

@@ -84,3 +84,25 @@ class DigestExport(Base):
     flagged_count: Mapped[int] = mapped_column(default=0)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class KnowledgePost(Base):
+    """A learning its author published to the forum (the knowledge base), as a forum post
+    (a thread) the bot made. ``learning_id`` None means the learning was deleted, its
+    sharing lowered, or its author's data erased: the post is to be removed from Discord,
+    and the row goes once it is (a restart retries)."""
+
+    __tablename__ = "knowledge_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learning_id: Mapped[int | None] = mapped_column(
+        ForeignKey("learnings.id", ondelete="SET NULL"), unique=True, default=None
+    )
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    """The forum post (a thread) on Discord; None until it is made."""
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    """The forum channel it was posted in."""
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    """Posted with no name (a ``digest-anonymous`` learning)."""
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -18,6 +18,7 @@ from bot.datakeys import KEY_ENV, read_key_file
 from bot.db import Database, migrate
 from bot.models import DigestExport, Learning, Member, MemberStatus, SharingLevel
 from bot.services.learnings import store
+from bot.services.learnings import text as ltext
 from tests.conftest import make_config_data
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -54,7 +55,7 @@ async def arrange(tmp_path: Path, keyring: Keyring) -> None:
                 (SharingLevel.DIGEST_NAMED, "SHARED-ONE"),
                 (SharingLevel.PRIVATE, "PRIVATE-ONE"),
             ):
-                text = store.validate(store.Draft("A title", "", learned, "", "trust"))
+                text = ltext.validate(ltext.Draft("A title", "", learned, "", "trust"))
                 await store.add_learning(session, keyring, member, text, NOW, sharing=level)
     finally:
         await database.dispose()
@@ -136,4 +137,4 @@ def test_rotate_key_reencrypts_under_a_new_key_file_key(
     new = Keyring.from_texts(keys)
     for row in asyncio.run(read(tmp_path, Learning)):
         assert row.key_id == new.primary_id
-        store.open_text(new, row.author_id, row.sharing, row.content, row.tags)
+        ltext.open_text(new, row.author_id, row.sharing, row.content, row.tags)

@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.errors import StartupError
 from bot.models import Learning, Member, MemberStatus, SharingLevel
 from bot.services.learnings import store
+from bot.services.learnings import text as ltext
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
 
@@ -36,7 +37,7 @@ async def _member(db: Database, user_id: int = 1) -> Member:
 
 
 async def _learning(db: Database, keyring: Keyring, member: Member, title: str) -> int:
-    text = store.validate(store.Draft(title=title, learned="something learned"))
+    text = ltext.validate(ltext.Draft(title=title, learned="something learned"))
     async with db.transaction() as session:
         author = await session.get(Member, member.id)
         assert author is not None
@@ -154,7 +155,7 @@ async def test_rotation_reencrypts_everything_under_the_newest_key(
             row = await session.get(Learning, ident)
             assert row is not None
             assert row.key_id == only_new.primary_id
-            text = store.open_text(only_new, row.author_id, row.sharing, row.content, row.tags)
+            text = ltext.open_text(only_new, row.author_id, row.sharing, row.content, row.tags)
         assert text.title == "rotate me"
     finally:
         await database.dispose()
@@ -181,4 +182,4 @@ async def test_level_changed_outside_the_bot_makes_text_unreadable(
     async with db.transaction() as session:
         row = (await session.scalars(select(Learning))).one()
         with pytest.raises(DecryptionError):
-            store.open_text(keyring, row.author_id, row.sharing, row.content, row.tags)
+            ltext.open_text(keyring, row.author_id, row.sharing, row.content, row.tags)

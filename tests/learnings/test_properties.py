@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from bot.crypto import Keyring
 from bot.db import Database, migrate
 from bot.models import Member, MemberStatus, SharingLevel
-from bot.services.learnings import digest, store
-from bot.services.learnings.digest import DigestFormat, DigestRequest
+from bot.services.learnings import store, stream
+from bot.services.learnings import text as ltext
+from bot.services.learnings.request import DigestFormat, DigestRequest
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 KEYRING = Keyring.generate()
@@ -77,7 +78,7 @@ async def _run(path: Path, entries: list[tuple[SharingLevel, int, str, str, list
                 authors.append(member)
             await session.flush()
             for n, (level, who, title, body, tags) in enumerate(entries):
-                text = store.LearningText(
+                text = ltext.LearningText(
                     title=f"{title[:40]} {_marker(n)}",
                     happened=body,
                     learned=f"{_marker(n)} {body}",
@@ -98,12 +99,12 @@ async def _run(path: Path, entries: list[tuple[SharingLevel, int, str, str, list
             )
             out = bytearray()
             async with database.transaction() as session:
-                outcome = await digest.write_digest(session, KEYRING, request, out.extend)
+                outcome = await stream.write_digest(session, KEYRING, request, out.extend)
             document = out.decode("utf-8")
-            consenting = [n for n, e in enumerate(entries) if e[0] in store.DIGEST_LEVELS]
+            consenting = [n for n, e in enumerate(entries) if e[0] in ltext.DIGEST_LEVELS]
             assert outcome.entries == len(consenting)
             for n, (level, *_rest) in enumerate(entries):
-                if level in store.DIGEST_LEVELS:
+                if level in ltext.DIGEST_LEVELS:
                     assert _marker(n) in document, (fmt, level)
                 else:
                     assert _marker(n) not in document, (fmt, level)

@@ -10,16 +10,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.config import AppConfig
 from bot.crypto import Keyring
 from bot.db import Database, sqlite_path
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.models import Member, MemberStatus, SharingLevel
+from bot.models import Learning, Member, MemberStatus, SharingLevel
 from bot.services import mydata
-from bot.services.learnings import digest, store
-from bot.services.learnings.digest import DigestFormat, DigestRequest
+from bot.services.learnings import record, store, stream
+from bot.services.learnings import request as digest_request
+from bot.services.learnings import text as ltext
+from bot.services.learnings.request import DigestFormat, DigestRequest
 from bot.services.members import member_by_user
+from bot.services.mydata import Person
+from bot.services.mydata_sources import contributors
 from tests.conftest import sqlite_only
 from tests.learnings.helpers import database_bytes
 
@@ -66,7 +71,7 @@ async def add(
     tags: str = "",
     when: datetime = NOW,
 ) -> int:
-    text = store.validate(store.Draft(title, happened, learned, "", tags))
+    text = ltext.validate(ltext.Draft(title, happened, learned, "", tags))
     async with db.transaction() as session:
         row = await store.add_learning(session, keyring, author, text, when, sharing=level)
         return row.id
@@ -78,10 +83,10 @@ def request(fmt: DigestFormat = DigestFormat.MARKDOWN, tags: tuple[str, ...] = (
 
 async def export(
     db: Database, keyring: Keyring, req: DigestRequest
-) -> tuple[str, digest.DigestOutcome]:
+) -> tuple[str, stream.DigestOutcome]:
     out = bytearray()
     async with db.transaction() as session:
-        outcome = await digest.write_digest(session, keyring, req, out.extend)
+        outcome = await stream.write_digest(session, keyring, req, out.extend)
     assert hashlib.sha256(out).hexdigest() == outcome.sha256
     return out.decode("utf-8"), outcome
 
@@ -90,9 +95,9 @@ async def export(
 
 
 def test_validate_refuses_overlong_text_and_keeps_the_draft() -> None:
-    draft = store.Draft(title="t", happened="x" * 1342, learned="ok", tags="trust")
-    with pytest.raises(store.DraftProblem) as problem:
-        store.validate(draft)
+    draft = ltext.Draft(title="t", happened="x" * 1342, learned="ok", tags="trust")
+    with pytest.raises(ltext.DraftProblem) as problem:
+        ltext.validate(draft)
     assert problem.value.draft == draft  # nothing lost
     assert problem.value.fields == {"happened"}
     assert "1,342" in problem.value.message
@@ -100,16 +105,16 @@ def test_validate_refuses_overlong_text_and_keeps_the_draft() -> None:
 
 
 def test_validate_needs_a_title_and_what_was_learned() -> None:
-    with pytest.raises(store.DraftProblem) as problem:
-        store.validate(store.Draft(title="  ", learned=""))
+    with pytest.raises(ltext.DraftProblem) as problem:
+        ltext.validate(ltext.Draft(title="  ", learned=""))
     assert problem.value.fields == {"title", "learned"}
 
 
 def test_tags_are_normalised_and_limited() -> None:
-    text = store.validate(store.Draft("t", "", "l", "", "#Trust, trust; First  Nations\nfunding"))
+    text = ltext.validate(ltext.Draft("t", "", "l", "", "#Trust, trust; First  Nations\nfunding"))
     assert text.tags == ("trust", "first nations", "funding")
-    with pytest.raises(store.DraftProblem):
-        store.validate(store.Draft("t", "", "l", "", ",".join(f"t{n}" for n in range(11))))
+    with pytest.raises(ltext.DraftProblem):
+        ltext.validate(ltext.Draft("t", "", "l", "", ",".join(f"t{n}" for n in range(11))))
 
 
 @sqlite_only
@@ -137,7 +142,7 @@ async def test_learning_text_is_not_in_the_database_file(
 async def test_someone_elses_learning_cannot_be_changed(db: Database, keyring: Keyring) -> None:
     ana, ben = await members(db)
     ident = await add(db, keyring, ana, SharingLevel.PRIVATE)
-    text = store.validate(store.Draft("x", "", "y"))
+    text = ltext.validate(ltext.Draft("x", "", "y"))
     async with db.transaction() as session:
         with pytest.raises(NotAllowed):
             await store.edit_learning(session, keyring, ident, ben, text, NOW)
@@ -158,7 +163,7 @@ async def test_a_number_too_big_for_any_learning_is_not_found(
     # such a number as an ``Integer`` id, SQLite just finds nothing.
     ana, _ = await members(db)
     await add(db, keyring, ana, SharingLevel.GROUP)
-    text = store.validate(store.Draft("x", "", "y"))
+    text = ltext.validate(ltext.Draft("x", "", "y"))
     for number in (2**31, 2**53):
         async with db.transaction() as session:
             with pytest.raises(NotFound, match=f"`#{number}`"):
@@ -309,13 +314,24 @@ async def test_csv_neutralises_formulas_and_html_escapes_everything(
     assert "\\<script\\>" in markdown
 
 
-async def test_large_digest_spools_encrypted_and_streams_in_order(
+async def test_large_digest_spools_encrypted_and_streams_in_nonce_order(
     db: Database, keyring: Keyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(digest, "SPOOL_FLUSH_BYTES", 300)
+    monkeypatch.setattr(stream, "SPOOL_FLUSH_BYTES", 300)
+    spilled: list[bytes] = []
+    close = stream.Spool.close
+
+    def close_and_keep(spool: stream.Spool) -> None:
+        if spool._file is not None:
+            spool._file.seek(0)
+            spilled.append(spool._file.read())
+        close(spool)
+
+    monkeypatch.setattr(stream.Spool, "close", close_and_keep)
     ana, _ = await members(db)
+    titles: dict[int, str] = {}
     for n in range(40):
-        await add(
+        ident = await add(
             db,
             keyring,
             ana,
@@ -324,21 +340,30 @@ async def test_large_digest_spools_encrypted_and_streams_in_order(
             tags="trust" if n % 2 else "funding",
             when=NOW + timedelta(minutes=n),
         )
+        titles[ident] = f"entry-{n:02d}"
     text, outcome = await export(db, keyring, request())
     assert outcome.entries == 40
-    trust = [f"entry-{n:02d}" for n in range(1, 40, 2)]
+    assert spilled
+    assert len(spilled[0]) > 300
+    assert b"entry-" not in spilled[0]  # ...encrypted: no title in it
+    assert b"Ana" not in spilled[0]
+    async with db.transaction() as session:
+        rows = (await session.execute(select(Learning.id, Learning.content))).all()
+    by_nonce = sorted(rows, key=lambda r: r.content[9:21])  # version, key id, then nonce
+    trust = [titles[r.id] for r in by_nonce if int(titles[r.id][-2:]) % 2]
     positions = [text.index(t) for t in trust]
     assert positions == sorted(positions)
+    assert trust != sorted(trust)  # 20 entries in recording order by chance: 1 in 20!
 
 
 def test_date_range_and_format_mistakes_get_one_sentence() -> None:
     with pytest.raises(InvalidInput, match="ends before it starts"):
-        digest.parse_range("2026-05-01", "2026-04-01")
+        digest_request.parse_range("2026-05-01", "2026-04-01")
     with pytest.raises(InvalidInput, match="isn't a date"):
-        digest.parse_range("2026-13-01", "2026-04-01")
+        digest_request.parse_range("2026-13-01", "2026-04-01")
     with pytest.raises(InvalidInput, match="isn't a digest format"):
-        digest.parse_format("pdf")
-    assert digest.parse_format("MD") is DigestFormat.MARKDOWN
+        digest_request.parse_format("pdf")
+    assert digest_request.parse_format("MD") is DigestFormat.MARKDOWN
 
 
 async def test_export_is_recorded_and_listed(db: Database, keyring: Keyring) -> None:
@@ -347,11 +372,11 @@ async def test_export_is_recorded_and_listed(db: Database, keyring: Keyring) -> 
     req = request(tags=("trust",))
     _, outcome = await export(db, keyring, req)
     async with db.transaction() as session:
-        await digest.record_export(
+        await record.record_export(
             session, keyring, by=ana, via="discord", request=req, outcome=outcome, now=NOW
         )
     async with db.transaction() as session:
-        views, page, pages = await digest.export_history(session, keyring, 1, 5)
+        views, page, pages = await record.export_history(session, keyring, 1, 5)
     assert (page, pages, len(views)) == (1, 1, 1)
     view = views[0]
     assert (view.by, view.entries, view.sha256, view.tags) == (
@@ -374,14 +399,18 @@ async def test_mydata_collects_and_erases_learnings_and_profile(
     async with db.transaction() as session:
         member = await session.get(Member, ana.id)
         assert member is not None
-        data = await mydata.collect(session, keyring, member, NOW)
+        data = await mydata.collect(Person(session, member, NOW, keyring), contributors())
     assert data["profile"]["organisation"] == "Rocky Council"
-    assert [entry["title"] for entry in data["learnings"]] == ["mine, private"]
+    assert [entry["title"] for entry in data["learnings"]["entries"]] == ["mine, private"]
+    assert {"rotation", "reminders", "onboarding"} <= set(data)
     async with db.transaction() as session:
         member = await session.get(Member, ana.id)
         assert member is not None
-        result = await mydata.erase(session, member, NOW)
-    assert result.learnings == 1
+        lines = await mydata.preview(Person(session, member, NOW, keyring), contributors())
+        result = await mydata.erase(Person(session, member, NOW, keyring), contributors())
+    assert any("1 learning (0 shared)" in line for line in lines)
+    assert result.count("learnings") == 1
+    assert "learnings" in result.capabilities
     async with db.transaction() as session:
         member = await session.get(Member, ana.id)
         assert member is not None

@@ -1,23 +1,31 @@
-"""Learnings: confidential capture, browsing, the coordinators' digest and personal data.
+"""Learnings: confidential capture, browsing, the knowledge base, the coordinators' digest
+and personal data.
 
-- ``store``: capture, a member's own learnings, browsing, themes, personal data.
-- ``digest``: the streaming digest export and its record.
+- ``text``: what a member types, validated and sealed to its author and sharing level;
+- ``store``: capture, a member's own learnings, browsing, themes;
+- ``knowledge``: publishing learnings to the forum, and withdrawing the posts;
+- the digest: ``request`` (what the coordinator asked for), ``flags`` (names in the
+  text), ``order`` (where each entry goes), ``render`` (Markdown, CSV, HTML), ``stream``
+  (reading, decrypting and writing in batches) and ``record`` (the export history);
+- ``personal``: the learnings' part of /mydata.
 
-Other capabilities use :func:`shareable_themes` (the facilitator's hand-over pack).
+Other capabilities use :func:`shareable_themes` (the facilitator's hand-over pack),
+:func:`anonymity_order` (order entries so position reveals no author), :func:`open_tags`
+and ``FILTERS_AAD`` (the impact report's theme counts and its export record).
 """
 
-from bot.services.learnings.store import (
-    DIGEST_LEVELS,
-    SHARED_LEVELS,
-    erase_personal_data,
-    personal_data,
-    shareable_themes,
-)
+from bot.services.learnings.order import anonymity_order
+from bot.services.learnings.personal import CONTRIBUTOR as MYDATA
+from bot.services.learnings.request import FILTERS_AAD
+from bot.services.learnings.store import shareable_themes
+from bot.services.learnings.text import DIGEST_LEVELS, SHARED_LEVELS, open_tags
 
 __all__ = [
     "DIGEST_LEVELS",
+    "FILTERS_AAD",
+    "MYDATA",
     "SHARED_LEVELS",
-    "erase_personal_data",
-    "personal_data",
+    "anonymity_order",
+    "open_tags",
     "shareable_themes",
 ]

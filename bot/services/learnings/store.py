@@ -1,18 +1,18 @@
 """Learnings: capture, a member's own learnings, browsing the group's, and the themes.
 
-Everything a member types is encrypted with the bot's keyring (``bot.crypto``) before it
-reaches the session, and decrypted only for someone allowed to read it:
+Everything a member types is encrypted (``text.seal``) before it reaches the session,
+and decrypted only for someone allowed to read it:
 
 - ``private``: its author, only;
-- ``group`` and above: members, in the bot (``browse``);
-- ``digest-*``: also coordinators' digest exports (``bot.services.learnings.digest``).
+- ``group`` and above: members, in the bot (``browse``), and the forum if its author
+  publishes it (``knowledge``);
+- ``digest-*``: also coordinators' digest exports (``stream``).
 
 No function here logs or puts what a member typed into an exception message.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,229 +24,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import DecryptionError, Keyring
 from bot.db import fits_integer
-from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.errors import Conflict, NotAllowed, NotFound
 from bot.models import Learning, Meeting, MeetingStatus, Member, MemberStatus, SharingLevel
-from bot.services.members import add_member, member_by_user
-
-SHARED_LEVELS = (SharingLevel.GROUP, SharingLevel.DIGEST_ANONYMOUS, SharingLevel.DIGEST_NAMED)
-"""Levels members may read in the bot."""
-DIGEST_LEVELS = (SharingLevel.DIGEST_ANONYMOUS, SharingLevel.DIGEST_NAMED)
-"""Levels that may appear in an exported digest."""
-
-LEVEL_MEANINGS: dict[SharingLevel, str] = {
-    SharingLevel.PRIVATE: "only you can see it",
-    SharingLevel.GROUP: "members can read it in the bot; it is never exported",
-    SharingLevel.DIGEST_ANONYMOUS: (
-        "it may appear in an exported digest with no name and no organisation"
-    ),
-    SharingLevel.DIGEST_NAMED: "it may appear in an exported digest with your name",
-}
-
-MAX_TAGS = 10
-MAX_TAG_LENGTH = 40
-_TAG_SPLIT = re.compile(r"[,;\n]+")
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    key: str
-    label: str
-    max_length: int
-    required: bool
-    paragraph: bool
-    placeholder: str
-
-
-FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("title", "Title", 100, True, False, "A few words, like: Co-design with a council"),
-    FieldSpec(
-        "happened", "What happened", 1000, False, True, "The situation, without naming anyone."
-    ),
-    FieldSpec("learned", "What I learned", 1000, True, True, "The insight you'd pass on."),
-    FieldSpec("next_time", "What I would do next time", 1000, False, True, "Optional."),
-    FieldSpec("tags", "Themes or tags", 200, False, False, "Comma-separated, like: trust, funding"),
+from bot.services.learnings import knowledge
+from bot.services.learnings.text import (
+    SHARED_LEVELS,
+    LearningText,
+    content_aad,
+    open_tags,
+    open_text,
+    seal,
 )
-FIELD_BY_KEY = {f.key: f for f in FIELDS}
-TEXT_KEYS = ("title", "happened", "learned", "next_time")
-
-
-def content_aad(author_id: int, sharing: SharingLevel | str) -> bytes:
-    """Binds a learning's text to its author and sharing level."""
-    return f"cop-bot/learning/content|{author_id}|{SharingLevel(sharing).value}".encode()
-
-
-def tags_aad(author_id: int, sharing: SharingLevel | str) -> bytes:
-    return f"cop-bot/learning/tags|{author_id}|{SharingLevel(sharing).value}".encode()
-
-
-# --- what the member typed ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Draft:
-    """The form's raw text, kept whole (in memory only) until it is valid."""
-
-    title: str = ""
-    happened: str = ""
-    learned: str = ""
-    next_time: str = ""
-    tags: str = ""
-
-    def get(self, key: str) -> str:
-        value: str = getattr(self, key)
-        return value
-
-
-@dataclass(frozen=True)
-class LearningText:
-    title: str
-    happened: str
-    learned: str
-    next_time: str
-    tags: tuple[str, ...]
-
-    @property
-    def theme(self) -> str | None:
-        return self.tags[0] if self.tags else None
-
-    def as_draft(self) -> Draft:
-        return Draft(self.title, self.happened, self.learned, self.next_time, ", ".join(self.tags))
-
-    def text_fields(self) -> tuple[str, ...]:
-        return (self.title, self.happened, self.learned, self.next_time, *self.tags)
-
-
-class DraftProblem(InvalidInput):
-    """The form has problems; ``draft`` keeps everything typed so nothing is lost."""
-
-    def __init__(self, draft: Draft, problems: list[str], fields: set[str]) -> None:
-        lead = (
-            "Your learning isn't saved yet: "
-            if len(problems) == 1
-            else ("Your learning isn't saved yet:\n• ")
-        )
-        super().__init__(lead + "\n• ".join(problems) + "\nPress **Fix it**: your text is kept.")
-        self.draft = draft
-        self.problems = problems
-        self.fields = fields
-
-
-def normalise_tag(tag: str) -> str:
-    return " ".join(tag.split()).strip("#").strip().casefold()
-
-
-def split_tags(text: str) -> list[str]:
-    tags: list[str] = []
-    for part in _TAG_SPLIT.split(text):
-        tag = normalise_tag(part)
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags
-
-
-def validate(draft: Draft) -> LearningText:
-    """The learning's text, or ``DraftProblem`` naming each problem and keeping the draft."""
-    problems: list[str] = []
-    bad: set[str] = set()
-    for spec in FIELDS:
-        value = draft.get(spec.key).strip()
-        if spec.required and not value:
-            problems.append(f"**{spec.label}** is empty; fill it in.")
-            bad.add(spec.key)
-        elif len(value) > spec.max_length:
-            problems.append(
-                f"**{spec.label}** is {len(value):,} characters; the limit is "
-                f"{spec.max_length:,}, so shorten it by {len(value) - spec.max_length:,}."
-            )
-            bad.add(spec.key)
-    tags = split_tags(draft.tags)
-    long_tags = [t for t in tags if len(t) > MAX_TAG_LENGTH]
-    if long_tags and "tags" not in bad:
-        problems.append(
-            f"The tag `{long_tags[0][:MAX_TAG_LENGTH]}…` is longer than {MAX_TAG_LENGTH} "
-            "characters; use short tags separated by commas, like `trust, funding`."
-        )
-        bad.add("tags")
-    if len(tags) > MAX_TAGS and "tags" not in bad:
-        problems.append(f"You gave {len(tags)} tags; keep it to {MAX_TAGS} or fewer.")
-        bad.add("tags")
-    if problems:
-        raise DraftProblem(draft, problems, bad)
-    return LearningText(
-        title=" ".join(draft.title.split()),
-        happened=draft.happened.strip(),
-        learned=draft.learned.strip(),
-        next_time=draft.next_time.strip(),
-        tags=tuple(tags),
-    )
-
-
-def parse_level(text: str) -> SharingLevel:
-    cleaned = text.strip().casefold().replace("_", "-").replace(" ", "-")
-    try:
-        return SharingLevel(cleaned)
-    except ValueError:
-        choices = ", ".join(f"`{level.value}`" for level in SharingLevel)
-        raise InvalidInput(f"`{text.strip()[:40]}` isn't a sharing level. Use {choices}.") from None
-
-
-# --- encryption ---------------------------------------------------------------------------
-
-
-def _seal(keyring: Keyring, row: Learning, text: LearningText) -> None:
-    row.content = keyring.encrypt_json(
-        {
-            "title": text.title,
-            "happened": text.happened,
-            "learned": text.learned,
-            "next_time": text.next_time,
-            "tags": list(text.tags),
-        },
-        content_aad(row.author_id, row.sharing),
-    )
-    row.tags = keyring.encrypt_json(list(text.tags), tags_aad(row.author_id, row.sharing))
-    row.key_id = keyring.primary_id
-
-
-def open_text(
-    keyring: Keyring, author_id: int, sharing: SharingLevel | str, content: bytes, tags: bytes
-) -> LearningText:
-    """Decrypt a learning's text. Raises ``DecryptionError`` (which names no text)."""
-    body: dict[str, Any] = keyring.decrypt_json(content, content_aad(author_id, sharing))
-    tag_list: list[str] = keyring.decrypt_json(tags, tags_aad(author_id, sharing))
-    return LearningText(
-        title=str(body.get("title", "")),
-        happened=str(body.get("happened", "")),
-        learned=str(body.get("learned", "")),
-        next_time=str(body.get("next_time", "")),
-        tags=tuple(str(t) for t in tag_list),
-    )
-
-
-def open_content(
-    keyring: Keyring, author_id: int, sharing: SharingLevel | str, content: bytes
-) -> LearningText:
-    """Decrypt a learning's text, tags included, from its content token alone."""
-    body: dict[str, Any] = keyring.decrypt_json(content, content_aad(author_id, sharing))
-    return LearningText(
-        title=str(body.get("title", "")),
-        happened=str(body.get("happened", "")),
-        learned=str(body.get("learned", "")),
-        next_time=str(body.get("next_time", "")),
-        tags=tuple(str(t) for t in body.get("tags", ())),
-    )
-
-
-def open_tags(
-    keyring: Keyring, author_id: int, sharing: SharingLevel | str, tags: bytes
-) -> tuple[str, ...]:
-    return tuple(str(t) for t in keyring.decrypt_json(tags, tags_aad(author_id, sharing)))
-
+from bot.services.members import add_member, member_by_user
+from bot.tags import normalise_tag
 
 # --- members ------------------------------------------------------------------------------
 
 
-async def ensure_member(
+async def record_for_role_holder(
     session: AsyncSession, user_id: int, display_name: str, now: datetime, *, active: bool
 ) -> Member:
     """The person's member row, created for someone who holds the member role but has no
@@ -333,7 +128,7 @@ async def add_learning(
         updated_at=now,
         sharing_changed_at=now,
     )
-    _seal(keyring, row, text)
+    seal(keyring, row, text)
     session.add(row)
     await session.flush()
     return row
@@ -370,14 +165,16 @@ async def edit_learning(
     now: datetime,
 ) -> Learning:
     row = await own_learning(session, learning_id, author)
-    _seal(keyring, row, text)
+    seal(keyring, row, text)
     row.updated_at = now
     await session.flush()
     return row
 
 
 async def delete_learning(session: AsyncSession, learning_id: int, author: Member) -> None:
+    """Delete the author's learning; its forum post, if any, is withdrawn."""
     await own_learning(session, learning_id, author)
+    await knowledge.withdraw(session, [learning_id])
     result = await session.execute(
         delete(Learning).where(Learning.id == learning_id, Learning.author_id == author.id)
     )
@@ -393,14 +190,18 @@ async def set_sharing(
     level: SharingLevel,
     now: datetime,
 ) -> Learning:
-    """Change who may see it. The text is re-encrypted, because it is bound to the level."""
+    """Change who may see it. The text is re-encrypted, because it is bound to the level.
+    A forum post of the learning is withdrawn when the level is lowered or the post would
+    change between named and anonymous (``knowledge.keeps_post``)."""
     row = await own_learning(session, learning_id, author)
     if row.sharing is level:
         return row
+    if not knowledge.keeps_post(row.sharing, level):
+        await knowledge.withdraw(session, [row.id])
     text = open_text(keyring, row.author_id, row.sharing, row.content, row.tags)
     old = row.sharing
     probe = Learning(author_id=row.author_id, sharing=level)
-    _seal(keyring, probe, text)
+    seal(keyring, probe, text)
     result = await session.execute(
         update(Learning)
         .where(Learning.id == row.id, Learning.author_id == author.id, Learning.sharing == old)
@@ -452,6 +253,8 @@ class LearningView:
     meeting_starts_at: datetime | None
     author: str | None
     mine: bool
+    post_id: int | None = None
+    """Its post in the forum (a thread id), when its author published it."""
 
 
 @dataclass(frozen=True)
@@ -464,7 +267,9 @@ class Page:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _view(row: Learning, text: LearningText, author: str | None, mine: bool) -> LearningView:
+def _view(
+    row: Learning, text: LearningText, author: str | None, mine: bool, post_id: int | None = None
+) -> LearningView:
     return LearningView(
         id=row.id,
         sharing=row.sharing,
@@ -475,6 +280,7 @@ def _view(row: Learning, text: LearningText, author: str | None, mine: bool) -> 
         meeting_starts_at=row.meeting_starts_at,
         author=author,
         mine=mine,
+        post_id=post_id,
     )
 
 
@@ -487,7 +293,8 @@ async def read_own(
 ) -> LearningView:
     row = await own_learning(session, learning_id, author)
     text = open_text(keyring, row.author_id, row.sharing, row.content, row.tags)
-    return _view(row, text, author_name(author), True)
+    posts = await knowledge.threads_for(session, [row.id])
+    return _view(row, text, author_name(author), True, posts.get(row.id))
 
 
 async def my_learnings(
@@ -508,9 +315,17 @@ async def my_learnings(
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
+    chosen = list(rows)
+    posts = await knowledge.threads_for(session, [r.id for r in chosen])
     items = [
-        _view(r, open_text(keyring, r.author_id, r.sharing, r.content, r.tags), None, True)
-        for r in rows
+        _view(
+            r,
+            open_text(keyring, r.author_id, r.sharing, r.content, r.tags),
+            None,
+            True,
+            posts.get(r.id),
+        )
+        for r in chosen
     ]
     return Page(items, page, pages, total)
 
@@ -581,6 +396,7 @@ async def browse(
             select(Learning).where(Learning.id.in_(chosen), Learning.sharing.in_(SHARED_LEVELS))
         )
     }
+    posts = await knowledge.threads_for(session, list(rows))
     authors = _names_by_member(
         await session.scalars(
             select(Member).where(Member.id.in_({r.author_id for r in rows.values()}))
@@ -598,7 +414,8 @@ async def browse(
             continue
         mine = reader is not None and row.author_id == reader.id
         show_author = row.sharing is not SharingLevel.DIGEST_ANONYMOUS or mine
-        items.append(_view(row, text, authors.get(row.author_id) if show_author else None, mine))
+        author = authors.get(row.author_id) if show_author else None
+        items.append(_view(row, text, author, mine, posts.get(row.id)))
     return Page(items, page, pages, total, unreadable)
 
 
@@ -617,7 +434,8 @@ async def read_shared(
     author = await session.get(Member, row.author_id)
     show_author = row.sharing is not SharingLevel.DIGEST_ANONYMOUS or mine
     name = author_name(author) if (author is not None and show_author) else None
-    return _view(row, text, name, mine)
+    posts = await knowledge.threads_for(session, [row.id])
+    return _view(row, text, name, mine, posts.get(row.id))
 
 
 async def shareable_themes(
@@ -640,59 +458,6 @@ async def shareable_themes(
         except DecryptionError:
             continue
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
-# --- personal data ------------------------------------------------------------------------
-
-
-async def personal_data(session: AsyncSession, keyring: Keyring, member: Member) -> dict[str, Any]:
-    """Every learning the member wrote, decrypted, for ``/mydata export``."""
-    rows = await session.scalars(
-        select(Learning).where(Learning.author_id == member.id).order_by(Learning.id)
-    )
-    out: list[dict[str, Any]] = []
-    for row in rows:
-        try:
-            text = open_text(keyring, row.author_id, row.sharing, row.content, row.tags)
-            body: dict[str, Any] = {
-                "title": text.title,
-                "what_happened": text.happened,
-                "what_i_learned": text.learned,
-                "what_i_would_do_next_time": text.next_time,
-                "tags": list(text.tags),
-            }
-        except DecryptionError:
-            body = {"error": "this learning could not be decrypted with the bot's key"}
-        out.append(
-            {
-                "id": row.id,
-                "sharing": row.sharing.value,
-                "created_at": row.created_at.isoformat(),
-                "updated_at": row.updated_at.isoformat(),
-                "sharing_chosen_at": row.sharing_changed_at.isoformat(),
-                "meeting_id": row.meeting_id,
-                "meeting_starts_at": (
-                    row.meeting_starts_at.isoformat() if row.meeting_starts_at else None
-                ),
-                **body,
-            }
-        )
-    return {"learnings": out}
-
-
-async def erase_personal_data(session: AsyncSession, member: Member, now: datetime) -> int:
-    """Delete every learning the member wrote. Returns how many."""
-    result = await session.execute(delete(Learning).where(Learning.author_id == member.id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def count_by_level(session: AsyncSession, member: Member) -> dict[SharingLevel, int]:
-    rows = await session.execute(
-        select(Learning.sharing, func.count())
-        .where(Learning.author_id == member.id)
-        .group_by(Learning.sharing)
-    )
-    return {row[0]: int(row[1]) for row in rows}
 
 
 def describe_levels(levels: Sequence[SharingLevel]) -> str:

@@ -1,7 +1,7 @@
 """/digest (coordinators): export the learnings digest for a period, and see every export.
 
 Only ``digest-anonymous`` and ``digest-named`` learnings are exported (see
-``bot.services.learnings.digest``). The file is attached to an ephemeral reply; a large
+``bot.services.learnings.stream``). The file is attached to an ephemeral reply; a large
 export shows its progress by editing the deferred reply as it goes.
 """
 
@@ -10,36 +10,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import re
 import zipfile
-from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import coordinator_only, has_role, is_coordinator
+from bot.checks import coordinator_only, has_role
+from bot.client import CopBot
 from bot.errors import DomainError, InvalidInput
 from bot.mentions import NO_PINGS
-from bot.services.learnings import store
-from bot.services.learnings.digest import (
-    DigestOutcome,
+from bot.services.learnings.record import record_export
+from bot.services.learnings.request import (
     DigestRequest,
-    TooLarge,
     count_candidates,
-    export_history,
     parse_format,
     parse_range,
     parse_tag_filter,
-    record_export,
-    write_digest,
 )
-from bot.timeutil import show
-from bot.ui import reply_ephemeral
-from cogs.learnings.ui import COLOUR, bot_of, guarded, keyring_of, safe
-
-if TYPE_CHECKING:
-    from bot.client import CopBot
+from bot.services.learnings.store import record_for_role_holder
+from bot.services.learnings.stream import TooLarge, write_digest
+from bot.ui import CopInteraction, safe
+from cogs.digest.components import HistoryButton, show_history
+from cogs.digest.render import summary
+from cogs.learnings.access import keyring_of
 
 FORMAT_CHOICES = [
     app_commands.Choice(name="markdown (default)", value="markdown"),
@@ -48,23 +42,11 @@ FORMAT_CHOICES = [
 ]
 
 
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} bytes"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / 1024 / 1024:.1f} MB"
-
-
-def _day(d: Any) -> str:
-    return f"{d.day} {d.strftime('%b %Y')}"
-
-
 class ProgressReporter:
     """Edits the deferred reply as the export goes, every tenth, never two edits at once
     (the export does not wait for Discord)."""
 
-    def __init__(self, interaction: discord.Interaction[Any], total: int) -> None:
+    def __init__(self, interaction: CopInteraction, total: int) -> None:
         self.interaction = interaction
         self.total = total
         self.step = -1
@@ -94,104 +76,6 @@ class ProgressReporter:
             await asyncio.gather(self.task, return_exceptions=True)
 
 
-def summary(request: DigestRequest, outcome: DigestOutcome, record_id: int, zipped: bool) -> str:
-    what = f"{request.format.value}" + (
-        f"; tags: {safe(', '.join(request.tags))}" if request.tags else ""
-    )
-    lines = [
-        f"**Learnings digest, {_day(request.start)} to {_day(request.end)}** ({what}): "
-        f"{outcome.entries} {'entry' if outcome.entries == 1 else 'entries'} in "
-        f"{len(outcome.themes)} {'theme' if len(outcome.themes) == 1 else 'themes'}."
-    ]
-    if outcome.flagged:
-        numbers = safe("; ".join(outcome.flagged[:20]))
-        more = "…" if len(outcome.flagged) > 20 else ""
-        lines.append(
-            f"⚠️ {len(outcome.flagged)} flagged for review ({numbers}{more}): they name "
-            "a member, an organisation or a Discord user. Check them before the digest goes "
-            "beyond the coordinators."
-        )
-    if outcome.skipped:
-        lines.append(
-            f"{outcome.skipped} entries were left out because they could not be decrypted "
-            "(or were withdrawn during the export); tell the bot's operator if this repeats."
-        )
-    if zipped:
-        lines.append("The file was zipped to fit Discord's upload limit.")
-    lines.append(f"Recorded as export **#{record_id}** · SHA-256 `{outcome.sha256}`")
-    return "\n".join(lines)
-
-
-class HistoryButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"digest:history:(?P<page>\d+)"
-):
-    def __init__(self, page: int, *, label: str = "", disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or f"Page {page}",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"digest:history:{page}",
-                disabled=disabled,
-            )
-        )
-        self.page = page
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> HistoryButton:
-        return cls(int(match["page"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = bot_of(interaction)
-        if not is_coordinator(interaction.user, bot.config):
-            await reply_ephemeral(interaction, "Only coordinators can see the export history.")
-            return
-        await guarded(
-            interaction, "the export history", lambda: show_history(interaction, self.page, True)
-        )
-
-
-async def show_history(interaction: discord.Interaction[Any], page: int, update: bool) -> None:
-    bot = bot_of(interaction)
-    async with bot.db.transaction() as session:
-        views, page, pages = await export_history(
-            session, keyring_of(bot), page, bot.config.learnings.page_size
-        )
-    embed = discord.Embed(title="Digest exports", colour=COLOUR)
-    if not views:
-        embed.description = "No digest has been exported yet. Use `/digest export` to make one."
-    else:
-        embed.description = f"Newest first · page {page} of {pages}."
-    for v in views:
-        tags = f"tags: {safe(', '.join(v.tags))}" if v.tags else "all themes"
-        who = f"<@{v.by_user_id}> ({safe(v.by)})" if v.by_user_id else safe(v.by)
-        embed.add_field(
-            name=f"Export #{v.id} · {_day(v.start)} to {_day(v.end)}"[:256],
-            value=(
-                f"{show(v.exported_at, 'f')} by {who}\n"
-                f"{v.format} · {tags} · **{v.entries}** entries"
-                + (f" ({v.flagged} flagged)" if v.flagged else "")
-                + f" · {_size(v.size)}\nSHA-256 `{v.sha256}`"
-            )[:1024],
-            inline=False,
-        )
-    view = discord.ui.View(timeout=None)
-    if pages > 1:
-        view.add_item(HistoryButton(page - 1, label="◀ Newer", disabled=page <= 1))
-        view.add_item(HistoryButton(page + 1, label="Older ▶", disabled=page >= pages))
-    if update:
-        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
-    else:
-        await interaction.response.send_message(
-            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
-        )
-
-
 class Digest(commands.Cog):
     digest = app_commands.Group(
         name="digest", description="Coordinators: export the learnings digest; see past exports."
@@ -218,7 +102,7 @@ class Digest(commands.Cog):
     @coordinator_only()
     async def export(
         self,
-        interaction: discord.Interaction[CopBot],
+        interaction: CopInteraction,
         start: str,
         end: str,
         format: app_commands.Choice[str] | None = None,
@@ -243,9 +127,7 @@ class Digest(commands.Cog):
                 content=problem.message, attachments=[], allowed_mentions=NO_PINGS
             )
 
-    async def _export(
-        self, interaction: discord.Interaction[CopBot], request: DigestRequest
-    ) -> None:
+    async def _export(self, interaction: CopInteraction, request: DigestRequest) -> None:
         bot = self.bot
         settings = bot.config.learnings
         keyring = keyring_of(bot)
@@ -299,7 +181,7 @@ class Digest(commands.Cog):
                         "server."
                     )
             person = interaction.user
-            coordinator = await store.ensure_member(
+            coordinator = await record_for_role_holder(
                 session,
                 person.id,
                 person.display_name,
@@ -330,7 +212,7 @@ class Digest(commands.Cog):
     @app_commands.describe(page="Which page (default: the newest exports).")
     @coordinator_only()
     async def history(
-        self, interaction: discord.Interaction[CopBot], page: app_commands.Range[int, 1] = 1
+        self, interaction: CopInteraction, page: app_commands.Range[int, 1] = 1
     ) -> None:
         await show_history(interaction, page, False)
 

@@ -1,0 +1,416 @@
+"""The digest as Markdown, CSV or HTML, piece by piece: entries as they are read, the
+header (which holds the counts) once they all have been. Everything a member typed is
+escaped for its format."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import html
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.models import SharingLevel
+from bot.services.learnings.request import DigestFormat, DigestRequest
+from bot.services.learnings.text import LearningText
+
+
+@dataclass
+class Theme:
+    name: str | None
+    """None for entries without tags."""
+    count: int = 0
+    flagged: list[int] = field(default_factory=list)
+    """Numbers (within the theme) of the entries flagged for review."""
+
+    @property
+    def label(self) -> str:
+        return self.name or NO_THEME
+
+
+# --- entries and renderers ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class DigestEntry:
+    number: int
+    theme: str | None
+    text: LearningText
+    anonymous: bool
+    author: str | None
+    """The author's name for ``digest-named`` entries; always None for anonymous ones."""
+    day: date
+    meeting_day: date | None
+    flags: tuple[str, ...]
+
+    @property
+    def sharing(self) -> str:
+        return (
+            SharingLevel.DIGEST_ANONYMOUS.value
+            if self.anonymous
+            else SharingLevel.DIGEST_NAMED.value
+        )
+
+
+@dataclass
+class DigestStats:
+    entries: int = 0
+    themes: list[Theme] = field(default_factory=list)
+    """In the file's order: most entries first, then by name; untagged last."""
+    skipped: int = 0
+
+    @property
+    def flagged(self) -> list[str]:
+        """Flagged entries as ``theme #n``, in the file's order."""
+        return [f"{t.label} #{n}" for t in self.themes for n in t.flagged]
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(d: date) -> str:
+    return f"{d.day} {d.strftime('%b %Y')}"
+
+
+NO_THEME = "(no theme)"
+CHATHAM = (
+    "Shared under the Chatham House rule: use what you read here, but do not reveal who "
+    "said it or where they work. Anonymous entries carry no name or organisation; named "
+    "entries carry only the name their author agreed to show."
+)
+LEFT_OUT = (
+    "{n} entries could not be decrypted (they failed their integrity check) and were left "
+    "out; tell the bot's operator."
+)
+
+
+class Renderer:
+    """Turns the digest into text, piece by piece. Entries are rendered as they are read;
+    the header (which holds the counts) once they all have been."""
+
+    def __init__(self, request: DigestRequest) -> None:
+        self.request = request
+
+    def summary_lines(
+        self, stats: DigestStats, escape: Callable[[str], str]
+    ) -> list[tuple[str, str]]:
+        """(label, value) pairs; ``escape`` is applied to what people typed (the tags)."""
+        r = self.request
+        themes = len(stats.themes)
+        rows = [
+            ("Period", f"{_day(r.start)} to {_day(r.end)} ({r.zone.key})"),
+            (
+                "Entries",
+                f"{stats.entries} in {themes} {'theme' if themes == 1 else 'themes'}",
+            ),
+        ]
+        if r.tags:
+            rows.append(("Only tags", escape(", ".join(r.tags))))
+        rows.append(("Exported", r.now.astimezone(r.zone).strftime("%Y-%m-%d %H:%M %Z")))
+        return rows
+
+    def header(self, stats: DigestStats) -> str:
+        raise NotImplementedError
+
+    def theme_start(self, theme: Theme, index: int) -> str:
+        return ""
+
+    def entry(self, entry: DigestEntry) -> str:
+        raise NotImplementedError
+
+    def theme_end(self, theme: Theme) -> str:
+        return ""
+
+    def footer(self, stats: DigestStats) -> str:
+        return ""
+
+
+def _entries(count: int) -> str:
+    return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
+# Markdown ---------------------------------------------------------------------------------
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+!|~&"})
+_MD_LINE_START = re.compile(r"^(\s*)([-=>]|\d+[.)])", re.MULTILINE)
+_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_LINE_START_CHARS = frozenset(" \t-=>")
+
+
+def md(text: str) -> str:
+    """Text shown literally in Markdown: no formatting, links, images, HTML or pings."""
+    escaped = text.translate(_MD_SPECIAL)
+    if escaped[:1] in _LINE_START_CHARS or "\n" in escaped or escaped[:1].isdigit():
+        escaped = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    if "@" in escaped:
+        escaped = _MASS_MENTION.sub("@\u200b\\1", escaped)
+    if "\r" in escaped:
+        escaped = escaped.replace("\r\n", "\n").replace("\r", "\n")
+    return escaped
+
+
+def _md_theme(theme: Theme) -> str:
+    return md(theme.name) if theme.name else NO_THEME
+
+
+def _code(text: str) -> str:
+    """Text inside a Markdown code span (shown literally; no backticks or line breaks)."""
+    return " ".join(text.replace("`", "'").split())
+
+
+def review_sentence(flagged: Sequence[str]) -> str:
+    if not flagged:
+        return "No entry names a member or an organisation."
+    numbers = "; ".join(flagged)
+    subject = (
+        f"Entry {numbers} names" if len(flagged) == 1 else f"These {len(flagged)} entries name"
+    )
+    if len(flagged) > 1:
+        subject = f"{subject} ({numbers})"
+    return (
+        f"{subject} a member, an organisation or a Discord user. Check, and remove what "
+        "would identify anyone, before this digest goes beyond the coordinators."
+    )
+
+
+_PIECE = "\n\x00\n"
+
+
+def md_block(text: str) -> str:
+    """A multi-line paragraph whose line breaks survive."""
+    escaped = md(text)
+    return escaped.replace("\n", "  \n") if "\n" in escaped else escaped
+
+
+class MarkdownRenderer(Renderer):
+    def header(self, stats: DigestStats) -> str:
+        lines = [f"# {md(self.request.community)}: learnings digest", ""]
+        lines += [f"**{label}:** {value}  " for label, value in self.summary_lines(stats, md)]
+        lines += ["", f"> {CHATHAM}", ""]
+        if stats.themes:
+            lines += ["## Themes", "", "| Theme | Entries |", "|---|---:|"]
+            lines += [f"| {_md_theme(t)} | {t.count} |" for t in stats.themes]
+            lines.append("")
+        return "\n".join(lines) + "\n"
+
+    def theme_start(self, theme: Theme, index: int) -> str:
+        return f"## {_md_theme(theme)} ({_entries(theme.count)})\n\n"
+
+    def entry(self, e: DigestEntry) -> str:
+        t = e.text
+        # One escaping pass over everything typed (each piece starts on a line of its own,
+        # so line-start escapes apply to it), then split back.
+        title, happened, learned, next_time, tags, author = md(
+            _PIECE.join(
+                (t.title, t.happened, t.learned, t.next_time, ", ".join(t.tags), e.author or "")
+                if "\x00" not in "".join((t.title, t.happened, t.learned, t.next_time))
+                else (
+                    t.title.replace("\x00", ""),
+                    t.happened.replace("\x00", ""),
+                    t.learned.replace("\x00", ""),
+                    t.next_time.replace("\x00", ""),
+                    ", ".join(t.tags),
+                    e.author or "",
+                )
+            )
+        ).split(_PIECE)
+        meta = f"_{_day(e.day)} · {'anonymous' if e.anonymous else author}"
+        if e.meeting_day:
+            meta += f" · from the meeting of {_day(e.meeting_day)}"
+        parts = [f"### {e.number}. {title}", "", meta + "_  "]
+        if tags:
+            parts.append("Tags: " + tags)
+        parts.append("")
+        for label, value in (
+            ("What happened", happened),
+            ("What I learned", learned),
+            ("What I would do next time", next_time),
+        ):
+            if value:
+                parts += [f"**{label}**  ", value.replace("\n", "  \n"), ""]
+        if e.flags:
+            parts += [
+                "> ⚠️ **Review before sharing:** this "
+                f"{'anonymous ' if e.anonymous else ''}entry mentions "
+                + ", ".join(f"`{_code(f)}`" for f in e.flags)
+                + ".",
+                "",
+            ]
+        return "\n".join(parts) + "\n"
+
+    def footer(self, stats: DigestStats) -> str:
+        lines = ["---", "", "## Review", "", review_sentence([md(f) for f in stats.flagged])]
+        if stats.skipped:
+            lines += ["", LEFT_OUT.format(n=stats.skipped)]
+        return "\n".join(lines) + "\n"
+
+
+# HTML -------------------------------------------------------------------------------------
+
+
+def h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+_CSS = """
+:root { color-scheme: light; }
+body { font: 11pt/1.45 Georgia, 'Times New Roman', serif; color: #1b1b1b; margin: 2.2em auto;
+       max-width: 46em; padding: 0 1.2em; }
+h1 { font-size: 1.7em; margin-bottom: .2em; }
+h2 { font-size: 1.3em; border-bottom: 2px solid #2a6f6f; padding-bottom: .15em; margin-top: 2em; }
+h3 { font-size: 1.05em; margin: 0 0 .2em; }
+.meta { color: #555; font-size: .9em; margin: 0 0 .5em; }
+.summary { border-collapse: collapse; margin: .6em 0; }
+.summary th { text-align: left; padding-right: 1em; }
+table.themes { border-collapse: collapse; margin: .5em 0 1em; }
+table.themes td, table.themes th { border: 1px solid #bbb; padding: .2em .6em; }
+table.themes td.n { text-align: right; }
+.rule { border-left: 4px solid #2a6f6f; padding: .4em .8em; background: #f3f8f8; }
+article { border: 1px solid #ddd; border-radius: 4px; padding: .8em 1em; margin: .8em 0; }
+article h4 { font-size: .85em; text-transform: uppercase; letter-spacing: .04em; color: #2a6f6f;
+             margin: .7em 0 .1em; }
+article p.text { white-space: pre-wrap; margin: 0; }
+.tags { font-size: .85em; color: #444; }
+.flag { border-left: 4px solid #b35c00; background: #fff4e5; padding: .3em .6em; margin-top: .6em; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  article { break-inside: avoid; page-break-inside: avoid; }
+  .flag, .rule { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+class HtmlRenderer(Renderer):
+    def header(self, stats: DigestStats) -> str:
+        title = f"{self.request.community}: learnings digest"
+        rows = "".join(
+            f"<tr><th>{h(label)}</th><td>{value}</td></tr>"
+            for label, value in self.summary_lines(stats, h)
+        )
+        themes = "".join(
+            f'<tr><td><a href="#theme-{n}">{h(t.label)}</a></td><td class="n">{t.count}</td></tr>'
+            for n, t in enumerate(stats.themes, start=1)
+        )
+        theme_table = (
+            f'<h2>Themes</h2><table class="themes"><tr><th>Theme</th><th>Entries</th></tr>'
+            f"{themes}</table>"
+            if themes
+            else ""
+        )
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "style-src 'unsafe-inline'\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{h(title)}</title><style>{_CSS}</style></head><body>\n"
+            f'<h1>{h(title)}</h1><table class="summary">{rows}</table>'
+            f'<p class="rule">{h(CHATHAM)}</p>{theme_table}\n'
+        )
+
+    def theme_start(self, theme: Theme, index: int) -> str:
+        return f'<section><h2 id="theme-{index}">{h(theme.label)} ({_entries(theme.count)})</h2>\n'
+
+    def entry(self, e: DigestEntry) -> str:
+        who = "anonymous" if e.anonymous else h(e.author or "")
+        meta = f"{h(_day(e.day))} · {who}"
+        if e.meeting_day:
+            meta += f" · from the meeting of {h(_day(e.meeting_day))}"
+        parts = [f'<article><h3>{e.number}. {h(e.text.title)}</h3><p class="meta">{meta}</p>']
+        if e.text.tags:
+            parts.append(f'<p class="tags">Tags: {h(", ".join(e.text.tags))}</p>')
+        for label, value in (
+            ("What happened", e.text.happened),
+            ("What I learned", e.text.learned),
+            ("What I would do next time", e.text.next_time),
+        ):
+            if value:
+                parts.append(f'<h4>{label}</h4><p class="text">{h(value)}</p>')
+        if e.flags:
+            names = ", ".join(f"<code>{h(f)}</code>" for f in e.flags)
+            parts.append(
+                f'<p class="flag"><strong>Review before sharing:</strong> this '
+                f"{'anonymous ' if e.anonymous else ''}entry mentions {names}.</p>"
+            )
+        parts.append("</article>\n")
+        return "".join(parts)
+
+    def theme_end(self, theme: Theme) -> str:
+        return "</section>\n"
+
+    def footer(self, stats: DigestStats) -> str:
+        text = review_sentence(stats.flagged)
+        extra = f"<p>{h(LEFT_OUT.format(n=stats.skipped))}</p>" if stats.skipped else ""
+        return f"<h2>Review</h2><p>{h(text)}</p>{extra}\n</body></html>\n"
+
+
+# CSV --------------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "theme",
+    "entry",
+    "date",
+    "sharing",
+    "author",
+    "title",
+    "what_happened",
+    "what_i_learned",
+    "what_i_would_do_next_time",
+    "tags",
+    "meeting_date",
+    "review",
+)
+_FORMULA_FIRST = frozenset("=+-@\t\r\n＝＋－＠")
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell no spreadsheet will run as a formula: text starting with = + - @ (or a
+    tab or carriage return, even after spaces) gets a leading apostrophe."""
+    if not isinstance(value, str) or not value:
+        return value
+    first = value[0]
+    if first == " ":
+        first = value.lstrip(" ")[:1]
+    return "'" + value if first in _FORMULA_FIRST else value
+
+
+class CsvRenderer(Renderer):
+    def __init__(self, request: DigestRequest) -> None:
+        super().__init__(request)
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+
+    def _row(self, cells: Sequence[object]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow([safe_cell(c) for c in cells])
+        return self._buffer.getvalue()
+
+    def header(self, stats: DigestStats) -> str:
+        return "\ufeff" + self._row(CSV_COLUMNS)
+
+    def entry(self, e: DigestEntry) -> str:
+        return self._row(
+            (
+                e.theme or NO_THEME,
+                e.number,
+                e.day.isoformat(),
+                e.sharing,
+                "" if e.anonymous else (e.author or ""),
+                e.text.title,
+                e.text.happened,
+                e.text.learned,
+                e.text.next_time,
+                ", ".join(e.text.tags),
+                e.meeting_day.isoformat() if e.meeting_day else "",
+                ("mentions " + ", ".join(e.flags)) if e.flags else "",
+            )
+        )
+
+
+RENDERERS: dict[DigestFormat, type[Renderer]] = {
+    DigestFormat.MARKDOWN: MarkdownRenderer,
+    DigestFormat.CSV: CsvRenderer,
+    DigestFormat.HTML: HtmlRenderer,
+}

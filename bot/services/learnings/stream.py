@@ -1,0 +1,271 @@
+"""Streaming the digest: one pass reads the range's consenting learnings, a few hundred
+at a time (the next batch is read while the current one is decrypted and rendered), and
+spools each rendered entry under its theme; the file is then yielded in chunks: the
+header with the themes and their counts, each theme's entries, the review summary.
+
+Only ``digest-anonymous`` and ``digest-named`` learnings are ever read here (the query
+says so, and each learning's text is cryptographically bound to its sharing level, so a
+row whose level was changed outside the bot cannot be decrypted into an export).
+Anonymous entries carry no name and no organisation; named ones carry their author's
+name. An entry whose text names a member or an organisation (other than a named entry's
+own author) is flagged for review.
+
+The spool keeps small exports in memory and encrypts anything larger into an anonymous
+temporary file with a throw-away key, so memory stays flat and no plain text touches
+the disk. The caller hashes and writes the chunks as they come.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import inspect
+import os
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.crypto import DecryptionError, Keyring
+from bot.models import Learning, Member, MemberStatus, SharingLevel
+from bot.services.learnings.flags import NameMatcher
+from bot.services.learnings.order import order_by
+from bot.services.learnings.render import RENDERERS, DigestEntry, DigestStats, Theme
+from bot.services.learnings.request import DigestRequest
+from bot.services.learnings.text import DIGEST_LEVELS, open_content
+
+CHUNK = 400
+"""Learnings read, decrypted and rendered per round trip."""
+
+
+# --- the second pass ----------------------------------------------------------------------
+
+Progress = Callable[[int, int], None]
+
+
+SPOOL_FLUSH_BYTES = 256 * 1024
+
+
+class Spool:
+    """Rendered entries, kept per theme until the counts for the header are known.
+
+    Small exports stay in memory. Past ``SPOOL_FLUSH_BYTES`` a theme's text goes to an
+    anonymous temporary file, encrypted with a key that exists only in this object, so
+    no plain text of a learning ever touches the disk and memory stays flat."""
+
+    def __init__(self) -> None:
+        self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
+        self._file: IO[bytes] | None = None
+        self._buffers: dict[str | None, list[str]] = {}
+        self._sizes: dict[str | None, int] = {}
+        self._chunks: dict[str | None, list[tuple[int, int]]] = {}
+
+    def add(self, theme: str | None, text: str) -> None:
+        buffer = self._buffers.setdefault(theme, [])
+        buffer.append(text)
+        size = self._sizes.get(theme, 0) + len(text)
+        self._sizes[theme] = size
+        if size >= SPOOL_FLUSH_BYTES:
+            self._flush(theme)
+
+    def _flush(self, theme: str | None) -> None:
+        data = "".join(self._buffers.pop(theme, [])).encode("utf-8")
+        self._sizes[theme] = 0
+        if not data:
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+        nonce = os.urandom(12)
+        sealed = nonce + self._aead.encrypt(nonce, data, None)
+        self._file.seek(0, os.SEEK_END)
+        self._chunks.setdefault(theme, []).append((self._file.tell(), len(sealed)))
+        self._file.write(sealed)
+
+    def read(self, theme: str | None) -> Iterator[bytes]:
+        """The theme's text, in the order it was added."""
+        for offset, length in self._chunks.get(theme, []):
+            assert self._file is not None
+            self._file.seek(offset)
+            sealed = self._file.read(length)
+            yield self._aead.decrypt(sealed[:12], sealed[12:], None)
+        rest = "".join(self._buffers.get(theme, []))
+        if rest:
+            yield rest.encode("utf-8")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._buffers.clear()
+
+
+async def _prefetched(source: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """``source``, with its next item fetched while the current one is processed (the
+    database reads in its own thread while Python decrypts and renders)."""
+    pending: asyncio.Future[Any] = asyncio.ensure_future(anext(source))
+    try:
+        while True:
+            try:
+                item = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(anext(source))
+            yield item
+    finally:
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+
+
+async def iter_digest(
+    session: AsyncSession,
+    keyring: Keyring,
+    request: DigestRequest,
+    stats: DigestStats,
+    progress: Progress | None = None,
+    expected: int | None = None,
+) -> AsyncIterator[bytes]:
+    """The digest file, chunk by chunk (UTF-8); ``stats`` fills in as it goes.
+
+    One pass reads the range's consenting learnings in the order of
+    ``order.order_by``, decrypts each once, renders it and spools it under its theme;
+    then the file is assembled: the header
+    with the counts, each theme's entries, and the review summary."""
+    renderer = RENDERERS[request.format](request)
+    zone = request.zone
+    members = (
+        await session.execute(
+            select(Member.id, Member.display_name, Member.organisation, Member.status)
+        )
+    ).all()
+    names = {i: n or "a member" for i, n, _, _ in members}
+    matcher = NameMatcher(
+        (i, n or "", o or "") for i, n, o, status in members if status != MemberStatus.ERASED
+    )
+    wanted = set(request.tags)
+    since, until = request.window
+    query = (
+        select(
+            Learning.id,
+            Learning.author_id,
+            Learning.sharing,
+            Learning.content,
+            Learning.created_at,
+            Learning.meeting_starts_at,
+        )
+        .where(
+            Learning.sharing.in_(DIGEST_LEVELS),
+            Learning.created_at >= since,
+            Learning.created_at < until,
+        )
+        .order_by(*order_by())
+        .execution_options(yield_per=CHUNK)
+    )
+    themes: dict[str | None, Theme] = {}
+    spool = Spool()
+    seen = 0
+    try:
+        result = await session.stream(query)
+        async for partition in _prefetched(result.partitions()):
+            for _, author_id, sharing, content, created_at, meeting_at in partition:
+                seen += 1
+                try:
+                    text = open_content(keyring, author_id, sharing, content)
+                    tags = text.tags
+                    if wanted:
+                        matching = [t for t in tags if t in wanted]
+                        if not matching:
+                            continue
+                        name: str | None = matching[0]
+                    else:
+                        name = tags[0] if tags else None
+                except DecryptionError:
+                    stats.skipped += 1
+                    continue
+                theme = themes.get(name)
+                if theme is None:
+                    theme = themes[name] = Theme(name)
+                theme.count += 1
+                anonymous = sharing == SharingLevel.DIGEST_ANONYMOUS
+                flags = matcher.find(text.text_fields(), exclude=None if anonymous else author_id)
+                if flags:
+                    theme.flagged.append(theme.count)
+                spool.add(
+                    name,
+                    renderer.entry(
+                        DigestEntry(
+                            number=theme.count,
+                            theme=name,
+                            text=text,
+                            anonymous=anonymous,
+                            author=None if anonymous else names.get(author_id, "a member"),
+                            day=created_at.astimezone(zone).date(),
+                            meeting_day=meeting_at.astimezone(zone).date() if meeting_at else None,
+                            flags=tuple(flags),
+                        )
+                    ),
+                )
+            if progress is not None:
+                progress(seen, max(seen, expected or 0))
+        stats.themes = sorted(
+            themes.values(), key=lambda t: (t.name is None, -t.count, t.name or "")
+        )
+        stats.entries = sum(t.count for t in stats.themes)
+        yield renderer.header(stats).encode("utf-8")
+        for index, theme in enumerate(stats.themes, start=1):
+            yield renderer.theme_start(theme, index).encode("utf-8")
+            for chunk in spool.read(theme.name):
+                yield chunk
+            yield renderer.theme_end(theme).encode("utf-8")
+        yield renderer.footer(stats).encode("utf-8")
+    finally:
+        spool.close()
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    entries: int
+    themes: list[Theme]
+    flagged: list[str]
+    skipped: int
+    sha256: str
+    size: int
+
+
+class TooLarge(Exception):
+    """The digest outgrew the size allowed for this way of exporting."""
+
+
+async def write_digest(
+    session: AsyncSession,
+    keyring: Keyring,
+    request: DigestRequest,
+    write: Callable[[bytes], Awaitable[object] | object],
+    *,
+    progress: Progress | None = None,
+    expected: int | None = None,
+    max_bytes: int | None = None,
+) -> DigestOutcome:
+    """Stream the digest into ``write``, hashing as it goes."""
+    digest = hashlib.sha256()
+    size = 0
+    stats = DigestStats()
+    async for chunk in iter_digest(session, keyring, request, stats, progress, expected):
+        if not chunk:
+            continue
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise TooLarge
+        digest.update(chunk)
+        pending = write(chunk)
+        if inspect.isawaitable(pending):
+            await pending
+    return DigestOutcome(
+        stats.entries, stats.themes, stats.flagged, stats.skipped, digest.hexdigest(), size
+    )

@@ -1,0 +1,102 @@
+"""The knowledge base on Discord: making, updating and removing the forum posts of
+published learnings (``bot.services.learnings.knowledge`` decides and records).
+
+The bot writes every post, so an anonymous learning's author never appears; member text
+is escaped and every post passes ``NO_PINGS``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.client import CopBot
+from bot.errors import NotAllowed
+from bot.mentions import NO_PINGS
+from bot.services.learnings import knowledge
+from bot.services.learnings.knowledge import PostContent
+from bot.tags import normalise_tag
+from cogs.learnings.render import post_text, thread_name
+
+log = logging.getLogger(__name__)
+
+NOT_SET_UP = (
+    "The knowledge base isn't set up yet: the bot has no forum channel to post in. Ask a "
+    "coordinator to set `channels.forum`."
+)
+
+
+async def forum_channel(bot: CopBot) -> discord.ForumChannel:
+    """The configured forum, or a sentence saying it is not set up."""
+    channel_id = bot.config.channels.forum
+    if channel_id is None:
+        raise NotAllowed(NOT_SET_UP)
+    channel = bot.get_channel(channel_id)
+    if channel is None:
+        try:
+            channel = await bot.fetch_channel(channel_id)
+        except discord.HTTPException:
+            log.warning("the forum channel %s cannot be reached", channel_id)
+            raise NotAllowed(NOT_SET_UP) from None
+    if not isinstance(channel, discord.ForumChannel):
+        log.warning("channels.forum (%s) is not a forum channel", channel_id)
+        raise NotAllowed(NOT_SET_UP)
+    return channel
+
+
+def theme_tag(forum: discord.ForumChannel, theme: str | None) -> list[discord.ForumTag]:
+    """The forum's tag for the learning's theme, when the forum has one."""
+    if theme is None:
+        return []
+    wanted = normalise_tag(theme)
+    return [t for t in forum.available_tags if normalise_tag(t.name) == wanted][:1]
+
+
+async def create_post(forum: discord.ForumChannel, content: PostContent) -> int:
+    """Make the post; returns its thread id."""
+    made = await forum.create_thread(
+        name=thread_name(content),
+        content=post_text(content),
+        applied_tags=theme_tag(forum, content.theme),
+        allowed_mentions=NO_PINGS,
+    )
+    return made.thread.id
+
+
+async def update_post(bot: CopBot, thread_id: int, content: PostContent) -> None:
+    """Show the learning's current text in its post (the post's first message)."""
+    try:
+        thread = bot.get_channel(thread_id) or await bot.fetch_channel(thread_id)
+        if not isinstance(thread, discord.Thread):
+            return
+        await thread.get_partial_message(thread_id).edit(
+            content=post_text(content), allowed_mentions=NO_PINGS
+        )
+        if thread.name != thread_name(content):
+            await thread.edit(name=thread_name(content))
+    except discord.NotFound:
+        async with bot.db.transaction() as session:
+            await knowledge.removed(session, thread_id)
+    except discord.HTTPException:
+        log.warning("could not update knowledge-base post %s", thread_id)
+
+
+async def remove_withdrawn(bot: CopBot) -> int:
+    """Remove from Discord the posts whose learnings were deleted, made less shared or
+    erased; forget each once it is gone. Returns how many were removed."""
+    async with bot.db.transaction() as session:
+        threads = await knowledge.withdrawn(session)
+    done = 0
+    for thread_id in threads:
+        try:
+            await bot.http.delete_channel(thread_id, reason="A learning was withdrawn")
+        except discord.NotFound:
+            pass
+        except discord.HTTPException:
+            log.warning("could not remove knowledge-base post %s; will retry", thread_id)
+            continue
+        async with bot.db.transaction() as session:
+            await knowledge.removed(session, thread_id)
+        done += 1
+    return done

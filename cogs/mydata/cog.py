@@ -1,0 +1,92 @@
+"""/mydata export and /mydata delete (everyone)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import audience
+from bot.client import CopBot
+from bot.mentions import NO_PINGS
+from bot.services import members, mydata
+from bot.services.mydata import Person
+from bot.services.mydata_sources import contributors
+from bot.ui import CopInteraction, persistent_view
+from cogs.mydata.components import EraseButton, keyring_of
+from cogs.mydata.render import NOTHING_HELD, erase_question
+
+
+class MyData(commands.Cog):
+    mydata_group = app_commands.Group(
+        name="mydata", description="See or erase everything the bot holds about you."
+    )
+
+    def __init__(self, bot: CopBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(EraseButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(EraseButton)
+
+    @mydata_group.command(name="export", description="Everything the bot holds about you, as JSON.")
+    @audience("everyone")
+    async def export(self, interaction: CopInteraction) -> None:
+        bot = self.bot
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            member = await members.member_by_user(session, interaction.user.id)
+            if member is None:
+                data: dict[str, Any] = {
+                    "about": "The community's bot holds no profile or learnings for you.",
+                    "exported_at": now.isoformat(),
+                    "discord_user_id": interaction.user.id,
+                }
+            else:
+                person = Person(session, member, now, keyring_of(bot))
+                data = await mydata.collect(person, contributors())
+        payload = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+        local = now.astimezone(bot.zone).date()
+        await interaction.followup.send(
+            "Here is everything the bot holds about you. Only you can see this file.",
+            file=discord.File(io.BytesIO(payload), filename=f"my-data-{local}.json"),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @mydata_group.command(
+        name="delete", description="Erase your learnings and profile now (asks you first)."
+    )
+    @audience("everyone")
+    async def delete(self, interaction: CopInteraction) -> None:
+        bot = self.bot
+        async with bot.db.transaction() as session:
+            member = await members.member_by_user(session, interaction.user.id)
+            if member is not None:
+                person = Person(session, member, bot.clock(), keyring_of(bot))
+                lines = await mydata.preview(person, contributors())
+        if member is None:
+            await interaction.response.send_message(
+                NOTHING_HELD, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        await interaction.response.send_message(
+            erase_question(lines),
+            view=persistent_view(
+                EraseButton("erase", interaction.user.id),
+                EraseButton("keep", interaction.user.id),
+            ),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+
+async def setup(bot: CopBot) -> None:
+    await bot.add_cog(MyData(bot))

@@ -1,0 +1,131 @@
+"""The erase / keep buttons of /mydata delete, and the erasure itself: every
+capability's part in one transaction, then the Discord side (posts and roles)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import discord
+
+from bot.client import CopBot
+from bot.crypto import Keyring
+from bot.errors import NotAllowed
+from bot.mentions import NO_PINGS
+from bot.services import members, mydata
+from bot.services.mydata import Person, PostCleanup
+from bot.services.mydata_sources import contributors
+from bot.ui import CopInteraction, CopItem
+from cogs.mydata.render import NOTHING_HELD, erased_text
+
+log = logging.getLogger(__name__)
+
+
+def keyring_of(bot: CopBot) -> Keyring:
+    if bot.keyring is None:  # the learnings cog loads it at start; a programming error
+        raise RuntimeError("the data key is not loaded")
+    return bot.keyring
+
+
+class EraseButton(
+    CopItem[discord.ui.Button[Any]], template=r"mydata:(?P<action>erase|keep):(?P<user>\d+)"
+):
+    where = "/mydata delete"
+
+    def __init__(self, action: str, user_id: int) -> None:
+        label, style = (
+            ("Erase my data now", discord.ButtonStyle.danger)
+            if action == "erase"
+            else ("Cancel", discord.ButtonStyle.secondary)
+        )
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"mydata:{action}:{user_id}")
+        )
+        self.action = action
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> EraseButton:
+        return cls(match["action"], int(match["user"]))
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        if interaction.user.id != self.user_id:
+            raise NotAllowed("Only the person whose data it is can erase it.")
+        if self.action == "keep":
+            await interaction.response.edit_message(
+                content="Nothing was erased.", view=None, allowed_mentions=NO_PINGS
+            )
+            return
+        await erase_now(interaction)
+
+
+async def erase_now(interaction: CopInteraction) -> None:
+    bot = interaction.client
+    async with bot.db.transaction() as session:
+        member = await members.member_by_user(session, interaction.user.id)
+        if member is None:
+            await interaction.response.edit_message(
+                content=NOTHING_HELD, view=None, allowed_mentions=NO_PINGS
+            )
+            return
+        person = Person(session, member, bot.clock(), keyring_of(bot))
+        result = await mydata.erase(person, contributors())
+    await interaction.response.edit_message(
+        content=erased_text(result), view=None, allowed_mentions=NO_PINGS
+    )
+    await clean_up_posts(bot, result.posts)
+    await remove_roles(bot, interaction.user.id)
+
+
+async def remove_roles(bot: CopBot, user_id: int) -> None:
+    guild = bot.guild
+    person = guild.get_member(user_id) if guild is not None else None
+    if person is None:
+        return
+    roles = [
+        discord.Object(r)
+        for r in (bot.config.roles.member, bot.config.roles.alumni)
+        if r is not None and any(role.id == r for role in person.roles)
+    ]
+    if roles:
+        try:
+            await person.remove_roles(*roles, reason="They erased their data (/mydata delete)")
+        except discord.HTTPException:
+            log.warning("could not remove roles after an erasure (user %s)", person.id)
+
+
+def channel_id(bot: CopBot, channel: int | str) -> int | None:
+    if isinstance(channel, int):
+        return channel
+    value = getattr(bot.config.channels, channel, None)
+    return value if isinstance(value, int) else None
+
+
+async def clean_up_posts(bot: CopBot, posts: list[PostCleanup]) -> None:
+    """Take the person's data out of what the bot posted: delete, or replace with a note."""
+    for post in posts:
+        target = channel_id(bot, post.channel)
+        if target is None:
+            continue
+        try:
+            if post.message_id is None:
+                await bot.http.delete_channel(target, reason="A member erased their data")
+                continue
+            message = bot.get_partial_messageable(target).get_partial_message(post.message_id)
+            if post.replace_with is None:
+                await message.delete()
+            else:
+                await message.edit(
+                    content=post.replace_with, embeds=[], view=None, allowed_mentions=NO_PINGS
+                )
+        except discord.NotFound:
+            continue
+        except discord.HTTPException:
+            log.warning("could not clean up a post in %s after an erasure", target)
