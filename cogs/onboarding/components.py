@@ -425,7 +425,7 @@ class ReviewButton(
     where = "an application review"
 
     def __init__(self, application_id: int, action: str) -> None:
-        super().__init__(render.review_button(application_id, action))
+        super().__init__(render.discord_button(render.review_button(application_id, action)))
         self.application_id = application_id
         self.action = action
 
@@ -534,7 +534,7 @@ class RenewalButton(
     where = "a renewal"
 
     def __init__(self, renewal_id: int, answer: str) -> None:
-        super().__init__(render.renewal_button(renewal_id, answer))
+        super().__init__(render.discord_button(render.renewal_button(renewal_id, answer)))
         self.renewal_id = renewal_id
         self.answer = answer
 

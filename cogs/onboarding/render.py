@@ -7,13 +7,12 @@ sent with ``allowed_mentions`` that can ping only the people named on purpose.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import discord
 
+from bot import port
 from bot.config import AppConfig
-from bot.mentions import NO_PINGS, only_users
 from bot.models import Application, ApplicationStatus, Meeting, Member, MemberStatus
 from bot.services.onboarding.forms import (
     ELSEWHERE,
@@ -27,7 +26,6 @@ from bot.services.onboarding.forms import (
 from bot.services.onboarding.lifecycle import MemberRecord
 from bot.services.onboarding.matching import Match
 from bot.timeutil import show
-from bot.ui import persistent_view
 from cogs.about import info_sheet_embed
 
 COLOUR = discord.Colour.teal()
@@ -494,37 +492,66 @@ def connect_embed(match: Match) -> discord.Embed:
 # --- persistent buttons (answered by cogs.onboarding.components) ---------------------
 
 
-def review_button(application_id: int, action: str) -> discord.ui.Button[discord.ui.View]:
+def review_button(application_id: int, action: str) -> port.Button:
     approve = action == "approve"
-    return discord.ui.Button(
-        label="Approve" if approve else "Decline…",
-        style=discord.ButtonStyle.success if approve else discord.ButtonStyle.danger,
+    return port.Button(
+        "Approve" if approve else "Decline…",
         custom_id=f"onb:review:{application_id}:{action}",
+        style="success" if approve else "danger",
     )
 
 
-def renewal_button(renewal_id: int, answer: str) -> discord.ui.Button[discord.ui.View]:
+def renewal_button(renewal_id: int, answer: str) -> port.Button:
     yes = answer == "yes"
-    return discord.ui.Button(
-        label="Yes, I still work in the region and hold to the pledge"
+    return port.Button(
+        "Yes, I still work in the region and hold to the pledge"
         if yes
         else "I'm stepping back (become alumni)",
-        style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
         custom_id=f"onb:renew:{renewal_id}:{answer}",
+        style="success" if yes else "secondary",
+    )
+
+
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def discord_button(button: port.Button) -> discord.ui.Button[discord.ui.View]:
+    """A port button as the discord.py button a ``CopItem`` wraps."""
+    return discord.ui.Button(
+        label=button.label, custom_id=button.custom_id, style=_STYLES[button.style]
     )
 
 
 # --- what the flows send ------------------------------------------------------------
 
 
-@dataclass
-class Message:
-    """One message for the port to send: what ``Texts`` makes (``Outgoing``)."""
+def card_of(embed: discord.Embed) -> port.Card:
+    """An embed as the port's card."""
+    return port.Card(
+        title=embed.title,
+        description=embed.description,
+        colour=embed.colour.value if embed.colour is not None else None,
+        footer=embed.footer.text,
+        fields=tuple(port.Field(f.name or "", f.value or "", bool(f.inline)) for f in embed.fields),
+        url=embed.url,
+    )
 
-    content: str | None = None
-    embeds: list[discord.Embed] = field(default_factory=list)
-    view: discord.ui.View | None = None
-    allowed_mentions: discord.AllowedMentions = NO_PINGS
+
+def message(
+    content: str | None,
+    embeds: Sequence[discord.Embed] = (),
+    buttons: Sequence[port.Button] = (),
+    ping_users: Sequence[int] = (),
+    nonce: str | None = None,
+) -> port.Message:
+    return port.Message(
+        content, tuple(card_of(e) for e in embeds), tuple(buttons), tuple(ping_users), nonce
+    )
 
 
 def how_to_join_embed(config: AppConfig) -> discord.Embed:
@@ -545,98 +572,98 @@ class Texts:
     def __init__(self, config: AppConfig) -> None:
         self.config = config
 
-    def review(self, application: Application, member: Member, intro: str) -> Message:
+    def review(self, application: Application, member: Member, intro: str) -> port.Message:
         pending = application.status is ApplicationStatus.PENDING
-        view = (
-            persistent_view(
-                review_button(application.id, "approve"), review_button(application.id, "decline")
-            )
+        buttons = (
+            (review_button(application.id, "approve"), review_button(application.id, "decline"))
             if pending
-            else None
+            else ()
         )
-        return Message(
-            f"{intro}: <@{application.user_id}>" if intro else None,
+        return message(
+            f"{intro}: <@{application.user_id}>",
             [review_embed(application, member, self.config)],
-            view,
+            buttons,
         )
 
-    def introduction(self, member: Member, matches: Sequence[Match]) -> Message:
-        return Message(
+    def introduction(self, member: Member, matches: Sequence[Match]) -> port.Message:
+        return message(
             intro_content(member, matches),
             [intro_embed(member)],
-            allowed_mentions=only_users([member.user_id, *(m.member.user_id for m in matches)]),
+            ping_users=[member.user_id, *(m.member.user_id for m in matches)],
         )
 
     def welcome_dm(
         self, member: Member, matches: Sequence[Match], meeting: Meeting | None
-    ) -> Message:
+    ) -> port.Message:
         embeds = [info_sheet_embed(self.config, join_hint=False)]
         if meeting is not None:
             embeds.append(meeting_embed(meeting))
-        return Message(welcome_dm_text(member, matches, self.config), embeds)
+        return message(welcome_dm_text(member, matches, self.config), embeds)
 
-    def decline_dm(self, application: Application) -> Message:
-        return Message(decline_dm_text(application, self.config))
+    def decline_dm(self, application: Application) -> port.Message:
+        return message(decline_dm_text(application, self.config))
 
-    def arrival_dm(self, display_name: str) -> Message:
-        return Message(arrival_dm_text(self.config, display_name))
+    def arrival_dm(self, display_name: str) -> port.Message:
+        return message(arrival_dm_text(self.config, display_name))
 
-    def arrival_in_channel(self, user_id: int) -> Message:
-        return Message(arrival_channel_text(user_id), allowed_mentions=only_users([user_id]))
+    def arrival_in_channel(self, user_id: int) -> port.Message:
+        return message(arrival_channel_text(user_id), ping_users=[user_id])
 
     def renewal_prompt(
         self, renewal_id: int, reason: str, deadline: datetime, in_channel_for: int | None
-    ) -> Message:
-        view = persistent_view(renewal_button(renewal_id, "yes"), renewal_button(renewal_id, "no"))
+    ) -> port.Message:
+        buttons = (renewal_button(renewal_id, "yes"), renewal_button(renewal_id, "no"))
         embed = renewal_embed(self.config, reason, deadline)
         if in_channel_for is None:
-            return Message(None, [embed], view)
-        return Message(
+            return message(None, [embed], buttons)
+        return message(
             f"<@{in_channel_for}>, I couldn't DM you: please renew your membership of the "
             "Community of Practice here.",
             [embed],
-            view,
-            only_users([in_channel_for]),
+            buttons,
+            [in_channel_for],
         )
 
-    def lapsed_dm(self) -> Message:
-        return Message(
+    def lapsed_dm(self) -> port.Message:
+        return message(
             f"Your membership of **{self.config.community.name}** has lapsed, as the renewal "
             "wasn't answered in time. You're welcome back any time: use `/join` in the server."
         )
 
-    def member_left(self, member: Member) -> Message:
-        return Message(
+    def member_left(self, member: Member) -> port.Message:
+        return message(
             f"👋 {_name(member)} (<@{member.user_id}>) left the server, so they've left the "
             "Community of Practice and the facilitation rotation."
         )
 
-    def left_while_pending(self, member: Member, application_id: int) -> Message:
-        return Message(
+    def left_while_pending(self, member: Member, application_id: int) -> port.Message:
+        return message(
             f"{_name(member)} (<@{member.user_id}>) left the server while application "
             f"#{application_id} was waiting. You can still decide it; the decision is recorded."
         )
 
-    def lapsed(self, member: Member, asked_at: datetime | None, problems: Sequence[str]) -> Message:
+    def lapsed(
+        self, member: Member, asked_at: datetime | None, problems: Sequence[str]
+    ) -> port.Message:
         asked = f" asked {show(asked_at, 'D')}" if asked_at else ""
         alumni = "now have the alumni role and" if self.config.roles.alumni else "now"
-        return Message(
+        return message(
             f"⏳ Membership lapsed: {_name(member)} (<@{member.user_id}>) didn't answer the "
             f"renewal{asked}. They {alumni} are out of the facilitation rotation."
             + "".join(f" {p}" for p in problems)
         )
 
-    def stepped_back(self, member: Member, problems: Sequence[str]) -> Message:
-        return Message(
+    def stepped_back(self, member: Member, problems: Sequence[str]) -> port.Message:
+        return message(
             f"{_name(member)} (<@{member.user_id}>) stepped back at renewal: they're alumni now "
             "and out of the facilitation rotation." + "".join(f" {p}" for p in problems)
         )
 
-    def how_to_join(self) -> Message:
-        return Message(None, [how_to_join_embed(self.config)])
+    def how_to_join(self) -> port.Message:
+        return message(None, [how_to_join_embed(self.config)])
 
-    def invitation_dm(self) -> Message:
-        return Message(invitation_text(self.config), [info_sheet_embed(self.config)])
+    def invitation_dm(self) -> port.Message:
+        return message(invitation_text(self.config), [info_sheet_embed(self.config)])
 
 
 def _name(member: Member) -> str:

@@ -12,43 +12,58 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.models import ApplicationStatus, Member
+from bot import port
+from bot.models import Application, ApplicationStatus, Member
 from bot.services.meetings import next_meeting
 from bot.services.onboarding import lifecycle, renewals
 from bot.services.onboarding.lifecycle import Decision, Verdict
 from bot.services.onboarding.matching import Match, overlap
-from bot.services.onboarding.outreach import Delivery, Outgoing, Outreach, Posted
+from bot.services.onboarding.outreach import Outreach
 
 log = logging.getLogger(__name__)
 
 
-async def tell_coordinators(out: Outreach, message: Outgoing) -> Posted | None:
-    posted = await out.port.post(out.config.channels.coordinators, message)
-    if posted is None:
-        log.error("could not post in the coordinators' channel")
-    return posted
+async def tell_coordinators(out: Outreach, message: port.Message) -> port.Sent | None:
+    try:
+        return await out.port.post(out.config.channels.coordinators, message)
+    except port.PortError as exc:
+        log.error("could not post in the coordinators' channel: %s", exc.detail)
+        return None
+
+
+async def dm(out: Outreach, user_id: int, message: port.Message) -> bool:
+    """DM someone; False when it could not be delivered (logged, never with its text)."""
+    try:
+        await out.port.dm(user_id, message)
+    except port.PortError as exc:
+        log.info("could not DM user %s: %s", user_id, exc.detail)
+        return False
+    return True
+
+
+def review_intro(application: Application) -> str:
+    if application.status is ApplicationStatus.PENDING:
+        return "New application to join"
+    if application.auto_approved:
+        return "Approved automatically, as every rule was met"
+    return "Application (already decided)"
 
 
 # --- review -------------------------------------------------------------------------
 
 
-async def post_review(out: Outreach, application_id: int) -> Posted | None:
+async def post_review(out: Outreach, application_id: int) -> port.Sent | None:
     """Post the application with its checks (and Approve/Decline while pending) in the
     coordinators' channel, and remember the post."""
     async with out.db.transaction() as session:
         application = await lifecycle.get_application(session, application_id)
         member = await session.get(Member, application.member_id)
         assert member is not None
-        if application.status is ApplicationStatus.PENDING:
-            intro = "New application to join"
-        elif application.auto_approved:
-            intro = "Approved automatically, as every rule was met"
-        else:
-            intro = "Application (already decided)"
-        message = out.texts.review(application, member, intro)
-    posted = await out.port.post(out.config.channels.coordinators, message)
-    if posted is None:
-        log.error("could not post application #%s for review", application_id)
+        message = out.texts.review(application, member, review_intro(application))
+    try:
+        posted = await out.port.post(out.config.channels.coordinators, message)
+    except port.PortError as exc:
+        log.error("could not post application #%s for review: %s", application_id, exc.detail)
         return None
     async with out.db.transaction() as session:
         await lifecycle.set_review_post(
@@ -88,11 +103,14 @@ async def refresh_review_post(out: Outreach, application_id: int) -> None:
         assert member is not None
         if not (application.review_channel_id and application.review_message_id):
             return
-        message = out.texts.review(application, member, "")
-    if not await out.port.edit(
-        application.review_channel_id, application.review_message_id, message
-    ):
-        log.warning("could not update the review post of application #%s", application_id)
+        where = (application.review_channel_id, application.review_message_id)
+        message = out.texts.review(application, member, review_intro(application))
+    try:
+        await out.port.edit(where[0], where[1], message)
+    except port.PortError as exc:
+        log.warning(
+            "could not update the review post of application #%s: %s", application_id, exc.detail
+        )
 
 
 # --- approval -----------------------------------------------------------------------
@@ -158,27 +176,37 @@ async def welcome_new_member(out: Outreach, application_id: int) -> WelcomeRepor
         introduction = out.texts.introduction(member, matches)
         welcome = out.texts.welcome_dm(member, matches, meeting)
 
-    roles = await out.port.member_roles(member.user_id)
-    if roles is None:
+    try:
+        target = await out.port.member(member.user_id)
+    except port.PortError as exc:
+        log.warning("could not look up %s: %s", member.user_id, exc.detail)
+        target = port.MemberInfo(member.user_id, "")
+    if target is None:
         report.in_server = False
         return report
-    reason = f"Application #{application_id} approved"
-    if await out.port.add_role(member.user_id, config.roles.member, reason):
+    try:
+        await out.port.add_role(
+            member.user_id, config.roles.member, reason=f"Application #{application_id} approved"
+        )
         report.role_granted = True
-        if config.roles.alumni is not None and config.roles.alumni in roles:
-            await out.port.remove_role(member.user_id, config.roles.alumni, "Member again")
-    else:
+        if config.roles.alumni is not None and config.roles.alumni in target.role_ids:
+            await out.port.remove_role(member.user_id, config.roles.alumni, reason="Member again")
+    except port.PortError as exc:
+        log.error("could not grant the member role to %s: %s", member.user_id, exc.detail)
         report.problems.append(
             "I couldn't grant the member role: check that the bot's role is above it and has "
             "Manage Roles, then grant it by hand."
         )
-    posted = await out.port.post(config.channels.welcome, introduction)
-    if posted is not None:
+    posted: port.Sent | None = None
+    try:
+        posted = await out.port.post(config.channels.welcome, introduction)
         report.intro_posted = True
-    else:
-        log.error("could not post the introduction for application #%s", application_id)
+    except port.PortError as exc:
+        log.error(
+            "could not post the introduction for application #%s: %s", application_id, exc.detail
+        )
         report.problems.append("I couldn't post the introduction in the welcome channel.")
-    report.dm_sent = await out.port.dm(member.user_id, welcome) is Delivery.SENT
+    report.dm_sent = await dm(out, member.user_id, welcome)
     async with out.db.transaction() as session:
         await lifecycle.mark_welcomed(
             session, application_id, out.clock(), posted.message_id if posted else None
@@ -188,8 +216,7 @@ async def welcome_new_member(out: Outreach, application_id: int) -> WelcomeRepor
 
 async def tell_declined(out: Outreach, decision: Decision) -> bool:
     """Tell the applicant the reason and how to apply again. False if they couldn't be told."""
-    message = out.texts.decline_dm(decision.application)
-    return await out.port.dm(decision.application.user_id, message) is Delivery.SENT
+    return await dm(out, decision.application.user_id, out.texts.decline_dm(decision.application))
 
 
 # --- arrivals and leavers -----------------------------------------------------------
@@ -205,14 +232,17 @@ async def welcome_arrival(out: Outreach, user_id: int, display_name: str) -> str
         )
     if claimed is None:
         return None
-    delivered = await out.port.dm(user_id, out.texts.arrival_dm(display_name))
-    if delivered is Delivery.SENT:
+    try:
+        await out.port.dm(user_id, out.texts.arrival_dm(display_name))
         return "dm"
-    if delivered is Delivery.GONE:
+    except port.Gone:
         return None
-    posted = await out.port.post(out.config.channels.welcome, out.texts.arrival_in_channel(user_id))
-    if posted is None:
-        log.error("could not post the arrival pointer for %s", user_id)
+    except port.PortError as exc:
+        log.info("could not DM the arrival pointer to %s: %s", user_id, exc.detail)
+    try:
+        await out.port.post(out.config.channels.welcome, out.texts.arrival_in_channel(user_id))
+    except port.PortError as exc:
+        log.error("could not post the arrival pointer for %s: %s", user_id, exc.detail)
         return None
     async with out.db.transaction() as session:
         await lifecycle.set_welcome_via(session, claimed.id, "channel")
@@ -257,11 +287,13 @@ async def deliver_renewal_prompts(out: Outreach) -> int:
         reason = renewal.reason.value
         via = "dm"
         message = out.texts.renewal_prompt(renewal.id, reason, deadline, None)
-        if await out.port.dm(user_id, message) is not Delivery.SENT:
+        if not await dm(out, user_id, message):
             via = "channel"
             in_channel = out.texts.renewal_prompt(renewal.id, reason, deadline, user_id)
-            if await out.port.post(config.channels.welcome, in_channel) is None:
-                log.error("could not deliver renewal #%s", renewal.id)
+            try:
+                await out.port.post(config.channels.welcome, in_channel)
+            except port.PortError as exc:
+                log.error("could not deliver renewal #%s: %s", renewal.id, exc.detail)
                 continue
         async with out.db.transaction() as session:
             await renewals.mark_notified(session, renewal.id, via, config, now)
@@ -272,12 +304,16 @@ async def deliver_renewal_prompts(out: Outreach) -> int:
 async def make_alumni(out: Outreach, user_id: int, reason: str) -> list[str]:
     """Swap the member role for the alumni role (if configured). Returns problems."""
     roles = out.config.roles
-    if await out.port.member_roles(user_id) is None:
-        return []
-    ok = await out.port.remove_role(user_id, roles.member, reason)
-    if ok and roles.alumni is not None:
-        ok = await out.port.add_role(user_id, roles.alumni, reason)
-    return [] if ok else ["I couldn't change their roles; please do it by hand."]
+    try:
+        if await out.port.member(user_id) is None:
+            return []
+        await out.port.remove_role(user_id, roles.member, reason=reason)
+        if roles.alumni is not None:
+            await out.port.add_role(user_id, roles.alumni, reason=reason)
+    except port.PortError as exc:
+        log.error("could not change the roles of %s: %s", user_id, exc.detail)
+        return ["I couldn't change their roles; please do it by hand."]
+    return []
 
 
 async def stepped_back(out: Outreach, member: Member) -> None:
@@ -294,7 +330,7 @@ async def lapse_overdue(out: Outreach) -> int:
         member = lapse.member
         problems = await make_alumni(out, member.user_id, "Membership lapsed (no renewal answer)")
         await tell_coordinators(out, out.texts.lapsed(member, lapse.renewal.notified_at, problems))
-        await out.port.dm(member.user_id, out.texts.lapsed_dm())
+        await dm(out, member.user_id, out.texts.lapsed_dm())
         async with out.db.transaction() as session:
             await renewals.mark_coordinators_told(session, lapse.renewal.id, out.clock())
     return len(lapses)

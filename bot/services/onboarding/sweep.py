@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import port
 from bot.models import Installation, Member, MemberStatus
 from bot.services import rotation
 from bot.services.onboarding import flows, lifecycle
@@ -104,17 +105,21 @@ async def update_join_post(out: Outreach) -> str:
         record, _ = await settle_in(session, guild_id, out.clock())
         known = (record.join_post_channel_id, record.join_post_message_id)
     message = out.texts.how_to_join()
-    if (
-        known[0] == channel_id
-        and known[1] is not None
-        and await out.port.edit(channel_id, known[1], message)
-    ):
-        return "updated"
-    posted = await out.port.post(channel_id, message)
-    if posted is None:
-        log.error("could not post the How to join message in the welcome channel")
+    if known[0] == channel_id and known[1] is not None:
+        try:
+            await out.port.edit(channel_id, known[1], message)
+            return "updated"
+        except port.Gone:
+            log.info("the How to join message was deleted; posting it again")
+        except port.PortError as exc:
+            log.warning("could not update the How to join message: %s", exc.detail)
+            return "failed"
+    try:
+        posted = await out.port.post(channel_id, message)
+    except port.PortError as exc:
+        log.error("could not post the How to join message: %s", exc.detail)
         return "failed"
-    if not await out.port.pin(posted.channel_id, posted.message_id):
+    if not await out.pins.pin(posted.channel_id, posted.message_id):
         log.warning("could not pin the How to join message (the bot needs Pin Messages)")
     async with out.db.transaction() as session:
         await session.execute(
