@@ -88,12 +88,14 @@ class OutcomeForm(CopModal):
         values = defaults or {}
         self._submit = on_submit
         self.title_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="title",
             label="Title",
             placeholder="e.g. Grant for the youth hub partnership",
             max_length=outcomes.TITLE_MAX,
             default=values.get("title"),
         )
         self.date_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="date",
             label="Date (YYYY-MM-DD)",
             placeholder="e.g. 2026-11-03; empty for today",
             required=False,
@@ -101,6 +103,7 @@ class OutcomeForm(CopModal):
             default=values.get("date"),
         )
         self.description_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="description",
             label="A short description",
             style=discord.TextStyle.paragraph,
             required=False,
@@ -108,6 +111,7 @@ class OutcomeForm(CopModal):
             default=values.get("description"),
         )
         self.link_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="link",
             label="A link (optional)",
             placeholder="https://…",
             required=False,

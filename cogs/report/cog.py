@@ -17,7 +17,7 @@ from bot.mentions import NO_PINGS
 from bot.services import report
 from bot.services.members import member_by_user
 from bot.timeutil import parse_date
-from bot.ui import CopInteraction, send
+from bot.ui import CopInteraction
 from cogs.outcomes.components import keyring_of
 
 
@@ -61,6 +61,7 @@ class ReportCog(commands.Cog, name="Report"):
         today = bot.clock().astimezone(bot.zone).date()
         last = _date(end, today)
         first = _date(start, last - timedelta(days=365))
+        report.make_period(first, last, bot.zone, today)  # a bad range is told at once
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self._progress(interaction, "Gathering the numbers…")
         keyring = keyring_of(bot)
@@ -92,8 +93,9 @@ class ReportCog(commands.Cog, name="Report"):
             + f". Open the HTML file in a browser; it prints to A4.\n"
             f"Recorded as export **#{record_id}** · SHA-256 `{rendered.sha256}`"
         )
-        await self._progress(interaction, "Done.")
-        await send(interaction, summary, files=files)
+        await interaction.edit_original_response(
+            content=summary, attachments=files, allowed_mentions=NO_PINGS
+        )
 
 
 async def setup(bot: CopBot) -> None:
