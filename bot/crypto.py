@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -79,7 +79,11 @@ class Keyring:
     """Data keys, newest first. Encrypts with the newest; decrypts with whichever made
     the token. ``repr`` shows key ids only."""
 
-    def __init__(self, keys: Sequence[bytes]) -> None:
+    def __init__(
+        self, keys: Sequence[bytes], *, random_bytes: Callable[[int], bytes] = os.urandom
+    ) -> None:
+        """``random_bytes`` draws the nonces (tests may replay chosen ones)."""
+        self._random = random_bytes
         if not keys:
             raise ValueError("a keyring needs at least one key")
         self._ciphers: dict[bytes, AESGCM] = {}
@@ -121,7 +125,7 @@ class Keyring:
             return False
 
     def encrypt(self, plaintext: bytes, aad: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
+        nonce = self._random(NONCE_BYTES)
         sealed = self._ciphers[self._primary].encrypt(nonce, plaintext, aad)
         return bytes([TOKEN_VERSION]) + self._primary + nonce + sealed
 
