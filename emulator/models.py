@@ -154,6 +154,10 @@ class EmuChannel:
     def is_dm(self) -> bool:
         return self.type == 1
 
+    def extra_json(self) -> JSON:
+        """Fields a kind of channel adds to its JSON (forums and threads: emulator.rest.threads)."""
+        return {}
+
 
 @dataclass
 class EmuMember:

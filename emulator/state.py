@@ -363,6 +363,7 @@ class World:
             "rate_limit_per_user": 0,
             "last_message_id": str(channel.last_message_id) if channel.last_message_id else None,
             "flags": 0,
+            **channel.extra_json(),
         }
 
     def guild_json(self, guild: EmuGuild) -> JSON:

@@ -13,12 +13,14 @@ from emulator.rest.channels import Channels
 from emulator.rest.commands import Commands
 from emulator.rest.guilds import Guilds
 from emulator.rest.interactions import Interactions
+from emulator.rest.threads import Threads
 from emulator.rest.users import Users
 
 RESOURCES: tuple[type[Resource], ...] = (
     Users,
     Commands,
     Interactions,
+    Threads,  # before Channels: it answers sends and edits in forums and threads
     Channels,
     Guilds,
 )
