@@ -38,9 +38,12 @@ _DAY_WORDS = {
     for name in names
 }
 _TIME = r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?"
-_BEFORE = re.compile(rf"\b(?:not\s+before|no\s+earlier\s+than|only\s+after|after|from)\s+{_TIME}")
+_BEFORE = re.compile(
+    rf"(?:\bnot\s+before|\bno\s+earlier\s+than|\bonly\s+after|(?<!not )\bafter|\bfrom)\s+{_TIME}"
+)
 _AFTER = re.compile(
-    rf"\b(?:not\s+after|no\s+later\s+than|only\s+before|before|until|till)\s+{_TIME}"
+    rf"(?:\bnot\s+after|\bno\s+later\s+than|\bonly\s+before|(?<!not )\bbefore|\buntil|\btill)"
+    rf"\s+{_TIME}"
 )
 _CLEAR = {"any", "anytime", "any time", "anything", "clear", "none", "reset", "all", "any day"}
 AVAILABILITY_EXAMPLES = (

@@ -266,13 +266,35 @@ def _keeps(
     )
 
 
-async def plan_changes(
+Announced = dict[int, Member]
+"""Who facilitates each announced meeting (meeting id to member), before a change."""
+
+
+async def announced(
     session: AsyncSession, now: datetime, rules: RotationRules | None = None
+) -> Announced:
+    """Who holds the turns the roster shows (the next ``rules.announced`` meetings)."""
+    rules = rules or RotationRules()
+    return {
+        m.id: fac.member
+        for m in await upcoming_meetings(session, now, limit=rules.announced)
+        if (fac := assignment_of(m, AssignmentRole.FACILITATOR)) is not None
+    }
+
+
+async def plan_changes(
+    session: AsyncSession,
+    now: datetime,
+    rules: RotationRules | None = None,
+    *,
+    before: Announced | None = None,
 ) -> PlanResult:
     """Make sure the active series' meetings exist up to the horizon and every upcoming
     meeting has a fair facilitator (and a co-facilitator on a first turn). Also reports
     the announced turns (the next ``rules.announced`` meetings) that moved to someone
-    else, so their holders can be told. Idempotent and deterministic."""
+    else, so their holders can be told: compared with ``before`` (from
+    :func:`announced`, taken before a change) or with the roster as it was on entry.
+    Idempotent and deterministic."""
     rules = rules or RotationRules()
     await extend_series(session, now, rules.horizon_days)
     pool = await sync_pool(session, now)
@@ -280,11 +302,12 @@ async def plan_changes(
     free = await availability.load(session, pool, local_day(now, rules.zone), rules.zone)
     planner = Planner(pool, rules)
     settle_until = now + timedelta(days=rules.settle_days)
-    before = {
-        m.id: fac.member
-        for m in meetings[: rules.announced]
-        if (fac := assignment_of(m, AssignmentRole.FACILITATOR)) is not None
-    }
+    if before is None:
+        before = {
+            m.id: fac.member
+            for m in meetings[: rules.announced]
+            if (fac := assignment_of(m, AssignmentRole.FACILITATOR)) is not None
+        }
 
     for meeting in meetings:
         current = assignment_of(meeting, AssignmentRole.FACILITATOR)
@@ -315,7 +338,9 @@ async def plan_changes(
     await session.flush()
 
     moved = []
-    for meeting in meetings[: rules.announced]:
+    for meeting in meetings:
+        if meeting.id not in before:
+            continue
         had = before.get(meeting.id)
         if had is None or (meeting.facilitator is not None and meeting.facilitator.id == had.id):
             continue

@@ -33,7 +33,7 @@ from bot.services.rotation.assignments import (
     local_day,
     require_future_scheduled,
 )
-from bot.services.rotation.planner import RotationRules, TurnMoved, plan_changes
+from bot.services.rotation.planner import RotationRules, TurnMoved, announced, plan_changes
 
 
 async def request_swap(
@@ -213,6 +213,7 @@ async def decide_swap(
         raise Conflict(f"This swap request has already been answered ({swap.status.value}).")
 
     note = await _blocker(session, view, now, rules) if accept else ""
+    before = await announced(session, now, rules)
     status = SwapStatus.ACCEPTED if accept and not note else SwapStatus.DECLINED
     if note:
         status = SwapStatus.WITHDRAWN
@@ -242,7 +243,7 @@ async def decide_swap(
         return SwapDecision(view, status, False, note)
     await _drop_co(session, view.meeting, view.target)
     exchanged = await _exchange(session, view, now, rules)
-    result = await plan_changes(session, now, rules)
+    result = await plan_changes(session, now, rules, before=before)
     involved = {view.requester.id, view.target.id}
     moved = [m for m in result.moved if m.member.id not in involved]
     return SwapDecision(view, status, exchanged, note, moved)

@@ -37,7 +37,13 @@ from bot.services.rotation.assignments import (
     local_day,
     require_future_scheduled,
 )
-from bot.services.rotation.planner import PlanResult, RotationRules, plan, plan_changes
+from bot.services.rotation.planner import (
+    PlanResult,
+    RotationRules,
+    announced,
+    plan,
+    plan_changes,
+)
 from bot.services.rotation.swaps import withdraw_swaps_of
 
 MAX_UNAVAILABLE_DAYS = 366
@@ -189,6 +195,11 @@ async def _refuse_if_unavailable(
         raise Conflict(blocked.refusal(you=you))
 
 
+def _others(result: PlanResult, member: Member) -> PlanResult:
+    """The plan, with moved turns only of members other than the one who acted."""
+    return PlanResult(result.meetings, [m for m in result.moved if m.member.id != member.id])
+
+
 def _taken(holder: Member | None) -> Conflict:
     who = f"<@{holder.user_id}>" if holder is not None else "Someone else"
     return Conflict(
@@ -219,6 +230,7 @@ async def assign(
     )
     current = assignment_of(meeting, AssignmentRole.FACILITATOR)
     seen = current.member_id if current is not None else None
+    before = await announced(session, now, rules)
     if seen != member.id:
         won = await claim(
             session,
@@ -240,7 +252,7 @@ async def assign(
     elif current is not None and current.source is not source:
         current.source = source
     await _drop_co_role_of(session, meeting, member)
-    return await plan_changes(session, now, rules)
+    return _others(await plan_changes(session, now, rules, before=before), member)
 
 
 async def _drop_co_role_of(session: AsyncSession, meeting: Meeting, member: Member) -> None:
@@ -281,6 +293,7 @@ async def volunteer(
     if current is not None and current.source in PINNED:
         raise _taken(current.member)
     await _refuse_if_unavailable(session, member, meeting, rules, you=True)
+    before = await announced(session, now, rules)
     won = await claim(
         session,
         meeting,
@@ -296,7 +309,7 @@ async def volunteer(
             raise Conflict("You're already the facilitator for that meeting. Thank you!")
         raise _taken(holder)
     await _drop_co_role_of(session, meeting, member)
-    return await plan_changes(session, now, rules)
+    return _others(await plan_changes(session, now, rules, before=before), member)
 
 
 async def name_co_facilitator(

@@ -1,0 +1,231 @@
+"""Contested rotation actions are decided in the database: of 50 callers at once,
+exactly one wins and the other 49 are told who has the turn.
+
+Each caller has its own session (its own connection) on a real database file, as
+concurrent interactions do in the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.errors import Conflict, DomainError, NotAllowed
+from bot.models import (
+    AssignmentRole,
+    AssignmentSource,
+    FacilitationAssignment,
+    Meeting,
+    Member,
+    SwapStatus,
+)
+from bot.services import meetings as meeting_service
+from bot.services import rotation
+from bot.services.rotation import RotationRules
+from tests.rotation.helpers import add_member
+
+ZONE = ZoneInfo("Australia/Brisbane")
+RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
+NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
+CALLERS = 50
+
+
+@pytest.fixture
+async def wide(db: Database) -> AsyncIterator[Database]:
+    """The test's database with a connection for every caller, as a busy bot has."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    database = Database.from_url(url, pool_size=CALLERS + 5, max_overflow=0)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def _community(db: Database, size: int) -> tuple[list[int], list[int]]:
+    """``size`` active members and a weekly series, planned; returns member and meeting ids."""
+    async with db.transaction() as session:
+        people = [
+            await add_member(session, f"m{i}", NOW - timedelta(days=400 - i)) for i in range(size)
+        ]
+        await meeting_service.set_series(
+            session,
+            phrase="every week on Tuesday at 10:00",
+            place="Room 4",
+            duration_minutes=90,
+            zone=ZONE,
+            now=NOW,
+            horizon_days=RULES.horizon_days,
+        )
+        meetings = await rotation.plan(session, NOW, RULES)
+        return [p.id for p in people], [m.id for m in meetings]
+
+
+async def _all_at_once(
+    attempts: list[Callable[[], Awaitable[None]]],
+) -> tuple[int, list[DomainError]]:
+    """Run every attempt concurrently; returns (winners, refusals). Anything that is not
+    a DomainError (a lock timeout, an integrity error) fails the test."""
+    start = asyncio.Event()
+
+    async def one(attempt: Callable[[], Awaitable[None]]) -> DomainError | None:
+        await start.wait()
+        try:
+            await attempt()
+        except DomainError as exc:
+            return exc
+        return None
+
+    tasks = [asyncio.create_task(one(a)) for a in attempts]
+    await asyncio.sleep(0)
+    start.set()
+    results = await asyncio.gather(*tasks)
+    refusals = [r for r in results if r is not None]
+    return len(results) - len(refusals), refusals
+
+
+async def _facilitator(db: Database, meeting_id: int) -> FacilitationAssignment:
+    async with db.transaction() as session:
+        row = (
+            await session.scalars(
+                select(FacilitationAssignment).where(
+                    FacilitationAssignment.meeting_id == meeting_id,
+                    FacilitationAssignment.role == AssignmentRole.FACILITATOR,
+                )
+            )
+        ).one()
+        return row
+
+
+async def test_volunteer_fifty_at_once_one_winner_others_told_who(db: Database) -> None:
+    people, meetings = await _community(db, CALLERS + 1)
+    target = meetings[3]  # an automatic turn, beyond the settle window
+    before = await _facilitator(db, target)
+    assert before.source is AssignmentSource.AUTO
+    volunteers = [p for p in people if p != before.member_id][:CALLERS]
+
+    def attempt(member_id: int) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            async with db.transaction() as session:
+                meeting = await session.get(Meeting, target)
+                member = await session.get(Member, member_id)
+                assert meeting is not None
+                assert member is not None
+                await rotation.volunteer(session, meeting, member, NOW, RULES)
+
+        return run
+
+    winners, refusals = await _all_at_once([attempt(p) for p in volunteers])
+
+    after = await _facilitator(db, target)
+    assert winners == 1
+    assert len(refusals) == CALLERS - 1
+    assert after.source is AssignmentSource.VOLUNTEER
+    assert after.member_id in volunteers
+    async with db.transaction() as session:
+        winner = await session.get(Member, after.member_id)
+        assert winner is not None
+        for refusal in refusals:
+            assert isinstance(refusal, Conflict)
+            assert f"<@{winner.user_id}> has already taken that meeting" in refusal.message
+
+
+async def test_assign_fifty_coordinators_at_once_one_decision(wide: Database) -> None:
+    db = wide
+    people, meetings = await _community(db, CALLERS + 1)
+    target = meetings[5]
+    before = await _facilitator(db, target)
+    candidates = [p for p in people if p != before.member_id][:CALLERS]
+    everyone_has_looked = asyncio.Barrier(CALLERS)
+
+    def attempt(member_id: int) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            async with db.transaction() as session:
+                meeting = await session.get(Meeting, target)
+                member = await session.get(Member, member_id)
+                assert meeting is not None
+                assert member is not None
+                assert meeting.facilitator is not None
+                assert meeting.facilitator.id == before.member_id
+                # Every coordinator has seen the roster before anyone changes it.
+                await everyone_has_looked.wait()
+                await rotation.assign(session, meeting, member, NOW, RULES)
+
+        return run
+
+    winners, refusals = await _all_at_once([attempt(p) for p in candidates])
+
+    after = await _facilitator(db, target)
+    assert winners == 1
+    assert len(refusals) == CALLERS - 1
+    assert after.source is AssignmentSource.ASSIGNED
+    async with db.transaction() as session:
+        winner = await session.get(Member, after.member_id)
+        assert winner is not None
+        for refusal in refusals:
+            assert isinstance(refusal, Conflict)
+            assert f"<@{winner.user_id}> facilitates it now" in refusal.message
+
+
+async def test_swap_accept_pressed_fifty_times_counts_once(db: Database) -> None:
+    people, meetings = await _community(db, 6)
+    first = await _facilitator(db, meetings[0])
+    requester_id = first.member_id
+    target_id = next(p for p in people if p != requester_id)
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meetings[0])
+        requester = await session.get(Member, requester_id)
+        target = await session.get(Member, target_id)
+        assert meeting is not None
+        assert requester is not None
+        assert target is not None
+        swap = await rotation.request_swap(
+            session, requester=requester, target=target, meeting=meeting, now=NOW, rules=RULES
+        )
+        swap_id, target_user = swap.id, target.user_id
+
+    async def press() -> None:
+        async with db.transaction() as session:
+            await rotation.decide_swap(
+                session, swap_id, user_id=target_user, accept=True, now=NOW, rules=RULES
+            )
+
+    winners, refusals = await _all_at_once([press for _ in range(CALLERS)])
+
+    assert winners == 1
+    assert len(refusals) == CALLERS - 1
+    assert all(isinstance(r, Conflict) and "already been answered" in r.message for r in refusals)
+    after = await _facilitator(db, meetings[0])
+    assert after.member_id == target_id
+    assert after.source is AssignmentSource.SWAP
+
+
+async def test_swap_accept_by_anyone_else_is_refused(db: Database) -> None:
+    people, meetings = await _community(db, 4)
+    first = await _facilitator(db, meetings[0])
+    target_id = next(p for p in people if p != first.member_id)
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meetings[0])
+        requester = await session.get(Member, first.member_id)
+        target = await session.get(Member, target_id)
+        assert meeting is not None
+        assert requester is not None
+        assert target is not None
+        swap = await rotation.request_swap(
+            session, requester=requester, target=target, meeting=meeting, now=NOW, rules=RULES
+        )
+        swap_id = swap.id
+    async with db.transaction() as session:
+        with pytest.raises(NotAllowed) as refused:
+            await rotation.decide_swap(
+                session, swap_id, user_id=123, accept=True, now=NOW, rules=RULES
+            )
+    assert f"<@{target.user_id}>" in refused.value.message
+    async with db.transaction() as session:
+        view = await rotation.swap_view(session, swap_id)
+        assert view.swap.status is SwapStatus.PENDING
