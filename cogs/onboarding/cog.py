@@ -86,8 +86,8 @@ class Onboarding(commands.Cog):
     @coordinator_only()
     async def pending(self, interaction: CopInteraction) -> None:
         async with self.bot.db.transaction() as session:
-            applications = await lifecycle.pending_applications(session)
-        await send(interaction, embed=render.pending_embed(applications, self.bot.config))
+            page = await lifecycle.pending_applications(session)
+        await send(interaction, embed=render.pending_embed(page, self.bot.config))
 
     @onboarding.command(name="show", description="Show one person's onboarding record.")
     @app_commands.describe(member="The person to look up")

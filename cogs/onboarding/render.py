@@ -23,7 +23,7 @@ from bot.services.onboarding.forms import (
     Outcome,
     clean,
 )
-from bot.services.onboarding.lifecycle import MemberRecord
+from bot.services.onboarding.lifecycle import MemberRecord, PendingPage
 from bot.services.onboarding.matching import Match
 from bot.timeutil import show
 from cogs.about import info_sheet_embed
@@ -242,8 +242,8 @@ def decision_text(application: Application) -> str:
     return "Waiting for a coordinator"
 
 
-def pending_embed(applications: Sequence[Application], config: AppConfig) -> discord.Embed:
-    if not applications:
+def pending_embed(page: PendingPage, config: AppConfig) -> discord.Embed:
+    if not page.total:
         return discord.Embed(
             title="Open applications",
             description="There are no open applications. New ones are posted in "
@@ -251,7 +251,7 @@ def pending_embed(applications: Sequence[Application], config: AppConfig) -> dis
             colour=COLOUR,
         )
     lines = []
-    for app in applications[:20]:
+    for app in page.applications:
         checks = [Check.from_json(c) for c in app.checks]
         met = sum(1 for c in checks if c.met)
         link = ""
@@ -265,10 +265,10 @@ def pending_embed(applications: Sequence[Application], config: AppConfig) -> dis
             f"{safe(app.organisation, 80)} · {met}/{len(checks)} rules met · "
             f"sent {show(app.submitted_at, 'R')}{link}"
         )
-    if len(applications) > 20:
-        lines.append(f"…and {len(applications) - 20} more.")
+    if page.total > len(page.applications):
+        lines.append(f"…and {page.total - len(page.applications)} more.")
     return discord.Embed(
-        title=f"Open applications ({len(applications)})",
+        title=f"Open applications ({page.total})",
         description="\n".join(lines)[:4096],
         colour=COLOUR,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -503,13 +503,32 @@ async def set_review_post(
     )
 
 
-async def pending_applications(session: AsyncSession) -> list[Application]:
+PENDING_SHOWN = 20
+"""How many open applications ``/onboarding pending`` lists; it counts the rest."""
+
+
+@dataclass(frozen=True)
+class PendingPage:
+    applications: list[Application]
+    """The oldest open applications, at most ``PENDING_SHOWN``."""
+    total: int
+
+
+async def pending_applications(session: AsyncSession, limit: int = PENDING_SHOWN) -> PendingPage:
+    """The oldest open applications and how many are open: two bounded queries, whatever
+    the size of the server."""
     rows = await session.scalars(
         select(Application)
         .where(Application.status == ApplicationStatus.PENDING)
         .order_by(Application.submitted_at, Application.id)
+        .limit(limit)
     )
-    return list(rows)
+    total = await session.scalar(
+        select(func.count())
+        .select_from(Application)
+        .where(Application.status == ApplicationStatus.PENDING)
+    )
+    return PendingPage(list(rows), int(total or 0))
 
 
 async def applications_without_review_post(session: AsyncSession) -> list[Application]:
