@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import discord
@@ -24,7 +23,7 @@ from bot.mentions import NO_PINGS, only_users
 from bot.models import Member, RosterPostStatus
 from bot.services import meetings as meeting_service
 from bot.services import members, rotation
-from bot.services.rotation import PostSchedule, RotationRules, Slot
+from bot.services.rotation import PostOutcome, PostSchedule, RotationRules, Slot
 from bot.timeutil import show
 from bot.ui import CopInteraction
 from cogs.rotation.components import SwapButton, swap_buttons
@@ -37,7 +36,7 @@ from cogs.rotation.render import (
     meeting_list_embed,
     mention,
     moved_text,
-    roster_people,
+    roster_message,
     roster_text,
     swap_request_text,
 )
@@ -47,13 +46,6 @@ log = logging.getLogger(__name__)
 
 ROSTER_JOB_ID = "rotation:roster-post"
 PLAN_JOB_ID = "rotation:plan"
-
-
-@dataclass(frozen=True)
-class PostOutcome:
-    slot_key: str
-    status: RosterPostStatus
-    message_id: int | None
 
 
 async def roster_post_tick(bot: CopBot) -> None:
@@ -688,69 +680,29 @@ class Roster(commands.Cog):
             return None
 
     async def post_roster(self, slot: Slot) -> PostOutcome | None:
-        """Claim ``slot`` (at most once), then post or edit the roster for it."""
+        """Claim ``slot`` (at most once), then post or edit the roster for it: decided by
+        the service, delivered through the bot's port."""
         bot = self.bot
         config = bot.config
         channel_id = config.channels.roster
-        now = bot.clock()
         async with bot.db.transaction() as session:
-            claimed = await rotation.claim_slot(session, slot, now)
-            if claimed is None:
-                return None
-            meetings = await rotation.roster(session, now, config.rotation.post_count, self.rules)
-            if not meetings:
-                claimed.status = RosterPostStatus.SKIPPED
-                claimed.posted_at = now
-                log.info("roster slot %s skipped: no upcoming meetings", slot.key)
-                return PostOutcome(slot.key, RosterPostStatus.SKIPPED, None)
-            previous = (
-                await rotation.previous_post(session, channel_id)
-                if config.rotation.post_edit_previous
-                else None
-            )
-            previous_id = previous.message_id if previous is not None else None
-            post_id = claimed.id
-            in_rotation = await rotation.pool_size(session, now)
-            text = roster_text(
-                meetings,
-                heading=f"**Facilitation roster**: the next {len(meetings)} meeting"
-                + ("s" if len(meetings) != 1 else ""),
-                footer=ROSTER_HINT if in_rotation else NOBODY_IN_ROTATION,
-            )
-            users = roster_people(meetings)
-        # The claim is committed: a crash from here on can lose this post, never double it.
-        mentions = only_users(users) if users else NO_PINGS
-        try:
-            channel = await bot.text_channel(channel_id)
-            status = RosterPostStatus.SENT
-            message: discord.Message | None = None
-            if previous_id is not None:
-                try:
-                    old = await channel.fetch_message(previous_id)
-                    message = await old.edit(content=text, allowed_mentions=mentions)
-                    status = RosterPostStatus.EDITED
-                except discord.NotFound:
-                    message = None
-            if message is None:
-                message = await channel.send(text, allowed_mentions=mentions)
-                status = RosterPostStatus.SENT
-        except (discord.HTTPException, TypeError):
-            log.warning(
-                "the roster post for %s failed; it will be retried", slot.key, exc_info=True
-            )
-            async with bot.db.transaction() as session:
-                await rotation.release_slot(session, post_id)
-            return None
-        async with bot.db.transaction() as session:
-            await rotation.finish_post(
+            plan = await rotation.prepare_post(
                 session,
-                post_id,
-                status=status,
+                slot,
+                bot.clock(),
+                rules=self.rules,
+                count=config.rotation.post_count,
                 channel_id=channel_id,
-                message_id=message.id,
-                now=bot.clock(),
+                edit_previous=config.rotation.post_edit_previous,
             )
-        return PostOutcome(slot.key, status, message.id)
+            if plan is None:
+                return None
+            message = roster_message(plan)
+        # The claim is committed: a crash from here on can lose this post, never double it.
+        outcome = await rotation.deliver_post(bot.port, plan, channel_id, message)
+        async with bot.db.transaction() as session:
+            await rotation.record_post(session, plan, outcome, channel_id, bot.clock())
+        return outcome
 
     # --- leavers -------------------------------------------------------------------
 

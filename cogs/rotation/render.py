@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot import port
 from bot.models import AssignmentRole, Meeting, Member
-from bot.services.rotation import LedgerRow, SwapView, TurnMoved, nobody_experienced
+from bot.services.rotation import LedgerRow, PostPlan, SwapView, TurnMoved, nobody_experienced
 from bot.timeutil import show
 
 MESSAGE_LIMIT = 2000
@@ -178,3 +179,14 @@ def moved_text(moved: Sequence[TurnMoved]) -> str:
             f"is now facilitated by {mention(item.meeting.facilitator)}.{nxt}"
         )
     return "\n".join(lines)[:MESSAGE_LIMIT]
+
+
+def roster_message(plan: PostPlan) -> port.Message:
+    """The automatic roster post: the next meetings, pinging only their facilitators."""
+    count = len(plan.meetings)
+    text = roster_text(
+        plan.meetings,
+        heading=f"**Facilitation roster**: the next {count} meeting" + ("s" if count != 1 else ""),
+        footer=ROSTER_HINT if plan.in_rotation else NOBODY_IN_ROTATION,
+    )
+    return port.Message(content=text, ping_users=tuple(roster_people(plan.meetings)))

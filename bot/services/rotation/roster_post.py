@@ -7,6 +7,7 @@ however many runs race for it; a failed send gives the slot back for the next ru
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,8 +16,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import port
 from bot.config import AppConfig
 from bot.models import Meeting, MeetingStatus, RosterPost, RosterPostStatus
+from bot.services.rotation.ledger import pool_size, roster
+from bot.services.rotation.planner import RotationRules
+
+log = logging.getLogger(__name__)
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -163,3 +169,99 @@ async def release_slot(session: AsyncSession, post_id: int) -> None:
             RosterPost.id == post_id, RosterPost.status == RosterPostStatus.CLAIMED
         )
     )
+
+
+# --- one run: claim, deliver through the port, record ---------------------------------
+
+
+@dataclass(frozen=True)
+class PostPlan:
+    """A claimed slot and what to post for it (``meetings`` empty: nothing to post)."""
+
+    slot: Slot
+    post_id: int
+    meetings: list[Meeting]
+    previous_message_id: int | None
+    in_rotation: int
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    slot_key: str
+    status: RosterPostStatus
+    message_id: int | None
+
+
+async def prepare_post(
+    session: AsyncSession,
+    slot: Slot,
+    now: datetime,
+    *,
+    rules: RotationRules,
+    count: int,
+    channel_id: int,
+    edit_previous: bool,
+) -> PostPlan | None:
+    """Claim ``slot`` and decide what goes out for it; None if another run has it.
+
+    Commit the session before delivering, so a crash afterwards can lose this post but
+    never double it. A slot with no upcoming meetings is recorded as skipped.
+    """
+    claimed = await claim_slot(session, slot, now)
+    if claimed is None:
+        return None
+    meetings = await roster(session, now, count, rules)
+    if not meetings:
+        claimed.status = RosterPostStatus.SKIPPED
+        claimed.posted_at = now
+        await session.flush()
+    previous = await previous_post(session, channel_id) if edit_previous and meetings else None
+    return PostPlan(
+        slot,
+        claimed.id,
+        meetings,
+        previous.message_id if previous is not None else None,
+        await pool_size(session, now),
+    )
+
+
+async def deliver_post(
+    out: port.DiscordPort, plan: PostPlan, channel_id: int, message: port.Message
+) -> PostOutcome | None:
+    """Edit the previous roster post in place (when asked and it is still there) or post
+    a new one. None when Discord refused: give the slot back with :func:`release_slot`."""
+    if not plan.meetings:
+        return PostOutcome(plan.slot.key, RosterPostStatus.SKIPPED, None)
+    try:
+        if plan.previous_message_id is not None:
+            try:
+                sent = await out.edit(channel_id, plan.previous_message_id, message)
+                return PostOutcome(plan.slot.key, RosterPostStatus.EDITED, sent.message_id)
+            except port.Gone:
+                pass
+        sent = await out.post(channel_id, message)
+    except port.PortError as exc:
+        log.warning("the roster post for %s failed (%s); it will be retried", plan.slot.key, exc)
+        return None
+    return PostOutcome(plan.slot.key, RosterPostStatus.SENT, sent.message_id)
+
+
+async def record_post(
+    session: AsyncSession,
+    plan: PostPlan,
+    outcome: PostOutcome | None,
+    channel_id: int,
+    now: datetime,
+) -> None:
+    """Record what happened to a delivered plan: sent or edited, or the slot given back."""
+    if outcome is None:
+        await release_slot(session, plan.post_id)
+    elif outcome.status is not RosterPostStatus.SKIPPED:
+        await finish_post(
+            session,
+            plan.post_id,
+            status=outcome.status,
+            channel_id=channel_id,
+            message_id=outcome.message_id,
+            now=now,
+        )
