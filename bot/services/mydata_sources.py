@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Member
-from bot.services import learnings, onboarding, outcomes, reminders, rotation
+from bot.services import consults, learnings, onboarding, outcomes, reminders, rotation
 from bot.services.mydata import Contributor, Erased, Person, PostCleanup
 from bot.services.onboarding.personal import public_posts
 
@@ -60,6 +60,7 @@ def contributors() -> tuple[Contributor, ...]:
     """In erasure order: learnings first (their posts are withdrawn), the profile last."""
     return (
         learnings.MYDATA,
+        consults.MYDATA,
         outcomes.MYDATA,
         adapted("rotation", rotation.personal_data, rotation.erase_personal_data),
         adapted("reminders", reminders.personal_data, reminders.erase_personal_data),

@@ -489,3 +489,22 @@ async def test_rotation_reencrypts_consults(
         row = await consults.get_consult(session, cid)
         assert consults.open_text(only_new, row).happening == SECRET
         assert consults.is_asker(only_new, row, asker)
+
+
+async def test_mydata_registry_exports_and_erases_consults(
+    db: Database, keyring: Keyring, make_member: MakeMember, clock: FakeClock
+) -> None:
+    from bot.services import mydata
+    from bot.services.mydata_sources import contributors
+
+    asker = await make_member("Asker", [])
+    await make_member("Helper", ["trust"])
+    anon, _ = await _ask(db, keyring, asker, clock, anonymous=True, themes=("trust",), thread_id=31)
+    async with db.transaction() as session:
+        person = mydata.Person(session, asker, clock(), keyring)
+        exported = await mydata.collect(person, contributors())
+        erased = await mydata.erase(person, contributors())
+    assert [c["id"] for c in exported["consults"]["consults_asked"]] == [anon]
+    assert mydata.PostCleanup(31, 31, consults.ERASURE_NOTE) in erased.posts
+    async with db.transaction() as session:
+        assert await session.get(Consult, anon) is None

@@ -29,6 +29,7 @@ from bot.services.consults.invitations import (
 from bot.services.consults.keys import key_ids_in_use, reencrypt
 from bot.services.consults.personal import (
     ERASURE_NOTE,
+    MYDATA,
     ConsultErasure,
     PostRef,
     erase_personal_data,
@@ -82,6 +83,7 @@ __all__ = [
     "ERASURE_NOTE",
     "FIELDS",
     "MAX_THEMES",
+    "MYDATA",
     "REPLY_MAX_LENGTH",
     "Answer",
     "Candidate",

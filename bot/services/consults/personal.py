@@ -27,8 +27,9 @@ from bot.models import (
 )
 from bot.services.consults.store import consult_ids_of, themes_of
 from bot.services.consults.text import open_text
+from bot.services.mydata import Contributor, Erased, Person, PostCleanup
 
-ERASURE_NOTE = "This was removed at its author's request."
+ERASURE_NOTE = "This was erased at its author's request (`/mydata delete`)."
 
 
 async def personal_data(session: AsyncSession, keyring: Keyring, member: Member) -> dict[str, Any]:
@@ -142,3 +143,32 @@ async def erase_personal_data(
     await session.execute(delete(ConsultMute).where(ConsultMute.member_id == member.id))
     await session.flush()
     return result
+
+
+# --- /mydata ------------------------------------------------------------------------------
+
+
+async def _export(person: Person) -> dict[str, Any]:
+    return await personal_data(person.session, person.keyring, person.member)
+
+
+async def _erase(person: Person) -> Erased:
+    done = await erase_personal_data(person.session, person.keyring, person.member, person.now)
+    return Erased(
+        counts={"consults": done.consults, "consult replies": done.replies},
+        posts=[PostCleanup(p.channel_id, p.message_id, ERASURE_NOTE) for p in done.posts],
+    )
+
+
+async def _preview(person: Person) -> list[str]:
+    asked = len(await consult_ids_of(person.session, person.keyring, person.member))
+    if not asked:
+        return []
+    return [
+        f"your {asked} consult{'s are' if asked != 1 else ' is'} erased, and the bot's posts "
+        "that carried them are replaced with a short note"
+    ]
+
+
+MYDATA = Contributor("consults", export=_export, erase=_erase, preview=_preview)
+"""Consults' part of ``/mydata`` (``bot.services.mydata``)."""
