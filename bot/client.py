@@ -23,6 +23,7 @@ from bot.discord_port import DiscordPort
 from bot.mentions import SAFE_DEFAULT
 from bot.timeutil import Clock, utcnow
 from bot.replies import CopCommandTree
+from bot.services.outbound import Outbox, OutboxSettings
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,10 @@ class CopBot(commands.Bot):
         self.zone = config.community.zone
         self.port = DiscordPort(self, config.discord.guild_id)
         """The one port (``bot.port``) through which background work reaches Discord."""
+        self.outbox = Outbox(
+            db, self.port, clock, config.community.zone, OutboxSettings.from_config(config)
+        )
+        """The one outbound path for bulk DMs (``bot.services.outbound``)."""
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={
@@ -121,6 +126,7 @@ class CopBot(commands.Bot):
         synced = await self.tree.sync(guild=self.guild_object)
         log.info("synced %d commands to guild %s", len(synced), self.config.discord.guild_id)
         self.scheduler.start()
+        self.outbox.start()
 
     async def wait_until_settled(self) -> None:
         """Until the bot is ready and the work its cogs do on connecting is done."""
@@ -129,6 +135,7 @@ class CopBot(commands.Bot):
             await done.wait()
 
     async def close(self) -> None:
+        await self.outbox.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await super().close()

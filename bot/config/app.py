@@ -34,6 +34,7 @@ from bot.config.core import (
     RolesConfig,
 )
 from bot.config.learnings import LearningsConfig
+from bot.config.notifications import NotificationsConfig
 from bot.config.onboarding import OnboardingConfig
 from bot.config.reminders import RemindersConfig
 from bot.config.report import ReportConfig
@@ -52,6 +53,7 @@ class AppConfig(Section):
     rotation: RotationConfig = RotationConfig()
     learnings: LearningsConfig = LearningsConfig()
     reminders: RemindersConfig = RemindersConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
     consults: ConsultsConfig = ConsultsConfig()
     report: ReportConfig = ReportConfig()
 

@@ -42,6 +42,13 @@ from bot.models.onboarding import (
     RenewalReason,
     Standing,
 )
+from bot.models.outbound import (
+    NotificationPreference,
+    OutboundBatch,
+    OutboundItem,
+    OutboundKind,
+    OutboundStatus,
+)
 from bot.models.outcomes import ConsentStatus, Outcome, OutcomeKind, OutcomePerson
 from bot.models.reminders import (
     DeliveryStatus,
@@ -106,7 +113,12 @@ __all__ = [
     "MeetingStatus",
     "Member",
     "MemberStatus",
+    "NotificationPreference",
     "OccurrenceStatus",
+    "OutboundBatch",
+    "OutboundItem",
+    "OutboundKind",
+    "OutboundStatus",
     "Outcome",
     "OutcomeKind",
     "OutcomePerson",

@@ -1,0 +1,36 @@
+"""[notifications]: the outbound path's pacing and retries (every bulk DM goes through it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from bot.config.base import Section
+
+
+class NotificationsConfig(Section):
+    dm_per_second: float = Field(default=2.0, gt=0, le=5)
+    """The most DMs the outbound path sends per second, one at a time. Discord's global
+    limit is 50 requests a second and opening DM channels is limited further; staying well
+    under keeps a bulk send from ever looking like spam."""
+    poll_seconds: int = Field(default=10, ge=1, le=3600)
+    """How often the outbound path looks for DMs that became due (quiet hours ending,
+    retries) when nothing woke it."""
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    """Sending attempts for one DM before it is given up (recorded as failed)."""
+    retry_base_seconds: float = Field(default=30, gt=0, le=3600)
+    """The first retry waits this long (or Discord's retry_after, if longer); each next
+    one twice as long."""
+    retry_max_seconds: float = Field(default=1800, gt=0, le=86400)
+    """The longest wait between two retries."""
+    late_after_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    """A DM that goes out this long after it was due says that it is late."""
+
+    @field_validator("retry_max_seconds")
+    @classmethod
+    def _max_after_base(cls, value: float, info: Any) -> float:
+        base = info.data.get("retry_base_seconds")
+        if base is not None and value < base:
+            raise ValueError(f"must be at least retry_base_seconds ({base:g})")
+        return value

@@ -1,0 +1,373 @@
+"""The outbox: sends what the queue says is due, paced, through the port.
+
+One DM at a time, at most ``dm_per_second`` (a token bucket on a monotonic clock); a
+rate-limited answer pauses the whole outbox for Discord's ``retry_after`` and retries the
+DM later, so a 429 storm slows sending down and neither loses nor doubles a message. Each
+DM is claimed (committed) before it is sent and recorded right after, in its own small
+transaction, so a process killed mid-burst loses at most the one in flight, and that one
+is found by its marker (or deduplicated by its nonce) on the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import port
+from bot.config import AppConfig
+from bot.db import Database
+from bot.models import OutboundKind, OutboundStatus
+from bot.services.outbound import queue
+from bot.timeutil import Clock
+
+log = logging.getLogger(__name__)
+
+NOTIFICATIONS_BUTTON_ID = "notif:open"
+"""The custom id of the "Notification settings" button on every automatic DM; the
+notifications cog answers it with the member's settings."""
+NOTIFICATIONS_LINE = "Choose what I DM you, and when: /notifications"
+NO_RENDERER_WAIT = timedelta(minutes=1)
+
+
+def marker(item_id: int) -> str:
+    return f"ref O{item_id}"
+
+
+def nonce(item_id: int) -> str:
+    return f"cop-out-{item_id}"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What a renderer gets to write one DM."""
+
+    item_id: int
+    user_id: int
+    kind: OutboundKind
+    params: dict[str, object]
+    now: datetime
+    due_at: datetime
+    late: bool
+
+
+Renderer = Callable[[AsyncSession, Rendering], Awaitable[port.Message | None]]
+"""Writes the DM at send time; returns None when it is no longer needed (skipped)."""
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    dm_per_second: float = 2.0
+    poll_seconds: float = 10
+    max_attempts: int = 8
+    retry_base: timedelta = timedelta(seconds=30)
+    retry_max: timedelta = timedelta(minutes=30)
+    late_after: timedelta = timedelta(minutes=30)
+    claim_batch: int = 10
+
+    @classmethod
+    def from_config(cls, config: AppConfig) -> OutboxSettings:
+        section = config.notifications
+        return cls(
+            dm_per_second=section.dm_per_second,
+            poll_seconds=section.poll_seconds,
+            max_attempts=section.max_attempts,
+            retry_base=timedelta(seconds=section.retry_base_seconds),
+            retry_max=timedelta(seconds=section.retry_max_seconds),
+            late_after=timedelta(minutes=section.late_after_minutes),
+        )
+
+
+@dataclass
+class DrainSummary:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retrying: int = 0
+    delayed: int = 0
+    recovered: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+def _timestamp(moment: datetime, style: str = "f") -> str:
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def decorate(message: port.Message, item_id: int, *, late_since: datetime | None) -> port.Message:
+    """Add what every automatic DM carries: the /notifications line and button, the
+    marker that finds it after a crash, the nonce, and a late note when it is late."""
+    footer = f"{NOTIFICATIONS_LINE} · {marker(item_id)}"
+    cards = list(message.cards)
+    if cards:
+        last = cards[-1]
+        text = f"{last.footer} · {footer}" if last.footer else footer
+        cards[-1] = port.Card(
+            title=last.title,
+            description=last.description,
+            colour=last.colour,
+            footer=text[-2048:],
+            fields=last.fields,
+            url=last.url,
+        )
+    else:
+        cards.append(port.Card(footer=footer))
+    content = message.content
+    if late_since is not None:
+        note = (
+            f"⏰ Sent late: this was due {_timestamp(late_since)}, while the bot was offline "
+            "or couldn't reach Discord."
+        )
+        content = f"{note}\n{content}" if content else note
+    buttons = (
+        *message.buttons,
+        port.Button("Notification settings", custom_id=NOTIFICATIONS_BUTTON_ID, emoji="🔔"),
+    )
+    return port.Message(
+        content=content,
+        cards=tuple(cards),
+        buttons=buttons[:25],
+        ping_users=message.ping_users,
+        nonce=nonce(item_id),
+    )
+
+
+class Outbox:
+    """Sends queued DMs. ``start()`` runs it in the background; ``wake()`` after a commit
+    that queued something; ``drain()`` sends everything due now (tests call it)."""
+
+    def __init__(
+        self,
+        db: Database,
+        out: port.DiscordPort,
+        clock: Clock,
+        zone: ZoneInfo,
+        settings: OutboxSettings,
+        *,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db = db
+        self.port = out
+        self.clock = clock
+        self.zone = zone
+        self.settings = settings
+        self.token = secrets.token_hex(8)
+        """Identifies this run's claims; a claim under another token was left by a crash."""
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._renderers: dict[str, Renderer] = {}
+        self._missing: set[str] = set()
+        self._next_slot = 0.0
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    # --- wiring ------------------------------------------------------------------------
+
+    def register(self, template: str, renderer: Renderer) -> None:
+        """The renderer that writes DMs queued with ``template``."""
+        self._renderers[template] = renderer
+        self._missing.discard(template)
+        self.wake()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._closing = False
+            self._task = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._closing:
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox: a run failed; the next wake-up retries it")
+            timeout = float(self.settings.poll_seconds)
+            try:
+                async with self.db.transaction() as session:
+                    upcoming = await queue.next_wake(session)
+                if upcoming is not None:
+                    ahead = (upcoming - self.clock()).total_seconds()
+                    timeout = min(timeout, max(0.05, ahead))
+            except Exception:
+                log.exception("outbox: could not read the next due time")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+
+    # --- pacing ------------------------------------------------------------------------
+
+    async def _pace(self) -> None:
+        interval = 1.0 / self.settings.dm_per_second
+        now = self._monotonic()
+        wait = self._next_slot - now
+        if wait > 0:
+            await self._sleep(wait)
+            now = self._monotonic()
+        self._next_slot = max(now, self._next_slot) + interval
+
+    def _pause(self, seconds: float) -> None:
+        """Hold every send for ``seconds`` (Discord asked us to wait)."""
+        self._next_slot = max(self._next_slot, self._monotonic() + seconds)
+
+    def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
+        wait: timedelta = min(
+            self.settings.retry_base * float(2 ** max(0, attempts - 1)), self.settings.retry_max
+        )
+        if retry_after is not None:
+            wait = max(wait, timedelta(seconds=retry_after))
+        return wait
+
+    # --- sending -----------------------------------------------------------------------
+
+    async def drain(self) -> DrainSummary:
+        """Send everything due now, paced. Safe to call at any time, any number of times."""
+        summary = DrainSummary()
+        async with self._lock:
+            while not self._closing:
+                async with self.db.transaction() as session:
+                    claimed = await queue.claim_due(
+                        session,
+                        self.clock(),
+                        self.token,
+                        self.zone,
+                        limit=self.settings.claim_batch,
+                    )
+                summary.skipped += claimed.skipped
+                summary.delayed += claimed.delayed
+                if not claimed.claims:
+                    if claimed.skipped or claimed.delayed:
+                        continue
+                    break
+                for index, claim in enumerate(claimed.claims):
+                    if self._closing:
+                        async with self.db.transaction() as session:
+                            for rest in claimed.claims[index:]:
+                                await queue.release(session, rest, self.token)
+                        break
+                    await self._send_one(claim, summary)
+        return summary
+
+    async def _settle(
+        self, claim: queue.Claim, status: OutboundStatus, reason: str, summary: DrainSummary
+    ) -> None:
+        async with self.db.transaction() as session:
+            await queue.record_settled(session, claim, self.token, self.clock(), status, reason)
+        if status is OutboundStatus.SKIPPED:
+            summary.skipped += 1
+        else:
+            summary.failed += 1
+            summary.reasons.append(reason)
+
+    async def _send_one(self, claim: queue.Claim, summary: DrainSummary) -> None:
+        renderer = self._renderers.get(claim.template)
+        if renderer is None:
+            if claim.template not in self._missing:
+                self._missing.add(claim.template)
+                log.warning("outbox: no renderer for %r yet; its DMs wait", claim.template)
+            async with self.db.transaction() as session:
+                await queue.release(session, claim, self.token)
+                await queue.postpone(session, claim.item_id, self.clock() + NO_RENDERER_WAIT)
+            return
+        try:
+            member = await self.port.member(claim.user_id)
+            if member is None:
+                await self._settle(claim, OutboundStatus.SKIPPED, "left the server", summary)
+                return
+            if claim.recovering:
+                found = await self.port.find_in_dm(claim.user_id, marker(claim.item_id))
+                if found is not None:
+                    async with self.db.transaction() as session:
+                        await queue.record_sent(
+                            session,
+                            claim,
+                            self.token,
+                            self.clock(),
+                            found.channel_id,
+                            found.message_id,
+                        )
+                    summary.sent += 1
+                    summary.recovered += 1
+                    return
+            now = self.clock()
+            late = now - claim.due_at > self.settings.late_after
+            async with self.db.transaction() as session:
+                message = await renderer(
+                    session,
+                    Rendering(
+                        claim.item_id,
+                        claim.user_id,
+                        claim.kind,
+                        claim.params,
+                        now,
+                        claim.due_at,
+                        late,
+                    ),
+                )
+            if message is None:
+                await self._settle(claim, OutboundStatus.SKIPPED, "no longer needed", summary)
+                return
+            message = decorate(message, claim.item_id, late_since=claim.due_at if late else None)
+            await self._pace()
+            sent = await self.port.dm(claim.user_id, message)
+        except port.Transient as exc:
+            if exc.retry_after:
+                self._pause(exc.retry_after)
+            await self._retry(claim, exc.detail, exc.retry_after, summary)
+        except port.Gone as exc:
+            await self._settle(
+                claim, OutboundStatus.SKIPPED, f"unknown user ({exc.detail})", summary
+            )
+        except port.DmClosed:
+            await self._settle(claim, OutboundStatus.FAILED, "their DMs are closed", summary)
+        except port.PortError as exc:
+            await self._settle(claim, OutboundStatus.FAILED, exc.detail, summary)
+        except Exception as exc:
+            log.exception("outbox: unexpected error sending item %s", claim.item_id)
+            await self._retry(claim, f"unexpected {type(exc).__name__}", None, summary)
+        else:
+            async with self.db.transaction() as session:
+                await queue.record_sent(
+                    session, claim, self.token, self.clock(), sent.channel_id, sent.message_id
+                )
+            summary.sent += 1
+
+    async def _retry(
+        self, claim: queue.Claim, reason: str, retry_after: float | None, summary: DrainSummary
+    ) -> None:
+        async with self.db.transaction() as session:
+            at = await queue.record_retry(
+                session,
+                claim,
+                self.token,
+                self.clock(),
+                reason,
+                wait=self._backoff(claim.attempts, retry_after),
+                max_attempts=self.settings.max_attempts,
+            )
+        if at is None:
+            summary.failed += 1
+            summary.reasons.append(reason)
+            log.warning("outbox: gave up item %s after %d attempts", claim.item_id, claim.attempts)
+        else:
+            summary.retrying += 1
