@@ -211,7 +211,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
     @app_commands.describe(outcome="The outcome's number, from /outcome list")
     @audience("member")
     async def edit(
-        self, interaction: CopInteraction, outcome: app_commands.Range[int, 1, 2**53]
+        self, interaction: CopInteraction, outcome: app_commands.Range[int, 1, 2**53 - 1]
     ) -> None:
         keyring = keyring_of(self.bot)
         async with self.bot.db.transaction() as session:
@@ -244,7 +244,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
     @app_commands.describe(outcome="The outcome's number, from /outcome list")
     @audience("member")
     async def delete(
-        self, interaction: CopInteraction, outcome: app_commands.Range[int, 1, 2**53]
+        self, interaction: CopInteraction, outcome: app_commands.Range[int, 1, 2**53 - 1]
     ) -> None:
         async with self.bot.db.transaction() as session:
             author = await _recorder(interaction, session)
