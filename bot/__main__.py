@@ -1,4 +1,10 @@
-"""Command line: ``python -m bot {run,migrate,check-config,backup}``."""
+"""cop-bot runs a Community of Practice on Discord: onboarding, the facilitation rotation,
+learnings and digests, reminders, consults and reports.
+
+Start with `make run` (the demo, with no token) or `python -m bot run`; `check-config`
+tells what is wrong with a config file, one line per mistake. README.md documents every
+command and setting.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot import __version__
 from bot.config import TOKEN_ENV, AppConfig, load_config, resolve_token
-from bot.db import Database, backup_sqlite, migrate, sqlite_path
+from bot.config.app import token_file_problem
+from bot.db import Database, migrate, sqlite_path
 from bot.errors import ConfigError
+from bot.learnings_cli import register as register_learnings
 from bot.logs import setup_logging
-from bot.timeutil import utcnow
+from bot.report_cli import register as register_report
 
 DEFAULT_CONFIG = Path(os.environ.get("COP_CONFIG", "config.toml"))
 
@@ -25,6 +34,9 @@ def _say(line: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace, config: AppConfig) -> int:
+    if problem := token_file_problem(config):
+        _say(problem)
+        return 2
     token = resolve_token(config)
     if token is None:
         _say(
@@ -63,16 +75,28 @@ def cmd_check_config(args: argparse.Namespace, config: AppConfig) -> int:
     print(f"  roles:      coordinator={c.roles.coordinator} member={c.roles.member}")
     channels = " ".join(f"{k}={v}" for k, v in c.channels.model_dump().items())
     print(f"  channels:   {channels}")
-    token = "set" if resolve_token(c) else f"missing (set {TOKEN_ENV})"
+    if problem := token_file_problem(c):
+        print("  token:      not readable (see below)")
+        _say(problem)
+        return 2
+    if os.environ.get(TOKEN_ENV, "").strip():
+        token = f"set (from {TOKEN_ENV})"
+    elif c.discord.token_file is not None:
+        token = f"set (from {c.discord.token_file})"
+    else:
+        token = f"missing (set {TOKEN_ENV} or `discord.token_file`)"
     print(f"  token:      {token}")
     return 0
 
 
 def cmd_backup(args: argparse.Namespace, config: AppConfig) -> int:
+    from bot.runner import backup_and_prune
+
     if sqlite_path(config.database.url) is None:
         _say("backup: only SQLite files can be backed up this way; use pg_dump for PostgreSQL.")
         return 2
-    target = backup_sqlite(config.database.url, config.database.backup_dir, utcnow())
+    setup_logging(config.logging.level)
+    target = backup_and_prune(config)
     if target is None:
         _say(f"backup: there is no database file yet at {sqlite_path(config.database.url)}.")
         return 2
@@ -80,8 +104,28 @@ def cmd_backup(args: argparse.Namespace, config: AppConfig) -> int:
     return 0
 
 
+def cmd_restore(args: argparse.Namespace, config: AppConfig) -> int:
+    from bot.runner import RestoreRefused, restore_backup
+
+    try:
+        restored = restore_backup(config, args.file)
+    except RestoreRefused as exc:
+        _say(str(exc))
+        return 2
+    print(f"Restored {args.file} into {sqlite_path(config.database.url)}.")
+    if restored.saved_current is not None:
+        print(f"The database that was there is saved as {restored.saved_current}.")
+    print("Start the bot again to carry on from the restored data.")
+    return 0
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cop-bot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     handlers: dict[str, Handler] = {}
 
@@ -104,15 +148,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     )
     add("migrate", cmd_migrate, "migrate the database to the newest schema")
     add("check-config", cmd_check_config, "validate the config file and print a summary")
-    add("backup", cmd_backup, "copy the SQLite database to a timestamped file")
-    # >>> more commands (other capabilities add theirs here)
-    from bot.learnings_cli import register as register_learnings  # export-digest, rotate-key
-
-    register_learnings(add)
-    from bot.report_cli import register as register_report  # report
-
-    register_report(add)
-    # <<< more commands
+    add(
+        "backup",
+        cmd_backup,
+        "copy the SQLite database to a timestamped file, keeping the newest `database.backup_keep`",
+    )
+    restore = add(
+        "restore",
+        cmd_restore,
+        "replace the SQLite database with a backup (the bot must be stopped; the current "
+        "database is backed up first)",
+    )
+    restore.add_argument("file", type=Path, help="the backup file to restore")
+    register_learnings(add)  # export-digest, rotate-key
+    register_report(add)  # report
     demo = sub.add_parser(
         "demo",
         help="a month of the community in one command, on the built-in Discord emulator",
@@ -151,6 +200,9 @@ def _token_configured(config_path: Path) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything the bot writes (database, -wal/-shm, backups, exports, the key file) is
+    # for the owner only.
+    os.umask(0o077)
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
     if args.command == "demo":

@@ -8,9 +8,12 @@ ships in the wheel and is found with ``importlib.resources``; nothing here calls
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import stat
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -130,10 +133,43 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+OWNER_ONLY = 0o600
+"""The mode of every file that holds member data: the database, its -wal and -shm files
+(SQLite gives them the database file's mode), backups, exports and the key file."""
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` (and its folder, mode 0700) readable by the owner only, if missing."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, OWNER_ONLY)
+    os.close(fd)
+
+
+def readable_by_others(paths: list[Path]) -> list[Path]:
+    """The files among ``paths`` that exist and that other users may read or write."""
+    found = []
+    for path in paths:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            found.append(path)
+    return found
+
+
+def sqlite_files(url: str) -> list[Path]:
+    """The database file and its -wal and -shm companions (for SQLite URLs)."""
+    path = sqlite_path(url)
+    if path is None:
+        return []
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -227,8 +263,13 @@ async def table_names(engine: AsyncEngine) -> list[str]:
 # --- backups ----------------------------------------------------------------------
 
 
+def _backup_name(source: Path, stamp: str) -> str:
+    return f"{source.stem}-{stamp}{source.suffix or '.sqlite3'}"
+
+
 def backup_sqlite(url: str, backup_dir: Path, now: datetime) -> Path | None:
-    """Copy a SQLite database with the online backup API to a timestamped file.
+    """Copy a SQLite database with the online backup API to a timestamped file, readable
+    by the owner only.
 
     Returns the new file, or None when there is nothing to back up (another database
     kind, or no file yet).
@@ -236,11 +277,84 @@ def backup_sqlite(url: str, backup_dir: Path, now: datetime) -> Path | None:
     source = sqlite_path(url)
     if source is None or not source.exists():
         return None
-    backup_dir.mkdir(parents=True, exist_ok=True)
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = backup_dir / f"{source.stem}-{stamp}{source.suffix or '.sqlite3'}"
+    target = backup_dir / _backup_name(source, stamp)
+    create_private(target)
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     src.close()
     dst.close()
     return target
+
+
+def list_backups(url: str, backup_dir: Path) -> list[Path]:
+    """This database's backups in ``backup_dir``, oldest first (the names sort by time)."""
+    source = sqlite_path(url)
+    if source is None or not backup_dir.is_dir():
+        return []
+    pattern = _backup_name(source, "*")
+    return sorted(p for p in backup_dir.glob(pattern) if p.is_file())
+
+
+def prune_backups(url: str, backup_dir: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` backups of this database; return those deleted."""
+    backups = list_backups(url, backup_dir)
+    old = backups[: max(len(backups) - keep, 0)]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
+# --- one bot per database ---------------------------------------------------------------
+
+
+class DatabaseInUse(Exception):
+    """Another process (a running bot, or a restore) holds the database's lock."""
+
+    def __init__(self, lock: Path) -> None:
+        super().__init__(str(lock))
+        self.lock = lock
+
+
+@contextmanager
+def database_lock(url: str) -> Iterator[Path | None]:
+    """Hold ``<database>.lock`` exclusively while the body runs: the running bot holds it,
+    so ``restore`` (and a second bot) can tell that the database is in use. The operating
+    system releases it when the process ends, however it ends. Yields None for databases
+    other than SQLite files."""
+    path = sqlite_path(url)
+    if path is None:
+        yield None
+        return
+    lock = path.with_name(path.name + ".lock")
+    create_private(lock)
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(lock) from None
+        yield lock
+    finally:
+        os.close(fd)
+
+
+def sqlite_revision(path: Path) -> str | None:
+    """The Alembic revision a SQLite file is at (None: no ``alembic_version`` table).
+    Raises ``sqlite3.DatabaseError`` when the file is not a SQLite database."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+        row = (
+            conn.execute("select version_num from alembic_version").fetchone()
+            if "alembic_version" in tables
+            else None
+        )
+    conn.close()
+    return None if row is None else str(row[0])
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
+    return {rev.revision for rev in script.walk_revisions()}

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.config import AppConfig, load_config, parse_config, resolve_token
+from bot.config.app import token_file_problem
 from bot.errors import ConfigError
 from tests.conftest import make_config_data
 
@@ -124,6 +125,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     )
 
 
+@pytest.mark.e2e  # starts `python -m bot`
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
@@ -151,12 +153,14 @@ def test_check_config_cli_one_line_no_traceback(tmp_path: Path, toml: str, expec
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.e2e  # starts `python -m bot`
 def test_check_config_cli_summary() -> None:
     result = _cli("check-config", "--config", "config.example.toml")
     assert result.returncode == 0, result.stderr
     assert "Australia/Brisbane" in result.stdout
 
 
+@pytest.mark.e2e  # starts `python -m bot`
 def test_run_without_token_says_how(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = _cli("run", "--config", "config.example.toml", env=env)
@@ -165,3 +169,48 @@ def test_run_without_token_says_how(tmp_path: Path) -> None:
     assert len(lines) == 1
     assert "DISCORD_TOKEN" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "values", "expected"),
+    [
+        (
+            "learnings",
+            {"attachment_limit_mb": 0},
+            "learnings.attachment_limit_mb = 0: must be more than 0",
+        ),
+        ("reminders", {"poll_seconds": 1}, "reminders.poll_seconds = 1: must be at least 5"),
+        (
+            "reminders",
+            {"poll_seconds": 4000},
+            "reminders.poll_seconds = 4000: must be at most 3600",
+        ),
+        ("rotation", {"horizon_days": 10}, "rotation.horizon_days = 10: must be at least 28"),
+        ("database", {"backup_keep": 0}, "database.backup_keep = 0: must be at least 1"),
+        ("learnings", {"page_size": 11}, "learnings.page_size = 11: must be at most 10"),
+    ],
+)
+def test_config_limit_names_key_value_and_limit(
+    tmp_path: Path, section: str, values: dict[str, Any], expected: str
+) -> None:
+    assert _errors(make_config_data(tmp_path, **{section: values})) == [expected]
+
+
+def test_config_zero_id_is_not_a_discord_id(tmp_path: Path) -> None:
+    (line,) = _errors(make_config_data(tmp_path, roles={"member": 0}))
+    assert line.startswith("roles.member: `0` is not a Discord id")
+
+
+def test_token_file_problem_names_the_key_and_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "token"
+    config = parse_config(make_config_data(tmp_path, discord={"token_file": str(missing)}))
+    problem = token_file_problem(config, {})
+    assert problem is not None
+    assert problem.startswith(f"discord.token_file: `{missing}` does not exist")
+    assert token_file_problem(config, {"DISCORD_TOKEN": "abc"}) is None  # the file is not used
+    missing.write_text("  \n")
+    assert token_file_problem(config, {}) == (
+        f"discord.token_file: `{missing}` is empty; put the bot's token in it"
+    )
+    missing.write_text("abc\n")
+    assert token_file_problem(config, {}) is None

@@ -33,6 +33,7 @@ from bot.config.core import (
     LoggingConfig,
     RolesConfig,
 )
+from bot.config.events import EventsConfig
 from bot.config.learnings import LearningsConfig
 from bot.config.notifications import NotificationsConfig
 from bot.config.onboarding import OnboardingConfig
@@ -51,6 +52,7 @@ class AppConfig(Section):
     logging: LoggingConfig = LoggingConfig()
     onboarding: OnboardingConfig = OnboardingConfig()
     rotation: RotationConfig = RotationConfig()
+    events: EventsConfig = EventsConfig()
     learnings: LearningsConfig = LearningsConfig()
     reminders: RemindersConfig = RemindersConfig()
     notifications: NotificationsConfig = NotificationsConfig()
@@ -68,7 +70,6 @@ _FRIENDLY = {
     "extra_forbidden": "is not a known setting; check its spelling against config.example.toml",
     "int_type": "must be a whole number (write it without quotes)",
     "int_parsing": "must be a whole number (write it without quotes)",
-    "greater_than": "must be a positive Discord id",
     "string_type": "must be text in quotes",
     "string_too_short": "must not be empty",
     "bool_type": "must be true or false",
@@ -82,9 +83,42 @@ _FRIENDLY = {
 }
 
 
+# A value outside a limit: each has its own sentence naming the key, the value and the limit,
+# like "reminders.poll_seconds = 1: must be at least 5".
+_LIMITS = {
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "string_too_long": "must be at most {max_length} characters long",
+    "string_too_short": "must be at least {min_length} characters long",
+    "too_long": "must have at most {max_length} items",
+    "too_short": "must have at least {min_length} items",
+}
+
+
+def _as_toml(value: Any) -> str:
+    """A value as it would be written in the config file, cut short if long."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return '"' + (value if len(value) <= 40 else value[:39] + "…") + '"'
+    if isinstance(value, list | tuple):
+        return f"[{len(value)} items]"
+    return repr(value)
+
+
 def _describe(error: Any) -> str:
     loc = ".".join(str(part) for part in error["loc"]) or "(file)"
     kind = error["type"]
+    if kind in _LIMITS and "input" in error:
+        if kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
+            return f"{loc}: must not be empty"
+        ctx = {k: _as_toml(v) for k, v in error.get("ctx", {}).items()}
+        limit = _LIMITS[kind].format(**ctx)
+        return f"{loc} = {_as_toml(error['input'])}: {limit}"
     if loc == "discord.token" and kind == "extra_forbidden":
         return (
             f"{loc}: never put the token in the config file; set the {TOKEN_ENV} "
@@ -121,6 +155,31 @@ def load_config(path: Path) -> AppConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: is not valid TOML ({exc})"]) from None
     return parse_config(data, path)
+
+
+def token_file_problem(config: AppConfig, environ: dict[str, str] | None = None) -> str | None:
+    """Why ``discord.token_file`` gives no token, in one line naming the key; None when it
+    gives one, or when it is not used (``DISCORD_TOKEN`` is set, or no file is named)."""
+    env = os.environ if environ is None else environ
+    path = config.discord.token_file
+    if env.get(TOKEN_ENV, "").strip() or path is None:
+        return None
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return (
+            f"discord.token_file: `{path}` does not exist; put the bot's token in that file "
+            f"(or set {TOKEN_ENV}) and try again"
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or exc.__class__.__name__
+        return (
+            f"discord.token_file: `{path}` cannot be read ({why}); check that the user "
+            "running the bot may read it"
+        )
+    if not token:
+        return f"discord.token_file: `{path}` is empty; put the bot's token in it"
+    return None
 
 
 def resolve_token(config: AppConfig, environ: dict[str, str] | None = None) -> str | None:

@@ -17,7 +17,17 @@ DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/cop.sqlite3"
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 (the variable's name, not a token)
 
-Snowflake = Annotated[int, Field(strict=True, gt=0)]
+
+def _check_snowflake(value: int) -> int:
+    if value <= 0:
+        raise ValueError(
+            f"`{value}` is not a Discord id; copy the id in Discord "
+            "(Developer Mode, then right-click > Copy ID)"
+        )
+    return value
+
+
+Snowflake = Annotated[int, Field(strict=True), AfterValidator(_check_snowflake)]
 """A Discord id: a positive integer written without quotes."""
 
 NonEmpty = Annotated[str, Field(min_length=1)]

@@ -6,6 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import (
+    Field,
     field_validator,
 )
 from sqlalchemy.engine import make_url
@@ -46,6 +47,8 @@ class DiscordConfig(Section):
 class DatabaseConfig(Section):
     url: str = DEFAULT_DATABASE_URL
     backup_dir: Path = Path("data/backups")
+    backup_keep: int = Field(default=10, ge=1, le=10_000)
+    """How many backups of the SQLite file to keep; older ones are deleted after each."""
 
     @field_validator("url")
     @classmethod
@@ -123,6 +126,8 @@ class ChannelsConfig(Section):
     announcements: Snowflake
     forum: Snowflake | None = None
     """A forum channel: consults (/ask) and the knowledge base are posted there."""
+    meetings: Snowflake | None = None
+    """Where each meeting's thread opens (default: the announcements channel)."""
 
 
 class LoggingConfig(Section):
