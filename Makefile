@@ -18,7 +18,8 @@ CONFIG ?= config.toml
 
 # The suites that run again on a throwaway PostgreSQL server (`make test-postgres`); the
 # end-to-end files stay on SQLite, so they are left out here.
-POSTGRES_TESTS := tests/test_migrations.py tests/onboarding tests/rotation tests/learnings tests/reminders
+POSTGRES_TESTS := tests/test_migrations.py tests/onboarding tests/rotation tests/learnings tests/reminders \
+	tests/report
 
 .PHONY: run test test-fast test-newest test-postgres lint bench clean
 
@@ -32,7 +33,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m bot run --config $(CONFIG) --demo-if-no-token
 
-test: $(STAMP)
+# The report's browser test renders in Debian's Chromium; install it when we can (as root).
+CHROMIUM_STAMP := $(VENV)/.chromium
+$(CHROMIUM_STAMP): $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "== installing Chromium (Debian's package) for the report's browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The report's browser test needs Chromium: run 'sudo apt-get install chromium'."; fi; }
+	@touch $@
+
+test: $(STAMP) $(CHROMIUM_STAMP)
 	$(BIN)/python -m pytest -q
 
 # The inner loop: everything but the emulator and demo tests (under a minute).
