@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -104,6 +105,14 @@ def cmd_backup(args: argparse.Namespace, config: AppConfig) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace, config: AppConfig) -> int:
+    from bot.runner import check_health
+
+    healthy, line = check_health(config, time.time())
+    print(line)
+    return 0 if healthy else 1
+
+
 def cmd_restore(args: argparse.Namespace, config: AppConfig) -> int:
     from bot.runner import RestoreRefused, restore_backup
 
@@ -160,6 +169,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         "database is backed up first)",
     )
     restore.add_argument("file", type=Path, help="the backup file to restore")
+    add(
+        "health",
+        cmd_health,
+        "exit 0 if the bot using this config is connected to Discord (for a healthcheck)",
+    )
     register_learnings(add)  # export-digest, rotate-key
     register_report(add)  # report
     demo = sub.add_parser(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import shutil
 import sqlite3
 from asyncio import FIRST_COMPLETED
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import aiohttp
 import discord
@@ -89,6 +91,62 @@ async def prepare_database(config: AppConfig, clock: Clock = utcnow) -> Database
     db = Database.from_url(config.database.url, hide_parameters=True)
     await migrate(db.engine)
     return db
+
+
+# --- health ---------------------------------------------------------------------------
+
+HEARTBEAT_SECONDS = 30.0
+"""How often the running bot touches its heartbeat file while connected to Discord."""
+HEALTHY_WITHIN = 3 * HEARTBEAT_SECONDS
+
+
+class Connection(Protocol):
+    """What the heartbeat asks of the bot (``discord.Client`` has all three)."""
+
+    @property
+    def latency(self) -> float: ...
+
+    def is_ready(self) -> bool: ...
+
+    def is_closed(self) -> bool: ...
+
+
+def heartbeat_path(config: AppConfig) -> Path:
+    """``<database>.heartbeat`` beside a SQLite file; else beside the data key file."""
+    database = sqlite_path(config.database.url)
+    if database is not None:
+        return database.with_name(database.name + ".heartbeat")
+    return config.learnings.resolved_key_file(config.database.url).parent / "cop-bot.heartbeat"
+
+
+def _touch(path: Path) -> None:
+    create_private(path)
+    os.utime(path)
+
+
+async def keep_heartbeat(bot: Connection, path: Path, every: float = HEARTBEAT_SECONDS) -> None:
+    """Touch ``path`` every ``every`` seconds while the bot is connected (ready, open, and
+    its gateway heartbeats answered), for ``python -m bot health``."""
+    while True:
+        if bot.is_ready() and not bot.is_closed() and math.isfinite(bot.latency):
+            await asyncio.to_thread(_touch, path)
+        await asyncio.sleep(every)
+
+
+def check_health(config: AppConfig, now: float) -> tuple[bool, str]:
+    """Whether the bot using this config touched its heartbeat recently (``now`` is
+    ``time.time()``), with the line to print."""
+    path = heartbeat_path(config)
+    try:
+        age = now - path.stat().st_mtime
+    except FileNotFoundError:
+        return False, f"unhealthy: no heartbeat at {path}; the bot has not connected to Discord"
+    if age > HEALTHY_WITHIN:
+        return False, (
+            f"unhealthy: the heartbeat at {path} is {age:.0f} s old; the bot is not "
+            "connected to Discord (its log says why)"
+        )
+    return True, f"healthy: connected to Discord (heartbeat {max(age, 0):.0f} s ago)"
 
 
 # --- restore --------------------------------------------------------------------------
@@ -251,6 +309,7 @@ async def _run_locked(config: AppConfig, token: str, clock: Clock) -> int:
         "backoff by discord.py, so a short outage needs no restart",
         config.discord.api_base_url,
     )
+    beat = asyncio.create_task(keep_heartbeat(bot, heartbeat_path(config)), name="heartbeat")
     try:
         async with bot:
             await bot.start(token)
@@ -279,5 +338,6 @@ async def _run_locked(config: AppConfig, token: str, clock: Clock) -> int:
             return 1
         raise
     finally:
+        beat.cancel()
         await db.dispose()
     return 0
