@@ -118,9 +118,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_events_notices')),
         sa.UniqueConstraint('kind', name=op.f('uq_events_notices_kind')),
     )
+    op.create_table(
+        'events_leases',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=50), nullable=False),
+        sa.Column('holder', sa.String(length=64), nullable=False),
+        sa.Column('until', bot.db.UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_events_leases')),
+        sa.UniqueConstraint('name', name=op.f('uq_events_leases_name')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('events_leases')
     op.drop_table('events_notices')
     with op.batch_alter_table('meeting_attendance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_attendance_member_id'))

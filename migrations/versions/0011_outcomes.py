@@ -1,7 +1,7 @@
 """outcomes and impact reports
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-28 11:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.db
 
-revision: str = '0012'
-down_revision: str | Sequence[str] | None = '0011'
+revision: str = '0011'
+down_revision: str | Sequence[str] | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
