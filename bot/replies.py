@@ -54,7 +54,7 @@ def clamp(sentence: str, *, quote_limit: int = QUOTE_LIMIT, limit: int = SENTENC
     parts.append(_unquoted(sentence[last:]))
     text = "".join(parts)
     if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
+        text = text[: limit - 2].rstrip() + "…"
         if text.count("`") % 2:
             text += "`"
     return text
@@ -122,7 +122,34 @@ async def handle_interaction_error(
     await reply_ephemeral(interaction, sentence)
 
 
+STRING_OPTION_MAX = 1000
+"""The longest value any string option takes when its command sets no tighter bound.
+Discord enforces it as the option's ``max_length``; longer text belongs in a form."""
+
+
+def bound_string_options(command: app_commands.Command[Any, ..., Any]) -> None:
+    """Give every free-text string option of ``command`` a ``max_length``."""
+    for param in command._params.values():
+        if (
+            param.type is discord.AppCommandOptionType.string
+            and not param.choices
+            and param.max_value is None
+        ):
+            param.max_value = STRING_OPTION_MAX
+
+
 class CopCommandTree(app_commands.CommandTree[Any]):
+    """The command tree: one ``on_error`` for every command, and every string option
+    bounded (``STRING_OPTION_MAX`` unless the command says less) when commands sync."""
+
+    async def sync(
+        self, *, guild: discord.abc.Snowflake | None = None
+    ) -> list[app_commands.AppCommand]:
+        for command in self.walk_commands(guild=guild):
+            if isinstance(command, app_commands.Command):
+                bound_string_options(command)
+        return await super().sync(guild=guild)
+
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
