@@ -17,7 +17,8 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from emulator.errors import ApiError
-from emulator.models import RecordedAttachment, RecordedRequest, new_snowflake
+from emulator.models import JSON, RecordedAttachment, RecordedRequest, new_snowflake
+from emulator.openapi import SpecValidator
 from emulator.rest import RESOURCES, Call, Context, Handler
 from emulator.state import World
 
@@ -33,6 +34,18 @@ class Route:
     pattern: re.Pattern[str]
     handler: Handler
     auth: bool
+
+
+@dataclass(frozen=True)
+class InvalidBody:
+    """A request whose JSON body broke Discord's spec, and the errors it was answered with."""
+
+    request: RecordedRequest
+    operation: str  # the spec's path template
+    errors: JSON
+
+    def __str__(self) -> str:
+        return f"{self.request.method} {self.request.path} ({self.operation}): {self.errors}"
 
 
 @dataclass
@@ -55,8 +68,12 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 class RestServer:
     """Routes ``/api/v10/...`` to the handlers the resources in ``RESOURCES`` register."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, *, validator: SpecValidator | None = None) -> None:
         self.world: World = ctx.world
+        #: Checks each JSON body against Discord's spec; None: bodies are not checked.
+        self.validator = validator
+        self.invalid_bodies: list[InvalidBody] = []
+        self.bodies_checked = 0
         self.routes: list[Route] = []
         self.rate_limits: list[RateLimitRule] = []
         self.resources = [resource(ctx) for resource in RESOURCES]
@@ -144,6 +161,15 @@ class RestServer:
         limited = self._take_rate_limit(record.method, route.template)
         if limited is not None:
             return self._rate_limited(limited, route.template)
+        if self.validator is not None and record.json is not None:
+            self.bodies_checked += 1
+            errors = self.validator.check(record.method, record.path, record.json)
+            if errors is not None:
+                op = self.validator.operation(record.method, record.path)
+                invalid = InvalidBody(record, op.template if op else "?", errors)
+                self.invalid_bodies.append(invalid)
+                log.warning("emulator: request body breaks Discord's spec: %s", invalid)
+                return 400, {"code": 50035, "message": "Invalid Form Body", "errors": errors}, None
         call = Call(record.method, params, dict(request.query), record.json, files, record)
         for f in files:
             f.url = f"{self.world.base_url}/attachments/{f.id}/{f.filename}"

@@ -178,7 +178,7 @@ async def emu() -> AsyncIterator[DiscordEmulator]:
         discord.http.Route.BASE,
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
     )
-    emulator = DiscordEmulator()
+    emulator = DiscordEmulator(validate_bodies=True)
     await emulator.start()
     point_discord_at(emulator.api_base_url, emulator.gateway_url)
     try:
@@ -218,6 +218,8 @@ async def bot(emu: DiscordEmulator, world: World) -> AsyncIterator[EmuTestBot]:
         if ready not in done:
             raise TimeoutError("the bot did not become ready against the emulator")
         yield client
+        # Everything discord.py sent must be a body Discord's spec accepts.
+        emu.assert_no_invalid_bodies()
     finally:
         ready.cancel()
         await client.close()
