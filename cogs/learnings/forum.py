@@ -14,9 +14,9 @@ import discord
 from bot.client import CopBot
 from bot.errors import NotAllowed
 from bot.mentions import NO_PINGS
+from bot.services import forum as forum_tags
 from bot.services.learnings import knowledge
 from bot.services.learnings.knowledge import PostContent
-from bot.tags import normalise_tag
 from cogs.learnings.render import post_text, thread_name
 
 log = logging.getLogger(__name__)
@@ -45,20 +45,38 @@ async def forum_channel(bot: CopBot) -> discord.ForumChannel:
     return channel
 
 
-def theme_tag(forum: discord.ForumChannel, theme: str | None) -> list[discord.ForumTag]:
-    """The forum's tag for the learning's theme, when the forum has one."""
+async def theme_tags(forum: discord.ForumChannel, theme: str | None) -> list[discord.ForumTag]:
+    """The forum's tag for the learning's theme, made when the forum has none yet (tags
+    are only ever added; consults keep the same forum's tags)."""
     if theme is None:
         return []
-    wanted = normalise_tag(theme)
-    return [t for t in forum.available_tags if normalise_tag(t.name) == wanted][:1]
+    existing = [
+        forum_tags.Tag(t.name, t.id, t.moderated, t.emoji.id if t.emoji else None)
+        for t in forum.available_tags
+    ]
+    plan = forum_tags.plan_tags(existing, [theme])
+    if plan.changed:
+        by_id = {t.id: t for t in forum.available_tags}
+        try:
+            forum = await forum.edit(
+                available_tags=[
+                    by_id[t.id] if t.id is not None else discord.ForumTag(name=t.name)
+                    for t in plan.tags
+                ]
+            )
+        except discord.HTTPException:
+            log.warning("could not add a tag to the forum %s", forum.id)
+    available = [forum_tags.Tag(t.name, t.id) for t in forum.available_tags]
+    wanted = set(forum_tags.tag_ids_for([theme], available))
+    return [t for t in forum.available_tags if t.id in wanted]
 
 
 async def create_post(forum: discord.ForumChannel, content: PostContent) -> int:
-    """Make the post; returns its thread id."""
+    """Make the post under its theme's tag; returns its thread id."""
     made = await forum.create_thread(
         name=thread_name(content),
         content=post_text(content),
-        applied_tags=theme_tag(forum, content.theme),
+        applied_tags=await theme_tags(forum, content.theme),
         allowed_mentions=NO_PINGS,
     )
     return made.thread.id

@@ -13,6 +13,7 @@ from typing import Any
 import discord
 
 from bot.models import SharingLevel
+from bot.services.forum import thread_name as forum_thread_name
 from bot.services.learnings.knowledge import PostContent
 from bot.services.learnings.store import LearningView, Page
 from bot.services.learnings.text import LEVEL_MEANINGS, LEVEL_WORDS
@@ -23,7 +24,6 @@ COLOUR = discord.Colour.dark_teal()
 FIELD_VALUE_MAX = 1024
 EMBED_TOTAL_MAX = 5800
 MESSAGE_MAX = 2000
-THREAD_NAME_MAX = 100
 
 LEVEL_LABELS: dict[SharingLevel, str] = {
     SharingLevel.PRIVATE: "private: only me",
@@ -184,7 +184,7 @@ def saved_text(row_id: int, title: str, level: SharingLevel, *, created: bool) -
 
 
 def thread_name(content: PostContent) -> str:
-    return " ".join(content.text.title.split())[:THREAD_NAME_MAX] or "A learning"
+    return forum_thread_name(content.text.title, fallback="A learning")
 
 
 def post_text(content: PostContent) -> str:
