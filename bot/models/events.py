@@ -97,3 +97,15 @@ class EventsNotice(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     first_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EventsLease(Base):
+    """Who is sweeping the events now: one sweep at a time, so two sweeps at once never
+    create two events. A lease runs out by itself, so a crashed sweep blocks nothing."""
+
+    __tablename__ = "events_leases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    holder: Mapped[str] = mapped_column(String(64), default="")
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
