@@ -104,4 +104,12 @@ class DiscordMemberList:
 
 def outreach(bot: CopBot) -> Outreach:
     """The flows' dependencies for the running bot: its one port, and onboarding's texts."""
-    return Outreach(bot.db, bot.config, bot.clock, bot.port, Texts(bot.config), DiscordPins(bot))
+    return Outreach(
+        bot.db,
+        bot.config,
+        bot.clock,
+        bot.port,
+        Texts(bot.config),
+        DiscordPins(bot),
+        bot.outbox.wake,
+    )

@@ -13,16 +13,25 @@ import logging
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import port
 from bot.checks import audience, coordinator_only, is_coordinator
 from bot.client import CopBot
-from bot.services.onboarding import flows, lifecycle
+from bot.services import outbound
+from bot.services.onboarding import flows, invites, lifecycle
 from bot.services.onboarding.matching import suggest_connection
 from bot.services.onboarding.sweep import Sweep, SweepReport
 from bot.ui import CopInteraction, send
 from cogs.onboarding import render
 from cogs.onboarding.adapter import DiscordMemberList, outreach
-from cogs.onboarding.components import DYNAMIC_ITEMS, ConnectView, JoinModal, ProfileModal
+from cogs.onboarding.components import (
+    DYNAMIC_ITEMS,
+    ConnectView,
+    InviteConfirmView,
+    JoinModal,
+    ProfileModal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +52,25 @@ class Onboarding(commands.Cog):
 
     def __init__(self, bot: CopBot) -> None:
         self.bot = bot
-        self.sweep = Sweep(outreach(bot), DiscordMemberList(bot))
+        self.members = DiscordMemberList(bot)
+        self.sweep = Sweep(outreach(bot), self.members)
         self.connected_sweep_done = asyncio.Event()
         """Set once the sweep that runs when the bot connects has finished."""
         self.last_report: SweepReport | None = None
 
     async def cog_load(self) -> None:
+        texts, config = render.Texts(self.bot.config), self.bot.config
+
+        async def renewal(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
+            return await flows.render_renewal_prompt(session, item, texts, config)
+
+        async def invitation(
+            session: AsyncSession, item: outbound.Rendering
+        ) -> port.Message | None:
+            return await invites.render_invitation(session, item, texts)
+
+        self.bot.outbox.register(flows.RENEWAL_TEMPLATE, renewal)
+        self.bot.outbox.register(invites.INVITE_TEMPLATE, invitation)
         self.bot.connect_work.append(self.connected_sweep_done)
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.scheduler.add_job(
@@ -88,6 +110,38 @@ class Onboarding(commands.Cog):
         async with self.bot.db.transaction() as session:
             page = await lifecycle.pending_applications(session)
         await send(interaction, embed=render.pending_embed(page, self.bot.config))
+
+    @onboarding.command(
+        name="invite", description="Invite people in the server to apply, paced, after a preview."
+    )
+    @app_commands.describe(role="Invite holders of this role (default: everyone not yet a member)")
+    @coordinator_only()
+    async def invite(self, interaction: CopInteraction, role: discord.Role | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        candidates: list[int] | None = None
+        audience = "everyone not yet a member"
+        if role is not None:
+            census = await self.members.census()
+            if census is None or not census.complete:
+                await send(
+                    interaction,
+                    "I couldn't read the server's member list just now, so I can't tell who "
+                    "holds that role. Please try again in a minute.",
+                )
+                return
+            candidates = [p.user_id for p in census.people if role.id in p.role_ids]
+            audience = f"holders of {render.safe(role.name, 80)}"
+        async with self.bot.db.transaction() as session:
+            plan = await invites.plan_invites(session, candidates)
+        text = render.invite_preview_text(
+            plan.count, plan.skipped, audience, self.bot.config.notifications.dm_per_second
+        )
+        view = (
+            InviteConfirmView(self.bot, interaction.user.id, candidates, audience)
+            if plan.count
+            else discord.utils.MISSING
+        )
+        await send(interaction, text, view=view)
 
     @onboarding.command(name="show", description="Show one person's onboarding record.")
     @app_commands.describe(member="The person to look up")

@@ -10,6 +10,7 @@ draft, so a mistake never means retyping.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -22,7 +23,8 @@ from bot.client import CopBot
 from bot.errors import Conflict
 from bot.mentions import NO_PINGS
 from bot.models import Member
-from bot.services.onboarding import flows, lifecycle, renewals
+from bot.services import outbound
+from bot.services.onboarding import flows, invites, lifecycle, renewals
 from bot.services.onboarding.forms import (
     DRAFT_TEXT_MAX,
     ELSEWHERE,
@@ -644,6 +646,90 @@ class ConnectView(OwnerOnlyView):
         await interaction.response.edit_message(
             embed=render.connect_embed(match), view=self, allowed_mentions=NO_PINGS
         )
+
+
+# --- /onboarding invite ------------------------------------------------------------------
+
+PROGRESS_EVERY = 3.0
+"""Seconds between updates of the progress a coordinator watches."""
+PROGRESS_FOR = 14 * 60.0
+"""An interaction's follow-ups work for 15 minutes; the send itself goes on regardless."""
+
+
+class InviteConfirmView(OwnerOnlyView):
+    """Send or cancel the invitations previewed; only the coordinator who asked may press."""
+
+    def __init__(
+        self, bot: CopBot, owner_id: int, candidates: list[int] | None, audience: str
+    ) -> None:
+        super().__init__(owner_id, timeout=600)
+        self.bot = bot
+        self.candidates = candidates
+        self.audience = audience
+
+    @discord.ui.button(label="Send the invitations", style=discord.ButtonStyle.primary)
+    async def confirm(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[InviteConfirmView]
+    ) -> None:
+        bot = self.bot
+        self.stop()
+        async with bot.db.transaction() as session:
+            now = bot.clock()
+            plan = await invites.plan_invites(session, self.candidates)
+            batch = None
+            if plan.count:
+                batch = await invites.queue_invites(
+                    session,
+                    now,
+                    plan.user_ids,
+                    key=f"onb-invite-{interaction.id}",
+                    label=f"Invitations to join ({self.audience})",
+                    created_by=interaction.user.id,
+                )
+        if batch is None:
+            await interaction.response.edit_message(
+                content="Nobody is left to invite: everyone here is a member, has applied, "
+                "or was already pointed to `/join`.",
+                view=None,
+                allowed_mentions=NO_PINGS,
+            )
+            return
+        bot.outbox.wake()
+        await interaction.response.edit_message(
+            content=render.invite_progress_text(plan.count, None),
+            view=None,
+            allowed_mentions=NO_PINGS,
+        )
+        await follow_progress(interaction, bot, batch.id, plan.count)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[InviteConfirmView]
+    ) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content="Cancelled: no invitation was sent.", view=None, allowed_mentions=NO_PINGS
+        )
+
+
+async def follow_progress(
+    interaction: discord.Interaction[Any], bot: CopBot, batch_id: int, count: int
+) -> None:
+    """Edit the coordinator's message with the batch's progress until it is done."""
+    waited = 0.0
+    while waited < PROGRESS_FOR:
+        await asyncio.sleep(PROGRESS_EVERY)
+        waited += PROGRESS_EVERY
+        async with bot.db.transaction() as session:
+            progress = await outbound.progress(session, batch_id)
+        try:
+            await interaction.edit_original_response(
+                content=render.invite_progress_text(count, progress), allowed_mentions=NO_PINGS
+            )
+        except discord.HTTPException:
+            return
+        if progress.done:
+            return
 
 
 DYNAMIC_ITEMS = (FormSelect, FormButton, ReviewButton, RenewalButton)

@@ -25,6 +25,7 @@ from bot.services.onboarding.forms import (
 )
 from bot.services.onboarding.lifecycle import MemberRecord, PendingPage
 from bot.services.onboarding.matching import Match
+from bot.services.outbound import Progress
 from bot.timeutil import show
 from cogs.about import info_sheet_embed
 
@@ -668,6 +669,31 @@ class Texts:
 
 def _name(member: Member) -> str:
     return safe(member.display_name, 100) or f"<@{member.user_id}>"
+
+
+def invite_preview_text(count: int, skipped: int, audience: str, per_second: float) -> str:
+    if not count:
+        return (
+            f"Nobody to invite among {audience}: everyone there is a member, has applied, or "
+            "was already pointed to `/join`."
+        )
+    minutes = max(1, round(count / max(per_second, 0.01) / 60))
+    people = "person" if count == 1 else "people"
+    return (
+        f"**{count}** {people} ({audience}) would get one invitation by DM to apply with "
+        f"`/join`, sent paced over about {minutes} minute{'s' if minutes != 1 else ''} and "
+        "after each person's quiet hours. Nobody is ever invited twice. "
+        f"{skipped} left out: members, applicants, and people already pointed to `/join`.\n"
+        "Send them?"
+    )
+
+
+def invite_progress_text(count: int, progress: Progress | None) -> str:
+    if progress is None:
+        return f"Sending {count} invitations, paced. Progress shows here."
+    if progress.done:
+        return f"Invitations done: {progress.summary()}."
+    return f"Sending invitations: {progress.summary()}."
 
 
 def invitation_text(config: AppConfig) -> str:

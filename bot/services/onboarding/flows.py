@@ -12,13 +12,25 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import port
-from bot.models import Application, ApplicationStatus, Member
+from bot.config import AppConfig
+from bot.models import (
+    Application,
+    ApplicationStatus,
+    Member,
+    OutboundItem,
+    Renewal,
+    RenewalOutcome,
+)
+from bot.services import outbound
 from bot.services.meetings import next_meeting
 from bot.services.onboarding import lifecycle, renewals
 from bot.services.onboarding.lifecycle import Decision, Verdict
 from bot.services.onboarding.matching import Match, overlap
-from bot.services.onboarding.outreach import Outreach
+from bot.services.onboarding.outreach import Outreach, Texts
 
 log = logging.getLogger(__name__)
 
@@ -274,31 +286,86 @@ async def handle_departure(out: Outreach, user_id: int) -> bool:
 # --- renewal ------------------------------------------------------------------------
 
 
+RENEWAL_TEMPLATE = "onboarding.renewal"
+
+
+def renewal_key(renewal_id: int) -> str:
+    return f"onb-renewal-{renewal_id}"
+
+
 async def deliver_renewal_prompts(out: Outreach) -> int:
-    """Send every renewal prompt not yet delivered; the grace period starts on delivery."""
+    """Queue every renewal prompt not yet sent on the outbound path (paced, once, after
+    the member's quiet hours); the grace period starts now. Returns how many."""
     config = out.config
     async with out.db.transaction() as session:
+        now = out.clock()
         prompts = await renewals.prompts_to_deliver(session)
-    sent = 0
-    for prompt in prompts:
+        for prompt in prompts:
+            await outbound.enqueue(
+                session,
+                now,
+                kind=outbound.Kind.RENEWAL_PROMPT,
+                key=renewal_key(prompt.renewal.id),
+                user_id=prompt.member.user_id,
+                template=RENEWAL_TEMPLATE,
+                params={"renewal_id": prompt.renewal.id},
+            )
+            await renewals.mark_notified(session, prompt.renewal.id, "dm", config, now)
+    if prompts:
+        out.wake_outbox()
+    return len(prompts)
+
+
+async def render_renewal_prompt(
+    session: AsyncSession, item: outbound.Rendering, texts: Texts, config: AppConfig
+) -> port.Message | None:
+    """The renewal DM, written when the outbound path sends it; None once answered."""
+    renewal = await session.get(Renewal, item.params.get("renewal_id"))
+    if renewal is None or renewal.outcome is not RenewalOutcome.OPEN:
+        return None
+    deadline = renewal.deadline_at or item.now + timedelta(
+        days=config.onboarding.renewal_grace_days
+    )
+    return texts.renewal_prompt(renewal.id, renewal.reason.value, deadline, None)
+
+
+async def prompt_in_channel_when_dms_closed(out: Outreach) -> int:
+    """Renewal prompts the outbound path could not deliver (DMs closed): asked in the
+    welcome channel instead, once. Returns how many."""
+    config = out.config
+    async with out.db.transaction() as session:
+        prompts = await renewals.open_renewals_prompted_by_dm(session)
+        keys = {renewal_key(p.renewal.id): p for p in prompts}
+        failed = (
+            set(
+                await session.scalars(
+                    select(OutboundItem.key).where(
+                        OutboundItem.key.in_(list(keys)),
+                        OutboundItem.status == outbound.Status.FAILED,
+                    )
+                )
+            )
+            if keys
+            else set()
+        )
+    posted = 0
+    for key in sorted(failed):
+        prompt = keys[key]
         now = out.clock()
         deadline = now + timedelta(days=config.onboarding.renewal_grace_days)
-        renewal, user_id = prompt.renewal, prompt.member.user_id
-        reason = renewal.reason.value
-        via = "dm"
-        message = out.texts.renewal_prompt(renewal.id, reason, deadline, None)
-        if not await dm(out, user_id, message):
-            via = "channel"
-            in_channel = out.texts.renewal_prompt(renewal.id, reason, deadline, user_id)
-            try:
-                await out.port.post(config.channels.welcome, in_channel)
-            except port.PortError as exc:
-                log.error("could not deliver renewal #%s: %s", renewal.id, exc.detail)
-                continue
+        user_id = prompt.member.user_id
+        message = out.texts.renewal_prompt(
+            prompt.renewal.id, prompt.renewal.reason.value, deadline, user_id
+        )
+        try:
+            await out.port.post(config.channels.welcome, message)
+        except port.PortError as exc:
+            log.error("could not post renewal #%s: %s", prompt.renewal.id, exc.detail)
+            continue
         async with out.db.transaction() as session:
-            await renewals.mark_notified(session, renewal.id, via, config, now)
-        sent += 1
-    return sent
+            await renewals.mark_prompted_in_channel(session, prompt.renewal.id, config, now)
+        posted += 1
+    return posted
 
 
 async def make_alumni(out: Outreach, user_id: int, reason: str) -> list[str]:

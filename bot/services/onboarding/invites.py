@@ -15,10 +15,14 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import port
 from bot.models import Application, ApplicationStatus, Member, MemberStatus, Standing
+from bot.services import outbound
+from bot.services.onboarding.outreach import Texts
 
 BATCH = 5000
 INVITED_VIA = "invite"
+INVITE_TEMPLATE = "onboarding.invite"
 
 
 @dataclass(frozen=True)
@@ -129,3 +133,37 @@ async def still_invitable(session: AsyncSession, user_id: int) -> bool:
         )
     )
     return pending is None
+
+
+async def queue_invites(
+    session: AsyncSession,
+    now: datetime,
+    user_ids: Sequence[int],
+    *,
+    key: str,
+    label: str,
+    created_by: int,
+) -> outbound.BatchInfo:
+    """Record the invitations and queue one DM each on the outbound path, as one batch
+    (its progress is what the coordinator watches). Nothing is sent before the commit."""
+    await record_invited(session, user_ids, now)
+    return await outbound.enqueue_many(
+        session,
+        now,
+        kind=outbound.Kind.INVITE,
+        key=key,
+        user_ids=user_ids,
+        template=INVITE_TEMPLATE,
+        label=label,
+        created_by=created_by,
+    )
+
+
+async def render_invitation(
+    session: AsyncSession, item: outbound.Rendering, texts: Texts
+) -> port.Message | None:
+    """The invitation DM, written when the outbound path sends it; None (skipped) when
+    they have applied or become a member meanwhile."""
+    if not await still_invitable(session, item.user_id):
+        return None
+    return texts.invitation_dm()

@@ -10,8 +10,8 @@ protocols that the cog side implements complete it:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -79,3 +79,5 @@ class Outreach:
     port: DiscordPort
     texts: Texts
     pins: Pins
+    wake_outbox: Callable[[], None] = field(default=lambda: None)
+    """Called after a commit that queued DMs on the outbound path."""

@@ -115,6 +115,33 @@ async def prompts_to_deliver(session: AsyncSession) -> list[Prompt]:
     return [Prompt(r, m) for r, m in rows.all()]
 
 
+async def mark_prompted_in_channel(
+    session: AsyncSession, renewal_id: int, config: AppConfig, now: datetime
+) -> None:
+    """The DM could not be delivered and the prompt was posted in the welcome channel
+    instead: the grace period starts again from now."""
+    await session.execute(
+        update(Renewal)
+        .where(Renewal.id == renewal_id)
+        .values(
+            notified_at=now,
+            notified_via="channel",
+            deadline_at=now + timedelta(days=config.onboarding.renewal_grace_days),
+        )
+    )
+
+
+async def open_renewals_prompted_by_dm(session: AsyncSession) -> list[Prompt]:
+    """Open renewals whose prompt went to the outbound path as a DM."""
+    rows = await session.execute(
+        select(Renewal, Member)
+        .join(Member, Member.id == Renewal.member_id)
+        .where(Renewal.outcome == RenewalOutcome.OPEN, Renewal.notified_via == "dm")
+        .order_by(Renewal.id)
+    )
+    return [Prompt(r, m) for r, m in rows.all()]
+
+
 async def mark_notified(
     session: AsyncSession, renewal_id: int, via: str, config: AppConfig, now: datetime
 ) -> datetime:

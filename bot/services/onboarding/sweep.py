@@ -70,6 +70,7 @@ class SweepReport:
     welcomes_finished: int = 0
     renewals_opened: int = 0
     prompts_sent: int = 0
+    prompts_in_channel: int = 0
     lapsed: int = 0
     first_connect: bool = False
     join_post: str = ""
@@ -337,4 +338,5 @@ class Sweep:
             opened = await open_due_renewals(session, out.config, out.clock())
         report.renewals_opened = len(opened)
         report.prompts_sent = await flows.deliver_renewal_prompts(out)
+        report.prompts_in_channel = await flows.prompt_in_channel_when_dms_closed(out)
         report.lapsed = await flows.lapse_overdue(out)
