@@ -261,6 +261,7 @@ RECURRENCES: list[tuple[str, timedelta, list[str] | Err]] = [
     ("FREQ=DAILY;BYHOUR=9;BYMINUTE=0,30", HOURLY, Err("more often than once an hour")),
     ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=9", DAILY, Err("no month has that day")),
     ("FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYSETPOS=1", DAILY, Err("leave out BYSETPOS")),
+    ("FREQ=DAILY;BYMONTHDAY=29;BYDAY=MO;BYMONTH=2;BYHOUR=9", DAILY, Err("not both")),
     ("FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;DTSTART=20260101T000000", DAILY, Err("Leave DTSTART")),
     ("every day at 08:30 starting 0001-01-01", DAILY, Err("too far from today")),
     ("every day at 08:30 until 9999-12-31", DAILY, Err("too far from today")),

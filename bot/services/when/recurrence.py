@@ -15,6 +15,7 @@ hourly for reminders), and checking it is bounded in count, so no rule can stall
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,8 +38,6 @@ RULE_MAX = 500
 """The longest rule kept (the length of the rule columns)."""
 PROBE_LIMIT = 20_000
 """At most this many steps are taken to find a rule's first occurrence."""
-GAP_SAMPLE = 60
-"""Occurrences looked at to check that a rule repeats no more often than allowed."""
 DAILY = timedelta(days=1)
 HOURLY = timedelta(hours=1)
 _FREQ_SPACING = {
@@ -406,6 +405,24 @@ def _ints(parts: dict[str, str], key: str, original: str, lo: int, hi: int) -> l
     return values
 
 
+def _closest(freq: str, hours: list[int], minutes: list[int], seconds: list[int]) -> timedelta:
+    """The shortest spacing between two times the rule can produce, worked out from its
+    parts (no expansion): the times of one hour for an hourly rule, of one day otherwise."""
+    minute_marks = sorted(m * 60 + s for m in minutes or [0] for s in seconds or [0])
+    if freq in {"SECONDLY", "MINUTELY"}:
+        return _FREQ_SPACING[freq]
+    if freq == "HOURLY":
+        if len(minute_marks) > 1:
+            return timedelta(seconds=min(b - a for a, b in itertools.pairwise(minute_marks)))
+        return HOURLY
+    marks = sorted(h * 3600 + m for h in hours or [0] for m in minute_marks)
+    gaps = [b - a for a, b in itertools.pairwise(marks)]
+    if gaps:
+        gaps.append(marks[0] + 86400 - marks[-1])
+        return timedelta(seconds=min(gaps))
+    return DAILY
+
+
 def _check_raw(parts: dict[str, str], original: str, min_gap: timedelta) -> None:
     """Refuse, with a sentence, what could make expanding the rule slow or endless."""
     unknown_keys = sorted(set(parts) - _ALLOWED_KEYS)
@@ -428,12 +445,10 @@ def _check_raw(parts: dict[str, str], original: str, min_gap: timedelta) -> None
     seconds = _ints(parts, "BYSECOND", original, 0, 59)
     if any(v < 0 for v in hours + minutes + seconds):
         raise _not_usable(original, "times of day are not negative")
-    per_day = max(len(hours), 1) * max(len(minutes), 1) * max(len(seconds), 1)
-    if per_day > (1 if min_gap >= DAILY else 24):
+    if _closest(freq, hours, minutes, seconds) < min_gap:
         raise _too_often(original, min_gap)
     months = _ints(parts, "BYMONTH", original, 1, 12)
     monthdays = _ints(parts, "BYMONTHDAY", original, 1, 31)
-    ordinal_days = False
     for item in (d for d in parts.get("BYDAY", "").split(",") if d):
         match = re.fullmatch(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)", item.strip())
         if match is None:
@@ -442,9 +457,8 @@ def _check_raw(parts: dict[str, str], original: str, min_gap: timedelta) -> None
             n = int(match.group(1))
             if freq not in {"MONTHLY", "YEARLY"} or not 1 <= abs(n) <= 5:
                 raise _not_usable(original, "an nth weekday (2TH) needs FREQ=MONTHLY, 1 to 5")
-            ordinal_days = True
-    if ordinal_days and monthdays:
-        raise _not_usable(original, "use either BYMONTHDAY or an nth weekday, not both")
+    if parts.get("BYDAY") and monthdays:
+        raise _not_usable(original, "use either BYMONTHDAY or BYDAY, not both")
     if monthdays:
         visited = months or list(range(1, 13))
         if freq == "YEARLY" and not months:
@@ -531,17 +545,7 @@ def _anchored(
             f"{quote(original)} has no dates after today. Pick a schedule that continues, "
             f"like {EXAMPLES}."
         )
-    recurrence = Recurrence(rule=rule, start=start, timezone=zone.key)
-    local_start = start.astimezone(zone).replace(tzinfo=None)
-    series: rrule = rrulestr(rule, dtstart=local_start)  # type: ignore[assignment]
-    previous: datetime | None = None
-    for count, naive in enumerate(series):
-        if count >= GAP_SAMPLE:
-            break
-        if previous is not None and naive - previous < min_gap:
-            raise _too_often(original, min_gap)
-        previous = naive
-    return recurrence
+    return Recurrence(rule=rule, start=start, timezone=zone.key)
 
 
 def parse_recurrence(
