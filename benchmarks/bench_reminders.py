@@ -35,7 +35,7 @@ from bot.db import Database, migrate
 from bot.models import Reminder, ReminderKind, ReminderStatus
 from bot.services import reminders as svc
 from bot.timeutil import utcnow
-from cogs.reminders.engine import ReminderEngine
+from cogs.reminders.render import Look
 from tests.e2e.harness import World
 
 CHANNELS = 10
@@ -110,7 +110,9 @@ async def bench_rebuild(count: int) -> None:
         filled = time.perf_counter() - started
 
         bot = CopBot(config, db, extensions=[])
-        engine = ReminderEngine(bot)
+        engine = svc.ReminderSender(
+            db, bot.port, bot.clock, config, bot.scheduler, Look(config.community.name, 90)
+        )
         started = time.perf_counter()
         jobs = await engine.rebuild()
         planned = time.perf_counter() - started

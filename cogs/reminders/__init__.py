@@ -1,10 +1,11 @@
-"""Scheduled reminders that survive restarts (issue 6).
+"""Scheduled reminders that survive restarts: the Discord side.
 
-- ``cog``: the slash commands (/reminder add|list|cancel|status, /remindme) and the
-  facilitator's confirmation button.
-- ``engine``: the scheduler jobs and the sending side of the engine.
-- ``render``: what each reminder looks like.
-- ``views``: the persistent buttons.
+- ``cog``: the slash commands (/reminder add|list|cancel|status, /remindme).
+- ``components``: the persistent buttons (confirm, record a learning, snooze).
+- ``render``: what each reminder looks like, as port messages.
+
+What is due and how it goes out is decided in ``bot.services.reminders`` (the sender),
+which reaches Discord through the port.
 """
 
 from __future__ import annotations

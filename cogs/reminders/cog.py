@@ -1,5 +1,6 @@
-"""/reminder add|list|cancel|status and /remindme, the confirmation button, and the engine's
-start and stop."""
+"""/reminder add|list|cancel|status and /remindme; the cog also starts and stops the
+reminder sender (``bot.services.reminders.ReminderSender``) and registers the learning
+prompt's renderer on the outbound path."""
 
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import port
 from bot.checks import audience, coordinator_only, has_role, is_coordinator
 from bot.errors import InvalidInput
 from bot.mentions import NO_PINGS
-from bot.models import ReminderKind
+from bot.models import Meeting, ReminderKind
+from bot.services import outbound, rotation
 from bot.services import reminders as svc
+from bot.services.learnings import shareable_themes
 from bot.timeutil import show
-from cogs.reminders.engine import ReminderEngine, rotation_standby
-from cogs.reminders.views import DYNAMIC_ITEMS
+from cogs.reminders import render
+from cogs.reminders.components import DYNAMIC_ITEMS
 
 if TYPE_CHECKING:
     from bot.client import CopBot
@@ -58,10 +62,21 @@ class Reminders(commands.Cog):
 
     def __init__(self, bot: CopBot) -> None:
         self.bot = bot
-        self.engine = ReminderEngine(bot, standby=self._standby, themes=self._themes)
+        self.engine = svc.ReminderSender(
+            bot.db,
+            bot.port,
+            bot.clock,
+            bot.config,
+            bot.scheduler,
+            render.Look(bot.config.community.name, bot.config.reminders.themes_lookback_days),
+            outbox=bot.outbox,
+            standby=self._standby,
+            themes=self._themes,
+        )
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.bot.outbox.register(svc.LEARNING_TEMPLATE, self._learning_prompt)
         await self.engine.rebuild()
 
     async def cog_unload(self) -> None:
@@ -71,15 +86,34 @@ class Reminders(commands.Cog):
     async def _standby(
         self, session: AsyncSession, meeting_id: int, exclude: set[int], now: datetime
     ) -> int | None:
-        return await rotation_standby(session, meeting_id, exclude, now, self.bot)
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None:
+            return None
+        member = await rotation.standby_for(
+            session, meeting, now, rotation.RotationRules.from_config(self.bot.config)
+        )
+        if member is None or member.user_id in exclude:
+            return None
+        return member.user_id
+
+    async def _learning_prompt(
+        self, session: AsyncSession, item: outbound.Rendering
+    ) -> port.Message | None:
+        """The learning prompt, written when the outbound path sends it; None (skipped)
+        when the meeting is gone or was cancelled meanwhile."""
+        meeting_id = item.params.get("meeting_id")
+        if not isinstance(meeting_id, int):
+            return None
+        facts = await svc.meeting_facts(session, meeting_id)
+        if facts is None or facts.cancelled:
+            return None
+        return render.learning_prompt(facts, self.bot.config.community.name)
 
     async def _themes(
         self, session: AsyncSession, since: datetime, until: datetime
     ) -> list[tuple[str, int]]:
         if self.bot.keyring is None:
             return []
-        from bot.services.learnings import shareable_themes
-
         themes = await shareable_themes(session, self.bot.keyring, since, until)
         return [
             (discord.utils.escape_markdown(discord.utils.escape_mentions(name)), n)
@@ -272,41 +306,3 @@ class Reminders(commands.Cog):
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
-
-    # --- the confirmation button -------------------------------------------------------
-
-    async def press_confirm(
-        self, interaction: discord.Interaction[Any], meeting_id: int, confirmed: bool
-    ) -> None:
-        now = self.bot.clock()
-        async with self.bot.db.transaction() as session:
-            outcome = await svc.answer_confirmation(
-                session,
-                meeting_id,
-                interaction.user.id,
-                confirmed=confirmed,
-                now=now,
-                settings=self.engine.settings,
-            )
-        self.engine.apply(outcome.planned)
-        meeting = outcome.meeting
-        when = show(meeting.starts_at, "F")
-        if confirmed:
-            text = f"✅ Thanks, you're confirmed to facilitate on {when}."
-        else:
-            text = (
-                f"Thanks for letting us know. The coordinators have been told you can't "
-                f"facilitate on {when}, and someone will be asked to stand by."
-            )
-        if not outcome.changed:
-            text = "You'd already answered that. " + text
-        if interaction.message is not None and interaction.message.embeds:
-            embed = interaction.message.embeds[0].copy()
-            embed.description = f"{text}\n\n{embed.description or ''}".strip()[:4096]
-            await interaction.response.edit_message(
-                embed=embed, view=None, allowed_mentions=NO_PINGS
-            )
-        else:
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
-        if outcome.planned.planned:
-            await self.engine.wake()

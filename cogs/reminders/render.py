@@ -1,55 +1,100 @@
-"""What each reminder looks like. Pure functions from a delivery's context to a post.
+"""What each reminder looks like: pure functions from a delivery's context to a
+:class:`bot.port.Message` (no Discord objects: the port sends them).
 
-Every post carries ``ref R<delivery id>`` in its embed footer: after a crash the engine
-finds an already-sent message by it instead of sending again.
+Every post's footer ends with ``ref R<delivery id>`` (:func:`marker`): after a crash the
+sender finds an already-sent message by it instead of sending again. Every DM also points
+to /notifications.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import discord
-
-from bot.mentions import NO_PINGS, only_users
+from bot import port
 from bot.models import ReminderKind, ReminderStep
-from bot.services.reminders import DeliveryContext, MeetingFacts, ReportLine
+from bot.services.outbound import NOTIFICATIONS_BUTTON_ID, NOTIFICATIONS_LINE
+from bot.services.reminders import (
+    SNOOZES,
+    DeliveryContext,
+    MeetingFacts,
+    ReportLine,
+    marker,
+    schedule_of,
+)
 from bot.timeutil import show
-from cogs.reminders.views import confirm_view, learning_view
 
-COLOUR = discord.Colour.teal()
-ALERT_COLOUR = discord.Colour.orange()
+COLOUR = 0x1ABC9C
+"""Teal."""
+ALERT_COLOUR = 0xE67E22
+"""Orange."""
 MAX_THEMES = 10
 MAX_REPORT_LINES = 20
 
-
-@dataclass(frozen=True)
-class Post:
-    embed: discord.Embed
-    content: str | None = None
-    view: discord.ui.View | None = None
-    allowed_mentions: discord.AllowedMentions = NO_PINGS
+__all__ = ["marker"]
 
 
-def marker(delivery_id: int) -> str:
-    return f"ref R{delivery_id}"
+def confirm_id(meeting_id: int, confirmed: bool) -> str:
+    return f"rem:confirm:{meeting_id}:{'yes' if confirmed else 'no'}"
 
 
-def nonce(delivery_id: int, *, fallback: bool = False) -> str:
-    """The Discord nonce of a delivery's message: a resend with the same nonce (and
-    ``enforce_nonce``) returns the message already created instead of a second one."""
-    return f"cop-rem{'f' if fallback else ''}-{delivery_id}"
+def learn_id(meeting_id: int) -> str:
+    return f"rem:learn:{meeting_id}"
 
 
-def has_marker(message: discord.Message, delivery_id: int) -> bool:
-    wanted = marker(delivery_id)
-    return any((e.footer.text or "").endswith(wanted) for e in message.embeds)
+def snooze_id(reminder_id: int, choice: str) -> str:
+    return f"rem:snooze:{reminder_id}:{choice}"
 
 
-def _footer(embed: discord.Embed, text: str, delivery_id: int) -> discord.Embed:
-    embed.set_footer(text=f"{text} · {marker(delivery_id)}" if text else marker(delivery_id))
-    return embed
+def confirm_buttons(meeting_id: int) -> tuple[port.Button, ...]:
+    return (
+        port.Button("I'll be there", custom_id=confirm_id(meeting_id, True), style="success"),
+        port.Button("I can't make it", custom_id=confirm_id(meeting_id, False)),
+    )
+
+
+def learning_buttons(meeting_id: int) -> tuple[port.Button, ...]:
+    return (port.Button("Record a learning", custom_id=learn_id(meeting_id), style="primary"),)
+
+
+def snooze_buttons(reminder_id: int) -> tuple[port.Button, ...]:
+    return tuple(
+        port.Button(
+            f"Snooze {label}" if choice != "tomorrow" else "Snooze till tomorrow",
+            custom_id=snooze_id(reminder_id, choice),
+            emoji="💤",
+        )
+        for choice, label in SNOOZES.items()
+    )
+
+
+SETTINGS_BUTTON = port.Button(
+    "Notification settings", custom_id=NOTIFICATIONS_BUTTON_ID, emoji="🔔"
+)
+
+
+def card(
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    footer: str,
+    delivery_id: int,
+    colour: int = COLOUR,
+    dm: bool = False,
+) -> port.Card:
+    """A card whose footer ends with the delivery's marker (and, in a DM, points to
+    /notifications)."""
+    parts = [footer] if footer else []
+    if dm:
+        parts.append(NOTIFICATIONS_LINE)
+    parts.append(marker(delivery_id))
+    return port.Card(
+        title=title,
+        description=description[:4096] if description else description,
+        colour=colour,
+        footer=" · ".join(parts),
+    )
 
 
 def meeting_name(meeting: MeetingFacts, community: str) -> str:
@@ -74,13 +119,6 @@ def meeting_details(meeting: MeetingFacts, *, people: bool = True) -> str:
             co = _person(meeting.co_facilitator_user_id, meeting.co_facilitator_name)
             lines.append(f"**Co-facilitator:** {co}")
     return "\n".join(lines)
-
-
-def late_note(due_at: datetime) -> str:
-    return (
-        f"⏰ Sent late: this was due {show(due_at, 'f')} ({show(due_at, 'R')}), "
-        "while the bot was offline or couldn't reach Discord."
-    )
 
 
 def _in_words(delta: timedelta) -> str:
@@ -138,30 +176,42 @@ def _report_line(line: ReportLine, community: str) -> str:
     return f"• **Not delivered**: {what}{to}, due {due}{error}."
 
 
-def report_post(ctx: DeliveryContext, community: str) -> Post:
+def report_post(ctx: DeliveryContext, community: str) -> port.Message:
     lines = [_report_line(line, community) for line in ctx.report]
     shown = lines[:MAX_REPORT_LINES]
     if len(lines) > MAX_REPORT_LINES:
         shown.append(f"…and {len(lines) - MAX_REPORT_LINES} more.")
-    embed = discord.Embed(
-        title="Reminders that didn't go out",
-        description="\n".join(shown)[:4000]
-        + "\n\nNothing was sent for these; follow up by hand where it still matters.",
-        colour=ALERT_COLOUR,
+    description = (
+        "\n".join(shown)[:4000]
+        + "\n\nNothing was sent for these; follow up by hand where it still matters."
     )
-    return Post(_footer(embed, "Reminder engine report", ctx.claim.delivery_id))
+    return port.Message(
+        cards=(
+            card(
+                title="Reminders that didn't go out",
+                description=description,
+                footer="Reminder engine report",
+                delivery_id=ctx.claim.delivery_id,
+                colour=ALERT_COLOUR,
+            ),
+        )
+    )
 
 
-def group_post(ctx: DeliveryContext, community: str) -> Post:
+def group_post(ctx: DeliveryContext, community: str) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
     when = _in_words(meeting.starts_at - ctx.occurrence.due_at)
-    embed = discord.Embed(
-        title=f"📅 {meeting_name(meeting, community)}: {when}",
-        description=meeting_details(meeting),
-        colour=COLOUR,
+    return port.Message(
+        cards=(
+            card(
+                title=f"📅 {meeting_name(meeting, community)}: {when}",
+                description=meeting_details(meeting),
+                footer="Meeting reminder",
+                delivery_id=ctx.claim.delivery_id,
+            ),
+        )
     )
-    return Post(_footer(embed, "Meeting reminder", ctx.claim.delivery_id))
 
 
 def pack_post(
@@ -170,7 +220,7 @@ def pack_post(
     community: str,
     themes: Sequence[tuple[str, int]],
     lookback_days: int,
-) -> Post:
+) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
     co_facilitating = user_id == meeting.co_facilitator_user_id
@@ -206,27 +256,42 @@ def pack_post(
         "• Close by inviting everyone to record a learning with `/learning add`.\n"
         "Can't make it? Ask someone to swap with `/roster swap`, or tell a coordinator."
     )
-    embed = discord.Embed(title=title, description="\n\n".join(parts)[:4000], colour=COLOUR)
-    return Post(_footer(embed, "Facilitator hand-over pack", ctx.claim.delivery_id))
+    return port.Message(
+        cards=(
+            card(
+                title=title,
+                description="\n\n".join(parts)[:4000],
+                footer="Facilitator hand-over pack",
+                delivery_id=ctx.claim.delivery_id,
+                dm=True,
+            ),
+        ),
+        buttons=(SETTINGS_BUTTON,),
+    )
 
 
-def confirm_post(ctx: DeliveryContext, community: str) -> Post:
+def confirm_post(ctx: DeliveryContext, community: str) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
-    embed = discord.Embed(
-        title=f"Can you confirm you're facilitating {meeting_name(meeting, community)}?",
-        description=(
-            f"{meeting_details(meeting)}\n\nPress **I'll be there** to confirm. If you can't make "
-            "it, press **I can't make it** and the coordinators will find a stand-in."
+    description = (
+        f"{meeting_details(meeting)}\n\nPress **I'll be there** to confirm. If you can't make "
+        "it, press **I can't make it** and the coordinators will find a stand-in."
+    )
+    return port.Message(
+        cards=(
+            card(
+                title=f"Can you confirm you're facilitating {meeting_name(meeting, community)}?",
+                description=description,
+                footer="Facilitation check",
+                delivery_id=ctx.claim.delivery_id,
+                dm=True,
+            ),
         ),
-        colour=COLOUR,
-    )
-    return Post(
-        _footer(embed, "Facilitation check", ctx.claim.delivery_id), view=confirm_view(meeting.id)
+        buttons=(*confirm_buttons(meeting.id), SETTINGS_BUTTON),
     )
 
 
-def escalation_post(ctx: DeliveryContext, community: str) -> Post:
+def escalation_post(ctx: DeliveryContext, community: str) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
     name = meeting_name(meeting, community)
@@ -248,13 +313,20 @@ def escalation_post(ctx: DeliveryContext, community: str) -> Post:
             "Nobody else is free that day to stand by; please find a facilitator "
             "(`/roster assign`)."
         )
-    embed = discord.Embed(
-        title="Facilitator not confirmed", description=f"{first}\n\n{second}", colour=ALERT_COLOUR
+    return port.Message(
+        cards=(
+            card(
+                title="Facilitator not confirmed",
+                description=f"{first}\n\n{second}",
+                footer="Facilitation check",
+                delivery_id=ctx.claim.delivery_id,
+                colour=ALERT_COLOUR,
+            ),
+        )
     )
-    return Post(_footer(embed, "Facilitation check", ctx.claim.delivery_id))
 
 
-def standby_post(ctx: DeliveryContext, community: str) -> Post:
+def standby_post(ctx: DeliveryContext, community: str) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
     reason = "can't make it" if ctx.declined else "hasn't confirmed yet"
@@ -262,89 +334,176 @@ def standby_post(ctx: DeliveryContext, community: str) -> Post:
         reason_line = "It has no facilitator yet."
     else:
         reason_line = f"Its facilitator {reason}."
-    embed = discord.Embed(
-        title=f"Could you stand by for {meeting_name(meeting, community)}?",
-        description=(
-            f"{meeting_details(meeting, people=False)}\n\n{reason_line} You're next in the "
-            "rotation, so a coordinator may ask you to step in. If you can't, just let them know."
-        ),
-        colour=COLOUR,
+    description = (
+        f"{meeting_details(meeting, people=False)}\n\n{reason_line} You're next in the "
+        "rotation, so a coordinator may ask you to step in. If you can't, just let them know."
     )
-    return Post(_footer(embed, "Stand-by request", ctx.claim.delivery_id))
+    return port.Message(
+        cards=(
+            card(
+                title=f"Could you stand by for {meeting_name(meeting, community)}?",
+                description=description,
+                footer="Stand-by request",
+                delivery_id=ctx.claim.delivery_id,
+                dm=True,
+            ),
+        ),
+        buttons=(SETTINGS_BUTTON,),
+    )
 
 
-def learning_post(ctx: DeliveryContext, community: str) -> Post:
+def learning_card(meeting: MeetingFacts, community: str) -> tuple[str, str]:
+    """The learning prompt's title and text."""
+    return (
+        f"What did you learn at {meeting_name(meeting, community)}?",
+        f"The meeting was {show(meeting.starts_at, 'f')}. Take a minute to record a "
+        "learning while it's fresh. It's private unless you choose to share it.",
+    )
+
+
+def learning_prompt(meeting: MeetingFacts, community: str) -> port.Message:
+    """The learning prompt as the outbound path sends it (it adds the /notifications line,
+    marker and button)."""
+    title, description = learning_card(meeting, community)
+    return port.Message(
+        cards=(
+            port.Card(
+                title=title, description=description, colour=COLOUR, footer="Learning prompt"
+            ),
+        ),
+        buttons=learning_buttons(meeting.id),
+    )
+
+
+def learning_post(ctx: DeliveryContext, community: str) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
-    embed = discord.Embed(
-        title=f"What did you learn at {meeting_name(meeting, community)}?",
-        description=(
-            f"The meeting was {show(meeting.starts_at, 'f')}. Take a minute to record a "
-            "learning while it's fresh. It's private unless you choose to share it."
+    title, description = learning_card(meeting, community)
+    return port.Message(
+        cards=(
+            card(
+                title=title,
+                description=description,
+                footer="Learning prompt",
+                delivery_id=ctx.claim.delivery_id,
+                dm=True,
+            ),
         ),
-        colour=COLOUR,
-    )
-    return Post(
-        _footer(embed, "Learning prompt", ctx.claim.delivery_id), view=learning_view(meeting.id)
+        buttons=(*learning_buttons(meeting.id), SETTINGS_BUTTON),
     )
 
 
-def _mentioned_users(text: str) -> list[int]:
-    import re
-
-    return [int(m) for m in re.findall(r"<@!?(\d{15,20})>", text)]
+_USER_MENTION = re.compile(r"<@!?(\d{15,20})>")
 
 
-def custom_post(ctx: DeliveryContext, schedule: str) -> Post:
+def _mentioned_users(text: str) -> tuple[int, ...]:
+    return tuple(int(m) for m in _USER_MENTION.findall(text))
+
+
+def custom_post(ctx: DeliveryContext, schedule: str) -> port.Message:
     reminder = ctx.reminder
     assert reminder is not None
     repeats = "" if schedule == "once" else f" · repeats {schedule}"
     if reminder.kind is ReminderKind.PERSONAL:
-        embed = discord.Embed(title="⏰ Your reminder", description=reminder.text, colour=COLOUR)
         footer = f"Reminder #{reminder.id}{repeats}"
         if repeats:
             footer += f" · stop it with /reminder cancel {reminder.id}"
-        return Post(_footer(embed, footer, ctx.claim.delivery_id))
-    embed = discord.Embed(colour=COLOUR)
-    return Post(
-        _footer(embed, f"🔔 Reminder #{reminder.id}{repeats}", ctx.claim.delivery_id),
+        return port.Message(
+            cards=(
+                card(
+                    title="⏰ Your reminder",
+                    description=reminder.text,
+                    footer=footer,
+                    delivery_id=ctx.claim.delivery_id,
+                    dm=True,
+                ),
+            ),
+            buttons=(*snooze_buttons(reminder.id), SETTINGS_BUTTON),
+        )
+    return port.Message(
         content=reminder.text,
-        allowed_mentions=only_users(_mentioned_users(reminder.text)),
+        cards=(
+            card(
+                footer=f"🔔 Reminder #{reminder.id}{repeats}",
+                delivery_id=ctx.claim.delivery_id,
+            ),
+        ),
+        ping_users=_mentioned_users(reminder.text),
     )
 
 
-def fallback_post(ctx: DeliveryContext, user_id: int, community: str) -> Post:
+def fallback_post(ctx: DeliveryContext, user_id: int, community: str) -> port.Message:
     """The channel post for someone whose DMs are closed: a mention and a pointer, never
     the private content itself."""
     step = ctx.occurrence.step
     meeting = ctx.meeting
     when = show(meeting.starts_at, "F") if meeting else ""
-    view: discord.ui.View | None = None
+    buttons: tuple[port.Button, ...] = ()
     match step:
         case ReminderStep.FACILITATOR_PACK:
             text = f"I have your facilitator's hand-over pack for the meeting on {when}."
         case ReminderStep.CONFIRM_REQUEST:
             text = f"please confirm you're facilitating the meeting on {when}."
             assert meeting is not None
-            view = confirm_view(meeting.id)
+            buttons = confirm_buttons(meeting.id)
         case ReminderStep.ESCALATION:
             text = f"a coordinator may ask you to stand by to facilitate the meeting on {when}."
         case ReminderStep.LEARNING_PROMPT:
             text = f"how was the meeting on {when}? Record a learning while it's fresh."
             assert meeting is not None
-            view = learning_view(meeting.id)
+            buttons = learning_buttons(meeting.id)
         case _:
             text = "I have a reminder you set with `/remindme`; `/reminder list` shows it."
-    embed = discord.Embed(
-        description=(
-            f"{text}\n\nI couldn't send you a direct message. To get these privately, allow "
-            "direct messages from server members (server menu → Privacy Settings)."
-        ),
-        colour=COLOUR,
+    description = (
+        f"{text}\n\nI couldn't send you a direct message. To get these privately, allow "
+        "direct messages from server members (server menu → Privacy Settings)."
     )
-    return Post(
-        _footer(embed, "Couldn't DM you", ctx.claim.delivery_id),
+    return port.Message(
         content=f"<@{user_id}>",
-        view=view,
-        allowed_mentions=only_users([user_id]),
+        cards=(
+            card(
+                description=description,
+                footer="Couldn't DM you",
+                delivery_id=ctx.claim.delivery_id,
+            ),
+        ),
+        buttons=buttons,
+        ping_users=(user_id,),
     )
+
+
+class Look:
+    """The reminders' look, as the sender (``bot.services.reminders.ReminderSender``)
+    uses it."""
+
+    def __init__(self, community: str, lookback_days: int) -> None:
+        self.community = community
+        self.lookback_days = lookback_days
+
+    def post(
+        self, ctx: DeliveryContext, user_id: int | None, themes: list[tuple[str, int]]
+    ) -> port.Message:
+        community = self.community
+        step = ctx.occurrence.step
+        if step is ReminderStep.CUSTOM:
+            assert ctx.reminder is not None
+            return custom_post(ctx, schedule_of(ctx.reminder).describe())
+        if step is ReminderStep.REPORT:
+            return report_post(ctx, community)
+        if step is ReminderStep.GROUP:
+            return group_post(ctx, community)
+        if step is ReminderStep.FACILITATOR_PACK:
+            assert user_id is not None
+            return pack_post(ctx, user_id, community, themes, self.lookback_days)
+        if step is ReminderStep.CONFIRM_REQUEST:
+            return confirm_post(ctx, community)
+        if step is ReminderStep.ESCALATION:
+            if user_id is not None:
+                return standby_post(ctx, community)
+            return escalation_post(ctx, community)
+        if step is ReminderStep.LEARNING_PROMPT:
+            return learning_post(ctx, community)
+        raise ValueError(f"no rendering for {step}")
+
+    def fallback(self, ctx: DeliveryContext, user_id: int) -> port.Message:
+        return fallback_post(ctx, user_id, self.community)

@@ -17,8 +17,7 @@ import pytest
 from bot.config import AppConfig, parse_config
 from bot.db import Database
 from bot.models import ReminderKind
-from bot.services.reminders import add_reminder
-from bot.services.reminders.engine import EngineSettings
+from bot.services.reminders import EngineSettings, add_reminder
 from bot.services.reminders.schedule import Schedule
 from tests.e2e.harness import World
 

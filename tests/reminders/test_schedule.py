@@ -150,7 +150,7 @@ def test_reminders_config_defaults_follow_the_issue(config: AppConfig) -> None:
             "reminders.escalate_days_before: must be less than confirm_days_before (1)",
         ),
         ({"group_days_before": [7, 7]}, "reminders.group_days_before: list each number"),
-        ({"late_grace_minutes": 0}, "reminders.late_grace_minutes:"),
+        ({"late_grace_minutes": 0}, "reminders.late_grace_minutes = 0: must be at least 1"),
         (
             {"retry_base_seconds": 60, "retry_max_seconds": 30},
             "reminders.retry_max_seconds: must be at least retry_base_seconds (60)",

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import fits_integer
-from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound, quote
 from bot.models import (
     OccurrenceStatus,
     Reminder,
     ReminderKind,
     ReminderOccurrence,
     ReminderStatus,
+    ReminderStep,
 )
-from bot.services.reminders.engine import EngineSettings, PlanResult, plan_custom, schedule_of
+from bot.services.reminders.plan import (
+    SNOOZE_SUFFIX,
+    PlanResult,
+    custom_key,
+    new_occurrence,
+    plan_custom,
+    schedule_of,
+)
 from bot.services.reminders.schedule import Schedule
+from bot.services.reminders.settings import EngineSettings
 
 
 def clean_text(text: str, limit: int) -> str:
@@ -175,3 +185,59 @@ async def cancel_reminder(
     )
     await session.refresh(reminder)
     return reminder, ids
+
+
+SNOOZES: dict[str, str] = {"10m": "10 minutes", "1h": "1 hour", "tomorrow": "tomorrow"}
+"""The snooze choices on a personal reminder's DM, with how they read."""
+
+
+def snooze_until(now: datetime, choice: str, zone: ZoneInfo) -> datetime:
+    """When a reminder snoozed at ``now`` comes back: in 10 minutes, in an hour, or at the
+    same local time tomorrow (right across a daylight-saving change)."""
+    if choice == "10m":
+        return now + timedelta(minutes=10)
+    if choice == "1h":
+        return now + timedelta(hours=1)
+    if choice == "tomorrow":
+        local = now.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+        return local.replace(tzinfo=zone).astimezone(UTC)
+    raise InvalidInput(
+        f"{quote(choice)} isn't a snooze choice. Pick 10 minutes, 1 hour or tomorrow."
+    )
+
+
+async def snooze(
+    session: AsyncSession,
+    now: datetime,
+    reminder_id: int,
+    *,
+    user_id: int,
+    choice: str,
+    zone: ZoneInfo,
+) -> tuple[datetime, PlanResult]:
+    """Send a personal reminder again later. Only its owner may snooze it; a cancelled one
+    can't be. Snoozing twice for the same time plans it once."""
+    reminder = await session.get(Reminder, reminder_id)
+    if reminder is None or reminder.kind is not ReminderKind.PERSONAL:
+        raise NotFound(f"There is no personal reminder `#{reminder_id}` to snooze.")
+    if reminder.owner_user_id != user_id:
+        raise NotAllowed("Only the member who set this reminder can snooze it.")
+    if reminder.status is ReminderStatus.CANCELLED:
+        raise Conflict(
+            f"Reminder `#{reminder_id}` was cancelled, so it can't be snoozed. Set a new one "
+            "with `/remindme`."
+        )
+    due = snooze_until(now, choice, zone).replace(second=0, microsecond=0)
+    key = f"{custom_key(reminder.id, due)}{SNOOZE_SUFFIX}"
+    result = PlanResult()
+    existing = await session.scalar(
+        select(ReminderOccurrence.id).where(ReminderOccurrence.key == key)
+    )
+    if existing is None:
+        occurrence = new_occurrence(
+            key=key, step=ReminderStep.CUSTOM, due_at=due, now=now, reminder_id=reminder.id
+        )
+        session.add(occurrence)
+        await session.flush()
+        result.planned.append((occurrence.id, due))
+    return due, result

@@ -17,15 +17,11 @@ from bot.models import (
     ReminderOccurrence,
     ReminderStep,
 )
-from bot.services.reminders.engine import (
-    Claim,
-    EngineSettings,
-    PlanResult,
-    _new_occurrence,
-    confirmation_of,
-    declined_key,
-)
+from bot.services.reminders.claims import Claim
+from bot.services.reminders.dispatch import confirmation_of, declined_key
 from bot.services.reminders.meetings import MeetingFacts, meeting_facts, meetings_by_id
+from bot.services.reminders.plan import PlanResult, new_occurrence
+from bot.services.reminders.settings import EngineSettings
 
 
 @dataclass(frozen=True)
@@ -211,7 +207,7 @@ async def answer_confirmation(
             select(ReminderOccurrence.id).where(ReminderOccurrence.key == key)
         )
         if exists is None:
-            occurrence = _new_occurrence(
+            occurrence = new_occurrence(
                 key=key,
                 step=ReminderStep.ESCALATION,
                 due_at=now,

@@ -17,7 +17,8 @@ from bot.models import (
     ReminderOccurrence,
     ReminderStep,
 )
-from bot.services.reminders.engine import schedule_of, user_target
+from bot.services.reminders.plan import schedule_of
+from bot.services.reminders.settings import user_target
 
 
 def _iso(value: datetime | None) -> str | None:

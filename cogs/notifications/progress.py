@@ -1,0 +1,55 @@
+"""Showing a bulk send's progress to the coordinator who started it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import discord
+
+from bot.mentions import NO_PINGS
+from bot.services import outbound
+from bot.ui import bot_of
+from cogs.notifications import render
+
+log = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 3.0
+FOLLOW_FOR_SECONDS = 14 * 60
+"""An interaction's token lasts 15 minutes; after that, /outbound status shows progress."""
+
+
+async def follow_progress(
+    interaction: discord.Interaction[Any],
+    batch_id: int,
+    *,
+    refresh_seconds: float = REFRESH_SECONDS,
+) -> outbound.Progress:
+    """Post the batch's progress as an ephemeral follow-up and edit it every few seconds
+    until everything is sent (or the interaction expires). Call after deferring."""
+    bot = bot_of(interaction)
+    bot.outbox.wake()
+    async with bot.db.transaction() as session:
+        progress = await outbound.progress(session, batch_id)
+    message = await interaction.followup.send(
+        embed=render.progress_embed(progress),
+        ephemeral=True,
+        allowed_mentions=NO_PINGS,
+        wait=True,
+    )
+    started = time.monotonic()
+    shown = progress
+    while not progress.done and time.monotonic() - started < FOLLOW_FOR_SECONDS:
+        await asyncio.sleep(refresh_seconds)
+        async with bot.db.transaction() as session:
+            progress = await outbound.progress(session, batch_id)
+        if progress != shown:
+            try:
+                await message.edit(embed=render.progress_embed(progress), allowed_mentions=NO_PINGS)
+            except discord.HTTPException as exc:
+                log.info("progress: could not update (HTTP %s); stopping", exc.status)
+                break
+            shown = progress
+    return progress

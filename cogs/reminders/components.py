@@ -1,0 +1,171 @@
+"""The persistent buttons on reminders: the facilitator's confirmation, "Record a
+learning" on the learning prompt, and snooze on a personal reminder. They are
+``CopItem``s carrying their ids in the ``custom_id``, so they keep working after a
+restart; their custom ids are written by ``render``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.mentions import NO_PINGS
+from bot.services import reminders as svc
+from bot.timeutil import show
+from bot.ui import CopInteraction, CopItem, bot_of, send
+from cogs.learnings import open_learning_form
+from cogs.reminders import render
+
+
+def sender_of(interaction: discord.Interaction[Any]) -> svc.ReminderSender:
+    """The running reminder sender (held by the reminders cog)."""
+    cog = bot_of(interaction).get_cog("Reminders")
+    sender = getattr(cog, "engine", None)
+    if not isinstance(sender, svc.ReminderSender):
+        raise RuntimeError("the reminders cog is not loaded")
+    return sender
+
+
+class ConfirmButton(
+    CopItem[discord.ui.Button[Any]],
+    template=r"rem:confirm:(?P<meeting_id>\d+):(?P<answer>yes|no)",
+):
+    """The facilitator's "I'll be there" / "I can't make it"."""
+
+    def __init__(self, meeting_id: int, confirmed: bool) -> None:
+        button = render.confirm_buttons(meeting_id)[0 if confirmed else 1]
+        super().__init__(
+            discord.ui.Button(
+                label=button.label,
+                style=discord.ButtonStyle.success if confirmed else discord.ButtonStyle.secondary,
+                custom_id=button.custom_id,
+            )
+        )
+        self.meeting_id = meeting_id
+        self.confirmed = confirmed
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ConfirmButton:
+        return cls(int(match["meeting_id"]), match["answer"] == "yes")
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = interaction.client
+        sender = sender_of(interaction)
+        async with bot.db.transaction() as session:
+            outcome = await svc.answer_confirmation(
+                session,
+                self.meeting_id,
+                interaction.user.id,
+                confirmed=self.confirmed,
+                now=bot.clock(),
+                settings=sender.settings,
+            )
+        sender.apply(outcome.planned)
+        when = show(outcome.meeting.starts_at, "F")
+        if self.confirmed:
+            text = f"✅ Thanks, you're confirmed to facilitate on {when}."
+        else:
+            text = (
+                f"Thanks for letting us know. The coordinators have been told you can't "
+                f"facilitate on {when}, and someone will be asked to stand by."
+            )
+        if not outcome.changed:
+            text = "You'd already answered that. " + text
+        if interaction.message is not None and interaction.message.embeds:
+            embed = interaction.message.embeds[0].copy()
+            embed.description = f"{text}\n\n{embed.description or ''}".strip()[:4096]
+            await interaction.response.edit_message(
+                embed=embed, view=None, allowed_mentions=NO_PINGS
+            )
+        else:
+            await send(interaction, text)
+        if outcome.planned.planned:
+            await sender.wake()
+
+
+class RecordLearningButton(
+    CopItem[discord.ui.Button[Any]], template=r"rem:learn:(?P<meeting_id>\d+)"
+):
+    """On the learning prompt: opens the learning form, linked to the meeting."""
+
+    def __init__(self, meeting_id: int) -> None:
+        (button,) = render.learning_buttons(meeting_id)
+        super().__init__(
+            discord.ui.Button(
+                label=button.label, style=discord.ButtonStyle.primary, custom_id=button.custom_id
+            )
+        )
+        self.meeting_id = meeting_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> RecordLearningButton:
+        return cls(int(match["meeting_id"]))
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        if interaction.client.get_cog("Learnings") is None:
+            await send(
+                interaction, "Recording learnings isn't switched on here. Ask a coordinator."
+            )
+            return
+        await open_learning_form(interaction, meeting_id=self.meeting_id)
+
+
+class SnoozeButton(
+    CopItem[discord.ui.Button[Any]],
+    template=r"rem:snooze:(?P<reminder_id>\d+):(?P<choice>10m|1h|tomorrow)",
+):
+    """On a personal reminder's DM: send it again in 10 minutes, an hour, or tomorrow."""
+
+    def __init__(self, reminder_id: int, choice: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Snooze {svc.SNOOZES[choice]}",
+                custom_id=render.snooze_id(reminder_id, choice),
+            )
+        )
+        self.reminder_id = reminder_id
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> SnoozeButton:
+        return cls(int(match["reminder_id"]), match["choice"])
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = interaction.client
+        sender = sender_of(interaction)
+        async with bot.db.transaction() as session:
+            due, planned = await svc.snooze(
+                session,
+                bot.clock(),
+                self.reminder_id,
+                user_id=interaction.user.id,
+                choice=self.choice,
+                zone=bot.zone,
+            )
+        sender.apply(planned)
+        await send(
+            interaction,
+            f"💤 Snoozed: I'll remind you again {show(due, 'F')} ({show(due, 'R')}).",
+        )
+
+
+DYNAMIC_ITEMS = (ConfirmButton, RecordLearningButton, SnoozeButton)
