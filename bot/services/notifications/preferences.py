@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotAllowed, quote
 from bot.models import NotificationPreference, OutboundKind
+from bot.services.when import parse_time_of_day
 
 OPTIONAL_KINDS: dict[OutboundKind, str] = {
     OutboundKind.MEETING_REMINDER: "Meeting reminders",
@@ -167,31 +167,13 @@ async def set_kind(
     return _of(row, user_id)
 
 
-_CLOCK = re.compile(
-    r"^\s*(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?\s*$", re.I
-)
 CLOCK_EXAMPLES = "Use a time like `22:00`, `10pm` or `7:30am`."
 
 
 def parse_clock(text: str) -> int:
-    """A time of day typed by a member, as minutes after midnight."""
-    cleaned = text.strip().lower()
-    if cleaned in {"midnight"}:
-        return 0
-    if cleaned in {"noon", "midday"}:
-        return 12 * 60
-    match = _CLOCK.match(cleaned)
-    if match is None:
-        raise InvalidInput(f"{quote(text)} isn't a time of day. {CLOCK_EXAMPLES}")
-    hour, minute = int(match["h"]), int(match["m"] or 0)
-    ampm = (match["ampm"] or "").replace(".", "")
-    if ampm:
-        if not 1 <= hour <= 12:
-            raise InvalidInput(f"{quote(text)} isn't a time of day. {CLOCK_EXAMPLES}")
-        hour = hour % 12 + (12 if ampm == "pm" else 0)
-    if hour > 23 or minute > 59:
-        raise InvalidInput(f"{quote(text)} isn't a time of day. {CLOCK_EXAMPLES}")
-    return hour * 60 + minute
+    """A time of day typed by a member (the one time language), as minutes after midnight."""
+    at = parse_time_of_day(text)
+    return at.hour * 60 + at.minute
 
 
 def show_clock(minutes: int) -> str:

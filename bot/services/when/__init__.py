@@ -6,6 +6,7 @@
 - ``parse_recurrence``: a repeating time (``every second Thursday at 10am``), as a
   ``dateutil.rrule`` in the community's IANA zone; no more often than the caller allows.
 - ``parse_schedule``: a one-off instant or a recurrence, for reminders.
+- ``parse_time_of_day``: a wall-clock time alone (``22:00``, ``10pm``, ``noon``).
 
 Every refusal is an ``InvalidInput`` whose sentence quotes the input (cut, escaped) and
 shows ``EXAMPLES`` (and ``REPEAT_EXAMPLES`` where a repeating time is allowed). Dates
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput, quote
@@ -30,7 +31,10 @@ from bot.services.when.grammar import (
     discord_timestamp,
     iso_moment,
     lowered,
+    TIME_RE,
+    bad_time,
     read_day,
+    read_time,
     relative,
     split_time,
     unknown,
@@ -55,6 +59,7 @@ __all__ = [
     "parse_moment",
     "parse_recurrence",
     "parse_schedule",
+    "parse_time_of_day",
 ]
 
 _RECURRING_START = re.compile(
@@ -128,6 +133,16 @@ def _day_and_time(
     if moment <= now and WEEKDAY_DAY.match(rest):
         moment = at(day + timedelta(days=7), clock, zone)
     return moment
+
+
+def parse_time_of_day(text: str) -> time:
+    """A time of day with no date: ``22:00``, ``10pm``, ``7:30am``, ``noon``, ``midnight``."""
+    original = clean(text)
+    phrase = lowered(original)
+    match = TIME_RE.fullmatch(phrase) or TIME_RE.fullmatch(f"at {phrase}")
+    if match is None:
+        raise bad_time(original)
+    return read_time(match, original)
 
 
 def parse_day(text: str, zone: ZoneInfo, now: datetime) -> date:
