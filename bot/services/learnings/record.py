@@ -15,8 +15,6 @@ from bot.models import DigestExport, Member, MemberStatus
 from bot.services.learnings.request import FILTERS_AAD, DigestRequest
 from bot.services.learnings.stream import DigestOutcome
 
-
-
 # --- the record ---------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ import functools
 import html
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -119,6 +119,10 @@ class Renderer:
     def entry(self, entry: DigestEntry) -> str:
         raise NotImplementedError
 
+    def entries(self, entries: Sequence[DigestEntry]) -> str:
+        """Several entries of one theme, in order."""
+        return "".join(map(self.entry, entries))
+
     def theme_end(self, theme: Theme) -> str:
         return ""
 
@@ -133,16 +137,31 @@ def _entries(count: int) -> str:
 # Markdown ---------------------------------------------------------------------------------
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+!|~&"})
-_MD_LINE_START = re.compile(r"^(\s*)([-=>]|\d+[.)])", re.MULTILINE)
 _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _LINE_START_CHARS = frozenset(" \t-=>")
+
+
+_MD_LINE_START_ONE = re.compile(r"(\s*)(?:[-=>]|\d+[.)])")
+
+
+def _escape_line_starts(text: str) -> str:
+    """A backslash before what would start a list, quote or heading rule on any line
+    (line by line: a regex over the whole text tries every position)."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        first = line.lstrip()[:1]
+        if first and (first in "-=>" or first.isdigit()):
+            match = _MD_LINE_START_ONE.match(line)
+            if match is not None:
+                lines[i] = match.group(1) + "\\" + line[match.end(1) :]
+    return "\n".join(lines)
 
 
 def md(text: str) -> str:
     """Text shown literally in Markdown: no formatting, links, images, HTML or pings."""
     escaped = text.translate(_MD_SPECIAL)
     if escaped[:1] in _LINE_START_CHARS or "\n" in escaped or escaped[:1].isdigit():
-        escaped = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+        escaped = _escape_line_starts(escaped)
     if "@" in escaped:
         escaped = _MASS_MENTION.sub("@\u200b\\1", escaped)
     if "\r" in escaped:
@@ -375,38 +394,52 @@ def safe_cell(value: object) -> object:
     return "'" + value if first in _FORMULA_FIRST else value
 
 
+_LOOK_FIRST = _FORMULA_FIRST | {" "}
+
+
+def _cell(value: str) -> str:
+    """``safe_cell`` for text, with the common case (a harmless first character) fast."""
+    return safe_cell(value) if value[:1] in _LOOK_FIRST else value  # type: ignore[return-value]
+
+
 class CsvRenderer(Renderer):
     def __init__(self, request: DigestRequest) -> None:
         super().__init__(request)
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
 
-    def _row(self, cells: Sequence[object]) -> str:
+    def _rows(self, rows: Iterable[Sequence[object]]) -> str:
         self._buffer.seek(0)
         self._buffer.truncate()
-        self._writer.writerow([safe_cell(c) for c in cells])
+        self._writer.writerows(rows)
         return self._buffer.getvalue()
 
     def header(self, stats: DigestStats) -> str:
-        return "\ufeff" + self._row(CSV_COLUMNS)
+        return "\ufeff" + self._rows([[safe_cell(c) for c in CSV_COLUMNS]])
+
+    @staticmethod
+    def _cells(e: DigestEntry) -> tuple[object, ...]:
+        t = e.text
+        return (
+            _cell(e.theme) if e.theme else NO_THEME,
+            e.number,
+            e.day.isoformat(),
+            e.sharing,
+            "" if e.anonymous or not e.author else _cell(e.author),
+            _cell(t.title),
+            _cell(t.happened),
+            _cell(t.learned),
+            _cell(t.next_time),
+            _cell(", ".join(t.tags)) if t.tags else "",
+            e.meeting_day.isoformat() if e.meeting_day else "",
+            ("mentions " + ", ".join(e.flags)) if e.flags else "",
+        )
 
     def entry(self, e: DigestEntry) -> str:
-        return self._row(
-            (
-                e.theme or NO_THEME,
-                e.number,
-                e.day.isoformat(),
-                e.sharing,
-                "" if e.anonymous else (e.author or ""),
-                e.text.title,
-                e.text.happened,
-                e.text.learned,
-                e.text.next_time,
-                ", ".join(e.text.tags),
-                e.meeting_day.isoformat() if e.meeting_day else "",
-                ("mentions " + ", ".join(e.flags)) if e.flags else "",
-            )
-        )
+        return self._rows([self._cells(e)])
+
+    def entries(self, entries: Sequence[DigestEntry]) -> str:
+        return self._rows(map(self._cells, entries))
 
 
 RENDERERS: dict[DigestFormat, type[Renderer]] = {

@@ -25,19 +25,21 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import DecryptionError, Keyring
-from bot.models import Learning, Member, MemberStatus, SharingLevel
-from bot.services.learnings.flags import NameMatcher
+from bot.models import Learning, Member, SharingLevel
+from bot.services.learnings.flags import member_matcher
 from bot.services.learnings.order import order_by
 from bot.services.learnings.render import RENDERERS, DigestEntry, DigestStats, Theme
 from bot.services.learnings.request import DigestRequest
-from bot.services.learnings.text import DIGEST_LEVELS, open_content
+from bot.services.learnings.text import DIGEST_LEVELS, ContentOpener, LearningText
 
 CHUNK = 400
 """Learnings read, decrypted and rendered per round trip."""
@@ -123,36 +125,31 @@ async def _prefetched(source: AsyncIterator[Any]) -> AsyncIterator[Any]:
                 await pending
 
 
-async def iter_digest(
-    session: AsyncSession,
-    keyring: Keyring,
-    request: DigestRequest,
-    stats: DigestStats,
-    progress: Progress | None = None,
-    expected: int | None = None,
-) -> AsyncIterator[bytes]:
-    """The digest file, chunk by chunk (UTF-8); ``stats`` fills in as it goes.
+@dataclass(slots=True)
+class Opened:
+    """One consenting learning, decrypted."""
 
-    One pass reads the range's consenting learnings in the order of
-    ``order.order_by``, decrypts each once, renders it and spools it under its theme;
-    then the file is assembled: the header
-    with the counts, each theme's entries, and the review summary."""
-    renderer = RENDERERS[request.format](request)
-    zone = request.zone
-    members = (
-        await session.execute(
-            select(Member.id, Member.display_name, Member.organisation, Member.status)
-        )
-    ).all()
-    names = {i: n or "a member" for i, n, _, _ in members}
-    matcher = NameMatcher(
-        (i, n or "", o or "") for i, n, o, status in members if status != MemberStatus.ERASED
-    )
-    wanted = set(request.tags)
+    author_id: int
+    anonymous: bool
+    text: LearningText
+    created_at: datetime
+    meeting_at: datetime | None
+
+
+@dataclass
+class ReadCounts:
+    seen: int = 0
+    skipped: int = 0
+    """Rows whose text could not be decrypted (left out)."""
+
+
+def digest_query(
+    request: DigestRequest,
+) -> Select[int, SharingLevel, bytes, datetime, datetime | None]:
+    """The range's consenting learnings, in the digest's order, streamed in batches."""
     since, until = request.window
-    query = (
+    return (
         select(
-            Learning.id,
             Learning.author_id,
             Learning.sharing,
             Learning.content,
@@ -167,52 +164,99 @@ async def iter_digest(
         .order_by(*order_by())
         .execution_options(yield_per=CHUNK)
     )
+
+
+async def opened_batches(
+    session: AsyncSession, keyring: Keyring, request: DigestRequest, counts: ReadCounts
+) -> AsyncIterator[list[Opened]]:
+    """The range's consenting learnings, decrypted, a batch at a time (the next batch is
+    read while this one is used). The floor of every export: reading and decrypting."""
+    opener = ContentOpener(keyring)
+    anonymous_level = SharingLevel.DIGEST_ANONYMOUS
+    result = await session.stream(digest_query(request))
+    async for partition in _prefetched(result.partitions()):
+        batch: list[Opened] = []
+        append = batch.append
+        for author_id, sharing, content, created_at, meeting_at in partition:
+            try:
+                text = opener(author_id, sharing, content)
+            except DecryptionError:
+                counts.skipped += 1
+                continue
+            append(Opened(author_id, sharing == anonymous_level, text, created_at, meeting_at))
+        counts.seen += len(partition)
+        yield batch
+
+
+async def iter_digest(
+    session: AsyncSession,
+    keyring: Keyring,
+    request: DigestRequest,
+    stats: DigestStats,
+    progress: Progress | None = None,
+    expected: int | None = None,
+) -> AsyncIterator[bytes]:
+    """The digest file, chunk by chunk (UTF-8); ``stats`` fills in as it goes.
+
+    One pass reads the range's consenting learnings in the order of ``order.order_by``
+    (``opened_batches``), flags the names in each, renders it and spools it under its
+    theme; then the file is assembled: the header with the counts, each theme's
+    entries, and the review summary."""
+    renderer = RENDERERS[request.format](request)
+    render = renderer.entries
+    zone = request.zone
+    names = {
+        i: n or "a member" for i, n in await session.execute(select(Member.id, Member.display_name))
+    }
+    matcher = await member_matcher(session)
+    find = matcher.find
+    wanted = set(request.tags)
     themes: dict[str | None, Theme] = {}
+    days: dict[datetime, date] = {}
     spool = Spool()
-    seen = 0
+    counts = ReadCounts()
     try:
-        result = await session.stream(query)
-        async for partition in _prefetched(result.partitions()):
-            for _, author_id, sharing, content, created_at, meeting_at in partition:
-                seen += 1
-                try:
-                    text = open_content(keyring, author_id, sharing, content)
-                    tags = text.tags
-                    if wanted:
-                        matching = [t for t in tags if t in wanted]
-                        if not matching:
-                            continue
-                        name: str | None = matching[0]
-                    else:
-                        name = tags[0] if tags else None
-                except DecryptionError:
-                    stats.skipped += 1
-                    continue
+        async for batch in opened_batches(session, keyring, request, counts):
+            rendered: dict[str | None, list[DigestEntry]] = {}
+            for row in batch:
+                tags = row.text.tags
+                if wanted:
+                    matching = [t for t in tags if t in wanted]
+                    if not matching:
+                        continue
+                    name: str | None = matching[0]
+                else:
+                    name = tags[0] if tags else None
                 theme = themes.get(name)
                 if theme is None:
                     theme = themes[name] = Theme(name)
                 theme.count += 1
-                anonymous = sharing == SharingLevel.DIGEST_ANONYMOUS
-                flags = matcher.find(text.text_fields(), exclude=None if anonymous else author_id)
+                anonymous = row.anonymous
+                flags = find(row.text.text_fields(), None if anonymous else row.author_id)
                 if flags:
                     theme.flagged.append(theme.count)
-                spool.add(
-                    name,
-                    renderer.entry(
-                        DigestEntry(
-                            number=theme.count,
-                            theme=name,
-                            text=text,
-                            anonymous=anonymous,
-                            author=None if anonymous else names.get(author_id, "a member"),
-                            day=created_at.astimezone(zone).date(),
-                            meeting_day=meeting_at.astimezone(zone).date() if meeting_at else None,
-                            flags=tuple(flags),
-                        )
-                    ),
+                group = rendered.get(name)
+                if group is None:
+                    group = rendered[name] = []
+                group.append(
+                    DigestEntry(
+                        number=theme.count,
+                        theme=name,
+                        text=row.text,
+                        anonymous=anonymous,
+                        author=None if anonymous else names.get(row.author_id, "a member"),
+                        day=_local_day(row.created_at, zone, days),
+                        meeting_day=(
+                            _local_day(row.meeting_at, zone, days) if row.meeting_at else None
+                        ),
+                        flags=tuple(flags),
+                    )
                 )
+            for name, group in rendered.items():
+                spool.add(name, render(group))
             if progress is not None:
-                progress(seen, max(seen, expected or 0))
+                progress(counts.seen, max(counts.seen, expected or 0))
+        stats.skipped = counts.skipped
         stats.themes = sorted(
             themes.values(), key=lambda t: (t.name is None, -t.count, t.name or "")
         )
@@ -226,6 +270,15 @@ async def iter_digest(
         yield renderer.footer(stats).encode("utf-8")
     finally:
         spool.close()
+
+
+def _local_day(moment: datetime, zone: ZoneInfo, cache: dict[datetime, date]) -> date:
+    """The day ``moment`` falls on in the community's zone (cached by the hour)."""
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    day = cache.get(hour)
+    if day is None:
+        day = cache[hour] = hour.astimezone(zone).date()
+    return day
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ No function here logs or puts what a member typed into an exception message.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,3 +222,28 @@ def open_tags(
     keyring: Keyring, author_id: int, sharing: SharingLevel | str, tags: bytes
 ) -> tuple[str, ...]:
     return tuple(str(t) for t in keyring.decrypt_json(tags, tags_aad(author_id, sharing)))
+
+
+class ContentOpener:
+    """Decrypts many learnings' content tokens with little per-row work: the associated
+    data is built once per author and level, the token goes straight to the keyring."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        self._decrypt = keyring.decrypt
+        self._aad: dict[tuple[int, str], bytes] = {}
+        self._loads = json.JSONDecoder().decode
+
+    def __call__(self, author_id: int, sharing: SharingLevel | str, token: bytes) -> LearningText:
+        key = (author_id, sharing)
+        aad = self._aad.get(key)
+        if aad is None:
+            aad = self._aad[key] = content_aad(author_id, sharing)
+        body = self._loads(self._decrypt(token, aad).decode())
+        tags = body.get("tags") or ()
+        return LearningText(
+            str(body.get("title", "")),
+            str(body.get("happened", "")),
+            str(body.get("learned", "")),
+            str(body.get("next_time", "")),
+            tuple(t if type(t) is str else str(t) for t in tags),
+        )
