@@ -9,7 +9,7 @@ from a calendar, not read back from the parser.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +24,7 @@ from bot.services.when import (
     parse_day_range,
     parse_moment,
     parse_recurrence,
+    parse_time_of_day,
 )
 
 SYDNEY = ZoneInfo("Australia/Sydney")
@@ -153,6 +154,17 @@ RANGES: list[tuple[str, tuple[date, date] | Err]] = [
     ("..", Err("needs a first and a last day")),
     ("2026-04-10..2026-04-01", Err("ends before it starts")),
     ("2026-03-01..2026-03-10", Err("is in the past")),
+]
+
+TIMES: list[tuple[str, time | Err]] = [
+    ("22:00", time(22, 0)),
+    ("10pm", time(22, 0)),
+    ("7:30am", time(7, 30)),
+    ("noon", time(12, 0)),
+    ("midnight", time(0, 0)),
+    ("at 9", time(9, 0)),
+    ("25:00", Err("isn't a time of day")),
+    ("soon", Err("isn't a time of day")),
 ]
 
 # First three occurrences, as Sydney wall time with the offset: a meeting at 10:00 stays
@@ -297,6 +309,14 @@ def test_when_day_table(phrase: str, expected: date | Err) -> None:
         assert parse_day(phrase, SYDNEY, NOW) == expected
 
 
+@pytest.mark.parametrize(("phrase", "expected"), TIMES, ids=lambda v: str(v)[:40])
+def test_when_time_of_day_table(phrase: str, expected: time | Err) -> None:
+    if isinstance(expected, Err):
+        _refusal(lambda: parse_time_of_day(phrase), expected.says, EXAMPLES)
+    else:
+        assert parse_time_of_day(phrase) == expected
+
+
 @pytest.mark.parametrize(("phrase", "expected"), RANGES, ids=lambda v: str(v)[:40])
 def test_when_range_table(phrase: str, expected: tuple[date, date] | Err) -> None:
     if isinstance(expected, Err):
@@ -321,7 +341,7 @@ def test_when_recurrence_table(phrase: str, min_gap: timedelta, expected: list[s
 
 
 def test_when_table_has_about_eighty_phrases() -> None:
-    assert len(MOMENTS) + len(DAYS) + len(RANGES) + len(RECURRENCES) >= 80
+    assert len(MOMENTS) + len(DAYS) + len(RANGES) + len(TIMES) + len(RECURRENCES) >= 80
 
 
 def test_when_the_same_phrases_work_in_each_zone_without_daylight_saving() -> None:
