@@ -18,17 +18,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.client import CopBot
 from bot.config import AppConfig, parse_config
 from bot.db import Database
 from bot.endpoints import point_discord_at
-from bot.models import Member, MemberStatus
+from bot.models import Member
 from bot.runner import prepare_database, start_in_background, stop_in_background
 from bot.timeutil import Clock, utcnow
 from emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser
+from tests.builders import upsert_active_member
 
 READY_TIMEOUT = 15.0
 
@@ -161,37 +161,29 @@ class World:
             raise RuntimeError("start the bot first")
         base = joined_at or datetime(2025, 1, 6, tzinfo=UTC)
         users = self.members if users is None else users
-        for attempt in range(3):
+        for _ in range(9):
             try:
                 return await self._upsert_members(users, interests or {}, base)
             except IntegrityError:  # the bot's onboarding sweep recorded one meanwhile
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                await asyncio.sleep(0.05)
+        return await self._upsert_members(users, interests or {}, base)
 
     async def _upsert_members(
         self, users: list[EmuUser], interests: dict[int, list[str]], base: datetime
     ) -> list[Member]:
         assert self.db is not None
-        rows = []
         async with self.db.transaction() as session:
-            for n, user in enumerate(users):
-                member = await session.scalar(select(Member).where(Member.user_id == user.id))
-                if member is None:
-                    member = Member(user_id=user.id)
-                    session.add(member)
-                member.display_name = user.global_name or user.username
-                member.organisation = f"{user.username.title()} Partnerships"
-                member.job_role = "Partnership broker"
-                member.locality = "Rockhampton"
-                member.locality_note = ""
-                member.interests = interests.get(user.id, ["collaboration"])
-                member.status = MemberStatus.ACTIVE
-                member.first_seen_at = base + timedelta(days=n)
-                member.joined_at = base + timedelta(days=n)
-                member.in_guild = True
-                rows.append(member)
-        return rows
+            return [
+                await upsert_active_member(
+                    session,
+                    user.id,
+                    user.global_name or user.username,
+                    user.username,
+                    joined_at=base + timedelta(days=n),
+                    interests=interests.get(user.id, ["collaboration"]),
+                )
+                for n, user in enumerate(users)
+            ]
 
 
 WorldFactory = Callable[..., World]

@@ -3,8 +3,6 @@ emulator, and reading the database file's raw bytes."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,37 +68,4 @@ async def run(
 async def make_members_active(world: World) -> None:
     """Record the sample members as active CoP members (updating rows the bot may already
     have made for them, e.g. onboarding's sweep of people in the server)."""
-
-    from sqlalchemy.exc import IntegrityError
-
-    assert world.db is not None
-    for _ in range(10):  # the bot's own start-up sweep may be adding the same rows
-        try:
-            await _make_active(world)
-            return
-        except IntegrityError:
-            await asyncio.sleep(0.05)
-    await _make_active(world)
-
-
-async def _make_active(world: World) -> None:
-    from sqlalchemy import select
-
-    from bot.models import Member, MemberStatus
-
-    assert world.db is not None
-    async with world.db.transaction() as session:
-        for user in world.members:
-            member = await session.scalar(select(Member).where(Member.user_id == user.id))
-            if member is None:
-                member = Member(user_id=user.id, first_seen_at=datetime(2025, 1, 6, tzinfo=UTC))
-                session.add(member)
-            member.display_name = user.global_name or user.username
-            member.organisation = f"{user.username.title()} Partnerships"
-            member.job_role = "Partnership broker"
-            member.locality = "Rockhampton"
-            member.locality_note = ""
-            member.interests = ["collaboration"]
-            member.status = MemberStatus.ACTIVE
-            member.joined_at = datetime(2025, 1, 6, tzinfo=UTC)
-            member.in_guild = True
+    await world.add_active_members()

@@ -10,6 +10,7 @@ from bot.config import AppConfig
 from bot.models import Member, MemberStatus
 from bot.services.onboarding.forms import Answers
 from bot.services.onboarding.lifecycle import Verdict, decide, submit_application
+from tests import builders
 
 COORDINATOR_ID = 700000000000000001
 
@@ -43,21 +44,25 @@ async def add_member(
     status: MemberStatus = MemberStatus.ACTIVE,
     in_guild: bool = True,
 ) -> Member:
-    member = Member(
+    """A member with a full profile (``tests.builders.add_member``); only active members
+    have a ``joined_at``."""
+    member = await builders.add_member(
+        session,
+        name,
+        joined_at,
         user_id=user_id,
-        display_name=name,
+        status=status,
+        interests=interests,
         organisation=organisation,
         job_role="Broker",
         locality="Rockhampton",
         locality_note="",
-        interests=interests,
-        status=status,
-        first_seen_at=joined_at - timedelta(days=1),
-        joined_at=joined_at if status is MemberStatus.ACTIVE else None,
         in_guild=in_guild,
+        first_seen_at=joined_at - timedelta(days=1),
     )
-    session.add(member)
-    await session.flush()
+    if status is not MemberStatus.ACTIVE:
+        member.joined_at = None
+        await session.flush()
     return member
 
 

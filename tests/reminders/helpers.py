@@ -1,9 +1,9 @@
-"""Builders for reminder tests: members and meetings straight into the database."""
+"""Builders for reminder tests: meetings straight into the database (members come from
+``tests.builders``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from itertools import count
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,33 +14,10 @@ from bot.models import (
     Meeting,
     MeetingStatus,
     Member,
-    MemberStatus,
 )
+from tests.builders import JOINED, add_member
 
-_ids = count(1)
-JOINED = datetime(2025, 1, 6, tzinfo=UTC)
-
-
-async def add_member(
-    session: AsyncSession,
-    name: str,
-    *,
-    user_id: int | None = None,
-    joined_at: datetime = JOINED,
-    status: MemberStatus = MemberStatus.ACTIVE,
-) -> Member:
-    member = Member(
-        user_id=user_id or 810000000000000000 + next(_ids),
-        display_name=name,
-        status=status,
-        first_seen_at=joined_at,
-        joined_at=joined_at,
-        interests=[],
-        in_guild=True,
-    )
-    session.add(member)
-    await session.flush()
-    return member
+__all__ = ["JOINED", "add_meeting", "add_member", "days", "set_facilitator"]
 
 
 async def add_meeting(

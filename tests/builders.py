@@ -1,0 +1,96 @@
+"""Builders for tests: rows straight into the database, for arranging a test's world.
+
+One place builds ``Member`` rows for every capability's tests (``add_member``), and one
+upserts the emulator's sample people as active members (``upsert_active_member``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from itertools import count
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Member, MemberStatus
+
+JOINED = datetime(2025, 1, 6, tzinfo=UTC)
+"""When members join unless a test says otherwise."""
+
+_user_ids = count(810_000_000_000_000_001)
+
+
+def next_user_id() -> int:
+    """A Discord-sized user id no other builder call has handed out."""
+    return next(_user_ids)
+
+
+async def add_member(
+    session: AsyncSession,
+    name: str,
+    joined_at: datetime = JOINED,
+    *,
+    user_id: int | None = None,
+    status: MemberStatus = MemberStatus.ACTIVE,
+    interests: Sequence[str] = (),
+    organisation: str | None = None,
+    job_role: str | None = None,
+    locality: str | None = None,
+    locality_note: str | None = None,
+    in_guild: bool = True,
+    first_seen_at: datetime | None = None,
+) -> Member:
+    """A member (active by default) who joined at ``joined_at``, flushed so it has an id.
+    Profile fields are left empty unless given."""
+    profile = {
+        key: value
+        for key, value in (
+            ("organisation", organisation),
+            ("job_role", job_role),
+            ("locality", locality),
+            ("locality_note", locality_note),
+        )
+        if value is not None
+    }
+    member = Member(
+        user_id=user_id or next_user_id(),
+        display_name=name,
+        status=status,
+        first_seen_at=first_seen_at or joined_at,
+        joined_at=joined_at,
+        interests=list(interests),
+        in_guild=in_guild,
+        **profile,
+    )
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def upsert_active_member(
+    session: AsyncSession,
+    user_id: int,
+    display_name: str,
+    username: str,
+    *,
+    joined_at: datetime = JOINED,
+    interests: Sequence[str] = ("collaboration",),
+) -> Member:
+    """Make the person with ``user_id`` an active member with a sample profile, updating
+    the row the bot may already have made for them (its sweep records people it sees)."""
+    member = await session.scalar(select(Member).where(Member.user_id == user_id))
+    if member is None:
+        member = Member(user_id=user_id)
+        session.add(member)
+    member.display_name = display_name
+    member.organisation = f"{username.title()} Partnerships"
+    member.job_role = "Partnership broker"
+    member.locality = "Rockhampton"
+    member.locality_note = ""
+    member.interests = list(interests)
+    member.status = MemberStatus.ACTIVE
+    member.first_seen_at = joined_at
+    member.joined_at = joined_at
+    member.in_guild = True
+    return member
