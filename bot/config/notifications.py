@@ -10,7 +10,7 @@ from bot.config.base import Section
 
 
 class NotificationsConfig(Section):
-    dm_per_second: float = Field(default=2.0, gt=0, le=5)
+    dm_per_second: float = Field(default=2.0, gt=0, le=10)
     """The most DMs the outbound path sends per second, one at a time. Discord's global
     limit is 50 requests a second and opening DM channels is limited further; staying well
     under keeps a bulk send from ever looking like spam."""
