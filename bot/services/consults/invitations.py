@@ -32,6 +32,7 @@ from bot.models import (
     MemberStatus,
     Unavailability,
 )
+from bot.services import outbound
 from bot.services.consults.store import get_consult, themes_of
 from bot.services.consults.text import asker_of
 from bot.services.onboarding import overlap
@@ -290,3 +291,66 @@ async def set_muted(session: AsyncSession, member: Member, muted: bool, now: dat
         await session.flush()
         return True
     return False
+
+
+# --- invitation DMs (the one outbound path) -----------------------------------------------
+
+INVITATION_TEMPLATE = "consults.invitation"
+
+
+async def queue_invitation_dms(
+    session: AsyncSession, now: datetime, invitations: Sequence[ConsultInvitation]
+) -> int:
+    """Queue a DM for each new invitation on the outbound path, which honours each
+    member's choice for consult invitations (/notifications) and quiet hours. Returns how
+    many were queued (a repeat queues nothing)."""
+    queued = 0
+    for inv in invitations:
+        member = await session.get(Member, inv.member_id)
+        if member is None or member.user_id <= 0:
+            continue
+        item = await outbound.enqueue(
+            session,
+            now,
+            kind=outbound.Kind.CONSULT_INVITATION,
+            key=f"consult-invitation-{inv.id}",
+            user_id=member.user_id,
+            template=INVITATION_TEMPLATE,
+            params={"invitation_id": inv.id},
+        )
+        queued += item is not None
+    return queued
+
+
+async def pending_invitation(session: AsyncSession, invitation_id: int) -> ConsultInvitation | None:
+    """The invitation if it still waits for an answer on an open consult (for rendering
+    its DM at send time: an answered one sends nothing)."""
+    inv = (
+        await session.get(ConsultInvitation, invitation_id) if fits_integer(invitation_id) else None
+    )
+    if inv is None or inv.consult_id is None or inv.status is not ConsultInvitationStatus.INVITED:
+        return None
+    consult = await session.get(Consult, inv.consult_id)
+    if consult is None or consult.status is not ConsultStatus.OPEN:
+        return None
+    return inv
+
+
+async def invitation_for(
+    session: AsyncSession, consult_id: int, member: Member | None
+) -> ConsultInvitation:
+    """The member's invitation to a consult (for the buttons in the post)."""
+    row = None
+    if member is not None and fits_integer(consult_id):
+        row = await session.scalar(
+            select(ConsultInvitation).where(
+                ConsultInvitation.consult_id == consult_id,
+                ConsultInvitation.member_id == member.id,
+            )
+        )
+    if row is None:
+        raise NotAllowed(
+            "These buttons are for the members invited to help with this consult. You can "
+            "still reply in the post."
+        )
+    return row

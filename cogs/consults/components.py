@@ -1,0 +1,806 @@
+"""Consults on Discord: the forum, its tags, the post, the invitation messages, and the
+persistent buttons and forms (I'll help / Not this time, Reply, Resolved). The commands
+are in ``cog``, which imports this module and never the other way round.
+
+Each step
+reads or writes the database in its own short transaction and talks to Discord between
+them, so a refusal from Discord never loses what the asker wrote: the consult is saved
+first and posted when the bot can.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import port
+from bot.client import CopBot
+from bot.crypto import Keyring
+from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.mentions import NO_PINGS, only_users
+from bot.models import (
+    ConsultInvitationStatus,
+    ConsultPostKind,
+    ConsultStatus,
+    Member,
+    MemberStatus,
+)
+from bot.services import consults, forum, outbound
+from bot.services.members import member_by_user
+from bot.ui import (
+    CopInteraction,
+    CopItem,
+    CopModal,
+    OwnerOnlyView,
+    bot_of,
+    persistent_view,
+    safe,
+    send,
+)
+from cogs.consults import render
+from cogs.learnings import open_learning_form
+
+log = logging.getLogger(__name__)
+
+NEEDED = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
+
+
+def keyring_of(bot: CopBot) -> Keyring:
+    if bot.keyring is None:  # loaded by the learnings cog at start
+        raise RuntimeError("the data key is not loaded")
+    return bot.keyring
+
+
+async def asking_member(session: AsyncSession, user_id: int) -> Member:
+    member = await member_by_user(session, user_id)
+    if member is None or member.status is not MemberStatus.ACTIVE:
+        raise NotAllowed(
+            "Only members of the community can use consults. If you're new, start with `/join`."
+        )
+    return member
+
+
+async def optional_member(session: AsyncSession, user_id: int) -> Member | None:
+    return await member_by_user(session, user_id)
+
+
+# --- the forum ----------------------------------------------------------------------------
+
+
+def forum_problem(bot: CopBot) -> tuple[discord.ForumChannel | None, str | None]:
+    """The configured forum, or the one line that says what is wrong with it."""
+    forum_id = bot.config.channels.forum
+    if forum_id is None:
+        return None, "channels.forum is not set, so /ask can't post consults; set it to a forum."
+    channel = bot.get_channel(forum_id)
+    if not isinstance(channel, discord.ForumChannel):
+        return None, (
+            f"channels.forum: channel {forum_id} is not a forum channel in the server, so /ask "
+            "can't post consults."
+        )
+    me = channel.guild.me
+    if me is None:
+        return None, "The bot is not in the server yet, so /ask can't post consults."
+    perms = channel.permissions_for(me)
+    missing = [name for name, value in NEEDED if value and not getattr(perms, name)]
+    if missing:
+        return None, (
+            f"The bot lacks {', '.join(missing)} in the forum #{channel.name}, so /ask can't "
+            "post consults; grant them to its role."
+        )
+    return channel, None
+
+
+class CoordinatorAlerts:
+    """Each problem is told to coordinators once per run (and logged)."""
+
+    def __init__(self) -> None:
+        self.sent: set[str] = set()
+
+    async def tell(self, bot: CopBot, line: str) -> None:
+        if line in self.sent:
+            return
+        self.sent.add(line)
+        log.warning("consults: %s", line)
+        try:
+            await bot.port.post(bot.config.channels.coordinators, port.Message(content=line))
+        except port.PortError:
+            log.warning("consults: could not tell the coordinators")
+
+
+ALERTS = CoordinatorAlerts()
+
+
+async def sync_tags(bot: CopBot, channel: discord.ForumChannel) -> Sequence[discord.ForumTag]:
+    """Make sure the forum has a tag for each of the community's themes."""
+    existing = list(channel.available_tags)
+    plan = forum.plan_tags(
+        [forum.Tag(t.name, t.id, t.moderated) for t in existing], bot.config.consults.themes
+    )
+    if not plan.changed:
+        return existing
+    if not channel.permissions_for(channel.guild.me).manage_channels:
+        await ALERTS.tell(
+            bot,
+            f"The bot can't add tags for the community's themes to the forum #{channel.name} "
+            "(it needs Manage Channels there); consults are posted without those tags.",
+        )
+        return existing
+    wanted = existing + [discord.ForumTag(name=t.name) for t in plan.tags[len(existing) :]]
+    try:
+        edited = await channel.edit(available_tags=wanted)
+    except discord.HTTPException as exc:
+        await ALERTS.tell(
+            bot, f"The bot could not add tags to the forum #{channel.name} ({exc.status})."
+        )
+        return existing
+    if isinstance(edited, discord.ForumChannel):
+        return list(edited.available_tags)
+    return existing
+
+
+# --- posting a consult --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    thread_id: int
+    url: str
+
+
+def post_view(consult_id: int, anonymous: bool) -> discord.ui.View:
+    items: list[discord.ui.Item[Any]] = []
+    if anonymous:
+        items.append(ReplyButton(consult_id, "Reply to the asker"))
+    items.append(ResolveButton(consult_id))
+    return persistent_view(*items)
+
+
+def answer_view(consult_id: int) -> discord.ui.View:
+    return persistent_view(AnswerButton(consult_id, "yes"), AnswerButton(consult_id, "no"))
+
+
+async def publish(bot: CopBot, consult_id: int) -> Published | None:
+    """Post an open consult that has no post yet, with its invitations. None when it
+    could not be posted (coordinators are told; it stays saved and is tried again)."""
+    channel, problem = forum_problem(bot)
+    if channel is None:
+        await ALERTS.tell(bot, problem or "consults are not set up")
+        return None
+    keyring = keyring_of(bot)
+    async with bot.db.transaction() as session:
+        row = await consults.get_consult(session, consult_id)
+        if row.thread_id is not None or row.status is not ConsultStatus.OPEN:
+            return None
+        text = consults.open_text(keyring, row)
+        themes = await consults.themes_of(session, row.id)
+        asker = None
+        if not row.anonymous and row.asker_id is not None:
+            named = await session.get(Member, row.asker_id)
+            asker = named.display_name if named is not None else None
+        anonymous = row.anonymous
+    tags = await sync_tags(bot, channel)
+    tag_ids = forum.tag_ids_for(themes, [forum.Tag(t.name, t.id) for t in tags])
+    applied = [t for t in tags if t.id in tag_ids]
+    name = forum.thread_name(", ".join(themes), prefix=f"Consult #{consult_id}: ")
+    try:
+        created = await channel.create_thread(
+            name=name,
+            content=render.post_intro(anonymous),
+            embed=render.post_embed(consult_id, text, themes, asker),
+            view=post_view(consult_id, anonymous),
+            applied_tags=applied,
+            allowed_mentions=NO_PINGS,
+        )
+    except discord.HTTPException as exc:
+        await ALERTS.tell(
+            bot,
+            f"The bot could not post consult #{consult_id} in the forum ({exc.status} "
+            f"{exc.code}); it is saved and will be posted when the bot next can.",
+        )
+        return None
+    thread = created.thread
+    now = bot.clock()
+    async with bot.db.transaction() as session:
+        row = await consults.get_consult(session, consult_id)
+        await consults.record_thread(session, row, channel.id, thread.id, created.message.id, now)
+        pending = [
+            i
+            for i in await consults.invitations_of(session, consult_id)
+            if i.status is ConsultInvitationStatus.INVITED
+        ]
+    await post_invitations(bot, consult_id, thread, [i.id for i in pending], themes)
+    return Published(thread.id, render.thread_link(channel.guild.id, thread.id))
+
+
+async def post_invitations(
+    bot: CopBot,
+    consult_id: int,
+    thread: discord.abc.Messageable,
+    invitation_ids: Sequence[int],
+    themes: Sequence[str],
+) -> None:
+    """Mention the newly invited members in the post (pinging only them), with their
+    I'll help / Not this time buttons, and queue their invitation DMs."""
+    if not invitation_ids:
+        return
+    async with bot.db.transaction() as session:
+        invitations = [await consults.invitation(session, i) for i in invitation_ids]
+        users = []
+        for inv in invitations:
+            member = await session.get(Member, inv.member_id)
+            if member is not None and member.user_id > 0:
+                users.append(member.user_id)
+    if not users:
+        return
+    try:
+        message = await thread.send(
+            render.invitation_text(users, themes),
+            view=answer_view(consult_id),
+            allowed_mentions=only_users(users),
+        )
+    except discord.HTTPException as exc:
+        log.warning(
+            "consults: could not post invitations for consult %s (%s)", consult_id, exc.status
+        )
+        return
+    now = bot.clock()
+    async with bot.db.transaction() as session:
+        await consults.record_post(
+            session, consult_id, ConsultPostKind.INVITATION, message.channel.id, message.id, now
+        )
+        invitations = [await consults.invitation(session, i) for i in invitation_ids]
+        await consults.queue_invitation_dms(session, now, invitations)
+    bot.outbox.wake()
+
+
+async def thread_of(bot: CopBot, thread_id: int) -> discord.Thread | None:
+    channel = bot.get_channel(thread_id)
+    if isinstance(channel, discord.Thread):
+        return channel
+    try:
+        fetched = await bot.fetch_channel(thread_id)
+    except discord.HTTPException:
+        return None
+    return fetched if isinstance(fetched, discord.Thread) else None
+
+
+async def render_invitation_dm(
+    bot: CopBot, session: AsyncSession, item: outbound.Rendering
+) -> port.Message | None:
+    """The invitation DM, written when the outbox sends it (nothing if already answered)."""
+    raw = item.params.get("invitation_id", 0)
+    invitation_id = int(raw) if isinstance(raw, int | str) else 0
+    inv = await consults.pending_invitation(session, invitation_id)
+    if inv is None or inv.consult_id is None:
+        return None
+    row = await consults.get_consult(session, inv.consult_id)
+    if row.thread_id is None:
+        return None
+    text = consults.open_text(keyring_of(bot), row)
+    themes = await consults.themes_of(session, row.id)
+    link = render.thread_link(bot.config.discord.guild_id, row.thread_id)
+    return port.Message(
+        cards=(
+            port.Card(
+                title="You're invited to help with a consult",
+                description=render.invitation_dm(text.title, themes, link),
+                colour=render.COLOUR.value,
+            ),
+        ),
+        buttons=(port.Button("Open the consult", url=link),),
+    )
+
+
+# --- the persistent buttons ---------------------------------------------------------------
+
+
+class AnswerButton(
+    CopItem[discord.ui.Button[Any]], template=r"consult:answer:(?P<cid>\d+):(?P<verb>yes|no)"
+):
+    """I'll help / Not this time, under the message that invites members; only an invited
+    member's press counts, and only their first (decided in the database)."""
+
+    where = "a consult invitation button"
+
+    def __init__(self, consult_id: int, verb: str) -> None:
+        label, style = (
+            ("I'll help", discord.ButtonStyle.success)
+            if verb == "yes"
+            else ("Not this time", discord.ButtonStyle.secondary)
+        )
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=style, custom_id=f"consult:answer:{consult_id}:{verb}"
+            )
+        )
+        self.consult_id = consult_id
+        self.verb = verb
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> AnswerButton:
+        return cls(int(match["cid"]), match["verb"])
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = interaction.client
+        keyring = keyring_of(bot)
+        helping = self.verb == "yes"
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            member = await optional_member(session, interaction.user.id)
+            inv = await consults.invitation_for(session, self.consult_id, member)
+            result = await consults.answer(
+                session,
+                keyring,
+                inv.id,
+                member,
+                helping,
+                now,
+                invite_count=bot.config.consults.invite_count,
+                today=now.astimezone(bot.zone).date(),
+            )
+            themes = await consults.themes_of(session, self.consult_id)
+            thread_id = result.consult.thread_id
+            anonymous = result.consult.anonymous
+            name = member.display_name if member is not None else "A member"
+            asker = (
+                await consults.asker_member(session, keyring, result.consult) if helping else None
+            )
+            asker_user = asker.user_id if asker is not None and asker.user_id > 0 else None
+            next_ids = [i.id for i in result.invited_next]
+        thread = await thread_of(bot, thread_id) if thread_id else None
+        if helping:
+            how = (
+                "Reply with **Reply to the asker** in the post: your reply reaches them by DM."
+                if anonymous
+                else "Reply in the post."
+            )
+            await send(interaction, f"Thank you: you're helping with this consult. {how}")
+            if thread is not None:
+                await _quietly(
+                    thread.send(f"**{safe(name, 80)}** offered to help.", allowed_mentions=NO_PINGS)
+                )
+            if anonymous and asker_user is not None and thread_id is not None:
+                link = render.thread_link(bot.config.discord.guild_id, thread_id)
+                await _dm(
+                    bot,
+                    asker_user,
+                    f"**{safe(name, 80)}** offered to help with your consult: {link}",
+                )
+            return
+        await send(
+            interaction,
+            "Thanks for letting us know; nobody else sees a no."
+            + (" Someone else has been invited." if next_ids else ""),
+        )
+        if next_ids and thread is not None:
+            await post_invitations(bot, self.consult_id, thread, next_ids, themes)
+
+
+class ReplyButton(CopItem[discord.ui.Button[Any]], template=r"consult:reply:(?P<cid>\d+)"):
+    """Reply to an anonymous asker (in the post), or answer as the asker (in their DM)."""
+
+    where = "a consult reply button"
+
+    def __init__(self, consult_id: int, label: str = "Reply") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                custom_id=f"consult:reply:{consult_id}",
+            )
+        )
+        self.consult_id = consult_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ReplyButton:
+        return cls(int(match["cid"]))
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        await interaction.response.send_modal(ReplyModal(self.consult_id))
+
+
+class ResolveButton(CopItem[discord.ui.Button[Any]], template=r"consult:resolve:(?P<cid>\d+)"):
+    """Resolved: only the asker may press it."""
+
+    where = "a consult's Resolved button"
+
+    def __init__(self, consult_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Resolved",
+                style=discord.ButtonStyle.success,
+                custom_id=f"consult:resolve:{consult_id}",
+            )
+        )
+        self.consult_id = consult_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ResolveButton:
+        return cls(int(match["cid"]))
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = interaction.client
+        keyring = keyring_of(bot)
+        async with bot.db.transaction() as session:
+            member = await optional_member(session, interaction.user.id)
+            row = await consults.resolve(session, keyring, self.consult_id, member, bot.clock())
+            helpers = [
+                (m.id, m.display_name or "a member")
+                for m in await consults.helpers_of(session, row.id)
+            ]
+            thread_id = row.thread_id
+        if thread_id is not None:
+            thread = await thread_of(bot, thread_id)
+            if thread is not None:
+                await _quietly(thread.send(render.resolved_note(), allowed_mentions=NO_PINGS))
+        view = ResolvedView(interaction.user.id, self.consult_id, helpers)
+        lead = f"Consult **#{self.consult_id}** is marked resolved."
+        if helpers:
+            lead += " Thank the people who helped below: it counts in `/consult ledger`."
+        lead += (
+            " Then record what you learned as a learning, with the usual form and sharing levels."
+        )
+        await send(interaction, lead, view=view)
+
+
+class LearnButton(CopItem[discord.ui.Button[Any]], template=r"consult:learn:(?P<cid>\d+)"):
+    """Record what I learned: the usual learning form."""
+
+    where = "a consult's learning button"
+
+    def __init__(self, consult_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Record a learning",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"consult:learn:{consult_id}",
+            )
+        )
+        self.consult_id = consult_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> LearnButton:
+        return cls(int(match["cid"]))
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        await open_learning_form(interaction)
+
+
+DYNAMIC_ITEMS: tuple[type[CopItem[Any]], ...] = (
+    AnswerButton,
+    ReplyButton,
+    ResolveButton,
+    LearnButton,
+)
+
+
+class ThankSelect(discord.ui.Select["ResolvedView"]):
+    def __init__(self, consult_id: int, helpers: Sequence[tuple[int, str]]) -> None:
+        super().__init__(
+            placeholder="Thank the people who helped",
+            min_values=1,
+            max_values=len(helpers),
+            options=[
+                discord.SelectOption(label=name[:100], value=str(mid)) for mid, name in helpers[:25]
+            ],
+        )
+        self.consult_id = consult_id
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            member = await optional_member(session, interaction.user.id)
+            count = await consults.thank(
+                session, keyring_of(bot), self.consult_id, member, [int(v) for v in self.values]
+            )
+        await send(
+            interaction, f"Thanked {count} {'person' if count == 1 else 'people'}. Thank you."
+        )
+
+
+class ResolvedView(OwnerOnlyView):
+    def __init__(self, owner_id: int, consult_id: int, helpers: Sequence[tuple[int, str]]) -> None:
+        super().__init__(owner_id, timeout=900)
+        if helpers:
+            self.add_item(ThankSelect(consult_id, helpers))
+        self.add_item(LearnButton(consult_id))
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+async def _quietly(action: Awaitable[object]) -> None:
+    try:
+        await action
+    except discord.HTTPException as exc:
+        log.warning("consults: a post in a consult failed (%s)", exc.status)
+
+
+async def _dm(
+    bot: CopBot, user_id: int, content: str, buttons: tuple[port.Button, ...] = ()
+) -> bool:
+    try:
+        await bot.port.dm(user_id, port.Message(content=content, buttons=buttons))
+    except port.PortError as exc:
+        log.info("consults: a DM could not be delivered (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+# --- the forms ----------------------------------------------------------------------------
+
+
+class ReplyModal(CopModal):
+    text: discord.ui.TextInput[ReplyModal] = discord.ui.TextInput(
+        label="Your reply",
+        custom_id="text",
+        style=discord.TextStyle.paragraph,
+        max_length=4000,
+        placeholder="Without naming people or organisations.",
+    )
+
+    def __init__(self, consult_id: int) -> None:
+        super().__init__(title="Reply", custom_id=f"consult:reply-form:{consult_id}", timeout=900)
+        self.consult_id = consult_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        bot = bot_of(interaction)
+        keyring = keyring_of(bot)
+        typed = self.text.value or ""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            async with bot.db.transaction() as session:
+                member = await optional_member(session, interaction.user.id)
+                relay = await consults.plan_reply(session, keyring, self.consult_id, member, typed)
+                name = member.display_name if member is not None else "A member"
+                title = consults.open_text(keyring, relay.consult).title
+                dm_user = (
+                    relay.dm_to.user_id
+                    if relay.dm_to is not None and relay.dm_to.user_id > 0
+                    else None
+                )
+        except InvalidInput as problem:
+            await send(
+                interaction,
+                problem.message + " Your text is attached, so nothing is lost.",
+                file=discord.File(io.BytesIO(typed.encode()), filename="your-reply.txt"),
+            )
+            return
+        thread = await thread_of(bot, relay.thread_id)
+        if thread is None:
+            await send(interaction, "This consult's post is gone, so the reply can't be posted.")
+            return
+        content = (
+            render.asker_reply_text(relay.text)
+            if relay.as_asker
+            else render.reply_text(name, relay.text)
+        )
+        try:
+            message = await thread.send(content, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            await send(
+                interaction,
+                "Discord refused the post, so your reply wasn't sent; your text is attached.",
+                file=discord.File(io.BytesIO(typed.encode()), filename="your-reply.txt"),
+            )
+            return
+        async with bot.db.transaction() as session:
+            author = None if relay.as_asker else await optional_member(session, interaction.user.id)
+            await consults.record_post(
+                session,
+                self.consult_id,
+                ConsultPostKind.ASKER if relay.as_asker else ConsultPostKind.REPLY,
+                thread.id,
+                message.id,
+                bot.clock(),
+                author=author,
+            )
+        if relay.as_asker:
+            await send(interaction, "Posted in the consult as **the asker**.")
+            return
+        delivered = True
+        if dm_user is not None:
+            link = render.thread_link(bot.config.discord.guild_id, thread.id)
+            delivered = await _dm(
+                bot,
+                dm_user,
+                render.reply_dm(title, name, relay.text, link),
+                (
+                    port.Button(
+                        "Reply", custom_id=f"consult:reply:{self.consult_id}", style="primary"
+                    ),
+                ),
+            )
+        await send(
+            interaction,
+            "Posted in the consult"
+            + (" and sent to the asker." if dm_user is not None and delivered else "."),
+        )
+
+
+class AskModal(CopModal):
+    """The challenge: a few words, what is happening, what I have tried, what would help,
+    and the themes."""
+
+    def __init__(
+        self, themes: Sequence[str], draft: consults.Draft | None = None, chosen: Sequence[str] = ()
+    ) -> None:
+        super().__init__(title="Ask the community", custom_id="consult:ask-form", timeout=900)
+        draft = draft or consults.Draft()
+        self.inputs: dict[str, discord.ui.TextInput[AskModal]] = {}
+        for spec in consults.FIELDS:
+            field: discord.ui.TextInput[AskModal] = discord.ui.TextInput(
+                label=spec.label,
+                custom_id=spec.key,
+                style=discord.TextStyle.paragraph if spec.paragraph else discord.TextStyle.short,
+                required=spec.required,
+                max_length=4000,
+                placeholder=spec.placeholder[:100],
+                default=draft.get(spec.key) or None,
+            )
+            self.inputs[spec.key] = field
+            self.add_item(field)
+        self.theme_select: discord.ui.Select[AskModal] = discord.ui.Select(
+            custom_id="themes",
+            min_values=1,
+            max_values=min(consults.MAX_THEMES, len(themes)),
+            options=[
+                discord.SelectOption(label=t[:100], value=t, default=t in chosen)
+                for t in themes[:25]
+            ],
+        )
+        self.add_item(discord.ui.Label(text="Themes (up to 5)", component=self.theme_select))
+        self.themes = tuple(themes)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        draft = consults.Draft(**{k: (f.value or "") for k, f in self.inputs.items()})
+        chosen = list(self.theme_select.values)
+        try:
+            text = consults.validate(draft)
+            themes = consults.parse_themes(chosen, self.themes)
+        except consults.DraftProblem as problem:
+            await send(
+                interaction,
+                problem.message,
+                view=FixView(interaction.user.id, self.themes, draft, chosen),
+            )
+            return
+        except InvalidInput as problem:
+            await send(
+                interaction,
+                problem.message,
+                view=FixView(interaction.user.id, self.themes, draft, chosen),
+            )
+            return
+        await send(
+            interaction,
+            "Here is your consult. Choose who may know it's yours: **named** shows your name; "
+            "**anonymous** means nobody (not even coordinators) sees who asked.",
+            embed=render.post_embed(0, text, themes, None),
+            view=PostChoiceView(interaction.user.id, text, themes, self.themes),
+        )
+
+
+class FixView(OwnerOnlyView):
+    def __init__(
+        self, owner_id: int, themes: Sequence[str], draft: consults.Draft, chosen: Sequence[str]
+    ) -> None:
+        super().__init__(owner_id, timeout=900)
+        self.themes, self.draft, self.chosen = tuple(themes), draft, list(chosen)
+
+    @discord.ui.button(label="Fix it", style=discord.ButtonStyle.primary)
+    async def fix(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[FixView]
+    ) -> None:
+        await interaction.response.send_modal(AskModal(self.themes, self.draft, self.chosen))
+
+
+class PostChoiceView(OwnerOnlyView):
+    """Post named, post anonymously, or edit; one press posts it."""
+
+    def __init__(
+        self,
+        owner_id: int,
+        text: consults.ConsultText,
+        themes: Sequence[str],
+        all_themes: Sequence[str],
+    ) -> None:
+        super().__init__(owner_id, timeout=900)
+        self.text, self.themes, self.all_themes = text, tuple(themes), tuple(all_themes)
+        self.posted = False
+
+    @discord.ui.button(label="Post with my name", style=discord.ButtonStyle.primary)
+    async def named(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[PostChoiceView]
+    ) -> None:
+        await self._post(interaction, anonymous=False)
+
+    @discord.ui.button(label="Post anonymously", style=discord.ButtonStyle.secondary)
+    async def anonymous(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[PostChoiceView]
+    ) -> None:
+        await self._post(interaction, anonymous=True)
+
+    @discord.ui.button(label="Edit", style=discord.ButtonStyle.secondary)
+    async def edit(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[PostChoiceView]
+    ) -> None:
+        if self.posted:
+            raise Conflict("This consult is already posted; use `/consult mine` to find it.")
+        await interaction.response.send_modal(
+            AskModal(self.all_themes, self.text.as_draft(), self.themes)
+        )
+
+    async def _post(self, interaction: discord.Interaction[Any], *, anonymous: bool) -> None:
+        if self.posted:
+            raise Conflict("This consult is already posted; use `/consult mine` to find it.")
+        self.posted = True
+        self.stop()
+        await interaction.response.edit_message(view=None)
+        bot = bot_of(interaction)
+        keyring = keyring_of(bot)
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            asker = await asking_member(session, interaction.user.id)
+            row = await consults.create_consult(
+                session, keyring, asker, self.text, self.themes, now, anonymous=anonymous
+            )
+            await consults.invite_more(
+                session,
+                keyring,
+                row,
+                bot.config.consults.invite_count,
+                now.astimezone(bot.zone).date(),
+                now,
+            )
+            consult_id = row.id
+        published = await publish(bot, consult_id)
+        if published is None:
+            await send(
+                interaction,
+                f"Your consult **#{consult_id}** is saved, but the forum isn't ready, so it isn't "
+                "posted yet; coordinators have been told and it will be posted when the bot can.",
+            )
+            return
+        who = "anonymously" if anonymous else "with your name"
+        await send(interaction, f"Your consult **#{consult_id}** is posted {who}: {published.url}")
