@@ -17,7 +17,12 @@ from typing import Any
 from aiohttp import web
 
 from emulator.actions import Actions
-from emulator.gateway import Gateway
+from emulator.gateway import (
+    INTENT_GUILD_MEMBERS,
+    INTENT_GUILD_PRESENCES,
+    INTENT_MESSAGE_CONTENT,
+    Gateway,
+)
 from emulator.guild_sync import GuildSync
 from emulator.http import API_PREFIX, InvalidBody, RestServer
 from emulator.messages import Messages
@@ -63,6 +68,7 @@ class DiscordEmulator:
         heartbeat_interval_ms: int = 41_250,
         reaction_delay: float = 0.05,
         validate_bodies: bool | None = None,
+        member_request_window: float = 30.0,
     ) -> None:
         """``reaction_delay``: the least time between the bot changing a message (or answering
         with a modal) and a user acting on it. discord.py registers a view or modal only after
@@ -73,6 +79,9 @@ class DiscordEmulator:
         ``invalid_bodies``. None (the default) reads ``EMULATOR_VALIDATE_BODIES`` ("1" on);
         the test suite turns it on, the demo and the benchmarks leave it off (building the
         validators costs about 0.3 s and 45 MB once per process).
+
+        ``member_request_window``: a second op 8 request for a guild's whole member list within
+        this many seconds is answered RATE_LIMITED (Discord: about 30 s).
         """
         self.host = host
         self.port = port
@@ -87,7 +96,7 @@ class DiscordEmulator:
             on_request_members=lambda session, data: self.sync.on_request_members(session, data),
             notify=self.world.notify,
         )
-        self._sync = GuildSync(self.world, self.gateway)
+        self._sync = GuildSync(self.world, self.gateway, full_request_window=member_request_window)
         self.messages = Messages(self.world, self.gateway)
         if validate_bodies is None:
             validate_bodies = os.environ.get(VALIDATE_ENV, "") == "1"
@@ -279,6 +288,37 @@ class DiscordEmulator:
     ) -> EmuMember:
         """Add a member silently (no GUILD_MEMBER_ADD); use ``member_join`` once the bot runs."""
         return self.world.add_member(guild_id, user_id, roles=roles, nick=nick, joined_at=joined_at)
+
+    def add_members(
+        self,
+        guild_id: IdLike,
+        count: int,
+        *,
+        roles: Iterable[IdLike] = (),
+        online: int = 0,
+        name_prefix: str = "person",
+    ) -> list[EmuMember]:
+        """``count`` new users who are silently members (a large guild in one call): named
+        ``<name_prefix><n>``, holding ``roles``, the first ``online`` of them online."""
+        return self.world.add_members(
+            guild_id, count, roles=roles, online=online, name_prefix=name_prefix
+        )
+
+    def set_privileged_intents(
+        self, *, members: bool = True, presences: bool = True, message_content: bool = True
+    ) -> None:
+        """Which privileged intents the application has enabled in the developer portal.
+        IDENTIFY asking for another closes the gateway with 4014; without ``members``, listing
+        guild members over REST answers 403."""
+        enabled = 0
+        for on, bit in (
+            (members, INTENT_GUILD_MEMBERS),
+            (presences, INTENT_GUILD_PRESENCES),
+            (message_content, INTENT_MESSAGE_CONTENT),
+        ):
+            if on:
+                enabled |= bit
+        self.gateway.enabled_privileged_intents = enabled
 
     def set_dms_closed(self, user_id: IdLike, closed: bool = True) -> None:
         self.world.user(user_id).dms_closed = closed

@@ -40,8 +40,13 @@ OP_HEARTBEAT_ACK = 11
 #: Intents bits that gate the dispatches the emulator sends.
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_PRESENCES = 1 << 8
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
+INTENT_MESSAGE_CONTENT = 1 << 15
+INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
+#: Intents an application must have enabled in the developer portal before it may ask for them.
+PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
 
 EVENT_INTENTS: dict[str, int] = {
     "GUILD_MEMBER_ADD": INTENT_GUILD_MEMBERS,
@@ -54,6 +59,11 @@ EVENT_INTENTS: dict[str, int] = {
     "THREAD_UPDATE": INTENT_GUILDS,
     "THREAD_DELETE": INTENT_GUILDS,
     "THREAD_MEMBERS_UPDATE": INTENT_GUILD_MEMBERS,
+    "GUILD_SCHEDULED_EVENT_CREATE": INTENT_GUILD_SCHEDULED_EVENTS,
+    "GUILD_SCHEDULED_EVENT_UPDATE": INTENT_GUILD_SCHEDULED_EVENTS,
+    "GUILD_SCHEDULED_EVENT_DELETE": INTENT_GUILD_SCHEDULED_EVENTS,
+    "GUILD_SCHEDULED_EVENT_USER_ADD": INTENT_GUILD_SCHEDULED_EVENTS,
+    "GUILD_SCHEDULED_EVENT_USER_REMOVE": INTENT_GUILD_SCHEDULED_EVENTS,
 }
 
 MAX_BUFFERED_EVENTS = 50_000
@@ -99,6 +109,7 @@ class _Connection:
 class GatewaySession:
     id: str
     intents: int
+    large_threshold: int = 50  # IDENTIFY's large_threshold, 50 to 250
     seq: int = 0
     buffer: list[tuple[int, JSON]] = field(default_factory=list)
     connection: _Connection | None = None
@@ -146,6 +157,8 @@ class Gateway:
         self._invalidate_next_resume = False
         self._connections: set[_Connection] = set()
         self.connect_paths: list[str] = []
+        #: The privileged intents the application has enabled (all, unless a test says).
+        self.enabled_privileged_intents = PRIVILEGED_INTENTS
 
     # ----------------------------------------------------------------- control
     @property
@@ -213,6 +226,11 @@ class Gateway:
         async with session.lock:
             await self._dispatch_locked(session, event, data)
         return True
+
+    async def dispatch_to(self, session: GatewaySession, event: str, data: JSON) -> None:
+        """Send a dispatch to ``session`` whatever its intents (answers to its own requests)."""
+        async with session.lock:
+            await self._dispatch_locked(session, event, data)
 
     async def _dispatch_locked(self, session: GatewaySession, event: str, data: JSON) -> None:
         session.seq += 1
@@ -291,7 +309,14 @@ class Gateway:
         if data.get("token") != self._token():
             await self._close(conn, 4004)  # Authentication failed
             return
-        session = GatewaySession(id=secrets.token_hex(16), intents=int(data.get("intents", 0)))
+        intents = int(data.get("intents", 0))
+        if intents & PRIVILEGED_INTENTS & ~self.enabled_privileged_intents:
+            await self._close(conn, 4014)  # Disallowed intent(s)
+            return
+        threshold = min(250, max(50, int(data.get("large_threshold") or 50)))
+        session = GatewaySession(
+            id=secrets.token_hex(16), intents=intents, large_threshold=threshold
+        )
         old = self.current
         if old is not None and old.connection is not None and old.connection is not conn:
             await self._close(old.connection, 4000)

@@ -167,6 +167,7 @@ class EmuMember:
     nick: str | None = None
     joined_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     pending: bool = False
+    online: bool = False  # shown as a presence, and sent in a large guild's GUILD_CREATE
 
 
 @dataclass

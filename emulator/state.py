@@ -201,6 +201,32 @@ class World:
         guild.members[user.id] = member
         return member
 
+    def add_members(
+        self,
+        guild_id: IdLike,
+        count: int,
+        *,
+        roles: Iterable[IdLike] = (),
+        online: int = 0,
+        name_prefix: str = "person",
+    ) -> list[EmuMember]:
+        """``count`` new users, silently members of the guild (for large-guild tests): named
+        ``<name_prefix><n>``, holding ``roles``, the first ``online`` of them online."""
+        guild = self.guild(guild_id)
+        role_ids = [to_id(r) for r in roles]
+        for rid in role_ids:
+            if rid not in guild.roles:
+                raise KeyError(f"guild {guild.id} has no role {rid}")
+        start = len(guild.members)
+        added: list[EmuMember] = []
+        for n in range(count):
+            user = EmuUser(new_snowflake(), f"{name_prefix}{start + n}")
+            self.users[user.id] = user
+            member = EmuMember(guild.id, user.id, list(role_ids), online=n < online)
+            guild.members[user.id] = member
+            added.append(member)
+        return added
+
     # ----------------------------------------------------------------- lookups
     def guild(self, guild_id: IdLike) -> EmuGuild:
         try:

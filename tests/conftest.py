@@ -29,7 +29,12 @@ from sqlalchemy.engine import make_url
 
 from bot.config import AppConfig, parse_config
 from bot.db import Database, migrate, sqlite_path
+from emulator.facade import VALIDATE_ENV
 from tests.e2e.harness import World
+
+# Every emulator in the test run (and the demo it starts) checks request bodies against
+# Discord's OpenAPI spec and refuses those that break it.
+os.environ.setdefault(VALIDATE_ENV, "1")
 
 TEST_DATABASE_ENV = "COP_TEST_DATABASE_URL"
 
@@ -213,6 +218,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     await w.start()
     try:
         yield w
+        w.emu.assert_no_invalid_bodies()
     finally:
         await w.close()
 
@@ -230,6 +236,8 @@ async def world_factory(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable
 
     try:
         yield build
+        for w in worlds:
+            w.emu.assert_no_invalid_bodies()
     finally:
         for w in worlds:
             await w.close()

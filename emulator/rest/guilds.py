@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
-from emulator.errors import missing_permissions, unknown
-from emulator.gateway import Gateway
+from emulator.errors import ApiError, invalid_form, missing_permissions, unknown
+from emulator.gateway import INTENT_GUILD_MEMBERS, Gateway
 from emulator.models import EmuGuild, EmulatorEvent, EmuMember, EmuRole
 from emulator.rest.base import AddRoute, Call, Resource
 from emulator.state import World
 
 MANAGE_ROLES = 1 << 28
+
+
+def _int_query(call: Call, name: str, default: int, low: int, high: int | None) -> int:
+    """An integer query parameter, refused as Discord does when it is not one or out of range."""
+    raw = call.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid_form(name, "Value is not int.", "NUMBER_TYPE_COERCE") from None
+    if value < low:
+        raise invalid_form(
+            name, f"int value should be greater than or equal to {low}.", "NUMBER_TYPE_MIN"
+        )
+    if high is not None and value > high:
+        raise invalid_form(
+            name, f"int value should be less than or equal to {high}.", "NUMBER_TYPE_MAX"
+        )
+    return value
 
 
 async def dispatch_member_update(gateway: Gateway, world: World, member: EmuMember) -> None:
@@ -40,6 +61,7 @@ class Guilds(Resource):
         route("GET", "/guilds/{guild_id}/roles", self.list_roles)
         route("POST", "/guilds/{guild_id}/roles", self.create_role)
         route("GET", "/guilds/{guild_id}/members", self.list_members)
+        route("GET", "/guilds/{guild_id}/members/search", self.search_members)
         member = "/guilds/{guild_id}/members/{user_id}"
         route("GET", member, self.get_member)
         route("PATCH", member, self.edit_member)
@@ -93,14 +115,41 @@ class Guilds(Resource):
         )
         return 200, role.to_json()
 
+    def _require_members_intent(self) -> None:
+        """Listing members needs the Server Members intent enabled for the application."""
+        if not self.gateway.enabled_privileged_intents & INTENT_GUILD_MEMBERS:
+            raise ApiError(403, 50001, "Missing Access")
+
     async def list_members(self, call: Call) -> tuple[int, Any]:
+        """Members in user id order: ``limit`` 1-1000 (default 1), ``after`` a user id."""
         guild = self.guild_of(call)
-        limit = min(int(call.query.get("limit", 1)), 1000)
-        after = int(call.query.get("after", 0))
-        members = sorted(
-            (m for m in guild.members.values() if m.user_id > after), key=lambda m: m.user_id
-        )
-        return 200, [self.world.member_json(m) for m in members[:limit]]
+        self._require_members_intent()
+        limit = _int_query(call, "limit", 1, 1, 1000)
+        after = _int_query(call, "after", 0, 0, None)
+        ids = sorted(guild.members)
+        start = bisect.bisect_right(ids, after)
+        page = ids[start : start + limit]
+        return 200, [self.world.member_json(guild.members[uid]) for uid in page]
+
+    async def search_members(self, call: Call) -> tuple[int, Any]:
+        """Members whose username or nickname starts with ``query`` (case-insensitive)."""
+        guild = self.guild_of(call)
+        self._require_members_intent()
+        query = call.query.get("query")
+        if not query:
+            raise invalid_form("query", "This field is required", "BASE_TYPE_REQUIRED")
+        limit = _int_query(call, "limit", 1, 1, 1000)
+        q = query.lower()
+        users = self.world.users
+        found = []
+        for member in guild.members.values():
+            name = users[member.user_id].username.lower()
+            nick = (member.nick or "").lower()
+            if name.startswith(q) or nick.startswith(q):
+                found.append(member)
+                if len(found) == limit:
+                    break
+        return 200, [self.world.member_json(m) for m in found]
 
     async def get_member(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
