@@ -51,6 +51,7 @@ def bot_intents() -> discord.Intents:
     intents.guilds = True
     intents.members = True  # the Server Members intent: joins, leaves, role checks
     intents.dm_messages = True
+    intents.guild_scheduled_events = True  # RSVPs: scheduled-event user add/remove
     return intents
 
 

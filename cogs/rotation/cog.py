@@ -21,11 +21,13 @@ from bot.client import CopBot
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.mentions import NO_PINGS, only_users
 from bot.models import Member, RosterPostStatus
+from bot.services import events, members, rotation
 from bot.services import meetings as meeting_service
-from bot.services import members, rotation
 from bot.services.rotation import PostOutcome, PostSchedule, RotationRules, Slot
 from bot.timeutil import show
 from bot.ui import CopInteraction
+from cogs.events import open_picker, status_lines
+from cogs.rotation.choices import meeting_autocomplete, my_meeting_autocomplete
 from cogs.rotation.components import SwapButton, swap_buttons
 from cogs.rotation.render import (
     NO_MEETINGS,
@@ -61,53 +63,6 @@ async def plan_tick(bot: CopBot) -> None:
     cog = bot.get_cog("Roster")
     if isinstance(cog, Roster):
         await cog.refresh_plan()
-
-
-async def meeting_autocomplete(
-    interaction: CopInteraction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Upcoming meetings as choices; the value is the local date (what commands parse)."""
-    bot = interaction.client
-    now = bot.clock()
-    async with bot.db.transaction() as session:
-        meetings = await meeting_service.upcoming_meetings(session, now, limit=50)
-    typed = current.strip().lower()
-    choices = []
-    for meeting in meetings:
-        local = meeting.starts_at.astimezone(bot.zone)
-        value = local.date().isoformat()
-        facilitator = meeting.facilitator
-        who = f" · {facilitator.display_name}" if facilitator and facilitator.display_name else ""
-        label = f"{local:%a %d %b %Y, %H:%M}{who}"
-        if typed and typed not in value and typed not in label.lower():
-            continue
-        choices.append(app_commands.Choice(name=label[:100], value=value))
-        if len(choices) == 25:
-            break
-    return choices
-
-
-async def my_meeting_autocomplete(
-    interaction: CopInteraction, current: str
-) -> list[app_commands.Choice[str]]:
-    """The presser's own upcoming turns first, then every upcoming meeting."""
-    bot = interaction.client
-    now = bot.clock()
-    async with bot.db.transaction() as session:
-        meetings = await meeting_service.upcoming_meetings(session, now, limit=50)
-    mine = [m for m in meetings if m.facilitator and m.facilitator.user_id == interaction.user.id]
-    choices = []
-    for meeting in mine:
-        local = meeting.starts_at.astimezone(bot.zone)
-        value = local.date().isoformat()
-        if current.strip() and current.strip().lower() not in value:
-            continue
-        choices.append(
-            app_commands.Choice(name=f"{local:%a %d %b %Y, %H:%M} · your turn", value=value)
-        )
-    if choices:
-        return choices[:25]
-    return await meeting_autocomplete(interaction, current)
 
 
 def _rules(bot: CopBot) -> RotationRules:
@@ -162,6 +117,7 @@ class Meetings(commands.Cog):
                 created_by=interaction.user.id,
             )
             upcoming = (await rotation.plan(session, now, rules))[:3]
+        self.bot.dispatch("cop_meetings_changed")
         schedule = change.recurrence.describe()
         lines = [
             f"Meetings are now **{schedule}**"
@@ -219,6 +175,7 @@ class Meetings(commands.Cog):
             await rotation.plan(session, now, _rules(bot))
             meeting_id = meeting.id
             facilitator = meeting.facilitator
+        self.bot.dispatch("cop_meetings_changed")
         await interaction.response.send_message(
             f"Added a meeting on {show(starts_at)} (`{local_date(meeting, bot.zone)}`)"
             + (f" at {meeting.place}" if meeting.place else "")
@@ -246,6 +203,7 @@ class Meetings(commands.Cog):
             people = [m for m in (meeting.facilitator, meeting.co_facilitator) if m is not None]
             await meeting_service.cancel_meeting(session, meeting, reason=reason or "", now=now)
             await rotation.plan(session, now, _rules(bot))
+        self.bot.dispatch("cop_meetings_changed")
         users = [p.user_id for p in people]
         named = " and ".join(mention(p) for p in people)
         because = f" Reason: {meeting.cancel_reason}" if meeting.cancel_reason else ""
@@ -281,8 +239,43 @@ class Meetings(commands.Cog):
             schedule = (
                 meeting_service.series_recurrence(series).describe() if series is not None else None
             )
+            coming = await events.rsvp_counts(session, [m.id for m in meetings])
         await interaction.response.send_message(
-            embed=meeting_list_embed(meetings, bot.zone, schedule),
+            embed=meeting_list_embed(meetings, bot.zone, schedule, coming),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @meeting.command(name="attendance", description="Record or correct who came to a meeting.")
+    @app_commands.describe(date="The meeting's date, e.g. 2026-03-03")
+    async def attendance(self, interaction: CopInteraction, date: str) -> None:
+        bot = self.bot
+        now = bot.clock()
+        day = meeting_service.parse_day(date, bot.zone, now)
+        async with bot.db.transaction() as session:
+            found = [
+                m
+                for m in await meeting_service.meetings_on(session, day, bot.zone)
+                if m.starts_at <= now
+            ]
+        if not found:
+            raise NotFound(
+                f"There's no meeting on `{day.isoformat()}` that has started. Check the date "
+                "with `/roster ledger` or `/meeting list`; attendance is recorded afterwards."
+            )
+        await open_picker(interaction, found[-1].id)
+
+    @meeting.command(name="status", description="Whether meetings show as server events.")
+    @app_commands.default_permissions(manage_guild=True)
+    @coordinator_only()
+    async def status(self, interaction: CopInteraction) -> None:
+        bot = self.bot
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            noted = [p.message for p in await events.problems(session)]
+            mirrored = await events.mirrored_count(session, now)
+        await interaction.response.send_message(
+            status_lines(bot.config.events.enabled, mirrored, noted),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -443,6 +436,7 @@ class Roster(commands.Cog):
                 f"{show(m.starts_at, 'D')} now goes to {mention(m.facilitator)}"
                 for m in result.released
             ]
+        self.bot.dispatch("cop_meetings_changed")
         span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
         text = f"You're marked unavailable for `{span}`. Your place in the rotation is kept."
         if handed:
@@ -458,6 +452,7 @@ class Roster(commands.Cog):
         async with bot.db.transaction() as session:
             me = await self._me(session, interaction.user)
             cleared = await rotation.clear_unavailable(session, me, first, last, now, self.rules)
+        self.bot.dispatch("cop_meetings_changed")
         if not cleared:
             raise NotFound(
                 "You weren't marked unavailable on those days, so there's nothing to clear. "
@@ -485,6 +480,7 @@ class Roster(commands.Cog):
             handed = [
                 f"{show(m.starts_at, 'D')} now goes to {mention(m.facilitator)}" for m in released
             ]
+        self.bot.dispatch("cop_meetings_changed")
         if parsed.is_empty:
             text = "Done: you can facilitate any day and time again."
         else:
@@ -533,6 +529,7 @@ class Roster(commands.Cog):
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             result = await rotation.volunteer(session, meeting, me, now, self.rules)
             co = meeting.co_facilitator
+        self.bot.dispatch("cop_meetings_changed")
         extra = f" {mention(co)} will co-facilitate with you." if co else ""
         await interaction.response.send_message(
             f"Thank you! You'll facilitate the meeting on {when_text(meeting)}.{extra}",
@@ -557,6 +554,7 @@ class Roster(commands.Cog):
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             before = meeting.facilitator
             result = await rotation.assign(session, meeting, target, now, self.rules)
+        self.bot.dispatch("cop_meetings_changed")
         await interaction.response.send_message(
             f"{member.mention} now facilitates the meeting on {when_text(meeting)}"
             + (f" (instead of {mention(before)})." if before and before.id != target.id else "."),
@@ -594,6 +592,7 @@ class Roster(commands.Cog):
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             await rotation.name_co_facilitator(session, meeting, target, now, self.rules)
             facilitator = meeting.facilitator
+        self.bot.dispatch("cop_meetings_changed")
         await interaction.response.send_message(
             f"{member.mention} will co-facilitate the meeting on {when_text(meeting)} with "
             f"{mention(facilitator)}.",
@@ -707,15 +706,18 @@ class Roster(commands.Cog):
     # --- leavers -------------------------------------------------------------------
 
     @commands.Cog.listener()
-    async def on_member_remove(self, member: discord.Member) -> None:
-        if member.guild.id != self.bot.config.discord.guild_id:
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member left: their upcoming turns go to others. The raw event fires whether
+        or not the member was cached (the bot does not cache the whole member list)."""
+        if payload.guild_id != self.bot.config.discord.guild_id:
             return
         now = self.bot.clock()
         async with self.bot.db.transaction() as session:
-            row = await members.member_by_user(session, member.id)
+            row = await members.member_by_user(session, payload.user.id)
             if row is None:
                 return
             row.in_guild = False
             changed = await rotation.reassign_future_turns(session, row, now, self.rules)
         if changed:
             log.info("member %s left; %d upcoming turn(s) reassigned", row.id, len(changed))
+            self.bot.dispatch("cop_meetings_changed")

@@ -59,6 +59,8 @@ class SwapButton(CopItem[discord.ui.Button[Any]], template=SWAP_TEMPLATE):
                 now=bot.clock(),
                 rules=rules,
             )
+        if decision.status is SwapStatus.ACCEPTED:
+            bot.dispatch("cop_meetings_changed")
         view = decision.view
         asked = f"<@{view.target.user_id}>"
         requester = f"<@{view.requester.user_id}>"

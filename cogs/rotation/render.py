@@ -3,7 +3,7 @@ caller decides with ``allowed_mentions`` whether they ping."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import discord
@@ -106,10 +106,17 @@ def roster_people(meetings: Sequence[Meeting]) -> list[int]:
 
 
 def meeting_list_embed(
-    meetings: Sequence[Meeting], zone: ZoneInfo, series: str | None
+    meetings: Sequence[Meeting],
+    zone: ZoneInfo,
+    series: str | None,
+    coming: Mapping[int, int] | None = None,
 ) -> discord.Embed:
     lines = []
     for meeting in meetings:
+        count = (coming or {}).get(meeting.id, 0)
+        interested = (
+            f" · {count} interested" if not meeting.is_cancelled and coming is not None else ""
+        )
         place = f"\n  {meeting.place}" if meeting.place else ""
         title = f" · {meeting.title}" if meeting.title else ""
         status = " · **cancelled**" if meeting.is_cancelled else ""
@@ -117,7 +124,8 @@ def meeting_list_embed(
             f" ({meeting.cancel_reason})" if meeting.is_cancelled and meeting.cancel_reason else ""
         )
         lines.append(
-            f"• `{local_date(meeting, zone)}` {when(meeting)}{title}{status}{reason}{place}"
+            f"• `{local_date(meeting, zone)}` {when(meeting)}{title}{status}{reason}{interested}"
+            f"{place}"
         )
     description = "\n".join(lines) if lines else NO_MEETINGS
     embed = discord.Embed(

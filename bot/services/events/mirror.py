@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -348,3 +348,14 @@ async def meeting_for_event(session: AsyncSession, event_id: int) -> int | None:
             select(MeetingMirror.meeting_id).where(MeetingMirror.guild_event_id == event_id)
         )
     ).first()
+
+
+async def mirrored_count(session: AsyncSession, now: datetime) -> int:
+    """How many upcoming meetings have their event in the server."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(MeetingMirror)
+        .join(Meeting, Meeting.id == MeetingMirror.meeting_id)
+        .where(MeetingMirror.state == MirrorState.ACTIVE, Meeting.starts_at > now)
+    )
+    return int(found or 0)
