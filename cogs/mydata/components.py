@@ -67,28 +67,36 @@ class EraseButton(
 
 
 async def erase_now(interaction: CopInteraction) -> None:
+    """Erase in one transaction, then take the person's roles and the bot's posts about
+    them off Discord, then say so (the press is acknowledged first: that may take a while)."""
     bot = interaction.client
+    await interaction.response.defer()
     async with bot.db.transaction() as session:
         member = await members.member_by_user(session, interaction.user.id)
         if member is None:
-            await interaction.response.edit_message(
+            await interaction.edit_original_response(
                 content=NOTHING_HELD, view=None, allowed_mentions=NO_PINGS
             )
             return
         person = Person(session, member, bot.clock(), keyring_of(bot))
         result = await mydata.erase(person, contributors())
-    await interaction.response.edit_message(
+    await remove_roles(bot, interaction.user.id)
+    await clean_up_posts(bot, result.posts)
+    await interaction.edit_original_response(
         content=erased_text(result), view=None, allowed_mentions=NO_PINGS
     )
-    await clean_up_posts(bot, result.posts)
-    await remove_roles(bot, interaction.user.id)
 
 
 async def remove_roles(bot: CopBot, user_id: int) -> None:
     guild = bot.guild
-    person = guild.get_member(user_id) if guild is not None else None
-    if person is None:
+    if guild is None:
         return
+    person = guild.get_member(user_id)
+    if person is None:
+        try:
+            person = await guild.fetch_member(user_id)
+        except discord.HTTPException:
+            return
     roles = [
         discord.Object(r)
         for r in (bot.config.roles.member, bot.config.roles.alumni)

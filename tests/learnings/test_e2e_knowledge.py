@@ -1,0 +1,141 @@
+"""Through the emulator: publishing a learning to the forum's knowledge base, editing
+it, asking before a post that names someone, and the post going when the learning is
+made private or its author erases their data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from emulator import RecordedMessage
+from emulator.models import new_snowflake
+from emulator.rest.threads import EmuForum, ThreadActions
+from tests.conftest import FakeClock
+from tests.e2e.harness import World
+from tests.learnings.helpers import fixed_keyring, make_members_active, record_learning, run
+
+
+@dataclass
+class Forum:
+    world: World
+    forum: EmuForum
+    threads: ThreadActions
+
+
+@pytest.fixture
+async def forum_world(tmp_path: Path) -> AsyncIterator[Forum]:
+    forum_id = new_snowflake()
+    world = World(tmp_path, channels={"forum": forum_id})
+    threads = ThreadActions(world.emu)
+    forum = threads.add_forum(world.guild.id, "knowledge-base", tags=["funding"], id=forum_id)
+    await world.start()
+    try:
+        await world.start_bot(
+            clock=FakeClock(datetime(2026, 3, 10, 1, 0, tzinfo=UTC)), keyring=fixed_keyring()
+        )
+        await make_members_active(world)
+        yield Forum(world, forum, threads)
+    finally:
+        await world.close()
+
+
+def button(message: RecordedMessage, prefix: str) -> str:
+    for row in message.components:
+        for item in row.get("components", []):
+            if str(item.get("custom_id", "")).startswith(prefix):
+                return str(item["custom_id"])
+    raise AssertionError(f"no {prefix} button in {message.text!r}")
+
+
+async def test_knowledge_base_publish_edit_and_remove(forum_world: Forum) -> None:
+    f = forum_world
+    world, emu = f.world, f.world.emu
+    ident, _ = await record_learning(
+        world,
+        world.ana.id,
+        {"title": "Co-design with a council", "learned": "Ask early @everyone", "tags": "trust"},
+        level="group",
+    )
+    it = await run(world, world.ana.id, "learning publish", {"id": ident})
+    reply = await it.wait_reply()
+    assert reply.ephemeral
+    assert "Published learning" in reply.text
+    [thread] = f.threads.threads_in(f.forum.id)
+    assert f"<#{thread.id}>" in reply.text
+    assert thread.name == "Co-design with a council"
+    assert f.threads.tag_names(thread) == ["trust"]  # the bot added the theme's tag
+    post = emu.messages_in(thread.id)[0]
+    assert "Shared by Ana Alvarez" in post.content
+    assert "Ask early" in post.content
+    assert not post.pinged_everyone
+    assert not post.pinged_user_ids
+
+    # Someone else cannot publish it; publishing again is refused.
+    it = await run(world, world.ben.id, "learning publish", {"id": ident})
+    assert "isn't yours" in (await it.wait_reply()).text
+    it = await run(world, world.ana.id, "learning publish", {"id": ident})
+    assert "already published" in (await it.wait_reply()).text
+    assert len(f.threads.threads_in(f.forum.id)) == 1
+
+    # /learning browse links to the post.
+    it = await run(world, world.ben.id, "learning browse")
+    assert f"<#{thread.id}>" in (await it.wait_reply()).text
+
+    # Editing the learning updates the post.
+    it = await run(world, world.ana.id, "learning edit", {"id": ident})
+    await it.wait_response()
+    assert it.modal is not None
+    saved = await emu.submit_modal(it, {"learned": "Ask early, and listen twice."})
+    assert "Updated learning" in (await saved.wait_reply()).text
+    await emu.wait_until(
+        lambda: "listen twice" in emu.messages_in(thread.id)[0].content, 10, "the edited post"
+    )
+
+    # Making it private removes the post.
+    it = await run(world, world.ana.id, "learning share", {"id": ident, "level": "private"})
+    assert "forum post was removed" in (await it.wait_reply()).text
+    assert f.threads.threads_in(f.forum.id) == []
+
+
+async def test_knowledge_base_anonymous_post_asks_first_and_goes_with_mydata_delete(
+    forum_world: Forum,
+) -> None:
+    f = forum_world
+    world, emu = f.world, f.world.emu
+    ident, _ = await record_learning(
+        world,
+        world.ana.id,
+        {"title": "Funding talk", "learned": "Ben Brooks showed me how.", "tags": "funding"},
+        level="digest-anonymous",
+    )
+    it = await run(world, world.ana.id, "learning publish", {"id": ident})
+    ask = await it.wait_reply()
+    assert "mentions" in ask.text
+    assert "Ben Brooks" in ask.text
+    assert f.threads.threads_in(f.forum.id) == []  # nothing posted before she confirms
+    pressed = await emu.press_button(
+        world.guild.id, world.ana.id, ask, button(ask, "learning:publish-yes:")
+    )
+    done = await pressed.wait_reply()
+    assert "with no name" in done.text
+    [thread] = f.threads.threads_in(f.forum.id)
+    assert f.threads.tag_names(thread) == ["funding"]
+    post = emu.messages_in(thread.id)[0]
+    assert "Shared anonymously" in post.content
+    assert "Ana" not in post.content
+    assert thread.owner_id != world.ana.id  # the bot wrote it
+
+    it = await run(world, world.ana.id, "mydata delete")
+    question = await it.wait_reply()
+    assert "1 learning (1 shared)" in question.text
+    erase = await emu.press_button(
+        world.guild.id, world.ana.id, question, button(question, "mydata:erase:")
+    )
+    assert "erased" in (await erase.wait_reply()).text
+    await emu.wait_until(
+        lambda: f.threads.threads_in(f.forum.id) == [], 10, "the post to be removed"
+    )
