@@ -37,6 +37,7 @@ from bot.config.events import EventsConfig
 from bot.config.learnings import LearningsConfig
 from bot.config.notifications import NotificationsConfig
 from bot.config.onboarding import OnboardingConfig
+from bot.config.partnerships import ConnectionsConfig, PartnershipsConfig
 from bot.config.reminders import RemindersConfig
 from bot.config.report import ReportConfig
 from bot.config.rotation import RotationConfig
@@ -58,6 +59,8 @@ class AppConfig(Section):
     notifications: NotificationsConfig = NotificationsConfig()
     consults: ConsultsConfig = ConsultsConfig()
     report: ReportConfig = ReportConfig()
+    connections: ConnectionsConfig = ConnectionsConfig()
+    partnerships: PartnershipsConfig = PartnershipsConfig()
 
     source: Path | None = Field(default=None, exclude=True)
     """Where the file was read from (relative paths in it are resolved against the cwd)."""

@@ -6,10 +6,11 @@ one, and the partnership log.
 - ``rounds``: opting in, making a round, the check-in, the coordinators' counts;
 - ``log``: proposing, accepting, updating a partnership, and turning it into an outcome;
 - ``buddy``: a newcomer's buddy;
+- ``jobs``: the background work (rounds, check-ins, buddies) queued on the outbound path;
 - ``personal``: the capability's part of /mydata (``MYDATA``).
 """
 
-from bot.services.partnerships import buddy, log, rounds
+from bot.services.partnerships import buddy, jobs, log, rounds
 from bot.services.partnerships.matching import Fit, Profile, fit, pair_round, rank
 from bot.services.partnerships.offers import Offers, get_offers, parse_offers, profiles, set_offers
 from bot.services.partnerships.personal import CONTRIBUTOR as MYDATA
@@ -22,6 +23,7 @@ __all__ = [
     "buddy",
     "fit",
     "get_offers",
+    "jobs",
     "log",
     "pair_round",
     "parse_offers",

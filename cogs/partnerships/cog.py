@@ -1,0 +1,328 @@
+"""/offers, /connections and /partnership (slash commands only), and the capability's
+background job."""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+from typing import Any
+
+import discord
+from apscheduler.triggers.interval import IntervalTrigger
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import audience, coordinator_only, is_coordinator
+from bot.client import CopBot
+from bot.errors import NotAllowed
+from bot.models import PartnershipStatus
+from bot.services import partnerships
+from bot.services.members import member_by_user
+from bot.services.partnerships import jobs, log, rounds
+from bot.ui import CopInteraction, CopModal, bot_of, persistent_view, send
+from cogs.partnerships import render
+from cogs.partnerships.components import (
+    DYNAMIC_ITEMS,
+    ProposeButton,
+    ProposeForm,
+    acting_member,
+    keyring_of,
+    register_renderers,
+)
+
+log_ = logging.getLogger(__name__)
+
+
+class PartnershipStatusChoice(Enum):
+    active = "active"
+    paused = "paused"
+    complete = "complete"
+
+
+JOB_ID = "partnerships-tick"
+
+
+async def tick(bot: CopBot) -> None:
+    """Rounds, check-ins and buddies: decided by the service, sent by the outbox."""
+    config = bot.config
+    async with bot.db.transaction() as session:
+        result = await jobs.tick(
+            session,
+            bot.clock(),
+            schedule=config.connections.schedule,
+            zone=bot.zone,
+            cross_town=config.connections.cross_town,
+            buddies=config.partnerships.buddies,
+        )
+    if result.rounds:
+        log_.info("connection rounds made: %s", result.rounds)
+    if result.queued:
+        bot.outbox.wake()
+
+
+class OffersForm(CopModal):
+    def __init__(self, current: partnerships.Offers) -> None:
+        super().__init__(title="What you offer and look for", timeout=900)
+        self.offer_tags: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="I can offer (comma-separated)",
+            custom_id="offer_tags",
+            placeholder="e.g. grant writing, facilitation",
+            required=False,
+            max_length=300,
+            default=", ".join(current.offer_tags) or None,
+        )
+        self.offer_text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="One sentence about it (optional)",
+            custom_id="offer_text",
+            required=False,
+            max_length=200,
+            default=current.offer_text or None,
+        )
+        self.need_tags: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="I'm looking for (comma-separated)",
+            custom_id="need_tags",
+            placeholder="e.g. evaluation, data",
+            required=False,
+            max_length=300,
+            default=", ".join(current.need_tags) or None,
+        )
+        self.need_text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="One sentence about it (optional)",
+            custom_id="need_text",
+            required=False,
+            max_length=200,
+            default=current.need_text or None,
+        )
+        for item in (self.offer_tags, self.offer_text, self.need_tags, self.need_text):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        bot = bot_of(interaction)
+        offers = partnerships.parse_offers(
+            self.offer_tags.value, self.offer_text.value, self.need_tags.value, self.need_text.value
+        )
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            await partnerships.set_offers(session, keyring_of(bot), me, offers, bot.clock())
+        await send(
+            interaction,
+            "Saved. `/partnership suggest` now matches what you offer with what others look "
+            "for, and the other way round.",
+            embed=render.offers_embed(interaction.user.display_name, offers),
+        )
+
+
+class Partnerships(commands.Cog):
+    offers = app_commands.Group(name="offers", description="What you can offer and look for")
+    connections = app_commands.Group(
+        name="connections", description="Connection rounds: be paired with a member each round"
+    )
+    partnership = app_commands.Group(
+        name="partnership", description="Partnerships: propose, list, update"
+    )
+
+    def __init__(self, bot: CopBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        register_renderers(self.bot)
+        self.bot.scheduler.add_job(
+            tick,
+            IntervalTrigger(minutes=10),
+            args=[self.bot],
+            id=JOB_ID,
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=600,
+        )
+
+    async def cog_unload(self) -> None:
+        if self.bot.scheduler.get_job(JOB_ID) is not None:
+            self.bot.scheduler.remove_job(JOB_ID)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await tick(self.bot)
+
+    # --- /offers ------------------------------------------------------------------------
+
+    @offers.command(name="edit", description="Say what you can offer and what you're looking for")
+    @audience("member")
+    async def offers_edit(self, interaction: CopInteraction) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            current = await partnerships.get_offers(session, keyring_of(self.bot), me)
+        await interaction.response.send_modal(OffersForm(current))
+
+    @offers.command(name="show", description="A member's offers and needs (yours by default)")
+    @app_commands.describe(member="Whose (default: yours)")
+    @audience("member")
+    async def offers_show(
+        self, interaction: CopInteraction, member: discord.Member | None = None
+    ) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            target = me
+            if member is not None:
+                found = await member_by_user(session, member.id)
+                if found is None or not found.is_active:
+                    raise NotAllowed(f"{member.display_name} isn't a member of the community.")
+                target = found
+            offers = await partnerships.get_offers(session, keyring_of(self.bot), target)
+        name = (member or interaction.user).display_name
+        await send(interaction, embed=render.offers_embed(name, offers))
+
+    # --- /connections -------------------------------------------------------------------
+
+    @connections.command(name="join", description="Be paired with another member each round")
+    @audience("member")
+    async def connections_join(self, interaction: CopInteraction) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            new = await rounds.opt_in(session, me, self.bot.clock())
+        schedule = self.bot.config.connections.schedule
+        when = f" Rounds start {schedule}." if schedule else " Rounds are not scheduled yet."
+        await send(
+            interaction,
+            ("You're in." if new else "You were already in.")
+            + when
+            + " Leave any time with `/connections leave`.",
+        )
+
+    @connections.command(name="leave", description="Stop being paired in connection rounds")
+    @audience("member")
+    async def connections_leave(self, interaction: CopInteraction) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            left = await rounds.opt_out(session, me)
+        await send(
+            interaction,
+            "You're out of the connection rounds." if left else "You weren't in the rounds.",
+        )
+
+    @connections.command(name="summary", description="How the connection rounds are going (counts)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @coordinator_only()
+    async def connections_summary(self, interaction: CopInteraction) -> None:
+        async with self.bot.db.transaction() as session:
+            summary = await rounds.summary(session)
+        await send(interaction, render.summary_text(summary))
+
+    # --- /partnership -------------------------------------------------------------------
+
+    @partnership.command(name="suggest", description="One member who fits what you offer and need")
+    @audience("member")
+    async def suggest(self, interaction: CopInteraction) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            everyone = await partnerships.profiles(session)
+        mine = next((p for p in everyone if p.member_id == me.id), None)
+        fits = partnerships.rank(mine, everyone) if mine is not None else []
+        if mine is None or not fits:
+            await send(
+                interaction,
+                "Nobody fits yet. Add what you offer and look for with `/offers edit`, and "
+                "interests with `/profile edit`.",
+            )
+            return
+        choice = fits[0]
+        await send(
+            interaction,
+            f"Meet **{discord.utils.escape_markdown(choice.other.name)}**: "
+            f"{discord.utils.escape_markdown(choice.reason(mine))}",
+            view=persistent_view(ProposeButton(choice.other.member_id)),
+        )
+
+    @partnership.command(name="propose", description="Propose a partnership to a member")
+    @app_commands.describe(member="Who to partner with")
+    @audience("member")
+    async def propose(self, interaction: CopInteraction, member: discord.Member) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            other = await member_by_user(session, member.id)
+            if other is None or not other.is_active:
+                raise NotAllowed(f"{member.display_name} isn't a member of the community.")
+            if other.id == me.id:
+                raise NotAllowed("A partnership takes two people: choose someone else.")
+            other_id = other.id
+        await interaction.response.send_modal(ProposeForm(other_id))
+
+    @partnership.command(name="list", description="Your partnerships")
+    @audience("member")
+    async def list_(self, interaction: CopInteraction) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            views = await log.list_for(session, keyring_of(self.bot), me)
+        await send(interaction, embed=render.partnership_list(views))
+
+    @partnership.command(name="update", description="Set a partnership's status or add a note")
+    @app_commands.describe(
+        partnership="Its number, from /partnership list",
+        status="active, paused or complete",
+        note="A short note on how it is going",
+    )
+    @audience("member")
+    async def update(
+        self,
+        interaction: CopInteraction,
+        partnership: app_commands.Range[int, 1, 2**53 - 1],
+        status: PartnershipStatusChoice | None = None,
+        note: app_commands.Range[str, 0, 300] = "",
+    ) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            row = await log.update_status(
+                session,
+                keyring_of(self.bot),
+                partnership,
+                me,
+                status=PartnershipStatus(status.value) if status else None,
+                note=note,
+                now=self.bot.clock(),
+            )
+            state = row.status.value
+        await send(interaction, f"Partnership **#{partnership}** is {state}.")
+
+    @partnership.command(name="outcome", description="Record a completed partnership as an outcome")
+    @app_commands.describe(partnership="Its number, from /partnership list")
+    @audience("member")
+    async def outcome(
+        self, interaction: CopInteraction, partnership: app_commands.Range[int, 1, 2**53 - 1]
+    ) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            added = await log.make_outcome(
+                session, keyring_of(self.bot), partnership, me, self.bot.clock()
+            )
+            outcome_id = added.outcome.id
+            to_ask = [m.display_name or "your partner" for m in added.to_ask]
+        asked = (
+            f" {discord.utils.escape_markdown(', '.join(to_ask))} can agree to be named with "
+            "`/outcome list`."
+            if to_ask
+            else ""
+        )
+        await send(interaction, f"Recorded as outcome **#{outcome_id}**.{asked}")
+
+    @partnership.command(name="show", description="One partnership (its partners and coordinators)")
+    @app_commands.describe(partnership="Its number")
+    @audience("member")
+    async def show(
+        self, interaction: CopInteraction, partnership: app_commands.Range[int, 1, 2**53 - 1]
+    ) -> None:
+        async with self.bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            view = await log.view(
+                session,
+                keyring_of(self.bot),
+                partnership,
+                me,
+                coordinator=is_coordinator(interaction.user, self.bot.config),
+            )
+        await send(interaction, render.partnership_line(view))
+
+
+async def setup(bot: CopBot) -> None:
+    await bot.add_cog(Partnerships(bot))

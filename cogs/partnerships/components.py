@@ -1,0 +1,526 @@
+"""Persistent buttons and forms for partnerships, and the renderers of its DMs. Imports
+nothing from the cog.
+
+Every button names the record it answers in its custom id, and the service checks that
+the person pressing is the one it is for, so the buttons work after a restart and only
+for their person.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any, ClassVar
+
+import discord
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import port
+from bot.client import CopBot
+from bot.crypto import Keyring
+from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.models import CheckinAnswer, Member, MemberStatus, Partnership, PartnershipStatus
+from bot.services import outbound, partnerships
+from bot.services.members import member_by_user
+from bot.services.partnerships import buddy, jobs, log, rounds
+from bot.ui import CopInteraction, CopItem, CopModal, bot_of, send
+from cogs.partnerships import render
+
+
+def keyring_of(bot: CopBot) -> Keyring:
+    if bot.keyring is None:  # loaded at start; a programming error otherwise
+        raise RuntimeError("the data key is not loaded")
+    return bot.keyring
+
+
+async def acting_member(session: AsyncSession, user_id: int) -> Member:
+    member = await member_by_user(session, user_id)
+    if member is None or member.status is not MemberStatus.ACTIVE:
+        raise NotAllowed("That's for members of the Community of Practice. Use `/join` to apply.")
+    return member
+
+
+def _button(label: str, custom_id: str, style: port.ButtonStyle = "secondary") -> port.Button:
+    return port.Button(label, custom_id=custom_id, style=style)
+
+
+# --- proposing ------------------------------------------------------------------------
+
+
+class ProposeForm(CopModal):
+    """The shared interest and what I bring, for a new partnership."""
+
+    def __init__(self, partner_member_id: int, *, interest: str = "") -> None:
+        super().__init__(title="Let's partner", timeout=900)
+        self.partner_member_id = partner_member_id
+        self.interest: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="The shared interest",
+            custom_id="interest",
+            placeholder="e.g. rural health",
+            max_length=log.INTEREST_MAX,
+            default=interest or None,
+        )
+        self.brings: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="What you bring to the table (one line)",
+            custom_id="brings",
+            placeholder="e.g. grant writing, a venue, local contacts",
+            max_length=log.BRINGS_MAX,
+        )
+        self.add_item(self.interest)
+        self.add_item(self.brings)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        bot = bot_of(interaction)
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            partner = await session.get(Member, self.partner_member_id)
+            if partner is None:
+                raise NotAllowed("That person is no longer a member of the community.")
+            row = await log.propose(
+                session,
+                keyring_of(bot),
+                me,
+                partner,
+                interest=self.interest.value,
+                brings=self.brings.value,
+                now=now,
+            )
+            await jobs.queue_proposal(session, now, row)
+            name = partner.display_name or "them"
+            pid = row.id
+        bot.outbox.wake()
+        await send(
+            interaction,
+            f"I've asked **{discord.utils.escape_markdown(name)}** (partnership **#{pid}**). "
+            "You'll see it in `/partnership list` once they answer.",
+        )
+
+
+class ProposeButton(CopItem[discord.ui.Button[Any]], template=r"partner:propose:(?P<member>\d+)"):
+    """**Let's partner** on a /connect suggestion or a connection-round DM."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Let's partner",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"partner:propose:{member_id}",
+            )
+        )
+        self.member_id = member_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ProposeButton:
+        return cls(int(match["member"]))
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            if me.id == self.member_id:
+                raise InvalidInput("A partnership takes two people: choose someone else.")
+        await interaction.response.send_modal(ProposeForm(self.member_id))
+
+
+def propose_button(member_id: int) -> port.Button:
+    return _button("Let's partner", f"partner:propose:{member_id}", "primary")
+
+
+# --- answering a proposal -------------------------------------------------------------
+
+
+class AcceptForm(CopModal):
+    def __init__(self, partnership_id: int) -> None:
+        super().__init__(title="Accept the partnership", timeout=900)
+        self.partnership_id = partnership_id
+        self.brings: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="What you bring to the table (one line)",
+            custom_id="brings",
+            max_length=log.BRINGS_MAX,
+        )
+        self.add_item(self.brings)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            await log.answer(
+                session,
+                keyring_of(bot),
+                self.partnership_id,
+                me,
+                accept=True,
+                brings=self.brings.value,
+                now=bot.clock(),
+                checkin_days=bot.config.partnerships.checkin_days,
+            )
+        await send(
+            interaction,
+            f"Partnership **#{self.partnership_id}** has begun. "
+            f"I'll check in after {bot.config.partnerships.checkin_days} days.",
+        )
+
+
+class AnswerButton(
+    CopItem[discord.ui.Button[Any]], template=r"partner:answer:(?P<id>\d+):(?P<yes>yes|no)"
+):
+    def __init__(self, partnership_id: int, yes: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Accept" if yes else "Not now",
+                style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
+                custom_id=f"partner:answer:{partnership_id}:{'yes' if yes else 'no'}",
+            )
+        )
+        self.partnership_id = partnership_id
+        self.yes = yes
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> AnswerButton:
+        return cls(int(match["id"]), match["yes"] == "yes")
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            row = await session.get(Partnership, self.partnership_id)
+            if row is None or row.partner_id != me.id:
+                raise NotAllowed("Only the person invited to this partnership can answer it.")
+            if row.status is not PartnershipStatus.PROPOSED:
+                raise Conflict(f"Partnership #{row.id} was already answered.")
+            if not self.yes:
+                await log.answer(
+                    session,
+                    keyring_of(bot),
+                    row.id,
+                    me,
+                    accept=False,
+                    brings="",
+                    now=bot.clock(),
+                    checkin_days=bot.config.partnerships.checkin_days,
+                )
+        if self.yes:
+            await interaction.response.send_modal(AcceptForm(self.partnership_id))
+        else:
+            await send(interaction, "Understood: not now. Thank you for answering.")
+
+
+class StatusButton(
+    CopItem[discord.ui.Button[Any]],
+    template=r"partner:status:(?P<id>\d+):(?P<status>active|paused|complete)",
+):
+    def __init__(self, partnership_id: int, status: str) -> None:
+        labels = {"active": "Going well", "paused": "Paused", "complete": "Complete"}
+        super().__init__(
+            discord.ui.Button(
+                label=labels[status], custom_id=f"partner:status:{partnership_id}:{status}"
+            )
+        )
+        self.partnership_id = partnership_id
+        self.status = PartnershipStatus(status)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> StatusButton:
+        return cls(int(match["id"]), match["status"])
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            await log.update_status(
+                session,
+                keyring_of(bot),
+                self.partnership_id,
+                me,
+                status=self.status,
+                note="",
+                now=bot.clock(),
+            )
+        extra = (
+            " Turn it into an outcome for the community's report with `/partnership outcome`."
+            if self.status is PartnershipStatus.COMPLETE
+            else ""
+        )
+        await send(
+            interaction, f"Partnership **#{self.partnership_id}** is {self.status.value}.{extra}"
+        )
+
+
+# --- rounds -----------------------------------------------------------------------------
+
+
+class RoundCheckinButton(
+    CopItem[discord.ui.Button[Any]],
+    template=r"round:checkin:(?P<id>\d+):(?P<answer>met|not_yet|skip)",
+):
+    LABELS: ClassVar[dict[str, str]] = {
+        "met": "We met",
+        "not_yet": "Not yet",
+        "skip": "Skip this round",
+    }
+
+    def __init__(self, round_id: int, answer: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=self.LABELS[answer], custom_id=f"round:checkin:{round_id}:{answer}"
+            )
+        )
+        self.round_id = round_id
+        self.answer = CheckinAnswer(answer)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> RoundCheckinButton:
+        return cls(int(match["id"]), match["answer"])
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            if not await rounds.answer_checkin(
+                session, self.round_id, me, self.answer, bot.clock()
+            ):
+                raise NotAllowed("You weren't paired in that round, so there is nothing to answer.")
+        await send(interaction, f"Thanks: recorded “{self.LABELS[self.answer.value]}”.")
+
+
+# --- buddies ----------------------------------------------------------------------------
+
+
+class BuddyButton(
+    CopItem[discord.ui.Button[Any]], template=r"buddy:(?P<newcomer>\d+):(?P<yes>yes|no)"
+):
+    def __init__(self, newcomer_id: int, yes: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Yes, I'll be the buddy" if yes else "Not now",
+                style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
+                custom_id=f"buddy:{newcomer_id}:{'yes' if yes else 'no'}",
+            )
+        )
+        self.newcomer_id = newcomer_id
+        self.yes = yes
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> BuddyButton:
+        return cls(int(match["newcomer"]), match["yes"] == "yes")
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = bot_of(interaction)
+        now = bot.clock()
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            result = await buddy.answer(session, self.newcomer_id, me, yes=self.yes, now=now)
+            newcomer = await session.get(Member, self.newcomer_id)
+            if result.next_to_ask is not None:
+                await jobs.ask_buddy(session, now, self.newcomer_id, result.next_to_ask)
+        if result.next_to_ask is not None:
+            bot.outbox.wake()
+        if not self.yes:
+            await send(interaction, "Understood. Thank you for answering; I'll ask someone else.")
+            return
+        name = (newcomer.display_name if newcomer else "") or "the newcomer"
+        if newcomer is not None:
+            # The buddy is recorded; the welcome note is a courtesy.
+            with contextlib.suppress(port.PortError):
+                await bot.port.post(
+                    bot.config.channels.welcome,
+                    render.buddy_post(me.display_name or "A member", newcomer.user_id),
+                )
+        await send(
+            interaction,
+            f"Thank you! You're **{discord.utils.escape_markdown(name)}**'s buddy. "
+            "I'll check in with you both in two weeks.",
+        )
+
+
+class BuddyCheckinButton(
+    CopItem[discord.ui.Button[Any]], template=r"buddy:checkin:(?P<newcomer>\d+):(?P<how>ok|help)"
+):
+    def __init__(self, newcomer_id: int, how: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Going well" if how == "ok" else "Could use a hand",
+                custom_id=f"buddy:checkin:{newcomer_id}:{how}",
+            )
+        )
+        self.newcomer_id = newcomer_id
+        self.how = how
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> BuddyCheckinButton:
+        return cls(int(match["newcomer"]), match["how"])
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            found = await buddy.buddy_of(session, self.newcomer_id)
+            if me.id != self.newcomer_id and (found is None or found.id != me.id):
+                raise NotAllowed("This check-in is for the newcomer and their buddy.")
+        if self.how == "help":
+            with contextlib.suppress(port.PortError):
+                await bot.port.post(
+                    bot.config.channels.coordinators,
+                    port.Message(
+                        content="A buddy pairing could use a hand: "
+                        f"<@{interaction.user.id}> asked at the two-week check-in.",
+                    ),
+                )
+            await send(interaction, "Thanks for saying so: a coordinator will be in touch.")
+        else:
+            await send(interaction, "Good to hear. Thank you!")
+
+
+DYNAMIC_ITEMS: tuple[type[CopItem[Any]], ...] = (
+    ProposeButton,
+    AnswerButton,
+    StatusButton,
+    RoundCheckinButton,
+    BuddyButton,
+    BuddyCheckinButton,
+)
+
+
+# --- the DMs the outbound path sends ---------------------------------------------------
+
+
+def register_renderers(bot: CopBot) -> None:
+    async def _me(session: AsyncSession, user_id: int) -> Member | None:
+        return await member_by_user(session, user_id)
+
+    async def pairing(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
+        round_id = int(str(item.params["round_id"]))
+        me = await _me(session, item.user_id)
+        if me is None:
+            return None
+        others = await rounds.group_of(session, round_id, me.id)
+        if not others:
+            return None
+        reason = await rounds.reason_for(session, round_id, me.id)
+        buttons = tuple(propose_button(o.id) for o in others)
+        return render.pairing_dm(others, reason, buttons)
+
+    async def round_checkin(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
+        round_id = int(str(item.params["round_id"]))
+        me = await _me(session, item.user_id)
+        if me is None:
+            return None
+        others = await rounds.group_of(session, round_id, me.id)
+        buttons = tuple(
+            _button(label, f"round:checkin:{round_id}:{key}")
+            for key, label in RoundCheckinButton.LABELS.items()
+        )
+        return render.round_checkin_dm(others, buttons)
+
+    async def proposal(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
+        pid = int(str(item.params["partnership_id"]))
+        row = await session.get(Partnership, pid)
+        me = await _me(session, item.user_id)
+        if row is None or me is None or row.status is not PartnershipStatus.PROPOSED:
+            return None
+        view = await log.view(session, keyring_of(bot), pid, me, coordinator=False)
+        return render.proposal_dm(
+            view.other_name,
+            view.interest,
+            view.other_brings,
+            (
+                _button("Accept", f"partner:answer:{pid}:yes", "success"),
+                _button("Not now", f"partner:answer:{pid}:no"),
+            ),
+        )
+
+    async def checkin(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
+        pid = int(str(item.params["partnership_id"]))
+        me = await _me(session, item.user_id)
+        if me is None:
+            return None
+        view = await log.view(session, keyring_of(bot), pid, me, coordinator=False)
+        if view.status is not PartnershipStatus.ACTIVE:
+            return None
+        return render.checkin_dm(
+            view.other_name,
+            view.interest,
+            tuple(
+                _button(label, f"partner:status:{pid}:{key}")
+                for key, label in (
+                    ("active", "Going well"),
+                    ("paused", "Paused"),
+                    ("complete", "Complete"),
+                )
+            ),
+        )
+
+    async def buddy_ask(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
+        newcomer = await session.get(Member, int(str(item.params["newcomer_id"])))
+        if newcomer is None or not newcomer.is_active:
+            return None
+        return render.buddy_ask_dm(
+            newcomer.display_name or "A newcomer",
+            (
+                _button("Yes, I'll be the buddy", f"buddy:{newcomer.id}:yes", "success"),
+                _button("Not now", f"buddy:{newcomer.id}:no"),
+            ),
+        )
+
+    async def buddy_checkin(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
+        newcomer_id = int(str(item.params["newcomer_id"]))
+        me = await _me(session, item.user_id)
+        found = await buddy.buddy_of(session, newcomer_id)
+        newcomer = await session.get(Member, newcomer_id)
+        if me is None or found is None or newcomer is None:
+            return None
+        other = found if me.id == newcomer_id else newcomer
+        return render.buddy_checkin_dm(
+            other.display_name or "a member",
+            (
+                _button("Going well", f"buddy:checkin:{newcomer_id}:ok"),
+                _button("Could use a hand", f"buddy:checkin:{newcomer_id}:help"),
+            ),
+        )
+
+    bot.outbox.register(jobs.PAIRING_TEMPLATE, pairing)
+    bot.outbox.register(jobs.ROUND_CHECKIN_TEMPLATE, round_checkin)
+    bot.outbox.register(jobs.PROPOSAL_TEMPLATE, proposal)
+    bot.outbox.register(jobs.CHECKIN_TEMPLATE, checkin)
+    bot.outbox.register(jobs.BUDDY_ASK_TEMPLATE, buddy_ask)
+    bot.outbox.register(jobs.BUDDY_CHECKIN_TEMPLATE, buddy_checkin)
+
+
+__all__ = ["DYNAMIC_ITEMS", "acting_member", "keyring_of", "partnerships", "register_renderers"]

@@ -1,0 +1,164 @@
+"""Text, embeds and DMs for offers and needs, connection rounds, buddies and partnerships."""
+
+from __future__ import annotations
+
+import discord
+
+from bot import port
+from bot.models import Member, PartnershipStatus
+from bot.services.partnerships import Offers
+from bot.services.partnerships.log import PartnershipView
+from bot.services.partnerships.rounds import Summary
+from bot.ui import safe
+
+COLOUR = 0x2E86C1
+STATUS_WORDS = {
+    PartnershipStatus.PROPOSED: "waiting for an answer",
+    PartnershipStatus.ACTIVE: "active",
+    PartnershipStatus.PAUSED: "paused",
+    PartnershipStatus.COMPLETE: "complete",
+    PartnershipStatus.DECLINED: "declined",
+}
+
+
+def offers_embed(name: str, offers: Offers) -> discord.Embed:
+    embed = discord.Embed(title=f"{safe(name, 80)}: offers and needs", colour=COLOUR)
+    if offers.empty:
+        embed.description = "Nothing yet. Set yours with `/offers edit`."
+        return embed
+    offer = ", ".join(offers.offer_tags) or "—"
+    need = ", ".join(offers.need_tags) or "—"
+    embed.add_field(
+        name="I can offer",
+        value=safe(offer + (f"\n{offers.offer_text}" if offers.offer_text else ""), 900),
+        inline=False,
+    )
+    embed.add_field(
+        name="I'm looking for",
+        value=safe(need + (f"\n{offers.need_text}" if offers.need_text else ""), 900),
+        inline=False,
+    )
+    return embed
+
+
+def partnership_line(view: PartnershipView) -> str:
+    started = f" · since {view.started_on:%d %b %Y}" if view.started_on else ""
+    head = (
+        f"**#{view.id}** with **{safe(view.other_name, 80)}** on {safe(view.interest, 100)}"
+        f" · {STATUS_WORDS[view.status]}{started}"
+    )
+    lines = [head]
+    if view.me_brings:
+        lines.append(f"You bring: {safe(view.me_brings, 200)}")
+    if view.other_brings:
+        lines.append(f"They bring: {safe(view.other_brings, 200)}")
+    if view.notes:
+        lines.append(f"Latest note: {safe(view.notes[-1], 200)}")
+    if view.outcome_id:
+        lines.append(f"Recorded as outcome #{view.outcome_id}")
+    return "\n".join(lines)
+
+
+def partnership_list(views: list[PartnershipView]) -> discord.Embed:
+    if not views:
+        return discord.Embed(
+            title="Your partnerships",
+            description=(
+                "None yet. Press **Let's partner** on a connection, or use `/partnership propose`."
+            ),
+            colour=COLOUR,
+        )
+    text = "\n\n".join(partnership_line(v) for v in views[:10])
+    return discord.Embed(title="Your partnerships", description=text[:4000], colour=COLOUR)
+
+
+def summary_text(summary: Summary) -> str:
+    return (
+        f"**Connection rounds**: {summary.rounds} rounds, {summary.pairs} pairs or trios, "
+        f"{summary.people} places. Did they meet? {summary.met} met, {summary.not_yet} not "
+        f"yet, {summary.skipped} skipped, {summary.unanswered} not answered. "
+        f"{summary.opted_in} members take part now."
+    )
+
+
+def pairing_dm(others: list[Member], reason: str, buttons: tuple[port.Button, ...]) -> port.Message:
+    names = " and ".join(f"**{safe(m.display_name or 'a member', 80)}**" for m in others)
+    text = (
+        f"Your connection for this round: {names}.\n{reason}\n"
+        "Find a time for a coffee or a call. Halfway through the round I'll ask how it went."
+    )
+    return port.Message(
+        cards=(port.Card(title="A new connection", description=text, colour=COLOUR),),
+        buttons=buttons,
+    )
+
+
+def round_checkin_dm(others: list[Member], buttons: tuple[port.Button, ...]) -> port.Message:
+    names = " and ".join(safe(m.display_name or "a member", 80) for m in others) or "your pair"
+    return port.Message(
+        cards=(
+            port.Card(
+                title="Did you meet?",
+                description=f"Halfway through the round: did you meet {names}?",
+                colour=COLOUR,
+            ),
+        ),
+        buttons=buttons,
+    )
+
+
+def proposal_dm(
+    proposer: str, interest: str, brings: str, buttons: tuple[port.Button, ...]
+) -> port.Message:
+    text = (
+        f"**{safe(proposer, 80)}** would like to partner with you on "
+        f"**{safe(interest, 100)}**. They bring: {safe(brings, 200)}.\n"
+        "Accept to say what you bring to the table; only you can answer."
+    )
+    return port.Message(
+        cards=(port.Card(title="Let's partner?", description=text, colour=COLOUR),),
+        buttons=buttons,
+    )
+
+
+def checkin_dm(other: str, interest: str, buttons: tuple[port.Button, ...]) -> port.Message:
+    text = (
+        f"How is your partnership with **{safe(other, 80)}** on {safe(interest, 100)} going? "
+        "Add a note any time with `/partnership update`."
+    )
+    return port.Message(
+        cards=(port.Card(title="Partnership check-in", description=text, colour=COLOUR),),
+        buttons=buttons,
+    )
+
+
+def buddy_ask_dm(newcomer: str, buttons: tuple[port.Button, ...]) -> port.Message:
+    text = (
+        f"**{safe(newcomer, 80)}** has just joined the Community of Practice, and you share "
+        "interests. Would you be their buddy for the first weeks: a hello, a coffee, someone "
+        "to ask?"
+    )
+    return port.Message(
+        cards=(port.Card(title="Be a buddy?", description=text, colour=COLOUR),), buttons=buttons
+    )
+
+
+def buddy_post(buddy: str, newcomer_user_id: int) -> port.Message:
+    return port.Message(
+        content=f"👋 <@{newcomer_user_id}>, **{safe(buddy, 80)}** is your buddy in the "
+        "Community of Practice: say hello!",
+        ping_users=(newcomer_user_id,),
+    )
+
+
+def buddy_checkin_dm(other: str, buttons: tuple[port.Button, ...]) -> port.Message:
+    return port.Message(
+        cards=(
+            port.Card(
+                title="Two weeks on",
+                description=f"How is it going with **{safe(other, 80)}**, your buddy pairing?",
+                colour=COLOUR,
+            ),
+        ),
+        buttons=buttons,
+    )
