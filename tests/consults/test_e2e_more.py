@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -172,5 +173,109 @@ async def test_weekly_post_lists_consults_nobody_helps_with(tmp_path: Path) -> N
         assert len(posts) == 1
         assert str(thread.id) in posts[0].content
         assert HAPPENING not in posts[0].content
+    finally:
+        await world.close()
+
+
+async def test_mydata_delete_replaces_the_posts_that_carried_a_consult(tmp_path: Path) -> None:
+    forum_id = new_snowflake()
+    world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": 1})
+    threads = ThreadActions(world.emu)
+    forum = threads.add_forum(world.guild.id, "ask", tags=[], id=forum_id)
+    await world.start()
+    try:
+        await world.start_bot(extensions=[*EXTENSIONS, "cogs.mydata"])
+        await world.add_active_members(interests={world.ben.id: ["funding"]})
+        emu = world.emu
+        c = Consults(world, forum, threads)
+        thread = await ask(c, world.ana.id, anonymous=True)
+        cid = thread_consult(c, thread)
+        first = emu.messages_in(thread.id)[0]
+        reply = await emu.press_button(world.guild.id, world.ben.id, first, f"consult:reply:{cid}")
+        await reply.wait_response()
+        await (await emu.submit_modal(reply, {"text": "A thought from Ben"})).wait_reply()
+        carried = [m.id for m in emu.messages_in(thread.id, ephemeral=False)]
+        assert len(carried) == 3  # the post, the invitation, Ben's reply
+
+        it = await emu.invoke_command(world.guild.id, world.ana.id, "mydata delete")
+        question = await it.wait_reply()
+        erase = next(
+            b["custom_id"]
+            for row in question.components
+            for b in row["components"]
+            if str(b.get("custom_id", "")).startswith("mydata:erase")
+        )
+        done = await emu.press_button(world.guild.id, world.ana.id, question, erase)
+        await done.wait_reply()
+        await emu.wait_until(
+            lambda: all(emu.message(m).content.startswith("This was erased") for m in carried),
+            10,
+            "every post of the consult replaced",
+        )
+        for message_id in carried:
+            message = emu.message(message_id)
+            assert message.embeds == []
+            assert message.components == []
+            assert HAPPENING not in message.content
+        assert world.db is not None
+        async with world.db.transaction() as session:
+            assert await session.scalar(select(Consult)) is None
+    finally:
+        await world.close()
+
+
+async def test_a_consult_discord_refused_is_kept_and_posted_on_the_next_connect(
+    tmp_path: Path,
+) -> None:
+    forum_id = new_snowflake()
+    world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": 1})
+    threads = ThreadActions(world.emu)
+    forum = threads.add_forum(world.guild.id, "ask", tags=[], require_tag=True, id=forum_id)
+    bot_role = next(r for r in world.guild.roles.values() if r.managed)
+    everything = bot_role.permissions
+    # The bot may post but not add the themes' tags, and the forum requires a tag.
+    bot_role.permissions = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 38)
+    world.guild.everyone_role.permissions = 0
+    await world.start()
+    try:
+        await world.start_bot(extensions=EXTENSIONS)
+        await world.add_active_members(interests={world.ben.id: ["funding"]})
+        emu = world.emu
+        it = await emu.invoke_command(world.guild.id, world.ana.id, "ask")
+        await it.wait_response()
+        submitted = await emu.submit_modal(
+            it,
+            {"title": "Kept", "happening": HAPPENING, "would_help": "Ideas", "themes": ["funding"]},
+        )
+        preview = await submitted.wait_reply()
+        post = next(
+            b["custom_id"]
+            for row in preview.components
+            for b in row["components"]
+            if b["label"] == "Post with my name"
+        )
+        pressed = await emu.press_button(world.guild.id, world.ana.id, preview, post)
+        told = await pressed.wait_followup()
+        assert "saved" in told.content
+        assert "isn't posted yet" in told.content
+        assert threads.threads_in(forum.id) == []
+        await emu.wait_until(
+            lambda: any(
+                "could not post consult" in m.content
+                for m in emu.messages_in(world.coordinators.id)
+            ),
+            5,
+            "the line to coordinators",
+        )
+
+        bot_role.permissions = everything  # a coordinator fixes the bot's permissions
+        await world.restart_bot(extensions=EXTENSIONS)
+        await emu.wait_until(lambda: len(threads.threads_in(forum.id)) == 1, 10, "the late post")
+        thread = threads.threads_in(forum.id)[0]
+        assert threads.tag_names(thread) == ["funding"]
+        assert HAPPENING in emu.messages_in(thread.id)[0].embeds[0]["fields"][0]["value"]
+        await world.restart_bot(extensions=EXTENSIONS)  # and never twice
+        await asyncio.sleep(0.5)  # on_ready's catch-up has run by now
+        assert len(threads.threads_in(forum.id)) == 1
     finally:
         await world.close()
