@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Member
-from bot.services import consults, learnings, onboarding, outcomes, reminders, rotation
+from bot.services import consults, events, learnings, onboarding, outcomes, reminders, rotation
 from bot.services.mydata import Contributor, Erased, Person, PostCleanup
 from bot.services.onboarding.personal import public_posts
 
@@ -63,6 +63,7 @@ def contributors() -> tuple[Contributor, ...]:
         consults.MYDATA,
         outcomes.MYDATA,
         adapted("rotation", rotation.personal_data, rotation.erase_personal_data),
+        events.MYDATA,
         adapted("reminders", reminders.personal_data, reminders.erase_personal_data),
         Contributor("onboarding", export=_onboarding_export, erase=_onboarding_erase),
     )
