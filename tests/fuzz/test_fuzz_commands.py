@@ -5,7 +5,8 @@ member, someone in the server who is not a member), and for each option a value 
 would deliver: empty and very long strings, unicode with RTL and zero-width characters,
 markdown and mentions, NUL, edge dates, huge numbers, ids that do not exist. A command
 answered with a form gets the form submitted with hostile values too; an option with
-autocomplete is sometimes fuzzed as an autocomplete instead.
+autocomplete is sometimes fuzzed as an autocomplete instead; and a button or menu on the reply
+is sometimes pressed, by its owner or by someone else (a form it opens is filled in too).
 
 For every interaction it asserts that:
 - the bot answers within Discord's deadline (3 s; ``COP_FUZZ_DEADLINE`` to change it), and a
@@ -26,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from bot.client import CopBot
 from bot.replies import INTERNAL_ERROR, STRING_OPTION_MAX
 from emulator import RecordedInteraction, RecordedRequest
 from emulator.facade import VALIDATE_ENV
+from emulator.models import JSON
 from tests.e2e.harness import World
 
 pytestmark = pytest.mark.e2e
@@ -53,8 +55,6 @@ DISCORD_STRING_MAX = 6000
 """The longest string option value Discord delivers when a command sets no max_length."""
 DISCORD_NUMBER_MAX = 2**53 - 1
 MISSING_ID = 999_999_999_999_999_999
-
-Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 EDGE_TEXT = [
     "",
@@ -195,7 +195,9 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
         runner.run(bot.wait_until_settled())
         logging.getLogger().addHandler(recorder)
         people = {"coordinator": world.cora.id, "member": world.ana.id, "outsider": world.nina.id}
-        yield Fuzz(runner, world, bot, slash_commands(bot), recorder, people)
+        fuzz = Fuzz(runner, world, bot, slash_commands(bot), recorder, people)
+        yield fuzz
+        print(f"fuzzed {len(fuzz.commands)} commands: {fuzz.stats}")  # shown with -s
     finally:
         logging.getLogger().removeHandler(recorder)
         runner.run(world.close())
@@ -272,16 +274,56 @@ def interactions(draw: st.DrawFn, fz: Fuzz) -> tuple[str, Command, dict[str, Any
     return who, command, values, focused
 
 
-def modal_values(draw: Draw, modal: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Later:
+    """What to do after the bot answers, drawn up front so that what Hypothesis draws never
+    depends on the bot's replies (which it could not replay)."""
+
+    texts: tuple[str, ...]
+    press: bool
+    pick: int
+    presser: str
+    picks: tuple[int, ...]
+
+
+def laters(fz: Fuzz) -> st.SearchStrategy[Later]:
+    return st.builds(
+        Later,
+        texts=st.lists(hostile_text(0, 4000), min_size=5, max_size=5).map(tuple),
+        press=st.booleans(),
+        pick=st.integers(0, 99),
+        presser=st.sampled_from(sorted(fz.people)),
+        picks=st.lists(st.integers(0, 24), max_size=5).map(tuple),
+    )
+
+
+def modal_values(later: Later, modal: dict[str, Any]) -> dict[str, Any]:
+    """Each text input of the form filled with one of the drawn texts, cut to its bounds."""
     values: dict[str, Any] = {}
+    n = 0
     for row in modal.get("components", []):
         inner = row.get("components") or ([row["component"]] if "component" in row else [])
         for component in inner:
             if component.get("type") == 4:  # a text input
                 lo = int(component.get("min_length") or (1 if component.get("required") else 0))
                 hi = int(component.get("max_length") or 4000)
-                values[component["custom_id"]] = draw(hostile_text(lo, hi))
+                text = later.texts[n % len(later.texts)][:hi]
+                values[component["custom_id"]] = text + "x" * max(0, lo - len(text))
+                n += 1
     return values
+
+
+def menu_values(later: Later, options: list[str], least: int, most: int) -> list[str]:
+    chosen: list[str] = []
+    for k in later.picks:
+        if options and options[k % len(options)] not in chosen:
+            chosen.append(options[k % len(options)])
+    for option in options:
+        if len(chosen) >= least:
+            break
+        if option not in chosen:
+            chosen.append(option)
+    return chosen[:most]
 
 
 def _pings_possible(request: RecordedRequest) -> str | None:
@@ -303,7 +345,7 @@ def _pings_possible(request: RecordedRequest) -> str | None:
 
 async def _run(
     fz: Fuzz,
-    draw: Draw,
+    later: Later,
     who: str,
     command: Command,
     values: dict[str, Any],
@@ -318,31 +360,11 @@ async def _run(
         gid, fz.people[who], command.name, values, focused=focused
     )
     label = f"/{command.name} as {who} with {values!r:.300}"
-    its = [it]
-    try:
-        callback = await it.wait_response(timeout=DEADLINE)
-    except (TimeoutError, AssertionError):
-        return [f"{label}: no answer within {DEADLINE} s"]
-    if callback.type == 5:
-        try:
-            await it.wait_reply(timeout=FOLLOW_UP_WAIT)
-        except (TimeoutError, AssertionError):
-            problems.append(f"{label}: deferred, and the answer never came")
-    if it.modal is not None:
-        fz.stats["modals"] = fz.stats.get("modals", 0) + 1
-        answers = modal_values(draw, it.modal)
-        try:
-            submitted = await emu.submit_modal(it, answers)
-        except (KeyError, ValueError):
-            submitted = None  # the form needs a choice the fuzzer does not make
-        if submitted is not None:
-            its.append(submitted)
-            try:
-                sub = await submitted.wait_response(timeout=DEADLINE)
-                if sub.type == 5:
-                    await submitted.wait_reply(timeout=FOLLOW_UP_WAIT)
-            except (TimeoutError, AssertionError):
-                problems.append(f"{label}: its form submission got no answer in time")
+    problems += await _answered(it, label)
+    if problems:
+        return problems
+    problems += await _fill_form(fz, later, it, label)
+    problems += await _press_something(fz, later, it, who, label)
     await asyncio.sleep(0.05)  # follow-ups and posts the command triggers
     for request in emu.world.requests[first_request:]:
         text = repr(request.json)
@@ -358,6 +380,68 @@ async def _run(
     return problems
 
 
+async def _answered(it: RecordedInteraction, what: str) -> list[str]:
+    try:
+        callback = await it.wait_response(timeout=DEADLINE)
+    except (TimeoutError, AssertionError):
+        return [f"{what}: no answer within {DEADLINE} s"]
+    if callback.type == 5:
+        try:
+            await it.wait_reply(timeout=FOLLOW_UP_WAIT)
+        except (TimeoutError, AssertionError):
+            return [f"{what}: deferred, and the answer never came"]
+    return []
+
+
+async def _fill_form(fz: Fuzz, later: Later, it: RecordedInteraction, label: str) -> list[str]:
+    """Submit the form ``it`` was answered with (if any) with hostile values."""
+    if it.modal is None:
+        return []
+    fz.stats["forms"] = fz.stats.get("forms", 0) + 1
+    try:
+        submitted = await fz.world.emu.submit_modal(it, modal_values(later, it.modal))
+    except (KeyError, ValueError):
+        return []  # the form needs a choice the fuzzer does not make
+    return await _answered(submitted, f"{label}, its form submitted")
+
+
+async def _press_something(
+    fz: Fuzz, later: Later, it: RecordedInteraction, who: str, label: str
+) -> list[str]:
+    """Sometimes press a button or pick from a menu on the reply, as its owner or (on a
+    public reply) as anyone."""
+    targets: list[tuple[Any, JSON]] = []
+    for message in it.messages:
+        if message.deleted:
+            continue
+        for row in message.components:
+            for component in row.get("components", []):
+                usable = component.get("custom_id") and not component.get("disabled")
+                if component.get("type") in (2, 3) and usable:
+                    targets.append((message, component))
+    if not targets or not later.press:
+        return []
+    message, component = targets[later.pick % len(targets)]
+    presser = who if message.ephemeral else later.presser
+    emu, gid, uid = fz.world.emu, fz.world.guild.id, fz.people[presser]
+    custom_id = component["custom_id"]
+    what = f"{label}, then {custom_id} pressed by {presser}"
+    fz.stats["components"] = fz.stats.get("components", 0) + 1
+    try:
+        if component["type"] == 2:
+            pressed = await emu.press_button(gid, uid, message, custom_id)
+        else:
+            options = [o["value"] for o in component.get("options", [])]
+            most = min(int(component.get("max_values", 1)), len(options))
+            least = min(int(component.get("min_values", 1)), most)
+            chosen = menu_values(later, options, least, most)
+            pressed = await emu.choose(gid, uid, message, custom_id, chosen)
+    except (KeyError, ValueError):
+        return []  # gone or changed meanwhile
+    problems = await _answered(pressed, what)
+    return problems + await _fill_form(fz, later, pressed, what)
+
+
 @seed(SEED)
 @settings(
     max_examples=EXAMPLES,
@@ -368,9 +452,10 @@ async def _run(
 @given(data=st.data())
 def test_fuzz_every_command_is_answered_clearly(fuzz: Fuzz, data: st.DataObject) -> None:
     who, command, values, focused = data.draw(interactions(fuzz))
+    later = data.draw(laters(fuzz))
     kind = "autocomplete" if focused else "command"
     fuzz.stats[kind] = fuzz.stats.get(kind, 0) + 1
-    problems = fuzz.runner.run(_run(fuzz, data.draw, who, command, values, focused))
+    problems = fuzz.runner.run(_run(fuzz, later, who, command, values, focused))
     assert not problems, "\n".join(problems)
 
 
