@@ -42,6 +42,7 @@ from emulator.models import (
 )
 from emulator.openapi import default_validator
 from emulator.patch import point_discord_at
+from emulator.ratelimit import RateLimiter, RateLimitPolicy
 from emulator.rest import Context
 from emulator.rest.guilds import dispatch_member_update, remove_member
 from emulator.state import IdLike, World, to_id
@@ -69,6 +70,7 @@ class DiscordEmulator:
         reaction_delay: float = 0.05,
         validate_bodies: bool | None = None,
         member_request_window: float = 30.0,
+        rate_limits: RateLimitPolicy | None = None,
     ) -> None:
         """``reaction_delay``: the least time between the bot changing a message (or answering
         with a modal) and a user acting on it. discord.py registers a view or modal only after
@@ -82,6 +84,10 @@ class DiscordEmulator:
 
         ``member_request_window``: a second op 8 request for a guild's whole member list within
         this many seconds is answered RATE_LIMITED (Discord: about 30 s).
+
+        ``rate_limits``: enforce Discord's rate limits with this policy (see
+        ``enforce_rate_limits``); None (the default) answers every request at once, while
+        still counting requests per second.
         """
         self.host = host
         self.port = port
@@ -103,6 +109,7 @@ class DiscordEmulator:
         self.rest = RestServer(
             Context(self.world, self.gateway, self.messages),
             validator=default_validator() if validate_bodies else None,
+            rate_limits=rate_limits,
         )
         self.actions = Actions(self.world, self.gateway, reaction_delay=reaction_delay)
         self._runner: web.AppRunner | None = None
@@ -482,7 +489,22 @@ class DiscordEmulator:
         is_global: bool = False,
     ) -> None:
         """Answer the next ``count`` requests to ``method route`` (a template) with 429."""
-        self.rest.rate_limit_next(method, route, count, retry_after, is_global)
+        self.rest.limiter.inject(method, route, count, retry_after, is_global)
+
+    def enforce_rate_limits(self, policy: RateLimitPolicy | None = None) -> RateLimitPolicy:
+        """Answer as Discord's rate limits would (see ``emulator.ratelimit``): per-route
+        buckets with X-RateLimit-* headers, 50 requests/s globally, and tight limits on
+        opening DM channels and on DM sends. Returns the policy in force; ``None`` for
+        Discord's defaults."""
+        self.rest.limiter = RateLimiter(policy or RateLimitPolicy())
+        assert self.rest.limiter.policy is not None
+        return self.rest.limiter.policy
+
+    @property
+    def rate_limits(self) -> RateLimiter:
+        """What the rate limiter saw: ``total_refused``, ``refused`` (429s by route),
+        ``global_refused``, ``max_per_second()`` (most requests within one second)."""
+        return self.rest.limiter
 
     async def drop_gateway(self, *, hold: bool = True, code: int | None = None) -> None:
         """Cut the bot's gateway socket (abort the TCP connection, or close with ``code``).

@@ -11,7 +11,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -19,6 +18,7 @@ from aiohttp import BodyPartReader, web
 from emulator.errors import ApiError
 from emulator.models import JSON, RecordedAttachment, RecordedRequest, new_snowflake
 from emulator.openapi import SpecValidator
+from emulator.ratelimit import RateLimiter, RateLimitPolicy
 from emulator.rest import RESOURCES, Call, Context, Handler
 from emulator.state import World
 
@@ -48,15 +48,6 @@ class InvalidBody:
         return f"{self.request.method} {self.request.path} ({self.operation}): {self.errors}"
 
 
-@dataclass
-class RateLimitRule:
-    method: str
-    route: str
-    remaining: int
-    retry_after: float
-    is_global: bool
-
-
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
     if body is None and status == 204:
         return web.Response(status=204, headers=headers)
@@ -68,14 +59,20 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 class RestServer:
     """Routes ``/api/v10/...`` to the handlers the resources in ``RESOURCES`` register."""
 
-    def __init__(self, ctx: Context, *, validator: SpecValidator | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        validator: SpecValidator | None = None,
+        rate_limits: RateLimitPolicy | None = None,
+    ) -> None:
         self.world: World = ctx.world
+        self.limiter = RateLimiter(rate_limits)
         #: Checks each JSON body against Discord's spec; None: bodies are not checked.
         self.validator = validator
         self.invalid_bodies: list[InvalidBody] = []
         self.bodies_checked = 0
         self.routes: list[Route] = []
-        self.rate_limits: list[RateLimitRule] = []
         self.resources = [resource(ctx) for resource in RESOURCES]
         for resource in self.resources:
             resource.register(self.add_route)
@@ -158,9 +155,16 @@ class RestServer:
         route, params = matched
         if route.auth and request.headers.get("Authorization") != f"Bot {self.world.bot_token}":
             return 401, {"code": 0, "message": "401: Unauthorized"}, None
-        limited = self._take_rate_limit(record.method, route.template)
-        if limited is not None:
-            return self._rate_limited(limited, route.template)
+        verdict = self.limiter.check(
+            record.method,
+            route.template,
+            params,
+            exempt_from_global=not route.auth,
+            dm_send=self._is_dm_send(record.method, route.template, params),
+        )
+        if verdict.refused is not None:
+            return 429, verdict.refused, verdict.headers
+        headers = verdict.headers or None
         if self.validator is not None and record.json is not None:
             self.bodies_checked += 1
             errors = self.validator.check(record.method, record.path, record.json)
@@ -169,55 +173,28 @@ class RestServer:
                 invalid = InvalidBody(record, op.template if op else "?", errors)
                 self.invalid_bodies.append(invalid)
                 log.warning("emulator: request body breaks Discord's spec: %s", invalid)
-                return 400, {"code": 50035, "message": "Invalid Form Body", "errors": errors}, None
+                return (
+                    400,
+                    {"code": 50035, "message": "Invalid Form Body", "errors": errors},
+                    headers,
+                )
         call = Call(record.method, params, dict(request.query), record.json, files, record)
         for f in files:
             f.url = f"{self.world.base_url}/attachments/{f.id}/{f.filename}"
         try:
             status, response = await route.handler(call)
         except ApiError as exc:
-            return exc.status, exc.body(), None
+            return exc.status, exc.body(), headers
         except Exception:
             log.exception("emulator handler for %s %s failed", record.method, record.path)
             return 500, {"code": 0, "message": "500: Internal Server Error (emulator bug)"}, None
-        return status, response, None
+        return status, response, headers
 
-    # ----------------------------------------------------------------- injected rate limits
-    def rate_limit_next(
-        self, method: str, route: str, count: int, retry_after: float, is_global: bool
-    ) -> None:
-        self.rate_limits.append(RateLimitRule(method.upper(), route, count, retry_after, is_global))
-
-    def _take_rate_limit(self, method: str, template: str) -> RateLimitRule | None:
-        for rule in self.rate_limits:
-            if rule.method == method and rule.route == template and rule.remaining > 0:
-                rule.remaining -= 1
-                if rule.remaining == 0:
-                    self.rate_limits.remove(rule)
-                return rule
-        return None
-
-    def _rate_limited(
-        self, limited: RateLimitRule, template: str
-    ) -> tuple[int, Any, dict[str, str]]:
-        headers = {
-            "Via": "1.1 google",
-            "X-RateLimit-Limit": "5",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": f"{datetime.now(UTC).timestamp() + limited.retry_after:.3f}",
-            "X-RateLimit-Reset-After": f"{limited.retry_after:.3f}",
-            "X-RateLimit-Bucket": "emulator-" + template,
-            "X-RateLimit-Scope": "global" if limited.is_global else "user",
-            "Retry-After": str(max(1, round(limited.retry_after))),
-        }
-        if limited.is_global:
-            headers["X-RateLimit-Global"] = "true"
-        body = {
-            "message": "You are being rate limited.",
-            "retry_after": limited.retry_after,
-            "global": limited.is_global,
-        }
-        return 429, body, headers
+    def _is_dm_send(self, method: str, template: str, params: dict[str, str]) -> bool:
+        if method != "POST" or template != "/channels/{channel_id}/messages":
+            return False
+        channel = self.world.channels.get(int(params["channel_id"]))
+        return channel is not None and channel.is_dm
 
     async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
         att = self.world.attachments.get(int(request.match_info["attachment_id"]))
