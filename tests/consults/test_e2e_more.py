@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.models import Consult, ConsultInvitation, ConsultInvitationStatus
+from bot.models import Consult, ConsultInvitation, ConsultInvitationStatus, Member
 from cogs.consults.cog import weekly_post
 from emulator.models import new_snowflake
 from emulator.rest.threads import ThreadActions
@@ -277,5 +277,65 @@ async def test_a_consult_discord_refused_is_kept_and_posted_on_the_next_connect(
         await world.restart_bot(extensions=EXTENSIONS)  # and never twice
         await asyncio.sleep(0.5)  # on_ready's catch-up has run by now
         assert len(threads.threads_in(forum.id)) == 1
+    finally:
+        await world.close()
+
+
+async def test_fifty_presses_at_once_one_answer_counts(consults_world: Consults) -> None:
+    c = consults_world
+    emu, world = c.world.emu, c.world
+    thread = await ask(c, world.ana.id, anonymous=False)
+    cid = thread_consult(c, thread)
+    invitation = emu.messages_in(thread.id)[1]
+    presses = await asyncio.gather(
+        *(
+            emu.press_button(
+                world.guild.id,
+                world.ben.id,
+                invitation,
+                f"consult:answer:{cid}:{'yes' if n % 2 else 'no'}",
+            )
+            for n in range(50)
+        )
+    )
+    replies = [(await p.wait_reply(timeout=20)).content for p in presses]
+    won = [r for r in replies if "already recorded" not in r]
+    assert len(won) == 1, won
+    assert sum("already recorded" in r for r in replies) == 49
+    assert world.db is not None
+    async with world.db.transaction() as session:
+        answered = [
+            i
+            for i in await session.scalars(select(ConsultInvitation))
+            if i.status is not ConsultInvitationStatus.INVITED
+        ]
+    assert len(answered) == 1
+
+
+async def test_fairness_over_30_consults_through_ask(tmp_path: Path) -> None:
+    forum_id = new_snowflake()
+    world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": 2})
+    threads = ThreadActions(world.emu)
+    forum = threads.add_forum(world.guild.id, "ask", tags=[], id=forum_id)
+    await world.start()
+    try:
+        await world.start_bot(extensions=EXTENSIONS)
+        equal = [world.ben, world.cal, world.dee, world.cora]
+        await world.add_active_members(
+            interests={u.id: ["funding"] for u in equal} | {world.ana.id: ["health"]}
+        )
+        c = Consults(world, forum, threads)
+        for _ in range(30):
+            await ask(c, world.ana.id, anonymous=True)
+        assert world.db is not None
+        async with world.db.transaction() as session:
+            rows = list(await session.scalars(select(ConsultInvitation)))
+            ana = await session.scalar(select(Member).where(Member.user_id == world.ana.id))
+        assert ana is not None
+        counts = {m: sum(1 for r in rows if r.member_id == m) for m in {r.member_id for r in rows}}
+        assert len(rows) == 60
+        assert ana.id not in counts  # never the asker
+        assert len(counts) == 4
+        assert max(counts.values()) - min(counts.values()) <= 2
     finally:
         await world.close()
