@@ -142,12 +142,9 @@ class DiscordPort:
         self.client = client
         self.guild_id = guild_id
 
-    async def _user(self, user_id: int) -> discord.User:
-        return self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-
     async def _dm_channel(self, user_id: int) -> discord.DMChannel:
-        user = await self._user(user_id)
-        return user.dm_channel or await user.create_dm()
+        """The DM channel: from the cache, or one request to open it (no user lookup)."""
+        return await self.client.create_dm(discord.Object(user_id))
 
     async def _messageable(self, channel_id: int) -> discord.abc.Messageable:
         channel = self.client.get_channel(channel_id)

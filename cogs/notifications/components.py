@@ -109,10 +109,10 @@ class KindsMenu(CopItem[discord.ui.Select[Any]], template=r"notif:kinds"):
 
 class QuietHoursModal(CopModal, title="Quiet hours"):
     start: discord.ui.TextInput[QuietHoursModal] = discord.ui.TextInput(
-        label="From (your community's time)", placeholder="22:00", max_length=10
+        label="From (your community's time)", placeholder="22:00", max_length=10, custom_id="start"
     )
     end: discord.ui.TextInput[QuietHoursModal] = discord.ui.TextInput(
-        label="Until", placeholder="07:00", max_length=10
+        label="Until", placeholder="07:00", max_length=10, custom_id="end"
     )
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:

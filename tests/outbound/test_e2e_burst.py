@@ -188,6 +188,8 @@ async def test_burst_of_500_prompts_is_paced_and_arrives_exactly_once_across_sig
         dm_peak = busiest_dm_second([snowflake_time(m) for _, m in delivered])
         request_peak = rate.busiest_second()
         print(f"burst: {before} before SIGKILL; peak {dm_peak} DMs/s, {request_peak} requests/s")
+        routes = Counter(f"{r.method} {r.route}" for r in world.emu.requests)
+        print("burst: requests by route", routes.most_common(6))
         assert dm_peak <= RATE + 1
         assert request_peak < GLOBAL_LIMIT
         assert not [r for r in world.emu.requests if r.status == 429]

@@ -1,0 +1,121 @@
+"""/notifications end to end: members choose their DMs and quiet hours; the outbound path
+obeys; coordinator commands are hidden from the picker and still role-checked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from bot.client import CopBot
+from bot.models import NotificationPreference, OutboundKind
+from bot.services import outbound
+from bot.services import reminders as svc
+from tests.conftest import FakeClock
+from tests.e2e.harness import World
+from tests.reminders.helpers import add_meeting
+
+PROMPT = "What did you learn"
+MANAGE_GUILD = 1 << 5
+
+
+async def queue_prompts(bot: CopBot, users: list[int], key: str) -> outbound.BatchInfo:
+    now = bot.clock()
+    async with bot.db.transaction() as session:
+        meeting = await add_meeting(session, now - timedelta(days=1), now=now)
+        return await outbound.enqueue_many(
+            session,
+            now,
+            kind=OutboundKind.LEARNING_PROMPT,
+            key=key,
+            user_ids=users,
+            template=svc.LEARNING_TEMPLATE,
+            params={"meeting_id": meeting.id},
+        )
+
+
+async def test_opted_out_member_gets_no_learning_prompt_and_can_reopen_settings(
+    world: World,
+) -> None:
+    bot = await world.start_bot()
+    await world.add_active_members()
+    it = await world.emu.invoke_command(
+        world.guild.id, world.ana.id, "notifications", {"learning_prompts": False}
+    )
+    reply = await it.wait_reply()
+    assert reply.ephemeral
+    assert "🚫 **Learning prompts**" in reply.text
+    assert "Renewal prompts** are required" in reply.text
+    await queue_prompts(bot, [world.ana.id, world.ben.id], "learn-e2e")
+    summary = await bot.outbox.drain()
+    assert (summary.sent, summary.skipped) == (1, 1)
+    assert not [m for m in world.emu.dms_to(world.ana.id) if PROMPT in m.text]
+    (prompt,) = [m for m in world.emu.dms_to(world.ben.id) if PROMPT in m.text]
+    assert "/notifications" in prompt.text
+    pressed = await world.emu.press_button(
+        None, world.ben.id, prompt, outbound.NOTIFICATIONS_BUTTON_ID
+    )
+    panel = await pressed.wait_reply()
+    assert panel.ephemeral
+    assert "✅ **Learning prompts**" in panel.text
+
+
+async def test_renewal_prompts_cannot_be_turned_off(world: World) -> None:
+    await world.start_bot()
+    it = await world.emu.invoke_command(
+        world.guild.id, world.ana.id, "notifications", {"renewal_prompts": False}
+    )
+    reply = await it.wait_reply()
+    assert reply.ephemeral
+    assert "required" in reply.text
+    assert world.db is not None
+    async with world.db.transaction() as session:
+        assert await session.scalar(sa.select(sa.func.count(NotificationPreference.user_id))) == 0
+
+
+async def test_quiet_hours_hold_a_dm_until_they_end(world: World) -> None:
+    # Monday 2 March 2026, 23:30 in Brisbane (UTC+10, no daylight saving).
+    clock = FakeClock(datetime(2026, 3, 2, 13, 30, tzinfo=UTC))
+    bot = await world.start_bot(clock=clock)
+    await world.add_active_members()
+    it = await world.emu.invoke_command(
+        world.guild.id,
+        world.cal.id,
+        "notifications",
+        {"quiet_from": "10pm", "quiet_until": "7:30am"},
+    )
+    reply = await it.wait_reply()
+    assert "22:00 to 07:30" in reply.text
+    bad = await world.emu.invoke_command(
+        world.guild.id, world.cal.id, "notifications", {"quiet_from": "late", "quiet_until": "7"}
+    )
+    assert "isn't a time of day" in (await bad.wait_reply()).text
+    await queue_prompts(bot, [world.cal.id], "learn-quiet")
+    assert (await bot.outbox.drain()).delayed == 1
+    clock.set(datetime(2026, 3, 2, 21, 29, tzinfo=UTC))  # 07:29 in Brisbane
+    await bot.outbox.drain()
+    assert not [m for m in world.emu.dms_to(world.cal.id) if PROMPT in m.text]
+    clock.set(datetime(2026, 3, 2, 21, 30, tzinfo=UTC))  # 07:30: quiet hours are over
+    await bot.outbox.drain()
+    assert len([m for m in world.emu.dms_to(world.cal.id) if PROMPT in m.text]) == 1
+
+
+async def test_outbound_commands_are_hidden_and_still_role_checked(world: World) -> None:
+    bot = await world.start_bot()
+    (command,) = [c for c in world.emu.commands(world.guild.id) if c["name"] == "outbound"]
+    assert int(command["default_member_permissions"]) == MANAGE_GUILD
+    refused = await world.emu.invoke_command(world.guild.id, world.ana.id, "outbound status")
+    refusal = await refused.wait_reply()
+    assert refusal.ephemeral
+    assert "Bulk sends" not in refusal.text
+    batch = await queue_prompts(bot, [world.ana.id, world.ben.id], "learn-status")
+    it = await world.emu.invoke_command(world.guild.id, world.cora.id, "outbound status")
+    status = await it.wait_reply()
+    assert f"`#{batch.id}`" in status.text
+    assert "0 of 2 sent" in status.text
+    cancel = await world.emu.invoke_command(
+        world.guild.id, world.cora.id, "outbound cancel", {"batch": batch.id}
+    )
+    assert "2 DMs" in (await cancel.wait_reply()).text
+    await bot.outbox.drain()
+    assert not [m for m in world.emu.dms_to(world.ana.id) if PROMPT in m.text]
