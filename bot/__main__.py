@@ -24,6 +24,7 @@ from bot.errors import ConfigError
 from bot.learnings_cli import register as register_learnings
 from bot.logs import setup_logging
 from bot.report_cli import register as register_report
+from bot.services import partnerships
 
 DEFAULT_CONFIG = Path(os.environ.get("COP_CONFIG", "config.toml"))
 
@@ -225,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_demo(Path("demo-output"), interactive=False)
     try:
         config = load_config(args.config)
+        if problems := partnerships.config_problems(config):
+            raise ConfigError(problems)
     except ConfigError as exc:
         for line in exc.lines:
             _say(line)

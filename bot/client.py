@@ -21,9 +21,9 @@ from bot.crypto import Keyring
 from bot.db import Database
 from bot.discord_port import DiscordPort
 from bot.mentions import SAFE_DEFAULT
-from bot.timeutil import Clock, utcnow
 from bot.replies import CopCommandTree
 from bot.services.outbound import Outbox, OutboxSettings
+from bot.timeutil import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,14 @@ class CopBot(commands.Bot):
         self.startup_steps: list[StartupStep] = []
         """Run in ``setup_hook`` after the cogs load, before commands sync. A step may
         raise ``StartupError`` to stop the bot with one line."""
+
+    @property
+    def data_keyring(self) -> Keyring:
+        """The loaded data key. It is loaded before any command can run, so its absence
+        is a programming error, not something a member can cause."""
+        if self.keyring is None:
+            raise RuntimeError("the data key is not loaded")
+        return self.keyring
 
     @property
     def guild_object(self) -> discord.Object:

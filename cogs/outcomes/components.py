@@ -18,9 +18,7 @@ from bot.ui import CopInteraction, CopItem, CopModal, bot_of, persistent_view, s
 
 
 def keyring_of(bot: CopBot) -> Keyring:
-    if bot.keyring is None:  # loaded at start; a programming error otherwise
-        raise RuntimeError("the data key is not loaded")
-    return bot.keyring
+    return bot.data_keyring
 
 
 class ConsentButton(

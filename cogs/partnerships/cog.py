@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.checks import audience, coordinator_only, is_coordinator
 from bot.client import CopBot
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, StartupError
 from bot.models import PartnershipStatus
 from bot.services import partnerships
 from bot.services.members import member_by_user
@@ -125,6 +125,8 @@ class Partnerships(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
+        if problems := partnerships.config_problems(self.bot.config):
+            raise StartupError(problems[0])
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         register_renderers(self.bot)
         self.bot.scheduler.add_job(

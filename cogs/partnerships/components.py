@@ -28,9 +28,7 @@ from cogs.partnerships import render
 
 
 def keyring_of(bot: CopBot) -> Keyring:
-    if bot.keyring is None:  # loaded at start; a programming error otherwise
-        raise RuntimeError("the data key is not loaded")
-    return bot.keyring
+    return bot.data_keyring
 
 
 async def acting_member(session: AsyncSession, user_id: int) -> Member:

@@ -18,7 +18,6 @@ from bot.services import report
 from bot.services.members import member_by_user
 from bot.timeutil import parse_date
 from bot.ui import CopInteraction
-from cogs.outcomes.components import keyring_of
 
 
 def _date(text: str | None, fallback: date) -> date:
@@ -64,7 +63,7 @@ class ReportCog(commands.Cog, name="Report"):
         report.make_period(first, last, bot.zone, today)  # a bad range is told at once
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self._progress(interaction, "Gathering the numbers…")
-        keyring = keyring_of(bot)
+        keyring = bot.data_keyring
         now = bot.clock()
         async with bot.db.transaction() as session:
             data, rendered = await report.make_report(

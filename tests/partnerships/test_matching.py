@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from pathlib import Path
 
 from bot.services.partnerships import Profile, fit, pair_round, rank
 from bot.services.partnerships.matching import pair_key
@@ -111,3 +112,17 @@ def test_no_repeat_pairs_over_ten_rounds_with_joins_and_leaves() -> None:
         new = {pair_key(a, b) for g in pairing.groups for a, b in itertools.combinations(g, 2)}
         met |= new
     assert len(met) > 30  # ten rounds really paired people
+
+
+def test_a_bad_schedule_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    from bot.config import parse_config
+    from bot.services.partnerships import config_problems
+    from tests.conftest import make_config_data
+
+    data = make_config_data(tmp_path, connections={"schedule": "whenever we like"})
+    assert config_problems(parse_config(data)) == [
+        "connections.schedule: `whenever we like` isn't a schedule; write one like "
+        "`every 4 weeks on Monday at 9:00`"
+    ]
+    good = make_config_data(tmp_path, connections={"schedule": "every 4 weeks on Monday at 9"})
+    assert config_problems(parse_config(good)) == []

@@ -10,10 +10,29 @@ one, and the partnership log.
 - ``personal``: the capability's part of /mydata (``MYDATA``).
 """
 
+from bot.config import AppConfig
+from bot.errors import InvalidInput
 from bot.services.partnerships import buddy, jobs, log, rounds
 from bot.services.partnerships.matching import Fit, Profile, fit, pair_round, rank
 from bot.services.partnerships.offers import Offers, get_offers, parse_offers, profiles, set_offers
 from bot.services.partnerships.personal import CONTRIBUTOR as MYDATA
+from bot.services.when import parse_recurrence
+
+
+def config_problems(config: AppConfig) -> list[str]:
+    """One line per mistake in [connections], naming the key (run at start)."""
+    schedule = config.connections.schedule.strip()
+    if not schedule:
+        return []
+    try:
+        parse_recurrence(schedule, config.community.zone, jobs.ANCHOR)
+    except InvalidInput:
+        return [
+            f"connections.schedule: `{schedule[:60]}` isn't a schedule; write one like "
+            "`every 4 weeks on Monday at 9:00`"
+        ]
+    return []
+
 
 __all__ = [
     "MYDATA",
@@ -21,6 +40,7 @@ __all__ = [
     "Offers",
     "Profile",
     "buddy",
+    "config_problems",
     "fit",
     "get_offers",
     "jobs",
