@@ -175,3 +175,17 @@ class Installation(Base):
     installed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     join_post_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     join_post_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class InterestTerm(Base):
+    """One searchable term of a person's interests: each whole tag (``=co-design``) and
+    each meaningful word in it (``health``). ``/connect`` and the people to meet first look
+    up only the people who share a term, whatever the size of the server. Kept in line
+    with ``Member.interests`` on every flush (``bot.services.onboarding.matching``)."""
+
+    __tablename__ = "onboarding_interest_terms"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)

@@ -220,6 +220,7 @@ class Onboarding(commands.Cog):
         await self.bot.wait_until_ready()
         report = await self.sweep.run(on_connect=on_connect)
         self.last_report = report
-        if any(v for k, v in vars(report).items() if k not in ("first_connect", "join_post")):
+        quiet = ("first_connect", "join_post", "cpu_seconds")
+        if any(v for k, v in vars(report).items() if k not in quiet):
             log.info("onboarding sweep: %s", report)
         return report

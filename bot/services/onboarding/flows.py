@@ -26,11 +26,11 @@ from bot.models import (
     RenewalOutcome,
 )
 from bot.services import outbound
-from bot.services.meetings import next_meeting
 from bot.services.onboarding import lifecycle, renewals
 from bot.services.onboarding.lifecycle import Decision, Verdict
 from bot.services.onboarding.matching import Match, overlap
 from bot.services.onboarding.outreach import Outreach, Texts
+from bot.services.rotation import next_meeting
 
 log = logging.getLogger(__name__)
 

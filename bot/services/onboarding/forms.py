@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import AppConfig
 from bot.errors import InvalidInput
+from bot.tags import normalise_tag
 
 ELSEWHERE = "elsewhere"
 """The locality choice for anywhere not on the configured list; it takes a note."""
@@ -91,10 +92,6 @@ class Answers:
 def clean(text: str) -> str:
     """Collapse runs of whitespace (people paste from documents)."""
     return " ".join(text.split())
-
-
-def normalise_tag(tag: str) -> str:
-    return clean(tag).strip("#").strip().casefold()
 
 
 def parse_interests(text: str) -> list[str]:

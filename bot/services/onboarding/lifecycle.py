@@ -92,48 +92,6 @@ async def standing_of(session: AsyncSession, member: Member) -> Standing:
     return standing
 
 
-@dataclass(frozen=True)
-class ExistingMember:
-    """Someone who held the member role before the bot knew them."""
-
-    user_id: int
-    display_name: str
-    joined_guild_at: datetime | None
-
-
-async def adopt_existing_members(
-    session: AsyncSession, people: Sequence[ExistingMember], now: datetime
-) -> list[Member]:
-    """Record holders of the member role whom the bot has no record of as ACTIVE members.
-
-    A community that installs the bot already has members: they are members of the CoP from
-    the start (joined when they joined the server), not applicants, and they enter the
-    facilitation rotation. Records the bot already has (an applicant, someone declined or
-    erased) are left alone: a coordinator decides those.
-    """
-    adopted = []
-    for person in people:
-        if await member_by_user(session, person.user_id) is not None:
-            continue
-        joined = min(person.joined_guild_at or now, now)
-        try:
-            async with session.begin_nested():  # another path may record them meanwhile
-                member = await add_member(
-                    session,
-                    person.user_id,
-                    person.display_name,
-                    now,
-                    status=MemberStatus.ACTIVE,
-                    joined_at=joined,
-                )
-        except IntegrityError:
-            continue
-        adopted.append(member)
-    if adopted:
-        await rotation.sync_pool(session, now)
-    return adopted
-
-
 async def claim_welcome(
     session: AsyncSession, user_id: int, display_name: str, now: datetime, via: str = "dm"
 ) -> Member | None:

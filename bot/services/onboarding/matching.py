@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from bot.errors import InvalidInput, NotFound
-from bot.models import ConnectSuggestion, Member, MemberStatus
-from bot.services.onboarding.forms import normalise_tag
+from bot.models import ConnectSuggestion, InterestTerm, Member, MemberStatus
+from bot.tags import normalise_tag
 
 EXACT_WEIGHT = 3
 RELATED_WEIGHT = 1
@@ -115,15 +116,81 @@ def rank(
     return matches
 
 
-async def members_with_interests(session: AsyncSession) -> list[Member]:
-    """Current members of the CoP, in the server, who list at least one interest: the
-    only people a match can name (the database leaves everyone else out)."""
+# --- the term index -------------------------------------------------------------------
+
+
+def interest_terms(tags: Iterable[str]) -> set[str]:
+    """What a person's interests can be found by: each whole tag (``=co-design``) and
+    each meaningful word. Two people match exactly when they share one of these."""
+    terms: set[str] = set()
+    for tag in tags:
+        norm = normalise_tag(tag)
+        if norm:
+            terms.add(f"={norm}"[:100])
+            terms.update(w[:100] for w in words(norm))
+    return terms
+
+
+_CHANGED = "onboarding.interests_changed"
+
+
+def _note_interest_changes(session: Session, context: UOWTransaction, instances: object) -> None:
+    changed: set[Member] = session.info.setdefault(_CHANGED, set())
+    for obj in session.new:
+        if isinstance(obj, Member) and obj.interests:
+            changed.add(obj)
+    for obj in session.dirty:
+        if isinstance(obj, Member) and attributes.get_history(obj, "interests").has_changes():
+            changed.add(obj)
+
+
+def _write_interest_terms(session: Session, context: UOWTransaction) -> None:
+    changed: set[Member] | None = session.info.pop(_CHANGED, None)
+    if not changed:
+        return
+    connection = session.connection()
+    ids = [m.id for m in changed]
+    connection.execute(delete(InterestTerm).where(InterestTerm.member_id.in_(ids)))
+    rows = [{"member_id": m.id, "term": t} for m in changed for t in interest_terms(m.interests)]
+    if rows:
+        connection.execute(insert(InterestTerm), rows)
+
+
+event.listen(Session, "before_flush", _note_interest_changes)
+event.listen(Session, "after_flush", _write_interest_terms)
+"""Every flush that changes someone's interests rewrites their terms, whichever code
+changed them; ``index_unindexed`` fills in records written before the index existed."""
+
+
+async def index_unindexed(session: AsyncSession) -> int:
+    """Terms for people whose interests were never indexed. Returns how many people."""
+    indexed = select(InterestTerm.member_id).where(InterestTerm.member_id == Member.id).exists()
+    rows = (
+        await session.execute(
+            select(Member.id, Member.interests).where(
+                func.json_array_length(Member.interests) > 0, ~indexed
+            )
+        )
+    ).all()
+    terms = [{"member_id": i, "term": t} for i, tags in rows for t in interest_terms(tags)]
+    for start in range(0, len(terms), 5000):
+        await session.execute(insert(InterestTerm), terms[start : start + 5000])
+    return len(rows)
+
+
+async def members_sharing(session: AsyncSession, terms: Iterable[str]) -> list[Member]:
+    """Current members of the CoP, in the server, who share one of ``terms``: found
+    through the term index, so the cost follows the people who match, not the server."""
+    wanted = sorted(terms)
+    if not wanted:
+        return []
+    sharing = select(InterestTerm.member_id).where(InterestTerm.term.in_(wanted))
     rows = await session.scalars(
         select(Member)
         .where(
+            Member.id.in_(sharing),
             Member.status == MemberStatus.ACTIVE,
             Member.in_guild.is_(True),
-            func.json_array_length(Member.interests) > 0,
         )
         .order_by(Member.id)
     )
@@ -132,7 +199,8 @@ async def members_with_interests(session: AsyncSession) -> list[Member]:
 
 async def meet_first(session: AsyncSession, newcomer: Member, count: int) -> list[Match]:
     """Up to ``count`` current members who share the newcomer's interests."""
-    return rank(newcomer, await members_with_interests(session))[:count]
+    candidates = await members_sharing(session, interest_terms(newcomer.interests))
+    return rank(newcomer, candidates)[:count]
 
 
 async def suggest_connection(
@@ -146,7 +214,7 @@ async def suggest_connection(
     interest = normalise_tag(interest or "")
     if interest:
         pool = []
-        for other in await members_with_interests(session):
+        for other in await members_sharing(session, interest_terms([interest])):
             if other.id == member.id:
                 continue
             found = matches_interest(interest, other.interests)
@@ -165,7 +233,7 @@ async def suggest_connection(
                 "You haven't listed any interests yet. Add some with `/profile edit`, or "
                 "name one, like `/connect interest:co-design`."
             )
-        pool = rank(member, await members_with_interests(session))
+        pool = rank(member, await members_sharing(session, interest_terms(member.interests)))
         if not pool:
             raise NotFound(
                 "Nobody shares your interests yet. Try `/connect` with a single interest, "

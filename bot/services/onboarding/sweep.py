@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,8 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import port
 from bot.models import Installation, Member, MemberStatus
-from bot.services import rotation
-from bot.services.onboarding import flows, lifecycle
+from bot.services.onboarding import flows, lifecycle, matching
 from bot.services.onboarding.outreach import Outreach
 from bot.services.onboarding.renewals import open_due_renewals
 
@@ -75,6 +75,8 @@ class SweepReport:
     first_connect: bool = False
     join_post: str = ""
     failed_steps: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0
+    """The process's CPU time while the sweep ran (for the large-guild benchmark)."""
 
 
 # --- the installation ----------------------------------------------------------------
@@ -170,7 +172,8 @@ async def sync_members(
     """Bring the person records in line with the member list, in bulk.
 
     - Holders of the member role the bot does not know are recorded as ACTIVE members
-      (they were members before the bot) and enter the rotation.
+      (they were members before the bot); the rotation takes them in when it next brings
+      its pool in line (``rotation.sync_pool``, run before it plans or shows the roster).
     - Other people it does not know are recorded quietly (no name, no DM) when they were
       in the server before the bot was installed, and on the first connect; people who
       joined later, while the bot was down, are returned in ``to_welcome``.
@@ -233,8 +236,6 @@ async def sync_members(
             for user_id, (in_guild, status) in known.items()
             if in_guild and status is not MemberStatus.ERASED and user_id not in present
         ]
-    if result.adopted:
-        await rotation.sync_pool(session, now)
     return result
 
 
@@ -270,6 +271,7 @@ class Sweep:
     async def run(self, *, on_connect: bool = False) -> SweepReport:
         async with self._lock:
             report = SweepReport()
+            cpu = time.process_time()
             steps = [self._members, self._reviews, self._renewals]
             for step in steps:
                 try:
@@ -277,6 +279,7 @@ class Sweep:
                 except Exception:
                     log.exception("onboarding sweep step %s failed", step.__name__)
                     report.failed_steps.append(step.__name__.strip("_"))
+            report.cpu_seconds = time.process_time() - cpu
             return report
 
     async def _members(self, report: SweepReport, on_connect: bool) -> None:
@@ -307,6 +310,8 @@ class Sweep:
                 now=out.clock(),
             )
         report.adopted, report.recorded = sync.adopted, sync.recorded
+        async with out.db.transaction() as session:
+            await matching.index_unindexed(session)
         for person in sync.to_welcome:
             if await flows.welcome_arrival(out, person.user_id, person.display_name):
                 report.welcomed += 1
