@@ -178,11 +178,11 @@ class Demo:
         return path
 
     async def facilitator_of_first_meeting(self) -> str:
-        from bot.services import meetings
+        from bot.services import rotation
 
         assert self.db is not None
         async with self.db.transaction() as session:
-            meeting = await meetings.next_meeting(session, datetime.now(UTC))
+            meeting = await rotation.next_meeting(session, datetime.now(UTC))
             if meeting is None or meeting.facilitator is None:
                 raise DemoError("the first meeting has no facilitator")
             user_id = meeting.facilitator.user_id

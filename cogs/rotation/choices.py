@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from bot.services import meetings as meeting_service
+from bot.services.rotation import series as meeting_service
 from bot.ui import CopInteraction
 
 

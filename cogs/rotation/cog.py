@@ -1,7 +1,7 @@
 """/meeting and /roster: the group's schedule and the fair facilitation rotation.
 
 Slash commands only; the buttons are in ``components``, the text in ``render``, the
-decisions in ``bot.services.rotation`` and ``bot.services.meetings``.
+decisions in ``bot.services.rotation``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from bot.errors import DomainError, InvalidInput, NotFound
 from bot.mentions import NO_PINGS, only_users
 from bot.models import Member, RosterPostStatus
 from bot.services import events, members, rotation
-from bot.services import meetings as meeting_service
 from bot.services.rotation import PostOutcome, PostSchedule, RotationRules, Slot
+from bot.services.rotation import series as meeting_service
 from bot.timeutil import show
 from bot.ui import CopInteraction
 from cogs.events import open_picker, status_lines

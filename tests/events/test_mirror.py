@@ -12,9 +12,9 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.models import Meeting, MeetingMirror, MirrorState
 from bot.services import events, rotation
-from bot.services import meetings as meeting_service
 from bot.services.events import EventsSettings, Place
 from bot.services.rotation import RotationRules
+from bot.services.rotation import series as meeting_service
 from tests.events.fake_events import FakeEvents
 from tests.rotation.helpers import add_member
 

@@ -13,9 +13,9 @@ from bot.db import Database
 from bot.errors import InvalidInput, NotAllowed
 from bot.models import Meeting, Member
 from bot.services import events, mydata, rotation
-from bot.services import meetings as meeting_service
 from bot.services.events import EventsSettings
 from bot.services.rotation import RotationRules
+from bot.services.rotation import series as meeting_service
 from tests.events.fake_events import FakeEvents
 from tests.rotation.helpers import add_member
 

@@ -10,7 +10,7 @@ import icalendar
 import pytest
 
 from bot.models import RosterPostStatus
-from bot.services import meetings as meeting_service
+from bot.services.rotation import series as meeting_service
 from cogs.rotation.cog import Roster
 from tests.conftest import FakeClock
 from tests.e2e.harness import World

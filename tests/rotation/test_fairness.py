@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot.db import Database
 from bot.models import MemberStatus
-from bot.services import meetings as meeting_service
 from bot.services import rotation
 from bot.services.rotation import RotationRules
+from bot.services.rotation import series as meeting_service
 from tests.rotation.helpers import add_member
 
 ZONE = ZoneInfo("Australia/Brisbane")

@@ -25,9 +25,9 @@ from bot.models import (
     Member,
     SwapStatus,
 )
-from bot.services import meetings as meeting_service
 from bot.services import rotation
 from bot.services.rotation import RotationRules
+from bot.services.rotation import series as meeting_service
 from tests.rotation.helpers import add_member
 
 ZONE = ZoneInfo("Australia/Brisbane")

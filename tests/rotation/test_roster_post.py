@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from bot import port
 from bot.db import Database
 from bot.models import RosterPostStatus
-from bot.services import meetings as meeting_service
 from bot.services import rotation
 from bot.services.rotation import PostPlan, RotationRules, Slot
+from bot.services.rotation import series as meeting_service
 from tests.fakes import FakePort
 from tests.rotation.helpers import add_member
 

@@ -20,9 +20,9 @@ from bot.models import (
     SwapStatus,
     Unavailability,
 )
-from bot.services import meetings as meeting_service
 from bot.services import rotation
 from bot.services.rotation import PostSchedule, RotationRules
+from bot.services.rotation import series as meeting_service
 from tests.rotation.helpers import add_member
 
 ZONE = ZoneInfo("Australia/Brisbane")

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput
 from bot.models import Meeting, Member
-from bot.services import meetings as meeting_service
 from bot.services import rotation
 from bot.services.rotation import RotationRules, StandingRule, parse_standing
+from bot.services.rotation import series as meeting_service
 from tests.rotation.helpers import add_member
 
 ZONE = ZoneInfo("Australia/Brisbane")

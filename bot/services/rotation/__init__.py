@@ -2,6 +2,8 @@
 
 One module per concern:
 
+- ``series``: the meetings themselves (the recurring series, one-offs, cancellations,
+  finding a meeting by the date typed, the ``.ics`` calendar);
 - ``planner``: the fairness rules and :func:`plan` (deterministic);
 - ``availability``: unavailable days and standing availability, read as one snapshot;
 - ``assignments``: reading and setting turns, and claiming one in the database;
@@ -60,6 +62,20 @@ from bot.services.rotation.roster_post import (
     record_post,
     release_slot,
 )
+from bot.services.rotation.series import (
+    SeriesChange,
+    active_series,
+    add_meeting,
+    build_calendar,
+    cancel_meeting,
+    extend_series,
+    find_meeting,
+    meetings_on,
+    next_meeting,
+    series_recurrence,
+    set_series,
+    upcoming_meetings,
+)
 from bot.services.rotation.swaps import (
     SwapDecision,
     SwapView,
@@ -97,6 +113,7 @@ __all__ = [
     "PostPlan",
     "PostSchedule",
     "RotationRules",
+    "SeriesChange",
     "Slot",
     "Standing",
     "StandingRule",
@@ -104,21 +121,29 @@ __all__ = [
     "SwapView",
     "TurnMoved",
     "UnavailableResult",
+    "active_series",
+    "add_meeting",
     "assign",
     "attended_counts",
+    "build_calendar",
+    "cancel_meeting",
     "claim_slot",
     "clear_unavailable",
     "decide_swap",
     "deliver_post",
     "due_slot",
     "erase_personal_data",
+    "extend_series",
+    "find_meeting",
     "finish_post",
     "has_series",
     "is_unavailable",
     "latest_slot",
     "ledger",
     "mark_unavailable",
+    "meetings_on",
     "name_co_facilitator",
+    "next_meeting",
     "next_turn_of",
     "nobody_experienced",
     "parse_standing",
@@ -135,11 +160,14 @@ __all__ = [
     "request_swap",
     "require_in_rotation",
     "roster",
+    "series_recurrence",
+    "set_series",
     "set_standing_availability",
     "set_swap_message",
     "standby_for",
     "standing_rule",
     "swap_view",
     "sync_pool",
+    "upcoming_meetings",
     "volunteer",
 ]

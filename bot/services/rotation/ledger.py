@@ -21,8 +21,8 @@ from bot.models import (
     SwapRequest,
     SwapStatus,
 )
-from bot.services.meetings import active_series
 from bot.services.rotation.planner import RotationRules, plan, sync_pool
+from bot.services.rotation.series import active_series
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from bot.models import (
     SwapRequest,
     Unavailability,
 )
-from bot.services.meetings import upcoming_meetings
 from bot.services.rotation.availability import standing_rule
+from bot.services.rotation.series import upcoming_meetings
 from bot.services.rotation.swaps import withdraw_swaps_of
 
 

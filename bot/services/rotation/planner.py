@@ -41,7 +41,6 @@ from bot.models import (
     MemberStatus,
     RotationEntry,
 )
-from bot.services.meetings import extend_series, upcoming_meetings
 from bot.services.rotation import availability
 from bot.services.rotation.assignments import (
     PINNED,
@@ -49,6 +48,7 @@ from bot.services.rotation.assignments import (
     local_day,
     set_assignment,
 )
+from bot.services.rotation.series import extend_series, upcoming_meetings
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from bot.models import (
     SwapRequest,
     SwapStatus,
 )
-from bot.services.meetings import upcoming_meetings
 from bot.services.rotation import availability
 from bot.services.rotation.assignments import (
     assignment_of,
@@ -34,6 +33,7 @@ from bot.services.rotation.assignments import (
     require_future_scheduled,
 )
 from bot.services.rotation.planner import RotationRules, TurnMoved, announced, plan_changes
+from bot.services.rotation.series import upcoming_meetings
 
 
 async def request_swap(

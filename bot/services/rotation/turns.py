@@ -27,7 +27,6 @@ from bot.models import (
     RotationEntry,
     Unavailability,
 )
-from bot.services.meetings import clean_text, example_day, upcoming_meetings
 from bot.services.rotation import availability
 from bot.services.rotation.assignments import (
     PINNED,
@@ -44,6 +43,7 @@ from bot.services.rotation.planner import (
     plan,
     plan_changes,
 )
+from bot.services.rotation.series import clean_text, example_day, upcoming_meetings
 from bot.services.rotation.swaps import withdraw_swaps_of
 
 MAX_UNAVAILABLE_DAYS = 366

@@ -1,4 +1,4 @@
-"""Meetings: the recurring series, one-off meetings, cancellations and the calendar.
+"""The meetings: the recurring series, one-off meetings, cancellations and the calendar.
 
 Meetings of the active series are materialised as rows up to a horizon (config
 ``rotation.horizon_days``) so that the roster, reminders and cancellations all have a
