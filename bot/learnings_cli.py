@@ -65,7 +65,7 @@ async def _open_keyring(config: AppConfig, db: Database) -> Keyring:
 
 
 async def _export(args: argparse.Namespace, config: AppConfig) -> int:
-    start, end = parse_range(args.start, args.end)
+    start, end = parse_range(args.start, args.end, config.community.zone, utcnow())
     request = DigestRequest(
         start=start,
         end=end,

@@ -109,7 +109,7 @@ class Digest(commands.Cog):
         tags: str | None = None,
     ) -> None:
         bot = self.bot
-        first, last = parse_range(start, end)
+        first, last = parse_range(start, end, bot.zone, bot.clock())
         request = DigestRequest(
             start=first,
             end=last,

@@ -358,9 +358,9 @@ async def test_large_digest_spools_encrypted_and_streams_in_nonce_order(
 
 def test_date_range_and_format_mistakes_get_one_sentence() -> None:
     with pytest.raises(InvalidInput, match="ends before it starts"):
-        digest_request.parse_range("2026-05-01", "2026-04-01")
+        digest_request.parse_range("2026-05-01", "2026-04-01", ZONE, NOW)
     with pytest.raises(InvalidInput, match="isn't a date"):
-        digest_request.parse_range("2026-13-01", "2026-04-01")
+        digest_request.parse_range("2026-13-01", "2026-04-01", ZONE, NOW)
     with pytest.raises(InvalidInput, match="isn't a digest format"):
         digest_request.parse_format("pdf")
     assert digest_request.parse_format("MD") is DigestFormat.MARKDOWN

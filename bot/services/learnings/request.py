@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import InvalidInput
 from bot.models import Learning
 from bot.services.learnings.text import DIGEST_LEVELS, MAX_TAG_LENGTH, MAX_TAGS
+from bot.services.when import parse_day
 from bot.tags import split_tags
-from bot.timeutil import local_midnight_utc, parse_date
+from bot.timeutil import local_midnight_utc
 
 FILTERS_AAD = b"cop-bot/digest-export/filters"
 """Associated data of an export record's encrypted filters."""
@@ -46,8 +47,11 @@ class DigestFormat(StrEnum):
 # --- parsing what the coordinator typed ---------------------------------------------------
 
 
-def parse_range(start_text: str, end_text: str) -> tuple[date, date]:
-    start, end = parse_date(start_text), parse_date(end_text)
+def parse_range(
+    start_text: str, end_text: str, zone: ZoneInfo, now: datetime
+) -> tuple[date, date]:
+    """The first and last day, typed in any form the one time language reads."""
+    start, end = parse_day(start_text, zone, now), parse_day(end_text, zone, now)
     if end < start:
         raise InvalidInput(
             f"The range `{start}` to `{end}` ends before it starts; put the earlier date "
