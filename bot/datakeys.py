@@ -28,7 +28,7 @@ from bot.crypto import DecryptionError, KeyFormatError, Keyring, generate_key, p
 from bot.db import Database
 from bot.errors import StartupError
 from bot.models import DigestExport, Learning
-from bot.services import consults
+from bot.services import consults, outcomes, partnerships
 from bot.services.learnings.request import filters_aad
 from bot.services.learnings.text import content_aad, tags_aad
 
@@ -127,8 +127,9 @@ async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
         rows = await session.execute(select(model.key_id, func.count()).group_by(model.key_id))
         for ident, count in rows:
             counts[ident] = counts.get(ident, 0) + count
-    for ident, count in (await consults.key_ids_in_use(session)).items():
-        counts[ident] = counts.get(ident, 0) + count
+    for capability in (consults, outcomes, partnerships):
+        for ident, count in (await capability.key_ids_in_use(session)).items():
+            counts[ident] = counts.get(ident, 0) + count
     return counts
 
 
@@ -136,7 +137,10 @@ async def has_encrypted_data(session: AsyncSession) -> bool:
     for ident in (Learning.id, DigestExport.id):
         if await session.scalar(select(ident).limit(1)) is not None:
             return True
-    return bool(await consults.key_ids_in_use(session))
+    for capability in (consults, outcomes, partnerships):
+        if await capability.key_ids_in_use(session):
+            return True
+    return False
 
 
 async def check_keyring(session: AsyncSession, keyring: Keyring, label: str) -> None:
@@ -242,5 +246,6 @@ async def reencrypt_all(
         record.key_id = primary
         exports += 1
     await session.flush()
-    await consults.reencrypt(session, keyring, batch)
+    for capability in (consults, outcomes, partnerships):
+        await capability.reencrypt(session, keyring, batch)
     return RotationResult(learnings, exports, primary)

@@ -208,3 +208,37 @@ async def test_erasure_leaves_a_former_member_in_the_other_record(
     assert view.other_name == "a former member"
     assert view.other_brings == ""
     assert view.me_brings == "y"
+
+
+async def test_rotate_key_covers_outcomes_and_partnerships(db: Database) -> None:
+    from bot.crypto import generate_key
+    from bot.datakeys import check_keyring, key_ids_in_use, reencrypt_all
+    from bot.errors import StartupError
+    from bot.services import outcomes
+    from bot.services.outcomes import OutcomeDraft
+
+    old_key, new_key = generate_key(), generate_key()
+    keyring = Keyring.from_texts([old_key])
+    ana, ben = await people(db, 2)
+    async with db.transaction() as session:
+        await partnerships.set_offers(
+            session, keyring, ana, partnerships.parse_offers("a", "offer", "b", "need"), NOW
+        )
+        await log.propose(session, keyring, ana, ben, interest="trust", brings="x", now=NOW)
+        draft = OutcomeDraft(outcomes.parse_kind("other"), NOW.date(), "A win")
+        await outcomes.add_outcome(session, keyring, ana, draft, [], NOW)
+    async with db.transaction() as session:
+        assert await key_ids_in_use(session) == {keyring.primary_id: 3}
+        with pytest.raises(StartupError):
+            await check_keyring(session, Keyring.generate(), "a wrong key")
+    new = Keyring.from_texts([new_key])
+    both = Keyring.from_texts([new_key, old_key])  # the new key first, as the operator sets it
+    async with db.transaction() as session:
+        await reencrypt_all(session, both)
+    async with db.transaction() as session:
+        assert await key_ids_in_use(session) == {new.primary_id: 3}
+        await check_keyring(session, new, "the new key")
+        assert (await partnerships.get_offers(session, new, ana)).offer_text == "offer"
+        (view,) = await log.list_for(session, new, ana)
+        assert view.interest == "trust"
+        assert (await outcomes.list_outcomes(session, new, ana))[0][0].title == "A win"

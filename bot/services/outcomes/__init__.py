@@ -3,6 +3,7 @@
 ``MYDATA`` is its part of /mydata.
 """
 
+from bot.services.outcomes.keys import key_ids_in_use, reencrypt
 from bot.services.outcomes.personal import CONTRIBUTOR as MYDATA
 from bot.services.outcomes.store import (
     DESCRIPTION_MAX,
@@ -50,11 +51,13 @@ __all__ = [
     "edit_outcome",
     "erase_member",
     "export_member",
+    "key_ids_in_use",
     "list_outcomes",
     "open_text",
     "outcome_title",
     "outcomes_for_report",
     "own_outcome",
     "parse_kind",
+    "reencrypt",
     "validate",
 ]

@@ -13,6 +13,7 @@ one, and the partnership log.
 from bot.config import AppConfig
 from bot.errors import InvalidInput
 from bot.services.partnerships import buddy, jobs, log, rounds
+from bot.services.partnerships.keys import key_ids_in_use, reencrypt
 from bot.services.partnerships.matching import Fit, Profile, fit, pair_round, rank
 from bot.services.partnerships.offers import Offers, get_offers, parse_offers, profiles, set_offers
 from bot.services.partnerships.personal import CONTRIBUTOR as MYDATA
@@ -44,11 +45,13 @@ __all__ = [
     "fit",
     "get_offers",
     "jobs",
+    "key_ids_in_use",
     "log",
     "pair_round",
     "parse_offers",
     "profiles",
     "rank",
+    "reencrypt",
     "rounds",
     "set_offers",
 ]
