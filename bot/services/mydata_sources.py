@@ -15,7 +15,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Member
-from bot.services import consults, events, learnings, onboarding, outcomes, reminders, rotation
+from bot.services import (
+    consults,
+    events,
+    learnings,
+    notifications,
+    onboarding,
+    outcomes,
+    reminders,
+    rotation,
+)
 from bot.services.mydata import Contributor, Erased, Person, PostCleanup
 from bot.services.onboarding.personal import public_posts
 
@@ -65,5 +74,6 @@ def contributors() -> tuple[Contributor, ...]:
         adapted("rotation", rotation.personal_data, rotation.erase_personal_data),
         events.MYDATA,
         adapted("reminders", reminders.personal_data, reminders.erase_personal_data),
+        notifications.MYDATA,
         Contributor("onboarding", export=_onboarding_export, erase=_onboarding_erase),
     )

@@ -3,6 +3,7 @@
 The outbound path (``bot.services.outbound``) consults them before every DM it sends.
 """
 
+from bot.services.notifications.personal import CONTRIBUTOR as MYDATA
 from bot.services.notifications.preferences import (
     CLOCK_EXAMPLES,
     OPTIONAL_KINDS,
@@ -21,6 +22,7 @@ from bot.services.notifications.preferences import (
 
 __all__ = [
     "CLOCK_EXAMPLES",
+    "MYDATA",
     "OPTIONAL_KINDS",
     "REQUIRED_KINDS",
     "Preferences",
