@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -12,12 +13,12 @@ from discord.ext import commands
 
 from bot.checks import audience, has_role, is_coordinator
 from bot.client import CopBot
-from bot.errors import InvalidInput, NotAllowed, quote
+from bot.errors import InvalidInput, NotAllowed
 from bot.mentions import NO_PINGS
 from bot.models import Member, MemberStatus, OutcomeKind
 from bot.services import outcomes
 from bot.services.members import add_member, member_by_user
-from bot.timeutil import parse_date
+from bot.services.when import parse_day
 from bot.ui import CopInteraction, bot_of, send
 from cogs.outcomes import render
 from cogs.outcomes.components import ConsentButton, OutcomeForm, consent_view, keyring_of
@@ -58,16 +59,11 @@ async def _recorder(interaction: CopInteraction, session: Any) -> Member:
     return member
 
 
-def _date(text: str, today: date) -> date:
-    text = text.strip()
-    if not text:
-        return today
-    try:
-        return parse_date(text)
-    except (ValueError, InvalidInput):
-        raise InvalidInput(
-            f"{quote(text)} isn't a date. Use YYYY-MM-DD, for example `2026-11-03`."
-        ) from None
+def _date(text: str, zone: ZoneInfo, now: datetime) -> date:
+    """A day typed in any form the one time language reads; today when empty."""
+    if not text.strip():
+        return now.astimezone(zone).date()
+    return parse_day(text, zone, now)
 
 
 class OutcomesCog(commands.Cog, name="Outcomes"):
@@ -125,7 +121,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
         keyring = keyring_of(bot)
         draft = outcomes.validate(
             kind=kind,
-            happened_on=_date(values["date"], self._today()),
+            happened_on=_date(values["date"], self.bot.zone, self.bot.clock()),
             title=values["title"],
             description=values["description"],
             link=values["link"],
@@ -226,7 +222,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
         ) -> None:
             draft = outcomes.validate(
                 kind=kind,
-                happened_on=_date(values["date"], self._today()),
+                happened_on=_date(values["date"], self.bot.zone, self.bot.clock()),
                 title=values["title"],
                 description=values["description"],
                 link=values["link"],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -12,23 +13,18 @@ from discord.ext import commands
 
 from bot.checks import coordinator_only
 from bot.client import CopBot
-from bot.errors import InvalidInput, quote
 from bot.mentions import NO_PINGS
 from bot.services import report
 from bot.services.members import member_by_user
-from bot.timeutil import parse_date
+from bot.services.when import parse_day
 from bot.ui import CopInteraction
 
 
-def _date(text: str | None, fallback: date) -> date:
+def _date(text: str | None, fallback: date, zone: ZoneInfo, now: datetime) -> date:
+    """A day typed in any form the one time language reads; ``fallback`` when empty."""
     if text is None or not text.strip():
         return fallback
-    try:
-        return parse_date(text.strip())
-    except (ValueError, InvalidInput):
-        raise InvalidInput(
-            f"{quote(text)} isn't a date. Use YYYY-MM-DD, for example `2026-01-31`."
-        ) from None
+    return parse_day(text, zone, now)
 
 
 class ReportCog(commands.Cog, name="Report"):
@@ -58,8 +54,8 @@ class ReportCog(commands.Cog, name="Report"):
     ) -> None:
         bot = self.bot
         today = bot.clock().astimezone(bot.zone).date()
-        last = _date(end, today)
-        first = _date(start, last - timedelta(days=365))
+        last = _date(end, today, bot.zone, bot.clock())
+        first = _date(start, last - timedelta(days=365), bot.zone, bot.clock())
         report.make_period(first, last, bot.zone, today)  # a bad range is told at once
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self._progress(interaction, "Gathering the numbers…")
