@@ -12,13 +12,8 @@ from datetime import UTC, date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.errors import InvalidInput, quote
-
 TimestampStyle = Literal["f", "F", "d", "D", "t", "T", "R", "s", "S"]
 """Discord's timestamp styles (``<t:…:F>``)."""
-
-FIRST_DAY = date(1970, 1, 1)
-LAST_DAY = date(2100, 12, 31)
 
 Clock = Callable[[], datetime]
 """Returns the current aware UTC time; tests pass a controllable one."""
@@ -41,24 +36,6 @@ def local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
-
-
-def parse_date(text: str) -> date:
-    """A calendar date typed as YYYY-MM-DD, between 1970 and 2100 (for commands that
-    take a plain date with no zone; ``bot.services.when.parse_day`` reads every form)."""
-    cleaned = text.strip()
-    try:
-        day = date.fromisoformat(cleaned) if len(cleaned) <= 10 else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise InvalidInput(f"{quote(cleaned)} isn't a date. Use YYYY-MM-DD, like `2026-03-17`.")
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidInput(
-            f"{quote(cleaned)} is too far from today. Pick a date between "
-            f"`{FIRST_DAY.isoformat()}` and `{LAST_DAY.isoformat()}`."
-        )
-    return day
 
 
 def show(moment: datetime, style: TimestampStyle = "F") -> str:
