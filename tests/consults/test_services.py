@@ -25,7 +25,7 @@ from bot.models import (
     Member,
     Unavailability,
 )
-from bot.services import consults
+from bot.services import consults, partnerships
 from tests.conftest import FakeClock, sqlite_only
 from tests.consults.conftest import MakeMember
 
@@ -508,3 +508,23 @@ async def test_mydata_registry_exports_and_erases_consults(
     assert mydata.PostCleanup(31, 31, consults.ERASURE_NOTE) in erased.posts
     async with db.transaction() as session:
         assert await session.get(Consult, anon) is None
+
+
+async def test_offers_in_profiles_count_toward_the_match(
+    db: Database, keyring: Keyring, make_member: MakeMember, clock: FakeClock
+) -> None:
+    asker = await make_member("Asker", [])
+    interest_only = await make_member("Interest", ["funding"])
+    offers_too = await make_member("Offers", ["funding"])
+    offer_only = await make_member("Offer only", [])
+    async with db.transaction() as session:
+        for member in (offers_too, offer_only):
+            await partnerships.set_offers(
+                session,
+                keyring,
+                member,
+                partnerships.Offers(offer_tags=("funding",)),
+                clock(),
+            )
+    _, invited = await _ask(db, keyring, asker, clock, themes=("funding",), invite_count=3)
+    assert invited == [offers_too.id, interest_only.id, offer_only.id]

@@ -1,13 +1,15 @@
 """Who is invited to help, the ledger that spreads the load, and answering an invitation.
 
-People are matched on their interests against the consult's themes (``onboarding.overlap``:
-an exact theme counts more than a related word). Among equally good matches the one asked
-least often comes first (then the one asked longest ago), so that over many consults the
-same people are not always asked. Never invited: the asker, anyone who muted consults,
-anyone unavailable today, anyone who is not a current member in the server.
+People are matched on their interests, and the offers in their profiles (``partnerships``),
+against the consult's themes (``onboarding.overlap``: an exact theme counts more than a
+related word; a theme matching both an interest and an offer counts twice). Among equally
+good matches the one asked least often comes first (then the one asked longest ago), so that
+over many consults the same people are not always asked. Never invited: the asker, anyone
+who muted consults, anyone unavailable today, anyone who is not a current member in the
+server.
 
-Answers are decided in the database: a conditional update from ``invited`` means that of
-any number of simultaneous presses exactly one counts.
+Answers are decided in the database: a conditional update from ``invited`` means that of any
+number of simultaneous presses exactly one counts.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bot.models import (
     MemberStatus,
     Unavailability,
 )
-from bot.services import outbound
+from bot.services import outbound, partnerships
 from bot.services.consults.store import get_consult, themes_of
 from bot.services.consults.text import asker_of
 from bot.services.onboarding import overlap
@@ -90,13 +92,18 @@ async def rank_candidates(
             .order_by(Member.id)
         )
     )
+    members = [m for m in members if m.id not in exclude]
+    offers = {
+        p.member_id: p.offers
+        for p in await partnerships.profiles(session, [m.id for m in members])
+        if p.offers
+    }
     scored = []
     for member in members:
-        if member.id in exclude:
-            continue
-        found = overlap(themes, member.interests or [])
-        if found.score > 0:
-            scored.append((member, found.score))
+        score = overlap(themes, member.interests or []).score
+        score += overlap(themes, offers.get(member.id, ())).score
+        if score > 0:
+            scored.append((member, score))
     ids = [m.id for m, _ in scored]
     away = await _unavailable(session, ids, today)
     counts = await _ask_counts(session, ids)
