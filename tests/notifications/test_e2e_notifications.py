@@ -119,3 +119,25 @@ async def test_outbound_commands_are_hidden_and_still_role_checked(world: World)
     assert "2 DMs" in (await cancel.wait_reply()).text
     await bot.outbox.drain()
     assert not [m for m in world.emu.dms_to(world.ana.id) if PROMPT in m.text]
+
+
+async def test_429_storm_mid_send_loses_nothing_and_doubles_nothing(world: World) -> None:
+    clock = FakeClock(datetime(2026, 3, 3, 0, 0, tzinfo=UTC))
+    bot = await world.start_bot(clock=clock)
+    people = []
+    for i in range(20):
+        user = world.emu.add_user(f"storm{i:02d}")
+        world.emu.add_member(world.guild.id, user.id, roles=[world.member_role.id])
+        people.append(user.id)
+    await queue_prompts(bot, people, "learn-storm")
+    # Discord answers 429 to the next 12 message posts: discord.py waits and retries some
+    # itself; what still fails goes back on the queue with Discord's retry_after.
+    world.emu.rate_limit_next("POST", "/channels/{channel_id}/messages", count=12, retry_after=0.05)
+    await bot.outbox.drain()
+    for _ in range(10):
+        clock.advance(hours=1)
+        await bot.outbox.drain()
+    limited = [r for r in world.emu.requests if r.status == 429]
+    assert len(limited) == 12
+    for user_id in people:
+        assert len([m for m in world.emu.dms_to(user_id) if PROMPT in m.text]) == 1
