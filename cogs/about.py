@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import Audience, audience, audience_of
+from bot.client import CopBot
 from bot.config import AppConfig
-from bot.mentions import NO_PINGS
-
-if TYPE_CHECKING:
-    from bot.client import CopBot
+from bot.ui import CopInteraction, send
 
 EMBED_COLOUR = discord.Colour.teal()
 
@@ -78,19 +76,13 @@ class About(commands.Cog):
 
     @app_commands.command(name="about", description="The community's info sheet and how to join.")
     @audience("everyone")
-    async def about(self, interaction: discord.Interaction[CopBot]) -> None:
-        await interaction.response.send_message(
-            embed=info_sheet_embed(self.bot.config), ephemeral=True, allowed_mentions=NO_PINGS
-        )
+    async def about(self, interaction: CopInteraction) -> None:
+        await send(interaction, embed=info_sheet_embed(self.bot.config))
 
     @app_commands.command(name="help", description="What you can do with the bot.")
     @audience("everyone")
-    async def help(self, interaction: discord.Interaction[CopBot]) -> None:
-        await interaction.response.send_message(
-            embed=help_embed(self.bot.tree, self.bot.config.community.name),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
+    async def help(self, interaction: CopInteraction) -> None:
+        await send(interaction, embed=help_embed(self.bot.tree, self.bot.config.community.name))
 
 
 async def setup(bot: CopBot) -> None:

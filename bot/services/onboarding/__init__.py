@@ -2,8 +2,8 @@
 connections and renewal. Plain async functions over an ``AsyncSession``.
 
 Other capabilities use:
-- ``personal_data(session, member)`` / ``erase_personal_data(session, member, now)``
-  for /mydata;
+- ``personal_data(session, member)`` / ``erase_personal_data(session, member, now)`` and
+  ``public_posts`` for /mydata;
 - ``member_by_user(session, user_id)`` for the person record.
 """
 
@@ -29,7 +29,7 @@ from bot.services.onboarding.lifecycle import (
     submit_application,
 )
 from bot.services.onboarding.matching import Match, meet_first, overlap, suggest_connection
-from bot.services.onboarding.personal import erase_personal_data, personal_data
+from bot.services.onboarding.personal import erase_personal_data, personal_data, public_posts
 from bot.services.onboarding.renewals import (
     answer_renewal,
     lapse_overdue,
@@ -61,6 +61,7 @@ __all__ = [
     "parse_interests",
     "pending_applications",
     "personal_data",
+    "public_posts",
     "record_departure",
     "run_checks",
     "submit_application",
