@@ -11,6 +11,7 @@ from pydantic import (
 from bot.config.base import (
     Section,
 )
+from bot.db import sqlite_path
 
 
 class LearningsConfig(Section):
@@ -31,7 +32,5 @@ class LearningsConfig(Section):
     def resolved_key_file(self, database_url: str) -> Path:
         if self.key_file is not None:
             return self.key_file
-        from bot.db import sqlite_path
-
         database = sqlite_path(database_url)
         return database.parent / "cop.key" if database is not None else Path("data/cop.key")

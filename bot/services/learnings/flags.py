@@ -65,6 +65,8 @@ class NameMatcher:
                     (b" " + b" ".join(words) + b" ", shown, owners)
                 )
         self._second_words = frozenset(pair[1] for pair in self._longer)
+        self._triggers = self._second_words.union(self._singles, self._parts)
+        """Every word without which nothing can match."""
 
     def find(self, texts: Sequence[str], exclude: int | None = None) -> list[str]:
         """The names, organisations and Discord mentions in ``texts`` (once each),
@@ -82,6 +84,8 @@ class NameMatcher:
 
         text = "\n".join(texts)
         folded = _words(text)
+        if self._triggers.isdisjoint(folded) and "<@" not in text:
+            return found  # the common case, decided in C without building a set
         present = set(folded)
         if not self._singles.keys().isdisjoint(present):
             for word in present.intersection(self._singles):
