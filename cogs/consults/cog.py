@@ -20,7 +20,6 @@ from bot.services import consults
 from bot.ui import CopInteraction, send
 from cogs.consults import render
 from cogs.consults.components import (
-    ALERTS,
     DYNAMIC_ITEMS,
     AskModal,
     asking_member,
@@ -28,6 +27,7 @@ from cogs.consults.components import (
     keyring_of,
     publish,
     render_invitation_dm,
+    tell_coordinators,
 )
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class Consults(commands.Cog):
         """Post consults saved while the forum could not take them."""
         _, problem = forum_problem(self.bot)
         if problem is not None:
-            await ALERTS.tell(self.bot, problem)
+            await tell_coordinators(self.bot, problem)
             return
         async with self.bot.db.transaction() as session:
             waiting = [c.id for c in await consults.unposted(session)]
@@ -85,7 +85,7 @@ class Consults(commands.Cog):
     async def ask(self, interaction: CopInteraction) -> None:
         channel, problem = forum_problem(self.bot)
         if channel is None:
-            await ALERTS.tell(self.bot, problem or "consults are not set up")
+            await tell_coordinators(self.bot, problem or "consults are not set up")
             await send(interaction, render.NOT_SET_UP)
             return
         async with self.bot.db.transaction() as session:

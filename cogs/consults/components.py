@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import weakref
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,24 +105,21 @@ def forum_problem(bot: CopBot) -> tuple[discord.ForumChannel | None, str | None]
     return channel, None
 
 
-class CoordinatorAlerts:
-    """Each problem is told to coordinators once per run (and logged)."""
-
-    def __init__(self) -> None:
-        self.sent: set[str] = set()
-
-    async def tell(self, bot: CopBot, line: str) -> None:
-        if line in self.sent:
-            return
-        self.sent.add(line)
-        log.warning("consults: %s", line)
-        try:
-            await bot.port.post(bot.config.channels.coordinators, port.Message(content=line))
-        except port.PortError:
-            log.warning("consults: could not tell the coordinators")
+_TOLD: weakref.WeakKeyDictionary[CopBot, set[str]] = weakref.WeakKeyDictionary()
+"""The problems each running bot has told coordinators about (so each is told once)."""
 
 
-ALERTS = CoordinatorAlerts()
+async def tell_coordinators(bot: CopBot, line: str) -> None:
+    """One clear line to coordinators (and the log), once per problem per run."""
+    told = _TOLD.setdefault(bot, set())
+    if line in told:
+        return
+    told.add(line)
+    log.warning("consults: %s", line)
+    try:
+        await bot.port.post(bot.config.channels.coordinators, port.Message(content=line))
+    except port.PortError:
+        log.warning("consults: could not tell the coordinators")
 
 
 async def sync_tags(bot: CopBot, channel: discord.ForumChannel) -> Sequence[discord.ForumTag]:
@@ -133,7 +131,7 @@ async def sync_tags(bot: CopBot, channel: discord.ForumChannel) -> Sequence[disc
     if not plan.changed:
         return existing
     if not channel.permissions_for(channel.guild.me).manage_channels:
-        await ALERTS.tell(
+        await tell_coordinators(
             bot,
             f"The bot can't add tags for the community's themes to the forum #{channel.name} "
             "(it needs Manage Channels there); consults are posted without those tags.",
@@ -143,7 +141,7 @@ async def sync_tags(bot: CopBot, channel: discord.ForumChannel) -> Sequence[disc
     try:
         edited = await channel.edit(available_tags=wanted)
     except discord.HTTPException as exc:
-        await ALERTS.tell(
+        await tell_coordinators(
             bot, f"The bot could not add tags to the forum #{channel.name} ({exc.status})."
         )
         return existing
@@ -178,7 +176,7 @@ async def publish(bot: CopBot, consult_id: int) -> Published | None:
     could not be posted (coordinators are told; it stays saved and is tried again)."""
     channel, problem = forum_problem(bot)
     if channel is None:
-        await ALERTS.tell(bot, problem or "consults are not set up")
+        await tell_coordinators(bot, problem or "consults are not set up")
         return None
     keyring = keyring_of(bot)
     async with bot.db.transaction() as session:
@@ -206,7 +204,7 @@ async def publish(bot: CopBot, consult_id: int) -> Published | None:
             allowed_mentions=NO_PINGS,
         )
     except discord.HTTPException as exc:
-        await ALERTS.tell(
+        await tell_coordinators(
             bot,
             f"The bot could not post consult #{consult_id} in the forum ({exc.status} "
             f"{exc.code}); it is saved and will be posted when the bot next can.",
