@@ -35,16 +35,19 @@ from emulator.models import (
     EmulatorEvent,
     EmuMember,
     EmuRole,
+    EmuScheduledEvent,
     EmuUser,
     RecordedInteraction,
     RecordedMessage,
     RecordedRequest,
+    new_snowflake,
 )
 from emulator.openapi import default_validator
 from emulator.patch import point_discord_at
 from emulator.ratelimit import RateLimiter, RateLimitPolicy
 from emulator.rest import Context
 from emulator.rest.guilds import dispatch_member_update, remove_member
+from emulator.rest.scheduled_events import dispatch_event, set_interest
 from emulator.state import IdLike, World, to_id
 
 #: Set to "1" to have every ``DiscordEmulator`` check request bodies against Discord's spec.
@@ -106,8 +109,9 @@ class DiscordEmulator:
         self.messages = Messages(self.world, self.gateway)
         if validate_bodies is None:
             validate_bodies = os.environ.get(VALIDATE_ENV, "") == "1"
+        self._ctx = Context(self.world, self.gateway, self.messages)
         self.rest = RestServer(
-            Context(self.world, self.gateway, self.messages),
+            self._ctx,
             validator=default_validator() if validate_bodies else None,
             rate_limits=rate_limits,
         )
@@ -326,6 +330,12 @@ class DiscordEmulator:
             if on:
                 enabled |= bit
         self.gateway.enabled_privileged_intents = enabled
+
+    def set_bot_permissions(self, guild_id: IdLike, permissions: int) -> None:
+        """What the bot's own (managed) role allows in the guild, e.g. without MANAGE_EVENTS."""
+        guild = self.world.guild(guild_id)
+        bot_role = next(r for r in guild.roles.values() if r.bot_id == self.world.bot_user.id)
+        bot_role.permissions = permissions
 
     def set_dms_closed(self, user_id: IdLike, closed: bool = True) -> None:
         self.world.user(user_id).dms_closed = closed
@@ -614,6 +624,63 @@ class DiscordEmulator:
         groups) or a bool (checkbox). Text inputs left out get their default (or "").
         """
         return await self.actions.submit_modal(it, values, user_id=user_id)
+
+    # ================================================================= scheduled events
+    def scheduled_events(self, guild_id: IdLike) -> list[EmuScheduledEvent]:
+        """The guild's scheduled events, in creation order (completed and canceled too)."""
+        return list(self.world.guild(guild_id).scheduled_events.values())
+
+    def scheduled_event(self, guild_id: IdLike, event_id: IdLike) -> EmuScheduledEvent:
+        return self.world.guild(guild_id).scheduled_events[to_id(event_id)]
+
+    async def create_event_by_hand(
+        self,
+        guild_id: IdLike,
+        name: str,
+        start: datetime,
+        end: datetime,
+        location: str,
+        *,
+        creator_id: IdLike | None = None,
+    ) -> EmuScheduledEvent:
+        """Someone (the guild owner by default) creates an external event in Discord's UI."""
+        guild = self.world.guild(guild_id)
+        creator = guild.owner_id if creator_id is None else to_id(creator_id)
+        event = EmuScheduledEvent(
+            new_snowflake(), guild.id, creator, name, start, 3, end, location=location
+        )
+        guild.scheduled_events[event.id] = event
+        await dispatch_event(self._ctx, "CREATE", event)
+        return event
+
+    async def edit_event_by_hand(
+        self, guild_id: IdLike, event_id: IdLike, **changes: Any
+    ) -> EmuScheduledEvent:
+        """Someone edits the event in Discord's UI: ``changes`` are ``EmuScheduledEvent``
+        fields (``name``, ``description``, ``scheduled_start_time``, ``location``,
+        ``status``...); GUILD_SCHEDULED_EVENT_UPDATE is dispatched."""
+        event = self.scheduled_event(guild_id, event_id)
+        for key, value in changes.items():
+            if not hasattr(event, key):
+                raise AttributeError(f"scheduled events have no field {key!r}")
+            setattr(event, key, value)
+        await dispatch_event(self._ctx, "UPDATE", event)
+        self.world.notify()
+        return event
+
+    async def delete_event_by_hand(self, guild_id: IdLike, event_id: IdLike) -> None:
+        """Someone deletes the event in Discord's UI: GUILD_SCHEDULED_EVENT_DELETE."""
+        event = self.world.guild(guild_id).scheduled_events.pop(to_id(event_id))
+        await dispatch_event(self._ctx, "DELETE", event)
+        self.world.notify()
+
+    async def mark_interested(
+        self, guild_id: IdLike, event_id: IdLike, user_id: IdLike, interested: bool = True
+    ) -> None:
+        """The user presses Interested (or, with ``interested=False``, takes it back)."""
+        event = self.scheduled_event(guild_id, event_id)
+        self.world.member(guild_id, user_id)  # only members can be interested
+        await set_interest(self._ctx, event, to_id(user_id), interested)
 
     async def member_join(
         self, guild_id: IdLike, user_id: IdLike, *, roles: Iterable[IdLike] = ()

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 
 from emulator.gateway import INTENT_GUILD_PRESENCES, Gateway, GatewaySession
 from emulator.models import JSON, EmuGuild, EmuMember, iso
+from emulator.rest.scheduled_events import event_json
 from emulator.state import World
 
 CHUNK_SIZE = 1000
@@ -81,7 +82,9 @@ class GuildSync:
                 "presences": [presence_json(guild, m) for m in members if m.online and presences],
                 "voice_states": [],
                 "stage_instances": [],
-                "guild_scheduled_events": [],
+                "guild_scheduled_events": [
+                    event_json(world, e) for e in guild.scheduled_events.values() if e.is_open
+                ],
                 "soundboard_sounds": [],
             }
         )

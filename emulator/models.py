@@ -171,6 +171,31 @@ class EmuMember:
 
 
 @dataclass
+class EmuScheduledEvent:
+    """A guild scheduled event (see ``emulator.rest.scheduled_events``)."""
+
+    id: int
+    guild_id: int
+    creator_id: int
+    name: str
+    scheduled_start_time: datetime
+    entity_type: int  # 1 stage instance, 2 voice, 3 external
+    scheduled_end_time: datetime | None = None
+    description: str | None = None
+    channel_id: int | None = None
+    location: str | None = None  # entity_metadata.location of an external event
+    status: int = 1  # 1 scheduled, 2 active, 3 completed, 4 canceled
+    privacy_level: int = 2
+    image: str | None = None
+    interested: set[int] = field(default_factory=set)  # user ids
+
+    @property
+    def is_open(self) -> bool:
+        """Scheduled or active: counts towards the guild's limit of 100."""
+        return self.status in (1, 2)
+
+
+@dataclass
 class EmuGuild:
     id: int
     name: str
@@ -178,6 +203,7 @@ class EmuGuild:
     roles: dict[int, EmuRole] = field(default_factory=dict)
     channels: dict[int, EmuChannel] = field(default_factory=dict)
     members: dict[int, EmuMember] = field(default_factory=dict)
+    scheduled_events: dict[int, EmuScheduledEvent] = field(default_factory=dict)
 
     @property
     def everyone_role(self) -> EmuRole:

@@ -13,6 +13,7 @@ from emulator.rest.channels import Channels
 from emulator.rest.commands import Commands
 from emulator.rest.guilds import Guilds
 from emulator.rest.interactions import Interactions
+from emulator.rest.scheduled_events import ScheduledEvents
 from emulator.rest.threads import Threads
 from emulator.rest.users import Users
 
@@ -23,6 +24,7 @@ RESOURCES: tuple[type[Resource], ...] = (
     Threads,  # before Channels: it answers sends and edits in forums and threads
     Channels,
     Guilds,
+    ScheduledEvents,
 )
 
 __all__ = ["RESOURCES", "AddRoute", "Call", "Context", "Handler", "Resource"]

@@ -8,6 +8,7 @@ import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -16,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser, point_discord_at
+from tests.emulator.wire import Wire
 
 NO_PINGS = discord.AllowedMentions.none()
 
@@ -225,3 +227,12 @@ async def bot(emu: DiscordEmulator, world: World) -> AsyncIterator[EmuTestBot]:
         await client.close()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(runner, timeout=5)
+
+
+@pytest.fixture
+async def wire(emu: DiscordEmulator) -> AsyncIterator[Wire]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws,
+    ):
+        yield Wire(ws)

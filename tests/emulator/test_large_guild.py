@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -15,47 +13,9 @@ import pytest
 
 from emulator import DiscordEmulator
 from tests.emulator.conftest import World
+from tests.emulator.wire import Wire
 
 GUILDS, MEMBERS, PRESENCES = 1 << 0, 1 << 1, 1 << 8
-
-
-class Wire:
-    """A bare gateway client: identify, send ops, read dispatches."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-
-    async def receive(self) -> dict[str, Any]:
-        msg = await asyncio.wait_for(self.ws.receive(), 5)
-        if msg.type is not aiohttp.WSMsgType.TEXT:
-            raise ConnectionError(f"gateway closed: {msg.type} {self.ws.close_code}")
-        data: dict[str, Any] = json.loads(msg.data)
-        return data
-
-    async def dispatch(self, event: str) -> dict[str, Any]:
-        while True:
-            frame = await self.receive()
-            if frame.get("t") == event:
-                payload: dict[str, Any] = frame["d"]
-                return payload
-
-    async def identify(self, token: str, intents: int, large_threshold: int = 250) -> None:
-        hello = await self.receive()
-        assert hello["op"] == 10
-        data = {"token": token, "intents": intents, "large_threshold": large_threshold}
-        await self.ws.send_json({"op": 2, "d": {**data, "properties": {}}})
-
-    async def request_members(self, guild_id: int, **fields: Any) -> None:
-        await self.ws.send_json({"op": 8, "d": {"guild_id": str(guild_id), **fields}})
-
-
-@pytest.fixture
-async def wire(emu: DiscordEmulator) -> AsyncIterator[Wire]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws,
-    ):
-        yield Wire(ws)
 
 
 def _ids(members: list[dict[str, Any]]) -> set[int]:
