@@ -16,7 +16,7 @@ from bot.errors import InvalidInput
 from bot.models import SharingLevel
 from bot.replies import handle_interaction_error
 from bot.services import members
-from bot.services.learnings import store
+from bot.services.learnings import knowledge, store
 from bot.services.learnings.text import MAX_TAG_LENGTH
 from bot.tags import normalise_tag
 from bot.ui import CopInteraction
@@ -60,6 +60,14 @@ class Learnings(commands.Cog):
         """Posts withdrawn while the bot was away (or whose removal failed) go now."""
         if self.bot.config.channels.forum is not None:
             await remove_withdrawn(self.bot)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        """A knowledge-base post deleted by hand is forgotten (the learning may be
+        published again)."""
+        if payload.parent_id == self.bot.config.channels.forum:
+            async with self.bot.db.transaction() as session:
+                await knowledge.removed(session, payload.thread_id)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:

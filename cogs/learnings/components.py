@@ -107,12 +107,21 @@ async def handle_form(interaction: CopInteraction, custom_id: str) -> None:
                 post_content = await knowledge.post_content(session, keyring, row.id, member)
         meetings = await store.recent_meetings(session, now)
         row_id, level, linked = row.id, row.sharing, row.meeting_id
+    message = saved_text(row_id, text.title, level, created=mode == "add")
     if post is not None and post_content is not None:
-        await update_post(bot, post, post_content)
+        if post_content.flags:
+            async with bot.db.transaction() as session:
+                await knowledge.withdraw(session, [row_id])
+            await remove_withdrawn(bot)
+            message += (
+                "\nIts forum post was removed, because the text now mentions "
+                + ", ".join(f"`{f.replace('`', 'ˋ')[:60]}`" for f in post_content.flags[:10])
+                + ". Publish it again to confirm that it may."
+            )
+        else:
+            await update_post(bot, post, post_content)
     await send(
-        interaction,
-        saved_text(row_id, text.title, level, created=mode == "add"),
-        view=confirmation_view(row_id, level, meetings, linked, bot.zone),
+        interaction, message, view=confirmation_view(row_id, level, meetings, linked, bot.zone)
     )
 
 

@@ -139,3 +139,40 @@ async def test_knowledge_base_anonymous_post_asks_first_and_goes_with_mydata_del
     await emu.wait_until(
         lambda: f.threads.threads_in(f.forum.id) == [], 10, "the post to be removed"
     )
+
+
+async def test_knowledge_base_edit_naming_someone_withdraws_and_hand_deletion_is_forgotten(
+    forum_world: Forum,
+) -> None:
+    f = forum_world
+    world, emu = f.world, f.world.emu
+    ident, _ = await record_learning(
+        world,
+        world.ana.id,
+        {"title": "Small steps", "learned": "Start small.", "tags": "trust"},
+        level="digest-named",
+    )
+    it = await run(world, world.ana.id, "learning publish", {"id": ident})
+    assert "Published" in (await it.wait_reply()).text
+    [thread] = f.threads.threads_in(f.forum.id)
+
+    # A coordinator deletes the post by hand: the bot forgets it, so it can be published again.
+    await f.threads.delete_post(thread.id)
+    await emu.wait_until(lambda: f.threads.threads_in(f.forum.id) == [], 10, "the deletion")
+    for _ in range(50):
+        it = await run(world, world.ana.id, "learning publish", {"id": ident})
+        reply = await it.wait_reply()
+        if "Published" in reply.text:
+            break
+        assert "already published" in reply.text
+    [thread] = f.threads.threads_in(f.forum.id)
+
+    # An edit that now names someone takes the post down until she publishes it again.
+    it = await run(world, world.ana.id, "learning edit", {"id": ident})
+    await it.wait_response()
+    saved = await emu.submit_modal(it, {"learned": "Start small, as Cal Chen showed me."})
+    reply = await saved.wait_reply()
+    assert "forum post was removed" in reply.text
+    assert "Cal Chen" in reply.text
+    await emu.wait_until(lambda: f.threads.threads_in(f.forum.id) == [], 10, "the withdrawal")
+    assert "Cal Chen" not in emu.messages_in(thread.id, include_deleted=True)[0].content

@@ -218,3 +218,19 @@ async def test_knowledge_unclaim_forgets_a_post_that_was_never_made(
     async with db.transaction() as session:
         again = await knowledge.claim(session, ident, FORUM, False, NOW)
     assert again.id is not None
+
+
+async def test_knowledge_claim_interrupted_before_the_post_may_be_claimed_again(
+    db: Database, keyring: Keyring
+) -> None:
+    dee, _ = await people(db)
+    ident = await learning(db, keyring, dee, SharingLevel.GROUP)
+    async with db.transaction() as session:
+        await knowledge.claim(session, ident, FORUM, False, NOW)
+    async with db.transaction() as session:
+        with pytest.raises(Conflict):  # a press a moment later: still being posted
+            await knowledge.claim(session, ident, FORUM, False, NOW + knowledge.STALE_CLAIM / 2)
+    later = NOW + knowledge.STALE_CLAIM * 2
+    async with db.transaction() as session:
+        again = await knowledge.claim(session, ident, FORUM, False, later)
+    assert again.published_at == later

@@ -17,7 +17,7 @@ These functions decide and record; the cog side makes the Discord calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -29,6 +29,10 @@ from bot.models import KnowledgePost, Learning, Member, SharingLevel
 from bot.services.learnings.flags import member_matcher
 from bot.services.learnings.text import SHARED_LEVELS, LearningText, open_text
 from bot.services.mydata import PostCleanup
+
+STALE_CLAIM = timedelta(minutes=10)
+"""A publication claimed this long ago with no post made was interrupted; it may be
+claimed again."""
 
 RANK: dict[SharingLevel, int] = {
     SharingLevel.PRIVATE: 0,
@@ -105,6 +109,14 @@ async def claim(
     existing = await session.scalar(
         select(KnowledgePost).where(KnowledgePost.learning_id == learning_id)
     )
+    if (
+        existing is not None
+        and existing.thread_id is None
+        and existing.published_at < now - STALE_CLAIM
+    ):
+        await session.delete(existing)  # the bot stopped between the claim and the post
+        await session.flush()
+        existing = None
     if existing is not None:
         raise Conflict(
             f"Learning `#{learning_id}` is already published"
