@@ -47,9 +47,7 @@ class DigestFormat(StrEnum):
 # --- parsing what the coordinator typed ---------------------------------------------------
 
 
-def parse_range(
-    start_text: str, end_text: str, zone: ZoneInfo, now: datetime
-) -> tuple[date, date]:
+def parse_range(start_text: str, end_text: str, zone: ZoneInfo, now: datetime) -> tuple[date, date]:
     """The first and last day, typed in any form the one time language reads."""
     start, end = parse_day(start_text, zone, now), parse_day(end_text, zone, now)
     if end < start:
