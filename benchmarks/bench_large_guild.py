@@ -44,7 +44,11 @@ from bot.db import Database  # noqa: E402
 from bot.models import Member, MemberStatus  # noqa: E402
 from tests.e2e.harness import World  # noqa: E402
 
-COMMANDS = (("roster show", {}), ("connect", {"interest": "co-design"}), ("about", {}))
+COMMANDS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("roster show", {}),
+    ("connect", {"interest": "co-design"}),
+    ("about", {}),
+)
 SMALL = 6
 """The sample community's own people (World): the floor every size is compared with."""
 TARGETS = {
@@ -146,9 +150,9 @@ def populate(world: World, size: int) -> None:
     """Grow the sample community to ``size`` people, 20% of them holding the member role."""
     extra = max(0, size - SMALL)
     holders = extra // 5
-    state = world.emu.world
-    state.add_members(world.guild.id, holders, roles=[world.member_role.id], name_prefix="m")
-    state.add_members(world.guild.id, extra - holders, name_prefix="p")
+    emu = world.emu
+    emu.add_members(world.guild.id, holders, roles=[world.member_role.id], name_prefix="m")
+    emu.add_members(world.guild.id, extra - holders, name_prefix="p")
 
 
 async def give_interests(db_url: str, user_ids: list[int]) -> None:
