@@ -16,11 +16,12 @@ from bot.errors import NotAllowed
 from bot.models import (
     DeliveryStatus,
     OutboundItem,
+    OutboundKind,
     ReminderDelivery,
     ReminderKind,
     ReminderOccurrence,
 )
-from bot.services import outbound
+from bot.services import notifications, outbound
 from bot.services import reminders as svc
 from bot.services.reminders import Schedule
 from cogs.reminders.render import Look
@@ -220,3 +221,41 @@ def test_snooze_tomorrow_keeps_the_local_time_across_dst() -> None:
     due = svc.snooze_until(now, "tomorrow", sydney)
     assert due.astimezone(sydney).strftime("%d %H:%M %z") == "05 09:00 +1000"
     assert due - now == timedelta(hours=25)
+
+
+async def test_meeting_dms_respect_opt_out_and_quiet_hours(
+    db: Database, config: AppConfig, scheduler: AsyncIOScheduler
+) -> None:
+    # Brisbane is UTC+10: the pack falls due at 10:00 local, seven days before the meeting.
+    meeting_at = datetime(2026, 3, 24, 0, 0, tzinfo=UTC)
+    clock, fake = FakeClock(START), FakePort()
+    async with db.transaction() as session:
+        quiet = await add_member(session, "Quiet Facilitator")
+        away = await add_member(session, "Opted-out Co-facilitator")
+        await add_meeting(session, meeting_at, facilitator=quiet, co_facilitator=away, now=START)
+        await notifications.set_quiet_hours(session, START, quiet.user_id, "9am", "11:30")
+        await notifications.set_kind(
+            session, START, away.user_id, OutboundKind.MEETING_REMINDER, False
+        )
+    sender = make_sender(db, config, fake, clock, scheduler)
+    await sender.run_due()
+    clock.set(meeting_at - timedelta(days=7))
+    await sender.run_due()
+    assert fake.dms_to(quiet.user_id) == []
+    assert fake.dms_to(away.user_id) == []
+    clock.set(meeting_at - timedelta(days=7) + timedelta(minutes=89))  # 11:29
+    await sender.run_due()
+    assert fake.dms_to(quiet.user_id) == []
+    clock.set(meeting_at - timedelta(days=7) + timedelta(minutes=90))  # 11:30
+    await sender.run_due()
+    (pack,) = fake.dms_to(quiet.user_id)
+    assert "hand-over pack" in pack.text
+    assert "Sent late" not in pack.text  # it waited on purpose
+    assert fake.dms_to(away.user_id) == []
+    async with db.transaction() as session:
+        statuses = {
+            d.last_error: d.status
+            for d in await session.scalars(select(ReminderDelivery))
+            if d.status is DeliveryStatus.CANCELLED
+        }
+    assert statuses == {"turned meeting reminders off": DeliveryStatus.CANCELLED}

@@ -305,3 +305,24 @@ async def counts(session: AsyncSession, since: datetime) -> EngineCounts:
         failures=int(failures or 0),
         next_due=aware(next_due) if next_due is not None else None,
     )
+
+
+async def record_declined(session: AsyncSession, claim: Claim, now: datetime, why: str) -> None:
+    """Not sent because the person chose not to get this kind of DM (/notifications)."""
+    delivery = await _owned(session, claim)
+    if delivery is not None:
+        delivery.status = DeliveryStatus.CANCELLED
+        delivery.claim_token = None
+        delivery.last_error = why[:300]
+
+
+async def defer(session: AsyncSession, claim: Claim, until: datetime) -> datetime | None:
+    """Send later without counting an attempt (the person's quiet hours). Returns when."""
+    delivery = await _owned(session, claim)
+    if delivery is None:
+        return None
+    delivery.status = DeliveryStatus.PENDING
+    delivery.claim_token = None
+    delivery.attempts = max(0, delivery.attempts - 1)
+    delivery.next_attempt_at = until
+    return until

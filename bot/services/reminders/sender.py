@@ -35,7 +35,7 @@ from bot import port
 from bot.config import AppConfig
 from bot.db import Database
 from bot.models import OutboundKind, ReminderStep
-from bot.services import outbound
+from bot.services import notifications, outbound
 from bot.services.reminders import claims as claiming
 from bot.services.reminders.delivery import DeliveryContext, delivery_contexts
 from bot.services.reminders.dispatch import dispatch_due, report_problems
@@ -58,6 +58,11 @@ CLAIM_BATCH = 100
 SEND_CONCURRENCY = 10
 HISTORY_LOOKBACK = 100
 """How many recent messages to search for a message a crashed run may have sent."""
+MEETING_DM_STEPS = frozenset(
+    {ReminderStep.FACILITATOR_PACK, ReminderStep.CONFIRM_REQUEST, ReminderStep.ESCALATION}
+)
+"""DMs about meetings: a member who turned meeting reminders off in /notifications doesn't
+get them, and they wait for the end of the member's quiet hours."""
 LEARNING_TEMPLATE = "reminders.learning_prompt"
 """The outbound template of the learning prompt; the reminders cog registers its renderer."""
 
@@ -106,6 +111,10 @@ class Outcome:
     error: str = ""
     permanent: bool = False
     recovered: bool = False
+    declined: bool = False
+    """Not sent: the person turned this kind of DM off."""
+    until: datetime | None = None
+    """Not sent yet: the person's quiet hours end then."""
 
 
 def late_note(due_at: datetime) -> str:
@@ -313,6 +322,14 @@ class ReminderSender:
                 )
                 contexts = await delivery_contexts(session, claimed.claims)
                 extras = await self._extras(session, contexts)
+                choices = await notifications.preferences_for(
+                    session,
+                    (
+                        parse_target(c.target)[1]
+                        for c in claimed.claims
+                        if c.step in MEETING_DM_STEPS and parse_target(c.target)[0] == "user"
+                    ),
+                )
             # The claims are committed: only now is anything sent.
             summary.dropped += claimed.dropped
             gave_up = gave_up or claimed.dropped > 0
@@ -320,7 +337,10 @@ class ReminderSender:
                 break
             direct = await self._hand_over(contexts, fixed, summary)
             outcomes = await asyncio.gather(
-                *(self._deliver(ctx, extras.get(ctx.claim.delivery_id), fixed) for ctx in direct)
+                *(
+                    self._deliver(ctx, extras.get(ctx.claim.delivery_id), fixed, choices)
+                    for ctx in direct
+                )
             )
             gave_up = await self._record(direct, outcomes, fixed, summary) or gave_up
         return gave_up
@@ -390,6 +410,13 @@ class ReminderSender:
             now = self._now(fixed)
             for ctx, outcome in zip(contexts, outcomes, strict=True):
                 claim = ctx.claim
+                if outcome.declined:
+                    await claiming.record_declined(session, claim, now, outcome.error)
+                    continue
+                if outcome.until is not None:
+                    if await claiming.defer(session, claim, outcome.until):
+                        retries.append((claim.delivery_id, outcome.until))
+                    continue
                 if outcome.sent:
                     await claiming.record_sent(
                         session,
@@ -455,15 +482,27 @@ class ReminderSender:
     # --- sending -----------------------------------------------------------------------
 
     async def _deliver(
-        self, ctx: DeliveryContext, themes: list[tuple[str, int]] | None, fixed: datetime | None
+        self,
+        ctx: DeliveryContext,
+        themes: list[tuple[str, int]] | None,
+        fixed: datetime | None,
+        choices: dict[int, notifications.Preferences],
     ) -> Outcome:
         async with self._sem:
             now = self._now(fixed)
             claim = ctx.claim
-            late = (
-                claim.step is not ReminderStep.REPORT
-                and now - claim.due_at > self.settings.late_after
-            )
+            due = claim.due_at
+            kind, ident = parse_target(claim.target)
+            choice = choices.get(ident) if kind == "user" else None
+            if choice is not None and not claim.recovering:
+                if not choice.wants(OutboundKind.MEETING_REMINDER):
+                    return Outcome(False, declined=True, error="turned meeting reminders off")
+                zone = self.config.community.zone
+                if (until := choice.quiet_until(now, zone)) is not None:
+                    return Outcome(False, until=until)
+                # Held back by quiet hours is not late: it is measured from their end.
+                due = max(due, choice.quiet_until(due, zone) or due)
+            late = claim.step is not ReminderStep.REPORT and now - due > self.settings.late_after
             try:
                 return await self._send(ctx, themes or [], late)
             except port.PortError as exc:
