@@ -73,9 +73,10 @@ class CopBot(commands.Bot):
             allowed_mentions=SAFE_DEFAULT,
             help_command=None,
             max_messages=1000,
-            # Small communities arrive whole in GUILD_CREATE (large_threshold=250); larger
-            # ones are fetched over REST where needed. Not chunking keeps start-up from
-            # waiting on member chunks.
+            # Without the presences intent GUILD_CREATE carries only the bot, whatever the
+            # server's size. Nothing chunks: the onboarding sweep reads the member list over
+            # REST in pages (bounded by a timeout), and commands look people up one by one,
+            # so start-up never waits on chunks and memory does not grow with the server.
             chunk_guilds_at_startup=False,
             **client_options,
         )
