@@ -68,7 +68,7 @@ class Consults(commands.Cog):
         async with self.bot.db.transaction() as session:
             waiting = [c.id for c in await consults.unposted(session)]
         for consult_id in waiting:
-            await publish(self.bot, consult_id)
+            await publish(self.bot, consult_id, recover=True)
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:

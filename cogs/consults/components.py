@@ -171,9 +171,51 @@ def answer_view(consult_id: int) -> discord.ui.View:
     return persistent_view(AnswerButton(consult_id, "yes"), AnswerButton(consult_id, "no"))
 
 
-async def publish(bot: CopBot, consult_id: int) -> Published | None:
+def post_name(consult_id: int, themes: Sequence[str]) -> str:
+    """The post's name: its number and themes, never what the asker typed (so that an
+    erasure that replaces the post's messages leaves nothing of it)."""
+    return forum.thread_name(", ".join(themes), prefix=f"Consult #{consult_id}: ")
+
+
+async def _already_posted(
+    channel: discord.ForumChannel, consult_id: int, themes: Sequence[str]
+) -> discord.Thread | None:
+    """After a crash between Discord making the post and the bot recording it: the post,
+    found among the forum's active threads by its name."""
+    try:
+        active = await channel.guild.active_threads()
+    except discord.HTTPException:
+        return None
+    name = post_name(consult_id, themes)
+    for thread in active:
+        if (
+            thread.parent_id == channel.id
+            and thread.name == name
+            and thread.owner_id == channel.guild.me.id
+        ):
+            return thread
+    return None
+
+
+async def _invited_in(thread: discord.Thread) -> bool:
+    """Whether the post already holds an invitation message (so none is sent twice)."""
+    try:
+        async for message in thread.history(limit=25):
+            for row in message.components:
+                for item in getattr(row, "children", []):
+                    if str(getattr(item, "custom_id", "")).startswith("consult:answer:"):
+                        return True
+    except discord.HTTPException:
+        return False
+    return False
+
+
+async def publish(bot: CopBot, consult_id: int, *, recover: bool = False) -> Published | None:
     """Post an open consult that has no post yet, with its invitations. None when it
-    could not be posted (coordinators are told; it stays saved and is tried again)."""
+    could not be posted (coordinators are told; it stays saved and is tried again).
+
+    With ``recover`` (the catch-up on connecting) a post Discord made before the bot could
+    record it is found and recorded instead of being made twice."""
     channel, problem = forum_problem(bot)
     if channel is None:
         await tell_coordinators(bot, problem or "consults are not set up")
@@ -190,10 +232,14 @@ async def publish(bot: CopBot, consult_id: int) -> Published | None:
             named = await session.get(Member, row.asker_id)
             asker = named.display_name if named is not None else None
         anonymous = row.anonymous
+    if recover:
+        found = await _already_posted(channel, consult_id, themes)
+        if found is not None:
+            return await _recorded(bot, channel, found, consult_id, themes)
     tags = await sync_tags(bot, channel)
     tag_ids = forum.tag_ids_for(themes, [forum.Tag(t.name, t.id) for t in tags])
     applied = [t for t in tags if t.id in tag_ids]
-    name = forum.thread_name(", ".join(themes), prefix=f"Consult #{consult_id}: ")
+    name = post_name(consult_id, themes)
     try:
         created = await channel.create_thread(
             name=name,
@@ -210,17 +256,30 @@ async def publish(bot: CopBot, consult_id: int) -> Published | None:
             f"{exc.code}); it is saved and will be posted when the bot next can.",
         )
         return None
-    thread = created.thread
+    return await _recorded(bot, channel, created.thread, consult_id, themes, fresh=True)
+
+
+async def _recorded(
+    bot: CopBot,
+    channel: discord.ForumChannel,
+    thread: discord.Thread,
+    consult_id: int,
+    themes: Sequence[str],
+    *,
+    fresh: bool = False,
+) -> Published:
+    """Record the post (its first message has the thread's id), then invite."""
     now = bot.clock()
     async with bot.db.transaction() as session:
         row = await consults.get_consult(session, consult_id)
-        await consults.record_thread(session, row, channel.id, thread.id, created.message.id, now)
+        await consults.record_thread(session, row, channel.id, thread.id, thread.id, now)
         pending = [
             i
             for i in await consults.invitations_of(session, consult_id)
             if i.status is ConsultInvitationStatus.INVITED
         ]
-    await post_invitations(bot, consult_id, thread, [i.id for i in pending], themes)
+    if fresh or not await _invited_in(thread):
+        await post_invitations(bot, consult_id, thread, [i.id for i in pending], themes)
     return Published(thread.id, render.thread_link(channel.guild.id, thread.id))
 
 

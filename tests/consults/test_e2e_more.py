@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from bot.models import Consult, ConsultInvitation, ConsultInvitationStatus, Member
+from bot.models import Consult, ConsultInvitation, ConsultInvitationStatus, ConsultPost, Member
 from cogs.consults.cog import weekly_post
 from emulator.models import new_snowflake
 from emulator.rest.threads import ThreadActions
@@ -339,3 +339,34 @@ async def test_fairness_over_30_consults_through_ask(tmp_path: Path) -> None:
         assert max(counts.values()) - min(counts.values()) <= 2
     finally:
         await world.close()
+
+
+async def test_a_post_made_but_not_recorded_before_a_crash_is_not_made_twice(
+    consults_world: Consults,
+) -> None:
+    c = consults_world
+    emu, world = c.world.emu, c.world
+    thread = await ask(c, world.ana.id, anonymous=False)
+    messages_before = len(emu.messages_in(thread.id, ephemeral=False))
+    assert world.db is not None
+    async with world.db.transaction() as session:  # the record the crash lost
+        row = await session.scalar(select(Consult))
+        assert row is not None
+        row.thread_id = None
+        await session.execute(delete(ConsultPost))
+    await world.restart_bot(extensions=EXTENSIONS)
+    assert world.db is not None
+    db = world.db
+
+    async def recorded() -> int | None:
+        async with db.transaction() as session:
+            again = await session.scalar(select(Consult))
+            return again.thread_id if again is not None else None
+
+    for _ in range(100):
+        if await recorded() is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert await recorded() == thread.id
+    assert len(c.threads.threads_in(c.forum.id)) == 1
+    assert len(emu.messages_in(thread.id, ephemeral=False)) == messages_before  # no re-invite
