@@ -60,6 +60,14 @@ def clamp(sentence: str, *, quote_limit: int = QUOTE_LIMIT, limit: int = SENTENC
     return text
 
 
+def fit(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (with an ellipsis) if it is longer; nothing else
+    changes. For content the bot composed; error sentences go through ``clamp``."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
 def describe_error(error: BaseException) -> str | None:
     """The clamped sentence for an error the person can act on, or None for a bug."""
     sentence = _sentence(error)

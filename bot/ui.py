@@ -32,6 +32,7 @@ from bot.replies import (
     CopCommandTree,
     clamp,
     describe_error,
+    fit,
     handle_interaction_error,
     reply_ephemeral,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "bot_of",
     "clamp",
     "describe_error",
+    "fit",
     "guarded",
     "handle_interaction_error",
     "persistent_view",
@@ -81,10 +83,10 @@ async def send(
     interaction: discord.Interaction[Any], content: str | None = None, **kwargs: Any
 ) -> None:
     """An ephemeral reply: the response, or a follow-up if already responded. Pings
-    nobody unless ``allowed_mentions`` says otherwise; content is kept under the limit."""
+    nobody unless ``allowed_mentions`` says otherwise; content is cut to Discord's limit."""
     kwargs.setdefault("allowed_mentions", NO_PINGS)
     if content is not None:
-        kwargs["content"] = clamp(content, limit=MESSAGE_LIMIT) if content else content
+        kwargs["content"] = fit(content, MESSAGE_LIMIT)
     if interaction.response.is_done():
         await interaction.followup.send(ephemeral=True, **kwargs)
     else:

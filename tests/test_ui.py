@@ -10,7 +10,7 @@ import pytest
 from discord import app_commands
 
 from bot.errors import InvalidInput, NotFound, quote
-from bot.replies import INTERNAL_ERROR, MESSAGE_LIMIT, clamp, describe_error
+from bot.replies import INTERNAL_ERROR, MESSAGE_LIMIT, clamp, describe_error, fit
 from bot.ui import CopInteraction, CopItem, persistent_view
 from tests.e2e.harness import World
 
@@ -49,6 +49,12 @@ def test_clamp_closes_a_quote_it_cuts_through() -> None:
     out = clamp("x" * 1890 + " `" + "y" * 50 + "`", quote_limit=100)
     assert len(out) <= 1900
     assert out.count("`") % 2 == 0
+
+
+def test_fit_only_cuts_what_the_bot_composed() -> None:
+    listing = "`" + "a" * 300 + "`"
+    assert fit(listing) == listing  # a long code span the bot wrote stays whole
+    assert len(fit("b" * 5000)) == MESSAGE_LIMIT
 
 
 def test_describe_error_clamps_domain_and_argument_errors() -> None:
