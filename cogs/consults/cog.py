@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from datetime import timedelta
 from typing import Literal
 
 import discord
@@ -33,6 +34,8 @@ from cogs.consults.components import (
 log = logging.getLogger(__name__)
 
 WEEKLY_JOB_ID = "consults-weekly"
+LATE_AFTER = timedelta(hours=2)
+"""The weekly job wakes hourly: a post later than this after its time says it is late."""
 
 
 class Consults(commands.Cog):
@@ -204,7 +207,15 @@ async def weekly_post(bot: CopBot) -> None:
     channel = cfg.weekly_channel or bot.config.channels.announcements
     try:
         sent = await bot.port.post(
-            channel, port.Message(content=render.weekly_post(views, bot.config.discord.guild_id))
+            channel,
+            port.Message(
+                content=render.weekly_post(
+                    views,
+                    bot.config.discord.guild_id,
+                    late=now - consults.week_slot(now, bot.zone, cfg.weekday, hour, minute)
+                    > LATE_AFTER,
+                )
+            ),
         )
     except port.PortError as exc:
         log.warning(

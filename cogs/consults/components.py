@@ -354,7 +354,8 @@ async def render_invitation_dm(
         cards=(
             port.Card(
                 title="You're invited to help with a consult",
-                description=render.invitation_dm(text.title, themes, link),
+                description=render.invitation_dm(text.title, themes, link)
+                + (f"\n{render.LATE_NOTE}" if item.late else ""),
                 colour=render.COLOUR.value,
             ),
         ),

@@ -129,11 +129,16 @@ def consult_list(title: str, views: Sequence[ConsultView], guild_id: int, empty:
     return "\n".join(lines)
 
 
-def weekly_post(views: Sequence[ConsultView], guild_id: int) -> str:
+LATE_NOTE = "(Late: the bot was offline at the usual time.)"
+
+
+def weekly_post(views: Sequence[ConsultView], guild_id: int, *, late: bool = False) -> str:
     head = (
         "**Consults waiting for a helper.** Nobody has offered to help with these yet; if "
         "you know something about one, open it and reply:"
     )
+    if late:
+        head = f"{head} {LATE_NOTE}"
     return consult_list(head, views, guild_id, "")
 
 

@@ -173,6 +173,12 @@ async def test_weekly_post_lists_consults_nobody_helps_with(tmp_path: Path) -> N
         assert len(posts) == 1
         assert str(thread.id) in posts[0].content
         assert HAPPENING not in posts[0].content
+        assert "Late" not in posts[0].content
+        clock.advance(days=7, hours=6)  # next Monday 16:00: the bot was down at 09:00
+        await weekly_post(bot)
+        posts = [m for m in world.emu.messages_in(world.announcements.id) if "waiting" in m.content]
+        assert len(posts) == 2
+        assert "Late: the bot was offline" in posts[1].content
     finally:
         await world.close()
 
