@@ -28,6 +28,7 @@ from cogs.consults.components import (
     keyring_of,
     publish,
     render_invitation_dm,
+    sync_tags,
     tell_coordinators,
 )
 
@@ -63,11 +64,14 @@ class Consults(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Post consults saved while the forum could not take them."""
-        _, problem = forum_problem(self.bot)
-        if problem is not None:
-            await tell_coordinators(self.bot, problem)
+        """Keep the forum's tags, and post consults saved while it could not take them."""
+        if self.bot.config.channels.forum is None:
+            return  # consults are not used: nobody is told until someone tries /ask
+        channel, problem = forum_problem(self.bot)
+        if channel is None:
+            await tell_coordinators(self.bot, problem or "consults are not set up")
             return
+        await sync_tags(self.bot, channel)  # the forum keeps a tag for each theme
         async with self.bot.db.transaction() as session:
             waiting = [c.id for c in await consults.unposted(session)]
         for consult_id in waiting:

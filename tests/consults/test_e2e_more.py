@@ -35,6 +35,9 @@ async def test_ask_without_a_forum_says_not_set_up_and_tells_coordinators(
         await world.start_bot(extensions=EXTENSIONS)
         await world.add_active_members()
         emu = world.emu
+        await asyncio.sleep(0.3)
+        # A community that does not use consults is not told about them at start.
+        assert not any("forum" in m.content for m in emu.messages_in(world.coordinators.id))
         for _ in range(2):
             it = await emu.invoke_command(world.guild.id, world.ana.id, "ask")
             reply = await it.wait_reply()
