@@ -229,3 +229,34 @@ async def test_swap_accept_by_anyone_else_is_refused(db: Database) -> None:
     async with db.transaction() as session:
         view = await rotation.swap_view(session, swap_id)
         assert view.swap.status is SwapStatus.PENDING
+
+
+async def test_plans_at_once_enter_newcomers_and_meetings_once(wide: Database) -> None:
+    db = wide
+    async with db.transaction() as session:
+        for i in range(5):
+            await add_member(session, f"m{i}", NOW - timedelta(days=50 - i))
+        await meeting_service.set_series(
+            session,
+            phrase="every week on Tuesday at 10:00",
+            place="Room 4",
+            duration_minutes=90,
+            zone=ZONE,
+            now=NOW,
+            horizon_days=30,
+        )
+    # Nobody has planned yet: every caller finds the same newcomers and missing meetings.
+
+    async def look() -> None:
+        async with db.transaction() as session:
+            await rotation.plan(session, NOW, RULES)
+
+    winners, refusals = await _all_at_once([look for _ in range(20)])
+    assert (winners, refusals) == (20, [])
+    async with db.transaction() as session:
+        meetings = await rotation.plan(session, NOW, RULES)
+        pool = await rotation.sync_pool(session, NOW)
+    assert len(pool) == 5
+    starts = [m.starts_at for m in meetings]
+    assert len(starts) == len(set(starts))
+    assert all(m.facilitator is not None for m in meetings)

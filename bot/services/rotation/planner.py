@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
@@ -178,7 +179,15 @@ async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]
             existing = RotationEntry(
                 member_id=member.id, baseline=max(0, median - own), entered_at=now, active=True
             )
-            session.add(existing)
+            try:
+                async with session.begin_nested():
+                    session.add(existing)
+            except IntegrityError:
+                # Another unit of work entered them at the same moment: use that entry.
+                found = await session.get(RotationEntry, member.id, populate_existing=True)
+                if found is None:
+                    raise
+                existing = found
             entries[member.id] = existing
         else:
             existing.active = True

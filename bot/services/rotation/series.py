@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
@@ -310,25 +311,28 @@ async def _materialise(
             )
         ).all()
     )
-    created = 0
-    for moment in wanted:
-        if moment <= now or moment in have:
-            continue
-        session.add(
-            Meeting(
-                series_id=series.id,
-                starts_at=moment,
-                duration_minutes=series.duration_minutes,
-                place=series.place,
-                title="",
-                status=MeetingStatus.SCHEDULED,
-                created_at=now,
-            )
+    missing = [
+        Meeting(
+            series_id=series.id,
+            starts_at=moment,
+            duration_minutes=series.duration_minutes,
+            place=series.place,
+            title="",
+            status=MeetingStatus.SCHEDULED,
+            created_at=now,
         )
-        created += 1
-    if created:
-        await session.flush()
-    return created
+        for moment in wanted
+        if moment > now and moment not in have
+    ]
+    if not missing:
+        return 0
+    try:
+        async with session.begin_nested():
+            session.add_all(missing)
+    except IntegrityError:
+        # Another unit of work materialised them at the same moment: theirs stand.
+        return 0
+    return len(missing)
 
 
 async def extend_series(session: AsyncSession, now: datetime, horizon_days: int) -> int:
