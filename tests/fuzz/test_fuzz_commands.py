@@ -241,7 +241,7 @@ def option_value(fz: Fuzz, option: Option) -> st.SearchStrategy[Any]:
         return st.one_of(st.sampled_from(edges_f), finite)
     if kind is AppCommandOptionType.boolean:
         return st.booleans()
-    users = [world.cora, world.ana, world.ben, world.nina]
+    users = [world.cora, world.ana, world.ben, world.nina, world.emu.world.bot_user]
     if kind is AppCommandOptionType.user:
         return st.sampled_from(users)
     if kind is AppCommandOptionType.role:
