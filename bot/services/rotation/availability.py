@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import InvalidInput
 from bot.models import Meeting, Member, StandingAvailability, Unavailability
 from bot.services.rotation.assignments import local_day
+from bot.services.when import parse_time_of_day
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY_WORDS = {
@@ -93,16 +94,9 @@ def _join(items: list[str]) -> str:
 
 
 def _clock(match: re.Match[str], offset: int, typed: str) -> time:
-    hour = int(match.group(offset))
-    minute = int(match.group(offset + 1) or "0")
-    suffix = match.group(offset + 2)
-    if suffix:
-        if not 1 <= hour <= 12:
-            raise InvalidInput(f"`{typed[:60]}` has a time I can't read. Use 24-hour HH:MM.")
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    if hour > 23 or minute > 59:
-        raise InvalidInput(f"`{typed[:60]}` has a time I can't read. Use 24-hour HH:MM.")
-    return time(hour, minute)
+    """The time a ``_TIME`` group names, read by the one time language."""
+    hour, minute, suffix = match.group(offset), match.group(offset + 1), match.group(offset + 2)
+    return parse_time_of_day(f"{hour}:{minute or '00'}{suffix or ''}")
 
 
 def parse_standing(text: str) -> StandingRule:
