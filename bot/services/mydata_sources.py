@@ -26,7 +26,6 @@ from bot.services import (
     rotation,
 )
 from bot.services.mydata import Contributor, Erased, Person, PostCleanup
-from bot.services.onboarding.personal import public_posts
 
 ERASED_REVIEW = (
     "This application's details were erased at the applicant's request (`/mydata delete`)."
@@ -53,7 +52,7 @@ def adapted(
 async def _onboarding_erase(person: Person) -> Erased:
     """Onboarding's erasure, and the posts about the person: review posts keep only a
     note, introduction cards are deleted."""
-    posts = await public_posts(person.session, person.member)
+    posts = await onboarding.public_posts(person.session, person.member)
     await onboarding.erase_personal_data(person.session, person.member, person.now)
     return Erased(
         posts=[PostCleanup("coordinators", m, ERASED_REVIEW) for m in posts.reviews]
