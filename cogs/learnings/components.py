@@ -8,12 +8,14 @@ Every press goes through the one error path (``bot.ui.CopItem``); every send pas
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any, ClassVar, cast
 
 import discord
 
+from bot.errors import Conflict
 from bot.mentions import NO_PINGS
 from bot.models import SharingLevel
 from bot.services.learnings import knowledge, store
@@ -47,6 +49,8 @@ from cogs.learnings.render import (
     page_embed,
     saved_text,
 )
+
+log = logging.getLogger(__name__)
 
 # --- the form -------------------------------------------------------------------------
 
@@ -307,15 +311,19 @@ async def publish(interaction: CopInteraction, learning_id: int, *, confirmed: b
         claim_id = claim.id
     try:
         thread_id = await create_post(forum, content)
-    except discord.HTTPException:
+    except discord.HTTPException as exc:
         async with bot.db.transaction() as session:
             await knowledge.unclaim(session, claim_id)
-        await send(
-            interaction,
-            "The forum didn't take the post (the bot may lack permission there). Nothing "
-            "was published; a coordinator has been told in the log.",
+        log.warning(
+            "the forum %s refused a knowledge-base post (HTTP %s): check the bot's "
+            "permissions there (Send Messages, Manage Channels for tags)",
+            forum.id,
+            exc.status,
         )
-        raise
+        raise Conflict(
+            "The forum didn't take the post, so nothing was published. The bot may lack "
+            "permission there; a coordinator can see why in the bot's log."
+        ) from None
     async with bot.db.transaction() as session:
         await knowledge.posted(session, claim_id, thread_id, now)
     who = "with no name" if content.anonymous else "with your name"

@@ -176,3 +176,19 @@ async def test_knowledge_base_edit_naming_someone_withdraws_and_hand_deletion_is
     assert "Cal Chen" in reply.text
     await emu.wait_until(lambda: f.threads.threads_in(f.forum.id) == [], 10, "the withdrawal")
     assert "Cal Chen" not in emu.messages_in(thread.id, include_deleted=True)[0].content
+
+
+async def test_knowledge_base_without_a_forum_says_it_is_not_set_up(world: World) -> None:
+    await world.start_bot(
+        clock=FakeClock(datetime(2026, 3, 10, 1, 0, tzinfo=UTC)), keyring=fixed_keyring()
+    )
+    await make_members_active(world)
+    ident, _ = await record_learning(
+        world, world.ana.id, {"title": "Kept", "learned": "Still here"}, level="group"
+    )
+    it = await run(world, world.ana.id, "learning publish", {"id": ident})
+    reply = await it.wait_reply()
+    assert reply.ephemeral
+    assert "isn't set up yet" in reply.text
+    it = await run(world, world.ana.id, "learning mine")
+    assert "Kept" in (await it.wait_reply()).text  # nothing lost
