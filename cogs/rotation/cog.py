@@ -231,7 +231,7 @@ class Meetings(commands.Cog):
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
-            await rotation.plan(session, now, _rules(bot))
+            await rotation.ensure_planned(session, now, _rules(bot))
             meetings = await meeting_service.upcoming_meetings(
                 session, now, limit=count, include_cancelled=True
             )
@@ -296,7 +296,7 @@ class Meetings(commands.Cog):
             return found.display_name if found is not None else "a member"
 
         async with bot.db.transaction() as session:
-            await rotation.plan(session, now, _rules(bot))
+            await rotation.ensure_planned(session, now, _rules(bot))
             meetings = await meeting_service.upcoming_meetings(session, now, include_cancelled=True)
             data = meeting_service.build_calendar(
                 meetings,
@@ -655,7 +655,10 @@ class Roster(commands.Cog):
         bot = self.bot
         async with bot.db.transaction() as session:
             rows = await rotation.ledger(session, bot.clock(), self.rules)
-        await interaction.response.send_message(embed=ledger_embed(rows), allowed_mentions=NO_PINGS)
+            total = await rotation.rotation_size(session)
+        await interaction.response.send_message(
+            embed=ledger_embed(rows, total), allowed_mentions=NO_PINGS
+        )
 
     # --- the roster post -----------------------------------------------------------
 

@@ -136,7 +136,7 @@ def meeting_list_embed(
     return embed
 
 
-def ledger_embed(rows: Sequence[LedgerRow]) -> discord.Embed:
+def ledger_embed(rows: Sequence[LedgerRow], total: int | None = None) -> discord.Embed:
     lines = []
     for row in rows:
         swaps = "swap" if row.swaps == 1 else "swaps"
@@ -153,9 +153,12 @@ def ledger_embed(rows: Sequence[LedgerRow]) -> discord.Embed:
         else:
             nxt = "no turn planned yet"
         lines.append(f"{mention(row.member)}: {' · '.join(parts)} · {nxt}")
+    more = (total or 0) - len(rows)
+    tail = f"\n…and {more} more in the rotation." if more > 0 else ""
     description = "\n".join(lines) if lines else NOBODY_IN_ROTATION
-    if len(description) > EMBED_LIMIT:
-        description = description[: EMBED_LIMIT - 2] + " …"
+    if len(description) + len(tail) > EMBED_LIMIT:
+        description = description[: EMBED_LIMIT - len(tail) - 2] + " …"
+    description += tail
     return discord.Embed(
         title="Shared facilitation workload", description=description, colour=COLOUR
     ).set_footer(

@@ -28,6 +28,7 @@ from bot.services.rotation.availability import (
     standing_rule,
 )
 from bot.services.rotation.ledger import (
+    LEDGER_ROWS,
     LedgerRow,
     attended_counts,
     has_series,
@@ -42,8 +43,10 @@ from bot.services.rotation.planner import (
     RotationRules,
     Standing,
     TurnMoved,
+    ensure_planned,
     plan,
     plan_changes,
+    rotation_size,
     standby_for,
     sync_pool,
 )
@@ -102,6 +105,7 @@ from bot.services.rotation.turns import (
 
 __all__ = [
     "AVAILABILITY_EXAMPLES",
+    "LEDGER_ROWS",
     "MAX_REASON",
     "MAX_UNAVAILABLE_DAYS",
     "PINNED",
@@ -132,6 +136,7 @@ __all__ = [
     "decide_swap",
     "deliver_post",
     "due_slot",
+    "ensure_planned",
     "erase_personal_data",
     "extend_series",
     "find_meeting",
@@ -160,6 +165,7 @@ __all__ = [
     "request_swap",
     "require_in_rotation",
     "roster",
+    "rotation_size",
     "series_recurrence",
     "set_series",
     "set_standing_availability",

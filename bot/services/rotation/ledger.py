@@ -18,11 +18,18 @@ from bot.models import (
     Meeting,
     MeetingAttendance,
     Member,
+    MemberStatus,
+    RotationEntry,
     SwapRequest,
     SwapStatus,
 )
-from bot.services.rotation.planner import RotationRules, plan, sync_pool
-from bot.services.rotation.series import active_series
+from bot.services.rotation.planner import (
+    RotationRules,
+    ensure_planned,
+    history,
+    rotation_size,
+)
+from bot.services.rotation.series import active_series, upcoming_meetings
 
 
 @dataclass(frozen=True)
@@ -38,12 +45,12 @@ class LedgerRow:
     """Meetings the member was recorded as attending."""
 
 
-async def _swap_counts(session: AsyncSession) -> dict[int, int]:
+async def _swap_counts(session: AsyncSession, member_ids: set[int]) -> dict[int, int]:
     counts: dict[int, int] = defaultdict(int)
     for column in (SwapRequest.requester_id, SwapRequest.target_id):
         rows = await session.execute(
             select(column, func.count())
-            .where(SwapRequest.status == SwapStatus.ACCEPTED)
+            .where(SwapRequest.status == SwapStatus.ACCEPTED, column.in_(member_ids))
             .group_by(column)
         )
         for member_id, n in rows.all():
@@ -60,54 +67,84 @@ async def attended_counts(session: AsyncSession, member_ids: set[int]) -> dict[i
     return {member_id: int(n) for member_id, n in rows.all()}
 
 
+LEDGER_ROWS = 40
+"""The ledger shows at most this many members (an embed holds about that many lines)."""
+
+
 async def ledger(
-    session: AsyncSession, now: datetime, rules: RotationRules | None = None
+    session: AsyncSession,
+    now: datetime,
+    rules: RotationRules | None = None,
+    *,
+    limit: int = LEDGER_ROWS,
 ) -> list[LedgerRow]:
-    """The shared workload of everyone in the rotation, the soonest next turn first."""
-    meetings = await plan(session, now, rules)
-    pool = await sync_pool(session, now)
-    swaps = await _swap_counts(session)
-    attended = await attended_counts(session, set(pool))
+    """The shared workload of the rotation: those with the soonest next turn first, then
+    the earliest joined, at most ``limit`` rows (:func:`rotation_size` says how many are
+    in the rotation). Bounded queries only, so it does not grow with the server."""
+    rules = rules or RotationRules()
+    await ensure_planned(session, now, rules)
+    meetings = await upcoming_meetings(session, now)
     next_of: dict[int, tuple[Meeting, AssignmentRole]] = {}
     for meeting in meetings:
         for assignment in meeting.assignments:
             next_of.setdefault(assignment.member_id, (meeting, assignment.role))
-    rows = []
-    for mid, standing in pool.items():
-        nxt = next_of.get(mid)
-        rows.append(
-            LedgerRow(
-                standing.member,
-                standing.facilitated,
-                standing.co_facilitated,
-                swaps.get(mid, 0),
-                standing.missed,
-                nxt[0] if nxt else None,
-                nxt[1] if nxt else None,
-                attended.get(mid, 0),
-            )
-        )
-    far = datetime.max.replace(tzinfo=UTC)
-    rows.sort(
-        key=lambda r: (
-            r.next_turn.starts_at if r.next_turn else far,
-            r.member.joined_at or far,
-            r.member.id,
+    in_rotation = (
+        select(Member)
+        .join(RotationEntry, RotationEntry.member_id == Member.id)
+        .where(
+            RotationEntry.active.is_(True),
+            Member.status == MemberStatus.ACTIVE,
+            Member.in_guild.is_(True),
         )
     )
+    with_turn = list((await session.scalars(in_rotation.where(Member.id.in_(list(next_of))))).all())
+    with_turn.sort(key=lambda m: (next_of[m.id][0].starts_at, _joined_key(m), m.id))
+    shown = with_turn[:limit]
+    if len(shown) < limit:
+        rest = await session.scalars(
+            in_rotation.where(Member.id.not_in(list(next_of)))
+            .order_by(Member.joined_at.is_(None), Member.joined_at, Member.id)
+            .limit(limit - len(shown))
+        )
+        shown.extend(rest.all())
+    ids = {m.id for m in shown}
+    counts = await history(session, now, ids)
+    swaps = await _swap_counts(session, ids)
+    attended = await attended_counts(session, ids)
+    rows = []
+    for member in shown:
+        nxt = next_of.get(member.id)
+        rows.append(
+            LedgerRow(
+                member,
+                counts.done.get(member.id, 0),
+                counts.co.get(member.id, 0),
+                swaps.get(member.id, 0),
+                counts.missed.get(member.id, 0),
+                nxt[0] if nxt else None,
+                nxt[1] if nxt else None,
+                attended.get(member.id, 0),
+            )
+        )
     return rows
+
+
+def _joined_key(member: Member) -> datetime:
+    return member.joined_at or datetime.max.replace(tzinfo=UTC)
 
 
 async def roster(
     session: AsyncSession, now: datetime, count: int, rules: RotationRules | None = None
 ) -> list[Meeting]:
-    """The next ``count`` scheduled meetings with their (freshly planned) facilitators."""
-    meetings = await plan(session, now, rules)
-    return meetings[:count]
+    """The next ``count`` scheduled meetings with their facilitators, as stored (planned
+    again first only when something changed that planning has not seen yet)."""
+    await ensure_planned(session, now, rules)
+    return await upcoming_meetings(session, now, limit=count)
 
 
 async def pool_size(session: AsyncSession, now: datetime) -> int:
-    return len(await sync_pool(session, now))
+    """How many members are in the rotation."""
+    return await rotation_size(session)
 
 
 async def has_series(session: AsyncSession) -> bool:

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,38 +113,46 @@ async def _active_members(session: AsyncSession) -> list[Member]:
     return sorted(members, key=lambda m: (m.joined_at or m.first_seen_at, m.id))
 
 
-async def _history(session: AsyncSession, now: datetime) -> _History:
-    """Counts from meetings that have started and were not cancelled."""
-    rows = (
-        await session.execute(
-            select(
-                FacilitationAssignment.member_id,
-                FacilitationAssignment.role,
-                FacilitationAssignment.missed,
-                FacilitationAssignment.stand_in_id,
-                Meeting.starts_at,
-            )
-            .join(Meeting, Meeting.id == FacilitationAssignment.meeting_id)
-            .where(Meeting.starts_at <= now, Meeting.status == MeetingStatus.SCHEDULED)
+async def history(
+    session: AsyncSession, now: datetime, member_ids: Collection[int] | None = None
+) -> _History:
+    """Counts from meetings that have started and were not cancelled (of ``member_ids``
+    only, when given)."""
+    query = (
+        select(
+            FacilitationAssignment.member_id,
+            FacilitationAssignment.role,
+            FacilitationAssignment.missed,
+            FacilitationAssignment.stand_in_id,
+            Meeting.starts_at,
         )
-    ).all()
-    history = _History()
+        .join(Meeting, Meeting.id == FacilitationAssignment.meeting_id)
+        .where(Meeting.starts_at <= now, Meeting.status == MeetingStatus.SCHEDULED)
+    )
+    if member_ids is not None:
+        ids = list(member_ids)
+        query = query.where(
+            or_(
+                FacilitationAssignment.member_id.in_(ids),
+                FacilitationAssignment.stand_in_id.in_(ids),
+            )
+        )
+    rows = (await session.execute(query)).all()
+    counts = _History()
     for member_id, role, was_missed, stand_in_id, starts_at in rows:
         if role is AssignmentRole.CO_FACILITATOR:
             if not was_missed:
-                history.co[member_id] += 1
-                history.last_co[member_id] = max(
-                    starts_at, history.last_co.get(member_id, starts_at)
-                )
+                counts.co[member_id] += 1
+                counts.last_co[member_id] = max(starts_at, counts.last_co.get(member_id, starts_at))
             continue
         if was_missed:
-            history.missed[member_id] += 1
+            counts.missed[member_id] += 1
             if stand_in_id is None:
                 continue
             member_id = stand_in_id
-        history.done[member_id] += 1
-        history.last[member_id] = max(starts_at, history.last.get(member_id, starts_at))
-    return history
+        counts.done[member_id] += 1
+        counts.last[member_id] = max(starts_at, counts.last.get(member_id, starts_at))
+    return counts
 
 
 async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]:
@@ -155,7 +164,7 @@ async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]
     """
     members = await _active_members(session)
     entries = {e.member_id: e for e in (await session.scalars(select(RotationEntry))).all()}
-    history = await _history(session, now)
+    history_ = await history(session, now)
     active_ids = {m.id for m in members}
 
     for member_id, entry in entries.items():
@@ -171,9 +180,9 @@ async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]
             continue
         pool[member.id] = Standing(member, known.baseline)
     for member in newcomers:
-        counts = [s.baseline + history.done.get(s.member.id, 0) for s in pool.values()]
+        counts = [s.baseline + history_.done.get(s.member.id, 0) for s in pool.values()]
         median = int(statistics.median_low(counts)) if counts else 0
-        own = history.done.get(member.id, 0)
+        own = history_.done.get(member.id, 0)
         existing = entries.get(member.id)
         if existing is None:
             existing = RotationEntry(
@@ -196,11 +205,11 @@ async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]
         pool[member.id] = Standing(member, existing.baseline)
     for standing in pool.values():
         mid = standing.member.id
-        standing.facilitated = history.done.get(mid, 0)
-        standing.co_facilitated = history.co.get(mid, 0)
-        standing.missed = history.missed.get(mid, 0)
-        standing.last_turn = history.last.get(mid)
-        standing.last_co_turn = history.last_co.get(mid)
+        standing.facilitated = history_.done.get(mid, 0)
+        standing.co_facilitated = history_.co.get(mid, 0)
+        standing.missed = history_.missed.get(mid, 0)
+        standing.last_turn = history_.last.get(mid)
+        standing.last_co_turn = history_.last_co.get(mid)
     await session.flush()
     return pool
 
@@ -435,3 +444,86 @@ async def standby_for(
     free = await availability.load(session, pool, local_day(now, rules.zone), rules.zone)
     candidates = [mid for mid in pool if mid not in busy and free.is_free(mid, meeting)]
     return pool[min(candidates, key=planner.key)].member if candidates else None
+
+
+async def _needs_plan(session: AsyncSession, now: datetime) -> bool:
+    """Whether the stored roster may be out of date: someone entered or left the
+    rotation, or an upcoming meeting has no facilitator. A few bounded queries."""
+    entered = (
+        await session.scalars(
+            select(Member.id)
+            .where(
+                Member.status == MemberStatus.ACTIVE,
+                Member.in_guild.is_(True),
+                ~exists().where(
+                    RotationEntry.member_id == Member.id, RotationEntry.active.is_(True)
+                ),
+            )
+            .limit(1)
+        )
+    ).first()
+    if entered is not None:
+        return True
+    left = (
+        await session.scalars(
+            select(RotationEntry.member_id)
+            .join(Member, Member.id == RotationEntry.member_id)
+            .where(
+                RotationEntry.active.is_(True),
+                or_(Member.status != MemberStatus.ACTIVE, Member.in_guild.is_(False)),
+            )
+            .limit(1)
+        )
+    ).first()
+    if left is not None:
+        return True
+    unfilled = (
+        await session.scalars(
+            select(Meeting.id)
+            .where(
+                Meeting.starts_at > now,
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.superseded.is_(False),
+                ~exists().where(
+                    FacilitationAssignment.meeting_id == Meeting.id,
+                    FacilitationAssignment.role == AssignmentRole.FACILITATOR,
+                ),
+            )
+            .limit(1)
+        )
+    ).first()
+    if unfilled is None:
+        return False
+    anyone = (
+        await session.scalars(
+            select(RotationEntry.member_id).where(RotationEntry.active.is_(True)).limit(1)
+        )
+    ).first()
+    return anyone is not None
+
+
+async def ensure_planned(
+    session: AsyncSession, now: datetime, rules: RotationRules | None = None
+) -> None:
+    """Plan only when the stored roster may be out of date (see :func:`_needs_plan`), so
+    reading the roster does not grow with the rotation. Every change people make plans
+    at once, and the hourly job re-plans as time passes."""
+    rules = rules or RotationRules()
+    created = await extend_series(session, now, rules.horizon_days)
+    if created or await _needs_plan(session, now):
+        await plan(session, now, rules)
+
+
+async def rotation_size(session: AsyncSession) -> int:
+    """How many members are in the rotation (one COUNT)."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(RotationEntry)
+        .join(Member, Member.id == RotationEntry.member_id)
+        .where(
+            RotationEntry.active.is_(True),
+            Member.status == MemberStatus.ACTIVE,
+            Member.in_guild.is_(True),
+        )
+    )
+    return int(found or 0)

@@ -1,0 +1,106 @@
+"""/roster show and /roster ledger read a bounded amount, whatever the size of the
+rotation: the roster is read as stored (planned again only when something changed), the
+ledger shows at most LEDGER_ROWS members."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event
+
+from bot.db import Database
+from bot.models import Member
+from bot.services import rotation
+from bot.services.rotation import LEDGER_ROWS, RotationRules
+from bot.services.rotation import series as meeting_service
+from tests.rotation.helpers import add_member
+
+ZONE = ZoneInfo("Australia/Brisbane")
+RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
+NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
+
+
+@contextmanager
+def _statements(db: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def _rotation(db: Database, size: int) -> None:
+    async with db.transaction() as session:
+        for i in range(size):
+            await add_member(session, f"m{i}", NOW - timedelta(days=1000 - i))
+        await meeting_service.set_series(
+            session,
+            phrase="every week on Tuesday at 10:00",
+            place="Room 4",
+            duration_minutes=90,
+            zone=ZONE,
+            now=NOW,
+            horizon_days=RULES.horizon_days,
+        )
+        await rotation.plan(session, NOW, RULES)
+
+
+async def _roster_statements(db: Database) -> tuple[list[str], int]:
+    """The statements one /roster show runs, and how many members it loaded."""
+    members: list[object] = []
+
+    def loaded(target: object, context: object) -> None:
+        members.append(target)
+
+    event.listen(Member, "load", loaded)
+    try:
+        with _statements(db) as seen:
+            async with db.transaction() as session:
+                shown = await rotation.roster(session, NOW, 4, RULES)
+                assert len(shown) == 4
+                await rotation.rotation_size(session)
+    finally:
+        event.remove(Member, "load", loaded)
+    return seen, len(members)
+
+
+async def test_roster_reads_the_same_few_statements_for_5_or_300_members(db: Database) -> None:
+    await _rotation(db, 5)
+    small, small_loaded = await _roster_statements(db)
+    async with db.transaction() as session:
+        for i in range(295):
+            await add_member(session, f"x{i}", NOW - timedelta(days=10))
+    first_after_join, _ = await _roster_statements(db)  # newcomers: planned once
+    large, large_loaded = await _roster_statements(db)
+    assert len(first_after_join) > len(small)
+    assert len(large) == len(small)
+    # The facilitators of four meetings, not the 300 members.
+    assert large_loaded == small_loaded
+    assert large_loaded <= 8
+
+
+async def test_ledger_shows_at_most_its_rows_soonest_turn_first(db: Database) -> None:
+    await _rotation(db, LEDGER_ROWS + 20)
+    async with db.transaction() as session:
+        rows = await rotation.ledger(session, NOW, RULES)
+        total = await rotation.rotation_size(session)
+        upcoming = await meeting_service.upcoming_meetings(session, NOW)
+    assert total == LEDGER_ROWS + 20
+    assert len(rows) == LEDGER_ROWS
+    with_turns = [r for r in rows if r.next_turn is not None]
+    assert [r.next_turn.starts_at for r in with_turns if r.next_turn] == sorted(
+        r.next_turn.starts_at for r in with_turns if r.next_turn
+    )
+    assert rows[0].next_turn is not None
+    assert rows[0].next_turn.id == upcoming[0].id
+    assert all(r.next_turn is not None for r in rows[: len(with_turns)])
+    assert all(r.next_turn is None for r in rows[len(with_turns) :])
