@@ -53,6 +53,13 @@ NEWCOMER = Person(
     ("rural health", "co-design"),
 )  # fmt: skip
 
+APPLICANT = Person(
+    "sam", "Sam Okafor", "Livingstone Shire Council", "Community engagement officer", "Yeppoon",
+    ("housing", "co-design"),
+)  # fmt: skip
+"""Not a member: joins the server when the interactive demo begins, so a coordinator can
+rehearse an application (``as sam``, ``/join``) and its review (``as cora``)."""
+
 
 @dataclass
 class SampleServer:
@@ -100,6 +107,8 @@ def build_server(emu: DiscordEmulator) -> SampleServer:
         server.users[person.username] = user
     newcomer = emu.add_user(NEWCOMER.username, global_name=NEWCOMER.name)
     server.users[NEWCOMER.username] = newcomer  # joins the server in scene 1
+    applicant = emu.add_user(APPLICANT.username, global_name=APPLICANT.name)
+    server.users[APPLICANT.username] = applicant  # joins when the interactive demo begins
     return server
 
 

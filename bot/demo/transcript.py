@@ -59,8 +59,27 @@ def offered_controls(message: RecordedMessage) -> list[str]:
     return labels
 
 
+def relative(seconds: float) -> str:
+    """A Discord ``<t:…:R>`` timestamp as a reader's client shows it: "in 5 minutes",
+    "3 days ago"."""
+    amount = abs(round(seconds))
+    units = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400),
+             ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))  # fmt: skip
+    unit, size = next(((u, s) for u, s in units if amount >= s), ("second", 1))
+    count = round(amount / size)
+    words = f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"in {words}" if seconds >= 0 else f"{words} ago"
+
+
+_SNOWFLAKE = re.compile(r"(?<![\d<@#&])(\d{17,20})(?!\d)")
+
+
 class Transcript:
-    """Subscribe with ``emu.on_record(transcript)``; save with ``transcript.save(path)``."""
+    """Subscribe with ``emu.on_record(transcript)``; save with ``transcript.save(path)``.
+
+    While someone types at the interactive demo's prompt (``prompt`` is set), whatever
+    arrives starts on a line of its own and the prompt is shown again after it, so a DM
+    that arrives mid-typing does not run into what is being typed."""
 
     def __init__(
         self, emu: DiscordEmulator, zone: ZoneInfo, console: Console | None = None
@@ -70,6 +89,7 @@ class Transcript:
         self.console = console or Console(record=True, highlight=False, soft_wrap=False)
         self.events: list[EmulatorEvent] = []
         self._shown: dict[int, list[str]] = {}
+        self.prompt: str | None = None
 
     # --- naming ----------------------------------------------------------------------
 
@@ -115,6 +135,24 @@ class Transcript:
         self.events.append(event)
         if event.kind not in _SHOWN:
             return
+        if event.kind in {"message_create", "message_edit"} and (
+            event.message is None or event.message.loading
+        ):
+            return
+        prompt = self.prompt
+        if prompt is not None:
+            self._raw("\n")  # off the line being typed (the saved transcript never has it)
+        try:
+            self._show(event)
+        finally:
+            if prompt is not None:
+                self._raw(prompt)
+
+    def _raw(self, text: str) -> None:
+        self.console.file.write(text)
+        self.console.file.flush()
+
+    def _show(self, event: EmulatorEvent) -> None:
         stamp = datetime.now(self.zone).strftime("%H:%M:%S")
         if event.kind in {"message_create", "message_edit"} and event.message is not None:
             self._message(stamp, event)
@@ -122,7 +160,7 @@ class Transcript:
             line = Text(f"{stamp}  ", style="dim")
             line.append(f"{self.where(event.channel_id)}  ", style="cyan")
             line.append(f"{self.who(event.user_id)} ", style="bold green")
-            line.append(self.action(event))
+            line.append(self.names(self.action(event)))
             self.console.print(line)
         elif event.kind in {"role_add", "role_remove"}:
             role = self._role_name(event.guild_id, event.role_id)
@@ -149,14 +187,32 @@ class Transcript:
             moment = datetime.fromtimestamp(int(match.group(1)), self.zone)
             style = match.group(2) or "f"
             if style == "R":
-                seconds = round((moment - datetime.now(self.zone)).total_seconds())
-                return f"in {seconds} s" if seconds >= 0 else f"{-seconds} s ago"
+                return relative((moment - datetime.now(self.zone)).total_seconds())
             if style in {"t", "T"}:
                 return moment.strftime("%H:%M:%S")
             return moment.strftime("%a %d %b %Y %H:%M:%S")
 
         text = re.sub(r"<@!?(\d+)>", user, text)
         return re.sub(r"<t:(-?\d+)(?::([tTdDfFR]))?>", stamp, text)
+
+    def names(self, text: str) -> str:
+        """Ids typed as command options (a member, a channel, a role) shown as their names."""
+
+        def name(match: re.Match[str]) -> str:
+            ident = int(match.group(1))
+            if ident in self.emu.users:
+                return "@" + self.who(ident)
+            try:
+                return "#" + self.emu.channel(ident).name
+            except KeyError:
+                pass
+            for guild_id in self.emu.guilds:
+                role = self.emu.guild(guild_id).roles.get(ident)
+                if role is not None:
+                    return "@" + role.name
+            return match.group(1)
+
+        return _SNOWFLAKE.sub(name, text)
 
     @staticmethod
     def action(event: EmulatorEvent) -> str:
