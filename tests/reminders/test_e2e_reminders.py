@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.client import CopBot, discover_extensions
+from bot.crypto import Keyring
+from bot.db import Database
 from bot.models import (
     DeliveryStatus,
     FacilitatorConfirmation,
@@ -18,6 +20,9 @@ from bot.models import (
     ReminderDelivery,
     SharingLevel,
 )
+from bot.services import reminders as svc
+from bot.services.learnings.store import add_learning
+from bot.services.learnings.text import LearningText
 from bot.services.reminders import ReminderSender, marker
 from emulator import RecordedMessage
 from tests.conftest import FakeClock
@@ -79,8 +84,6 @@ def _opts() -> dict[str, Any]:
     """Bot options. REM_SKIP_LEARNINGS=1 leaves the learnings cog out, to run these tests
     while that cog cannot load; the pack's themes and the learning form then need it."""
     if os.environ.get("REM_SKIP_LEARNINGS"):
-        from bot.crypto import Keyring
-
         return {
             "extensions": [e for e in discover_extensions() if e != "cogs.learnings"],
             "keyring": Keyring.generate(),
@@ -103,7 +106,6 @@ async def test_facilitator_gets_hand_over_pack_by_dm(world: World) -> None:
     meeting_id = await arrange_meeting(world)
     assert world.db is not None
     assert bot.keyring is not None
-    from bot.services.learnings.store import LearningText, add_learning
 
     members = {m.user_id: m for m in await _members(world)}
     async with world.db.transaction() as session:
@@ -317,8 +319,6 @@ async def test_restart_between_scheduling_and_firing_fires_once(world: World) ->
 async def claim_as_a_killed_run(world: World, clock: FakeClock) -> int:
     """With the bot down, leave the database as a run killed right after claiming leaves it:
     the occurrence dispatched and its delivery claimed (committed) by that run."""
-    from bot.db import Database
-    from bot.services import reminders as svc
 
     config = world.config
     settings = svc.EngineSettings.from_config(config)

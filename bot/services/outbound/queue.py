@@ -8,6 +8,7 @@ the same nonce, which Discord deduplicates, so the DM goes out once.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -321,12 +322,30 @@ _COUNTER = {
 }
 
 
+class Tally:
+    """Batch progress to add up: many outcomes recorded together update each batch once."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[int, OutboundStatus]] = Counter()
+
+    async def flush(self, session: AsyncSession) -> None:
+        for (batch_id, status), n in sorted(self.counts.items()):
+            column = _COUNTER[status]
+            await session.execute(
+                sa.update(OutboundBatch)
+                .where(OutboundBatch.id == batch_id)
+                .values({column.key: column + n})
+            )
+        self.counts.clear()
+
+
 async def _settle(
     session: AsyncSession,
     row: OutboundItem,
     now: datetime,
     status: OutboundStatus,
     reason: str = "",
+    tally: Tally | None = None,
 ) -> None:
     row.status = status
     row.reason = reason[:300]
@@ -334,12 +353,22 @@ async def _settle(
     if status is OutboundStatus.SENT:
         row.sent_at = now
     if row.batch_id is not None:
+        if tally is not None:
+            tally.counts[(row.batch_id, status)] += 1
+            return
         column = _COUNTER[status]
         await session.execute(
             sa.update(OutboundBatch)
             .where(OutboundBatch.id == row.batch_id)
             .values({column.key: column + 1})
         )
+
+
+async def load_claimed(session: AsyncSession, claims: Iterable[Claim]) -> None:
+    """Read the claimed rows in one query, so recording their outcomes reads no more."""
+    ids = [c.item_id for c in claims]
+    if ids:
+        list(await session.scalars(sa.select(OutboundItem).where(OutboundItem.id.in_(ids))))
 
 
 async def _owned(session: AsyncSession, claim: Claim, token: str) -> OutboundItem | None:
@@ -350,13 +379,19 @@ async def _owned(session: AsyncSession, claim: Claim, token: str) -> OutboundIte
 
 
 async def record_sent(
-    session: AsyncSession, claim: Claim, token: str, now: datetime, channel_id: int, message_id: int
+    session: AsyncSession,
+    claim: Claim,
+    token: str,
+    now: datetime,
+    channel_id: int,
+    message_id: int,
+    tally: Tally | None = None,
 ) -> None:
     row = await _owned(session, claim, token)
     if row is None:
         return
     row.channel_id, row.message_id = channel_id, message_id
-    await _settle(session, row, now, OutboundStatus.SENT)
+    await _settle(session, row, now, OutboundStatus.SENT, tally=tally)
 
 
 async def record_settled(
@@ -366,11 +401,12 @@ async def record_settled(
     now: datetime,
     status: OutboundStatus,
     reason: str,
+    tally: Tally | None = None,
 ) -> None:
     """Skipped (left the server, unknown user, no longer needed) or failed for good."""
     row = await _owned(session, claim, token)
     if row is not None:
-        await _settle(session, row, now, status, reason)
+        await _settle(session, row, now, status, reason, tally)
 
 
 async def record_retry(
@@ -382,6 +418,7 @@ async def record_retry(
     *,
     wait: timedelta,
     max_attempts: int,
+    tally: Tally | None = None,
 ) -> datetime | None:
     """A transient failure: try again after ``wait``, or give up after ``max_attempts``.
     Returns when it will be retried, or None if it was given up."""
@@ -389,7 +426,7 @@ async def record_retry(
     if row is None:
         return None
     if row.attempts >= max_attempts:
-        await _settle(session, row, now, OutboundStatus.FAILED, f"gave up: {reason}")
+        await _settle(session, row, now, OutboundStatus.FAILED, f"gave up: {reason}", tally)
         return None
     row.status = OutboundStatus.PENDING
     row.claim_token = None

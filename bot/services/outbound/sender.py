@@ -241,7 +241,11 @@ class Outbox:
     # --- sending -----------------------------------------------------------------------
 
     async def drain(self) -> DrainSummary:
-        """Send everything due now, paced. Safe to call at any time, any number of times."""
+        """Send everything due now, paced. Safe to call at any time, any number of times.
+
+        Claims are taken (and committed) a few at a time; their messages are written in one
+        read, sent one by one, and their outcomes recorded together. A process killed in
+        between leaves them claimed: the next run finds each sent one by its marker."""
         summary = DrainSummary()
         async with self._lock:
             while not self._closing:
@@ -259,62 +263,29 @@ class Outbox:
                     if claimed.skipped or claimed.delayed:
                         continue
                     break
-                for index, claim in enumerate(claimed.claims):
-                    if self._closing:
-                        async with self.db.transaction() as session:
-                            for rest in claimed.claims[index:]:
-                                await queue.release(session, rest, self.token)
-                        break
-                    await self._send_one(claim, summary)
+                await self._send_group(claimed.claims, summary)
         return summary
 
-    async def _settle(
-        self, claim: queue.Claim, status: OutboundStatus, reason: str, summary: DrainSummary
-    ) -> None:
-        async with self.db.transaction() as session:
-            await queue.record_settled(session, claim, self.token, self.clock(), status, reason)
-        if status is OutboundStatus.SKIPPED:
-            summary.skipped += 1
-        else:
-            summary.failed += 1
-            summary.reasons.append(reason)
-
-    async def _send_one(self, claim: queue.Claim, summary: DrainSummary) -> None:
-        renderer = self._renderers.get(claim.template)
-        if renderer is None:
-            if claim.template not in self._missing:
-                self._missing.add(claim.template)
-                log.warning("outbox: no renderer for %r yet; its DMs wait", claim.template)
-            async with self.db.transaction() as session:
-                await queue.release(session, claim, self.token)
-                await queue.postpone(session, claim.item_id, self.clock() + NO_RENDERER_WAIT)
-            return
+    async def _render_all(
+        self, claims: list[queue.Claim]
+    ) -> dict[int, port.Message | _Problem | None]:
+        """Every claim's message, in one read; what could not be written says why."""
+        written: dict[int, port.Message | _Problem | None] = {}
+        now = self.clock()
         try:
-            member = await self.port.member(claim.user_id)
-            if member is None:
-                await self._settle(claim, OutboundStatus.SKIPPED, "left the server", summary)
-                return
-            if claim.recovering:
-                found = await self.port.find_in_dm(claim.user_id, marker(claim.item_id))
-                if found is not None:
-                    async with self.db.transaction() as session:
-                        await queue.record_sent(
-                            session,
-                            claim,
-                            self.token,
-                            self.clock(),
-                            found.channel_id,
-                            found.message_id,
-                        )
-                    summary.sent += 1
-                    summary.recovered += 1
-                    return
-            now = self.clock()
-            late = now - claim.due_at > self.settings.late_after
             async with self.db.transaction() as session:
-                message = await renderer(
-                    session,
-                    Rendering(
+                for claim in claims:
+                    renderer = self._renderers.get(claim.template)
+                    if renderer is None:
+                        if claim.template not in self._missing:
+                            self._missing.add(claim.template)
+                            log.warning(
+                                "outbox: no renderer for %r yet; its DMs wait", claim.template
+                            )
+                        written[claim.item_id] = _Problem("no renderer", missing=True)
+                        continue
+                    late = now - claim.due_at > self.settings.late_after
+                    rendering = Rendering(
                         claim.item_id,
                         claim.user_id,
                         claim.kind,
@@ -322,52 +293,142 @@ class Outbox:
                         now,
                         claim.due_at,
                         late,
-                    ),
-                )
+                    )
+                    try:
+                        message = await renderer(session, rendering)
+                    except Exception as exc:
+                        log.exception("outbox: rendering item %s failed", claim.item_id)
+                        written[claim.item_id] = _Problem(f"unexpected {type(exc).__name__}")
+                        continue
+                    if message is not None:
+                        message = decorate(
+                            message, claim.item_id, late_since=claim.due_at if late else None
+                        )
+                    written[claim.item_id] = message
+        except Exception:
+            log.exception("outbox: the read for rendering failed; what was written is used")
+        return written
+
+    async def _send_group(self, claims: list[queue.Claim], summary: DrainSummary) -> None:
+        written = await self._render_all(claims)
+        outcomes: list[tuple[queue.Claim, _Outcome]] = []
+        for claim in claims:
+            if self._closing:
+                outcomes.append((claim, _Outcome("release")))
+                continue
+            message = written.get(claim.item_id, _Problem("not written"))
+            outcomes.append((claim, await self._attempt(claim, message)))
+        await self._record(outcomes, summary)
+
+    async def _attempt(
+        self, claim: queue.Claim, message: port.Message | _Problem | None
+    ) -> _Outcome:
+        """Send one claimed DM (paced); what happened, to be recorded."""
+        if isinstance(message, _Problem):
+            if message.missing:
+                return _Outcome("release", until=self.clock() + NO_RENDERER_WAIT)
+            return _Outcome("retry", message.reason)
+        try:
+            member = await self.port.member(claim.user_id)
+            if member is None:
+                return _Outcome("settle", "left the server", OutboundStatus.SKIPPED)
+            if claim.recovering:
+                found = await self.port.find_in_dm(claim.user_id, marker(claim.item_id))
+                if found is not None:
+                    return _Outcome("sent", sent=found, recovered=True)
             if message is None:
-                await self._settle(claim, OutboundStatus.SKIPPED, "no longer needed", summary)
-                return
-            message = decorate(message, claim.item_id, late_since=claim.due_at if late else None)
+                return _Outcome("settle", "no longer needed", OutboundStatus.SKIPPED)
             await self._pace()
-            sent = await self.port.dm(claim.user_id, message)
+            return _Outcome("sent", sent=await self.port.dm(claim.user_id, message))
         except port.Transient as exc:
             if exc.retry_after:
                 self._pause(exc.retry_after)
-            await self._retry(claim, exc.detail, exc.retry_after, summary)
+            return _Outcome("retry", exc.detail, retry_after=exc.retry_after)
         except port.Gone as exc:
-            await self._settle(
-                claim, OutboundStatus.SKIPPED, f"unknown user ({exc.detail})", summary
-            )
+            return _Outcome("settle", f"unknown user ({exc.detail})", OutboundStatus.SKIPPED)
         except port.DmClosed:
-            await self._settle(claim, OutboundStatus.FAILED, "their DMs are closed", summary)
+            return _Outcome("settle", "their DMs are closed", OutboundStatus.FAILED)
         except port.PortError as exc:
-            await self._settle(claim, OutboundStatus.FAILED, exc.detail, summary)
+            return _Outcome("settle", exc.detail, OutboundStatus.FAILED)
         except Exception as exc:
             log.exception("outbox: unexpected error sending item %s", claim.item_id)
-            await self._retry(claim, f"unexpected {type(exc).__name__}", None, summary)
-        else:
-            async with self.db.transaction() as session:
-                await queue.record_sent(
-                    session, claim, self.token, self.clock(), sent.channel_id, sent.message_id
-                )
-            summary.sent += 1
+            return _Outcome("retry", f"unexpected {type(exc).__name__}")
 
-    async def _retry(
-        self, claim: queue.Claim, reason: str, retry_after: float | None, summary: DrainSummary
+    async def _record(
+        self, outcomes: list[tuple[queue.Claim, _Outcome]], summary: DrainSummary
     ) -> None:
+        tally = queue.Tally()
         async with self.db.transaction() as session:
-            at = await queue.record_retry(
-                session,
-                claim,
-                self.token,
-                self.clock(),
-                reason,
-                wait=self._backoff(claim.attempts, retry_after),
-                max_attempts=self.settings.max_attempts,
-            )
-        if at is None:
-            summary.failed += 1
-            summary.reasons.append(reason)
-            log.warning("outbox: gave up item %s after %d attempts", claim.item_id, claim.attempts)
-        else:
-            summary.retrying += 1
+            now = self.clock()
+            await queue.load_claimed(session, (claim for claim, _ in outcomes))
+            for claim, outcome in outcomes:
+                if outcome.what == "sent":
+                    assert outcome.sent is not None
+                    await queue.record_sent(
+                        session,
+                        claim,
+                        self.token,
+                        now,
+                        outcome.sent.channel_id,
+                        outcome.sent.message_id,
+                        tally,
+                    )
+                    summary.sent += 1
+                    summary.recovered += outcome.recovered
+                elif outcome.what == "settle":
+                    assert outcome.status is not None
+                    await queue.record_settled(
+                        session, claim, self.token, now, outcome.status, outcome.reason, tally
+                    )
+                    if outcome.status is OutboundStatus.SKIPPED:
+                        summary.skipped += 1
+                    else:
+                        summary.failed += 1
+                        summary.reasons.append(outcome.reason)
+                elif outcome.what == "retry":
+                    at = await queue.record_retry(
+                        session,
+                        claim,
+                        self.token,
+                        now,
+                        outcome.reason,
+                        wait=self._backoff(claim.attempts, outcome.retry_after),
+                        max_attempts=self.settings.max_attempts,
+                        tally=tally,
+                    )
+                    if at is None:
+                        summary.failed += 1
+                        summary.reasons.append(outcome.reason)
+                        log.warning(
+                            "outbox: gave up item %s after %d attempts",
+                            claim.item_id,
+                            claim.attempts,
+                        )
+                    else:
+                        summary.retrying += 1
+                else:
+                    await queue.release(session, claim, self.token)
+                    if outcome.until is not None:
+                        await queue.postpone(session, claim.item_id, outcome.until)
+            await tally.flush(session)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Why a claim's message could not be written."""
+
+    reason: str
+    missing: bool = False
+    """No renderer is registered for its template (yet)."""
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    what: str
+    """"sent", "settle" (skipped or failed for good), "retry" or "release"."""
+    reason: str = ""
+    status: OutboundStatus | None = None
+    sent: port.Sent | None = None
+    recovered: bool = False
+    retry_after: float | None = None
+    until: datetime | None = None
