@@ -287,21 +287,21 @@ async def test_personal_data_then_erase(db: Database, config: AppConfig, clock: 
     assert data["applications"][0]["status"] == "approved"
     assert data["attestations"][0]["pledge_version"] == config.onboarding.pledge_version
     async with db.transaction() as s:
-        member = await s.get(Member, member.id)
-        assert member is not None
-        await erase_personal_data(s, member, clock())
+        again = await s.get(Member, member.id)
+        assert again is not None
+        await erase_personal_data(s, again, clock())
     async with db.transaction() as s:
-        member = await s.get(Member, member.id)
-        assert member is not None
-        assert member.status is MemberStatus.ERASED
-        assert (member.display_name, member.organisation, member.interests) == ("", "", [])
+        erased = await s.get(Member, member.id)
+        assert erased is not None
+        assert erased.status is MemberStatus.ERASED
+        assert (erased.display_name, erased.organisation, erased.interests) == ("", "", [])
         app = await s.scalar(select(Application))
         assert app is not None
         assert app.status is ApplicationStatus.APPROVED
         assert app.decided_by == COORDINATOR_ID
         assert (app.organisation, app.interests, app.checks) == ("", [], [])
         assert await s.scalar(select(func.count()).select_from(Attestation)) == 1
-        after = await personal_data(s, member)
+        after = await personal_data(s, erased)
     assert "Fitzroy" not in repr(after)
 
 
