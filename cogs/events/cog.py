@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 TICK_JOB_ID = "events:tick"
 TICK_MINUTES = 5
+RSVP_REREAD = timedelta(hours=1)
 
 
 async def events_tick(bot: CopBot) -> None:
@@ -47,7 +48,7 @@ class Events(commands.Cog):
         self.out = DiscordEvents(bot, bot.config.discord.guild_id)
         self.holder = uuid.uuid4().hex
         self.image: bytes | None = None
-        self._rsvps_read = False
+        self._rsvps_read_at: datetime | None = None
         self._sweeping = asyncio.Lock()
         self._soon: asyncio.Task[None] | None = None
 
@@ -80,12 +81,16 @@ class Events(commands.Cog):
     # --- the work --------------------------------------------------------------------
 
     async def tick(self) -> None:
-        """One round: the events sweep (and, the first time, the RSVPs from the REST
-        list), then the threads and follow-ups that are due. Safe to call any time."""
+        """One round: the events sweep (and, at start and then hourly, the RSVPs from the
+        REST list, which catches any gateway event missed while the bot was away), then the
+        threads and follow-ups that are due. Safe to call any time."""
         try:
             await self.sweep()
-            if not self._rsvps_read:
-                await self.read_rsvps()
+            now = datetime.now(UTC)
+            if (
+                self._rsvps_read_at is None or now - self._rsvps_read_at > RSVP_REREAD
+            ) and await self.read_rsvps():
+                self._rsvps_read_at = now
             await self.open_threads()
             await self.follow_up()
         except Exception:
@@ -102,10 +107,11 @@ class Events(commands.Cog):
                 image=self.image,
             )
 
-    async def read_rsvps(self) -> None:
-        """Who marked each mirrored meeting Interested, from the REST list (at start)."""
+    async def read_rsvps(self) -> bool:
+        """Who marked each mirrored meeting Interested, from the REST list; False when
+        Discord could not be read (the next round tries again)."""
         if not self.settings.enabled:
-            return
+            return True
         async with self.bot.db.transaction() as session:
             mirrors = [
                 (m.meeting_id, m.guild_event_id) for m in await events.active_mirrors(session)
@@ -119,10 +125,10 @@ class Events(commands.Cog):
                 continue
             except port.PortError as exc:
                 log.info("could not read who is interested in event %s: %s", event_id, exc)
-                return
+                return False
             async with self.bot.db.transaction() as session:
                 await events.replace_rsvps(session, meeting_id, users, self.bot.clock())
-        self._rsvps_read = True
+        return True
 
     async def _themes(self, now: datetime) -> list[str]:
         keyring = self.bot.keyring
