@@ -244,3 +244,43 @@ async def test_cancel_tells_the_group_and_pings_only_the_facilitator(world: Worl
     refusal = await it.wait_reply()
     assert refusal.ephemeral
     assert "coordinator" in refusal.text.lower()
+
+
+async def test_standing_availability_and_a_named_co_facilitator(world: World) -> None:
+    await _setup(world)
+    it = await world.emu.invoke_command(
+        world.guild.id, world.ana.id, "roster availability", {"rule": "I can't do Tuesdays"}
+    )
+    reply = await it.wait_reply()
+    assert reply.ephemeral
+    assert "not on Tuesdays" in reply.text
+    it = await world.emu.invoke_command(world.guild.id, world.ben.id, "roster show", {"count": 6})
+    shown = await it.wait_reply()
+    assert f"<@{world.ana.id}>" not in shown.text
+    # A new community: nobody has facilitated, so the first turn has no co-facilitator.
+    first = next(line for line in shown.text.splitlines() if "facilitator <@" in line)
+    assert "nobody experienced is free" in first
+    assert "/roster cofacilitator" in first
+
+    it = await world.emu.invoke_command(
+        world.guild.id,
+        world.ben.id,
+        "roster cofacilitator",
+        {"date": "2026-03-03", "member": world.dee.id},
+    )
+    refused = await it.wait_reply()
+    assert refused.ephemeral
+    assert "coordinator" in refused.text.lower()
+    it = await world.emu.invoke_command(
+        world.guild.id,
+        world.cora.id,
+        "roster cofacilitator",
+        {"date": "2026-03-03", "member": world.dee.id},
+    )
+    named = await it.wait_reply()
+    assert named.ephemeral
+    assert not named.pinged_user_ids
+    it = await world.emu.invoke_command(world.guild.id, world.ben.id, "roster show", {"count": 1})
+    shown = await it.wait_reply()
+    assert f"with <@{world.dee.id}> co-facilitating" in shown.text
+    assert "nobody experienced" not in shown.text
