@@ -284,3 +284,19 @@ async def test_standing_availability_and_a_named_co_facilitator(world: World) ->
     shown = await it.wait_reply()
     assert f"with <@{world.dee.id}> co-facilitating" in shown.text
     assert "nobody experienced" not in shown.text
+
+
+async def test_member_whose_announced_turn_moves_is_told(world: World) -> None:
+    await _setup(world)
+    # Ana has the second meeting (17 March); Ben volunteers for it.
+    it = await world.emu.invoke_command(
+        world.guild.id, world.ben.id, "roster volunteer", {"date": "2026-03-17"}
+    )
+    reply = await it.wait_reply()
+    assert reply.text.startswith("Thank you!")
+    told = await world.emu.wait_for_message(
+        lambda m: m.channel_id == world.roster.id and "the roster changed" in m.text
+    )
+    assert told.pinged_user_ids == {world.ana.id}
+    assert f"<@{world.ben.id}>" in told.text
+    assert "Your next turn is now" in told.text
