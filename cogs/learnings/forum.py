@@ -8,6 +8,7 @@ is escaped and every post passes ``NO_PINGS``.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 
@@ -83,7 +84,8 @@ async def create_post(forum: discord.ForumChannel, content: PostContent) -> int:
 
 
 async def update_post(bot: CopBot, thread_id: int, content: PostContent) -> None:
-    """Show the learning's current text in its post (the post's first message)."""
+    """Show the learning's current text in its post (the post's first message), its
+    title as the post's name and its theme as the post's tag."""
     try:
         thread = bot.get_channel(thread_id) or await bot.fetch_channel(thread_id)
         if not isinstance(thread, discord.Thread):
@@ -91,8 +93,15 @@ async def update_post(bot: CopBot, thread_id: int, content: PostContent) -> None
         await thread.get_partial_message(thread_id).edit(
             content=post_text(content), allowed_mentions=NO_PINGS
         )
+        changes: dict[str, Any] = {}
         if thread.name != thread_name(content):
-            await thread.edit(name=thread_name(content))
+            changes["name"] = thread_name(content)
+        if isinstance(thread.parent, discord.ForumChannel):
+            tags = await theme_tags(thread.parent, content.theme)
+            if {t.id for t in tags} != {t.id for t in thread.applied_tags}:
+                changes["applied_tags"] = tags
+        if changes:
+            await thread.edit(**changes)
     except discord.NotFound:
         async with bot.db.transaction() as session:
             await knowledge.removed(session, thread_id)

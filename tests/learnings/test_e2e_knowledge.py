@@ -89,10 +89,17 @@ async def test_knowledge_base_publish_edit_and_remove(forum_world: Forum) -> Non
     it = await run(world, world.ana.id, "learning edit", {"id": ident})
     await it.wait_response()
     assert it.modal is not None
-    saved = await emu.submit_modal(it, {"learned": "Ask early, and listen twice."})
+    saved = await emu.submit_modal(
+        it, {"learned": "Ask early, and listen twice.", "tags": "funding, trust"}
+    )
     assert "Updated learning" in (await saved.wait_reply()).text
     await emu.wait_until(
         lambda: "listen twice" in emu.messages_in(thread.id)[0].content, 10, "the edited post"
+    )
+    await emu.wait_until(
+        lambda: f.threads.tag_names(f.threads.thread(thread.id)) == ["funding"],
+        10,
+        "the post's tag to follow the new theme",
     )
 
     # Making it private removes the post.
