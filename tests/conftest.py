@@ -135,9 +135,9 @@ E2E_FIXTURES = frozenset({"world", "world_factory", "emu"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark ``e2e`` every test that runs the emulator or the demo: those in tests/e2e,
-    tests/emulator and tests/demo, in files named ``test_e2e_*``, or using the emulator's
-    fixtures."""
+    """Mark ``e2e`` every test that runs the emulator, the demo or a browser: those in
+    tests/e2e, tests/emulator and tests/demo, in files named ``test_e2e*``, using the
+    emulator's fixtures, or marked ``browser``."""
     root = Path(__file__).parent
     for item in items:
         path = Path(str(item.path))
@@ -145,8 +145,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if (
             (len(parts) > 1 and parts[0] in E2E_DIRS)
-            or path.name.startswith("test_e2e_")
+            or path.name.startswith("test_e2e")
             or fixtures & E2E_FIXTURES
+            or item.get_closest_marker("browser") is not None
         ):
             item.add_marker(pytest.mark.e2e)
 
