@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.config import AppConfig
 from bot.db import Database, backup_sqlite, sqlite_path
 from tests.conftest import FakeClock
@@ -30,6 +32,7 @@ def test_backup_with_no_file_yet_returns_none(config: AppConfig, clock: FakeCloc
     assert backup_sqlite(config.database.url, config.database.backup_dir, clock()) is None
 
 
+@pytest.mark.e2e  # starts `python -m bot`
 def test_backup_cli_says_where(tmp_path: Path) -> None:
     db_file = tmp_path / "cop.sqlite3"
     with sqlite3.connect(db_file) as conn:
