@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.crypto import Keyring, generate_key, parse_key
-from bot.db import Database, migrate
+from bot.db import Database
 from bot.models import Member, MemberStatus, SharingLevel
 from bot.services.learnings import anonymity_order, store, stream
 from bot.services.learnings.request import DigestFormat, DigestRequest
@@ -46,16 +46,9 @@ entry = st.tuples(
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("order-template") / "cop.sqlite3"
-
-    async def build() -> None:
-        database = Database.from_url(f"sqlite+aiosqlite:///{path}")
-        await migrate(database.engine)
-        await database.dispose()
-
-    asyncio.run(build())
-    return path
+def template(migrated_template: Path) -> Path:
+    """The session's migrated, empty database (tests/conftest.py), copied for each example."""
+    return migrated_template
 
 
 async def _digest(

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.crypto import Keyring
-from bot.db import Database, migrate
+from bot.db import Database
 from bot.models import Member, MemberStatus, SharingLevel
 from bot.services.learnings import store, stream
 from bot.services.learnings import text as ltext
@@ -43,17 +43,9 @@ learning = st.tuples(
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated, empty database file, copied for each example (migrating is slow)."""
-    path = tmp_path_factory.mktemp("template") / "cop.sqlite3"
-
-    async def build() -> None:
-        database = Database.from_url(f"sqlite+aiosqlite:///{path}")
-        await migrate(database.engine)
-        await database.dispose()
-
-    asyncio.run(build())
-    return path
+def template(migrated_template: Path) -> Path:
+    """The session's migrated, empty database (tests/conftest.py), copied for each example."""
+    return migrated_template
 
 
 def _marker(n: int) -> str:
