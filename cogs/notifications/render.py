@@ -15,10 +15,10 @@ def settings_embed(prefs: Preferences, zone_name: str) -> discord.Embed:
     lines = []
     for kind, name in notifications.OPTIONAL_KINDS.items():
         lines.append(f"{'✅' if prefs.wants(kind) else '🚫'} **{name}**")
-    required = ", ".join(notifications.REQUIRED_KINDS.values()).lower()
     lines.append(
-        f"🔒 **Renewal prompts** are required: your membership depends on them (as do "
-        f"{required.replace('renewal prompts, ', '')}), so they can't be turned off."
+        "🔒 **Renewal prompts** are required: your membership depends on them, so they can't "
+        "be turned off. Invitations a coordinator sends you and notices about your membership "
+        "always come too."
     )
     if prefs.quiet_start is not None and prefs.quiet_end is not None:
         quiet = (

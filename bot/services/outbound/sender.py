@@ -329,6 +329,7 @@ class Outbox:
                 return _Outcome("release", until=self.clock() + NO_RENDERER_WAIT)
             return _Outcome("retry", message.reason)
         try:
+            await self._pace()  # every DM's requests (member check, lookup, send) share a slot
             member = await self.port.member(claim.user_id)
             if member is None:
                 return _Outcome("settle", "left the server", OutboundStatus.SKIPPED)
@@ -338,7 +339,6 @@ class Outbox:
                     return _Outcome("sent", sent=found, recovered=True)
             if message is None:
                 return _Outcome("settle", "no longer needed", OutboundStatus.SKIPPED)
-            await self._pace()
             return _Outcome("sent", sent=await self.port.dm(claim.user_id, message))
         except port.Transient as exc:
             if exc.retry_after:
