@@ -238,6 +238,53 @@ async def play(demo: Demo) -> None:
     ics = demo.save("calendar", "meetings.ics", calendar.attachments[0].data)
     events = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     demo.outcome.facts.append(f"The calendar holds {len(events)} upcoming meetings.")
+
+    t.scene(12, "An outcome is recorded, and the coordinator makes the impact report")
+    it = await demo.command(
+        "ana", "outcome add", {"kind": "grant_application", "person1": demo.uid("ben")}
+    )
+    if it.modal is None:
+        raise DemoError("/outcome add did not open the form")
+    recorded = await (
+        await demo.emu.submit_modal(
+            it,
+            {
+                "title": "Joint grant for the youth hub",
+                "date": "",
+                "description": "Three member organisations applied together.",
+                "link": "",
+            },
+        )
+    ).wait_reply(20.0)
+    if "Recorded outcome" not in recorded.text:
+        raise DemoError(f"the outcome was not recorded: {recorded.text}")
+    ben_dm = demo.emu.dm_channel_of(demo.uid("ben"))
+    ask = await demo.message(
+        "Ben's consent question",
+        lambda m: (
+            ben_dm is not None
+            and m.channel_id == ben_dm.id
+            and "May the community name you" in m.text
+        ),
+    )
+    await demo.press("ben", ask, "outcome:consent:")
+    report = await demo.command(
+        "cora", "report", {"from": str(start - timedelta(days=335)), "to": str(end)}
+    )
+    await demo.emu.wait_until(
+        lambda: bool(report.original and report.original.attachments), 40.0, "the report"
+    )
+    if report.original is None:
+        raise DemoError("/report gave no answer")
+    for attachment in report.original.attachments:
+        if attachment.filename.endswith(".html"):
+            demo.save("report", "report.html", attachment.data)
+        else:
+            demo.save("report_chart", "report.png", attachment.data)
+    demo.outcome.facts.append(
+        "Ana recorded an outcome and Ben agreed to be named; the impact report (charts, "
+        "aggregates only) is report.html, with its headline chart in report.png."
+    )
     summary(demo)
 
 

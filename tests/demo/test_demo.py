@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import icalendar
@@ -18,7 +19,7 @@ async def test_demo_plays_every_scene_and_saves_correct_files(tmp_path: Path) ->
     assert await run_demo(out, console=console) == 0
 
     transcript = (out / "transcript.txt").read_text()
-    for number in range(1, 12):
+    for number in range(1, 13):
         assert f"Scene {number}:" in transcript
     assert "Nina Patel joins the server" in transcript
     assert "gives Nina Patel the Member role" in transcript
@@ -41,3 +42,12 @@ async def test_demo_plays_every_scene_and_saves_correct_files(tmp_path: Path) ->
     events = calendar.walk("VEVENT")
     assert events
     assert all(event.get("DTSTART") is not None for event in events)
+
+    report = (out / "report.html").read_text()
+    assert "Membership over time" in report
+    assert "Joint grant for the youth hub" in report
+    for _username, _level, fields in LEARNINGS:  # aggregates only: no learning text
+        assert fields["learned"] not in report
+    assert (out / "report.png").read_bytes().startswith(b"\x89PNG")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["files"]["report"].endswith("report.html")

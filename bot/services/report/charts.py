@@ -150,7 +150,8 @@ def _grouped_chart(
     chart = Chart(key, title, caption, (what, unit), rows)
     if grouped.hidden:
         chart.empty_note = (
-            f"Fewer than {min_group} people: too few to show without singling anyone out."
+            f"Fewer than {min_group} people are counted here: too few to show without "
+            "singling anyone out."
         )
     elif not grouped.counts:
         chart.empty_note = "Nothing recorded yet."
@@ -235,6 +236,7 @@ def turns(data: ReportData) -> Chart | None:
     )
     if not any(values):
         chart.empty_note = "No facilitation turns were taken in this period."
+        chart.caption = ""
         return chart
     fig = _figure(2.6)
     ax = fig.add_subplot()
@@ -294,7 +296,9 @@ def outcomes(data: ReportData) -> Chart:
     rows = [(label, str(n)) for label, n in nonzero]
     total = sum(n for _, n in nonzero)
     caption = (
-        f"{total} outcomes recorded: " + ", ".join(f"{label} {n}" for label, n in nonzero) + "."
+        f"{total} {'outcome' if total == 1 else 'outcomes'} recorded: "
+        + ", ".join(f"{label} {n}" for label, n in nonzero)
+        + "."
         if total
         else ""
     )
