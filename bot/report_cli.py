@@ -11,7 +11,7 @@ import getpass
 import os
 import sys
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.config import AppConfig
@@ -19,16 +19,15 @@ from bot.db import Database
 from bot.errors import DomainError, StartupError
 from bot.learnings_cli import AddCommand, _open_keyring, _schema_is_current
 from bot.services import report
+from bot.services.when import parse_day
 from bot.timeutil import utcnow
 
 
-def _day(text: str | None, fallback: date, what: str) -> date:
-    if not text:
+def _day(text: str | None, fallback: date, config: AppConfig, now: datetime) -> date:
+    """A day in any form the time language reads (2026-03-17, 17/03/2026, 17 March)."""
+    if not text or not text.strip():
         return fallback
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise DomainError(f"--{what} `{text[:40]}` isn't a date. Use YYYY-MM-DD.") from None
+    return parse_day(text, config.community.zone, now)
 
 
 def _write_private(out: Path, data: bytes) -> None:
@@ -50,8 +49,8 @@ def _write_private(out: Path, data: bytes) -> None:
 async def _report(args: argparse.Namespace, config: AppConfig) -> int:
     now = utcnow()
     today = now.astimezone(config.community.zone).date()
-    end = _day(args.end, today, "to")
-    start = _day(args.start, end - timedelta(days=365), "from")
+    end = _day(args.end, today, config, now)
+    start = _day(args.start, end - timedelta(days=365), config, now)
     out = Path(args.out) if args.out else Path(f"cop-report-{start}-to-{end}.html")
     db = Database.from_url(config.database.url, hide_parameters=True)
     try:
