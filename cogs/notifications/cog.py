@@ -18,6 +18,7 @@ from bot.services import notifications, outbound
 from bot.ui import CopInteraction, send
 from cogs.notifications import render
 from cogs.notifications.components import DYNAMIC_ITEMS, settings_message
+from cogs.notifications.progress import follow_progress
 
 if TYPE_CHECKING:
     from bot.client import CopBot
@@ -97,8 +98,15 @@ class Notifications(commands.Cog):
         )
 
     @outbound_group.command(name="status", description="Progress of the recent bulk sends.")
+    @app_commands.describe(batch="Follow one bulk send live until it is done (its number)")
     @coordinator_only()
-    async def status(self, interaction: CopInteraction) -> None:
+    async def status(self, interaction: CopInteraction, batch: int | None = None) -> None:
+        if batch is not None:
+            async with self.bot.db.transaction() as session:
+                await outbound.progress(session, batch)  # a clear sentence if there is none
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await follow_progress(interaction, batch)
+            return
         async with self.bot.db.transaction() as session:
             ids = list(
                 await session.scalars(

@@ -27,29 +27,29 @@ async def follow_progress(
     *,
     refresh_seconds: float = REFRESH_SECONDS,
 ) -> outbound.Progress:
-    """Post the batch's progress as an ephemeral follow-up and edit it every few seconds
-    until everything is sent (or the interaction expires). Call after deferring."""
+    """Show the batch's progress in the interaction's response (deferred or sent before;
+    it is edited) every few seconds until everything is sent or the interaction expires."""
     bot = bot_of(interaction)
     bot.outbox.wake()
     async with bot.db.transaction() as session:
         progress = await outbound.progress(session, batch_id)
-    message = await interaction.followup.send(
-        embed=render.progress_embed(progress),
-        ephemeral=True,
-        allowed_mentions=NO_PINGS,
-        wait=True,
-    )
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True)
     started = time.monotonic()
-    shown = progress
-    while not progress.done and time.monotonic() - started < FOLLOW_FOR_SECONDS:
-        await asyncio.sleep(refresh_seconds)
-        async with bot.db.transaction() as session:
-            progress = await outbound.progress(session, batch_id)
+    shown: outbound.Progress | None = None
+    while True:
         if progress != shown:
             try:
-                await message.edit(embed=render.progress_embed(progress), allowed_mentions=NO_PINGS)
+                await interaction.edit_original_response(
+                    content=None, embed=render.progress_embed(progress), allowed_mentions=NO_PINGS
+                )
             except discord.HTTPException as exc:
                 log.info("progress: could not update (HTTP %s); stopping", exc.status)
                 break
             shown = progress
+        if progress.done or time.monotonic() - started > FOLLOW_FOR_SECONDS:
+            break
+        await asyncio.sleep(refresh_seconds)
+        async with bot.db.transaction() as session:
+            progress = await outbound.progress(session, batch_id)
     return progress

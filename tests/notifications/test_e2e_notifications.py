@@ -141,3 +141,25 @@ async def test_429_storm_mid_send_loses_nothing_and_doubles_nothing(world: World
     assert len(limited) == 12
     for user_id in people:
         assert len([m for m in world.emu.dms_to(user_id) if PROMPT in m.text]) == 1
+
+
+async def test_coordinator_follows_a_bulk_send_until_it_is_done(world: World) -> None:
+    bot = await world.start_bot()
+    await world.add_active_members()
+    batch = await queue_prompts(bot, [m.id for m in world.members], "learn-follow")
+    it = await world.emu.invoke_command(
+        world.guild.id, world.cora.id, "outbound status", {"batch": batch.id}
+    )
+    reply = await it.wait_reply()
+    assert reply.ephemeral
+    await world.emu.wait_until(
+        lambda: it.original is not None and "5 of 5 sent" in it.original.text,
+        30,
+        "the progress to reach 5 of 5",
+    )
+    assert it.original is not None
+    assert "done" in it.original.text
+    missing = await world.emu.invoke_command(
+        world.guild.id, world.cora.id, "outbound status", {"batch": 999}
+    )
+    assert "no bulk send `#999`" in (await missing.wait_reply()).text
