@@ -41,11 +41,17 @@ Layout:
   was recorded (requests, interactions), with their JSON shapes. Sends nothing.
 - ``gateway``: sessions, sockets, sequence numbers, intents and RESUME replay.
   ``guild_sync``: READY and GUILD_CREATE on IDENTIFY, GUILD_MEMBERS_CHUNK on op 8.
-- ``http.RestServer``: matches ``/api/v10/...`` to a route, records the request, answers
-  faults and ``ApiError``s (``errors``) in Discord's JSON error shape.
+- ``http.RestServer``: matches ``/api/v10/...`` to a route, records the request, applies
+  ``ratelimit`` (Discord's buckets, global limit and DM limits, when switched on with
+  ``emu.enforce_rate_limits``) and ``openapi`` (the spec check), and answers ``ApiError``s
+  (``errors``) in Discord's JSON error shape.
 - ``rest/``: one module per REST resource (``users``, ``commands``, ``interactions``,
-  ``channels``, ``guilds``). ``messages``: message payload rules shared by several resources.
-  ``actions``: interactions (commands, buttons, selects, modals) sent on a user's behalf.
+  ``threads``, ``channels``, ``guilds``, ``scheduled_events``). ``messages``: message payload
+  rules shared by several resources. ``actions``: interactions (commands, buttons, selects,
+  modals) sent on a user's behalf.
+
+Large guilds: ``emu.add_members(guild, 50_000, roles=[...])`` builds one fast; GUILD_CREATE
+then carries only the bot (see ``guild_sync``), and members come by op 8 or paginated REST.
 
 Adding a REST resource (for example threads): create ``emulator/rest/threads.py`` with a
 ``Resource`` subclass whose ``register(route)`` calls ``route("POST",
