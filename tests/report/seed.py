@@ -14,6 +14,7 @@ from bot.models import (
     AssignmentSource,
     FacilitationAssignment,
     Meeting,
+    MeetingAttendance,
     Member,
     MemberStatus,
     OutcomeKind,
@@ -26,6 +27,7 @@ from bot.models import (
 from bot.services import outcomes
 from bot.services.learnings.store import add_learning
 from bot.services.learnings.text import Draft, validate
+from bot.services.partnerships import rounds
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 START = date(2025, 12, 1)
@@ -123,6 +125,12 @@ async def seed(db: Database, keyring: Keyring) -> Seeded:
                     created_at=starts,
                 )
             )
+            for member in members[: 3 + i % 3]:  # 3 to 5 came to each meeting
+                session.add(
+                    MeetingAttendance(
+                        meeting_id=meeting.id, member_id=member.id, recorded_at=starts
+                    )
+                )
         levels = [
             (SharingLevel.PRIVATE, PRIVATE_SECRET, "private theme"),
             (SharingLevel.GROUP, GROUP_SECRET, "group theme"),
@@ -155,4 +163,14 @@ async def seed(db: Database, keyring: Keyring) -> Seeded:
                 session, keyring, members[0], draft, [members[0], members[1]], NOW
             )
             await outcomes.answer_consent(session, added.outcome.id, members[1], False, NOW)
+    async with db.transaction() as session:
+        for member in members[:4]:
+            await rounds.opt_in(session, member, NOW)
+        await rounds.make_round(
+            session,
+            NOW - timedelta(days=20),
+            NOW,
+            checkin_after=timedelta(days=14),
+            cross_town=False,
+        )
     return Seeded(members, "Longreach", "Solo course")

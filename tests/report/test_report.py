@@ -94,6 +94,11 @@ async def test_report_counts_the_community_and_keeps_its_confidences(
     assert sum(data.left) == 1
     assert sum(data.lapsed) == 1
     assert sum(data.meetings_held) == 10
+    assert data.attendance is not None
+    assert sum(data.attendance) == sum(3 + i % 3 for i in range(10))
+    between = dict(data.extras["Between meetings: consults and connections"])
+    assert between["Connection-round pairs"] == 2
+    assert between["Consults asked"] == 0
     assert data.turns_per_member is not None
     assert sorted(data.turns_per_member, reverse=True)[:4] == [3, 3, 2, 2]
     assert len(data.turns_per_member) == 9  # everyone in the rotation, turns or not

@@ -316,7 +316,8 @@ def extras(data: ReportData) -> list[Chart]:
     for title, counts in data.extras.items():
         rows = [(label, str(n)) for label, n in counts]
         caption = ", ".join(f"{label}: {n}" for label, n in counts) + "."
-        chart = Chart(title.lower().replace(" ", "-"), title, caption, ("What", "Count"), rows)
+        key = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+        chart = Chart(key, title, caption, ("What", "Count"), rows)
         if not any(n for _, n in counts):
             chart.empty_note = "None in this period."
         else:

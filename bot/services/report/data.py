@@ -24,13 +24,18 @@ from bot.models import (
     Application,
     ApplicationStatus,
     AssignmentRole,
+    ConnectionPair,
+    ConnectionRound,
+    Consult,
     FacilitationAssignment,
     Learning,
     Meeting,
+    MeetingAttendance,
     MeetingStatus,
     Member,
     MemberStatus,
     OutcomeKind,
+    Partnership,
     Renewal,
     RenewalOutcome,
     RotationEntry,
@@ -204,6 +209,17 @@ async def _moments(session: AsyncSession, column: object, *where: object) -> lis
     return list((await session.scalars(select(column).where(*where))).all())  # type: ignore[call-overload]
 
 
+async def _round_pairs(session: AsyncSession, since: datetime, until: datetime) -> int:
+    pairs = (
+        select(ConnectionPair.round_id, ConnectionPair.pair_no)
+        .join(ConnectionRound, ConnectionRound.id == ConnectionPair.round_id)
+        .where(ConnectionRound.starts_at >= since, ConnectionRound.starts_at < until)
+        .distinct()
+        .subquery()
+    )
+    return int(await session.scalar(select(func.count()).select_from(pairs)) or 0)
+
+
 async def gather(
     session: AsyncSession,
     keyring: Keyring,
@@ -329,6 +345,28 @@ async def gather(
 
     outcome_counts, outcomes = await outcomes_for_report(session, keyring, period.start, period.end)
 
+    attended = await _moments(
+        session,
+        Meeting.starts_at,
+        *held,
+        Meeting.id == MeetingAttendance.meeting_id,
+    )
+    attendance = _per_month(months, period, attended) if attended else None
+
+    async def count(model: Any, column: Any, *where: Any) -> int:
+        query = select(func.count()).select_from(model).where(column >= since, column < until)
+        return int(await session.scalar(query.where(*where)) or 0)
+
+    between = [
+        ("Consults asked", await count(Consult, Consult.created_at)),
+        ("Consults resolved", await count(Consult, Consult.resolved_at)),
+        ("Connection-round pairs", await _round_pairs(session, since, until)),
+        (
+            "Partnerships begun",
+            await count(Partnership, Partnership.created_at, Partnership.started_on.is_not(None)),
+        ),
+    ]
+
     return ReportData(
         period=period,
         community=community,
@@ -342,11 +380,12 @@ async def gather(
         localities=group_small(localities, min_group),
         trainings=group_small(courses, min_group),
         meetings_held=meetings_held,
-        attendance=None,
+        attendance=attendance,
         turns_per_member=turns,
         learnings_recorded=recorded,
         learnings_shared=shared,
         themes=themes,
         outcome_counts=outcome_counts,
         outcomes=outcomes,
+        extras={"Between meetings: consults and connections": between},
     )
