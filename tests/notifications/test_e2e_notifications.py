@@ -3,6 +3,7 @@ obeys; coordinator commands are hidden from the picker and still role-checked.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -163,3 +164,27 @@ async def test_coordinator_follows_a_bulk_send_until_it_is_done(world: World) ->
         world.guild.id, world.cora.id, "outbound status", {"batch": 999}
     )
     assert "no bulk send `#999`" in (await missing.wait_reply()).text
+
+
+async def test_gateway_drop_mid_send_loses_nothing_and_doubles_nothing(world: World) -> None:
+    bot = await world.start_bot()
+    people = []
+    for i in range(8):
+        user = world.emu.add_user(f"drop{i}")
+        world.emu.add_member(world.guild.id, user.id, roles=[world.member_role.id])
+        people.append(user.id)
+    await queue_prompts(bot, people, "learn-drop")
+    sending = asyncio.create_task(bot.outbox.drain())
+
+    def some_sent() -> bool:
+        return any(PROMPT in m.text for u in people for m in world.emu.dms_to(u))
+
+    await world.emu.wait_until(some_sent, 30, "the first prompts")
+    assert not sending.done()  # the drop comes mid-send
+    await world.emu.drop_gateway(hold=True)
+    await asyncio.sleep(1.0)
+    world.emu.restore_gateway()
+    await sending
+    await bot.outbox.drain()
+    for user_id in people:
+        assert len([m for m in world.emu.dms_to(user_id) if PROMPT in m.text]) == 1
