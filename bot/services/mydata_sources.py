@@ -22,6 +22,7 @@ from bot.services import (
     notifications,
     onboarding,
     outcomes,
+    partnerships,
     reminders,
     rotation,
 )
@@ -70,6 +71,7 @@ def contributors() -> tuple[Contributor, ...]:
         learnings.MYDATA,
         consults.MYDATA,
         outcomes.MYDATA,
+        partnerships.MYDATA,
         adapted("rotation", rotation.personal_data, rotation.erase_personal_data),
         events.MYDATA,
         adapted("reminders", reminders.personal_data, reminders.erase_personal_data),
