@@ -1,7 +1,8 @@
 """Builders for tests: rows straight into the database, for arranging a test's world.
 
-One place builds ``Member`` rows for every capability's tests (``add_member``), and one
-upserts the emulator's sample people as active members (``upsert_active_member``).
+One place builds ``Member`` rows for every capability's tests (``add_member``), one
+upserts the emulator's sample people as active members (``upsert_active_member``), and one
+writes a minimal config file for tests that run the CLI (``write_config``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import count
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,3 +96,23 @@ async def upsert_active_member(
     member.joined_at = joined_at
     member.in_guild = True
     return member
+
+
+def write_config(
+    path: Path,
+    database: Path,
+    *,
+    backup_dir: Path | None = None,
+    discord: str = "",
+    extra: str = "",
+) -> Path:
+    """A minimal valid config file at ``path`` with its SQLite database at ``database``;
+    ``discord`` adds lines to [discord], ``extra`` appends whole tables."""
+    backups = f'backup_dir = "{backup_dir}"\n' if backup_dir is not None else ""
+    path.write_text(
+        f"[discord]\nguild_id = 1\n{discord}\n"
+        f'[database]\nurl = "sqlite+aiosqlite:///{database}"\n{backups}'
+        "[roles]\ncoordinator = 1\nmember = 2\n"
+        "[channels]\nwelcome = 3\nroster = 4\ncoordinators = 5\nannouncements = 6\n" + extra
+    )
+    return path

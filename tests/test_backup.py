@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import AppConfig
 from bot.db import Database, backup_sqlite, sqlite_path
+from tests.builders import write_config
 from tests.conftest import FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,13 +38,7 @@ def test_backup_cli_says_where(tmp_path: Path) -> None:
     db_file = tmp_path / "cop.sqlite3"
     with sqlite3.connect(db_file) as conn:
         conn.execute("create table t (x)")
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[discord]\nguild_id = 1\n"
-        f'[database]\nurl = "sqlite+aiosqlite:///{db_file}"\nbackup_dir = "{tmp_path / "b"}"\n'
-        "[roles]\ncoordinator = 1\nmember = 2\n"
-        "[channels]\nwelcome = 3\nroster = 4\ncoordinators = 5\nannouncements = 6\n"
-    )
+    config = write_config(tmp_path / "config.toml", db_file, backup_dir=tmp_path / "b")
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "bot", "backup", "--config", str(config)],
         cwd=ROOT,

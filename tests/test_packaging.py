@@ -14,6 +14,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from bot.db import alembic_config
+from tests.builders import write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "bot", "cogs", "emulator", "migrations")
@@ -70,13 +71,7 @@ def test_wheel_installed_in_clean_target_migrates_fresh_database(tmp_path: Path)
     assert all(line.startswith(str(target)) for line in where.split()), where
 
     db_file = tmp_path / "data" / "cop.sqlite3"
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[discord]\nguild_id = 1\n"
-        f'[database]\nurl = "sqlite+aiosqlite:///{db_file}"\n'
-        "[roles]\ncoordinator = 1\nmember = 2\n"
-        "[channels]\nwelcome = 3\nroster = 4\ncoordinators = 5\nannouncements = 6\n"
-    )
+    config = write_config(tmp_path / "config.toml", db_file)
     out = _run(
         sys.executable, "-S", "-m", "bot", "migrate", "--config", str(config), cwd=tmp_path, env=env
     )

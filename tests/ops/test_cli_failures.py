@@ -11,21 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import write_config
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e  # each test starts `python -m bot`: seconds apiece
 
 
 def _config(tmp_path: Path, discord_extra: str = "", extra: str = "") -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"[discord]\nguild_id = 1\n{discord_extra}\n"
-        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "cop.sqlite3"}"\n'
-        f'backup_dir = "{tmp_path / "backups"}"\n'
-        "[roles]\ncoordinator = 1\nmember = 2\n"
-        "[channels]\nwelcome = 3\nroster = 4\ncoordinators = 5\nannouncements = 6\n" + extra
+    return write_config(
+        tmp_path / "config.toml",
+        tmp_path / "cop.sqlite3",
+        backup_dir=tmp_path / "backups",
+        discord=discord_extra,
+        extra=extra,
     )
-    return path
 
 
 def _cli(tmp_path: Path, *args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:

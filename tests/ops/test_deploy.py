@@ -17,6 +17,7 @@ import pytest
 
 from bot.config import AppConfig
 from bot.runner import HEALTHY_WITHIN, check_health, heartbeat_path, keep_heartbeat
+from tests.builders import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,13 +120,7 @@ async def test_heartbeat_only_while_connected_and_health_reads_it(config: AppCon
 
 @pytest.mark.e2e  # starts `python -m bot` twice
 def test_health_cli_exit_status(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[discord]\nguild_id = 1\n"
-        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "cop.sqlite3"}"\n'
-        "[roles]\ncoordinator = 1\nmember = 2\n"
-        "[channels]\nwelcome = 3\nroster = 4\ncoordinators = 5\nannouncements = 6\n"
-    )
+    config = write_config(tmp_path / "config.toml", tmp_path / "cop.sqlite3")
     env = {**os.environ, "COP_CONFIG": str(config)}
     args = [sys.executable, "-m", "bot", "health"]
     down = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603

@@ -22,6 +22,7 @@ from bot.models import Learning, Member, MemberStatus, SharingLevel
 from bot.runner import RestoreRefused, prepare_database, restore_backup, run_bot
 from bot.services.learnings.text import content_aad, tags_aad
 from bot.services.members import add_member
+from tests.builders import write_config
 from tests.conftest import FakeClock, sqlite_only
 
 pytestmark = sqlite_only
@@ -143,13 +144,8 @@ async def test_restore_refuses_a_backup_from_a_newer_schema(
 def test_restore_cli_refuses_a_file_that_is_not_a_database_in_one_line(tmp_path: Path) -> None:
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("hello\n" * 100)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[discord]\nguild_id = 1\n"
-        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "cop.sqlite3"}"\n'
-        f'backup_dir = "{tmp_path / "backups"}"\n'
-        "[roles]\ncoordinator = 1\nmember = 2\n"
-        "[channels]\nwelcome = 3\nroster = 4\ncoordinators = 5\nannouncements = 6\n"
+    config = write_config(
+        tmp_path / "config.toml", tmp_path / "cop.sqlite3", backup_dir=tmp_path / "backups"
     )
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "bot", "restore", str(not_a_db), "--config", str(config)],
