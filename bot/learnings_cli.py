@@ -26,7 +26,7 @@ from bot.datakeys import (
     reencrypt_all,
     write_key_file,
 )
-from bot.db import Database, alembic_config, current_revisions
+from bot.db import Database, DatabaseInUse, alembic_config, current_revisions, database_lock
 from bot.errors import DomainError, StartupError
 from bot.services.learnings.record import record_export
 from bot.services.learnings.request import (
@@ -189,7 +189,11 @@ def cmd_rotate_key(args: argparse.Namespace, config: AppConfig) -> int:
         print(generate_key())
         return 0
     try:
-        return asyncio.run(_rotate(args, config))
+        with database_lock(config.database.url):  # never while the bot runs
+            return asyncio.run(_rotate(args, config))
+    except DatabaseInUse:
+        _say("The bot is running: stop it first, then rotate the key.")
+        return 2
     except StartupError as exc:
         _say(str(exc))
         return 2

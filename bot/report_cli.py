@@ -18,7 +18,6 @@ from bot.config import AppConfig
 from bot.db import Database
 from bot.errors import DomainError, StartupError
 from bot.learnings_cli import AddCommand, _open_keyring, _schema_is_current
-from bot.services import report
 from bot.services.when import parse_day
 from bot.timeutil import utcnow
 
@@ -47,6 +46,9 @@ def _write_private(out: Path, data: bytes) -> None:
 
 
 async def _report(args: argparse.Namespace, config: AppConfig) -> int:
+    # Loaded here, not at the top: matplotlib costs every other CLI command ~0.7 s.
+    from bot.services import report
+
     now = utcnow()
     today = now.astimezone(config.community.zone).date()
     end = _day(args.end, today, config, now)

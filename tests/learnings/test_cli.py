@@ -138,3 +138,19 @@ def test_rotate_key_reencrypts_under_a_new_key_file_key(
     for row in asyncio.run(read(tmp_path, Learning)):
         assert row.key_id == new.primary_id
         ltext.open_text(new, row.author_id, row.sharing, row.content, row.tags)
+
+
+def test_rotate_key_is_refused_while_the_bot_holds_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.db import database_lock
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    old = generate_key()
+    (tmp_path / "cop.key").write_text(old + "\n")
+    asyncio.run(arrange(tmp_path, Keyring.from_texts([old])))
+    config = parse_config(make_config_data(tmp_path))
+    with database_lock(config.database.url):  # as the running bot does
+        assert main(["rotate-key", "--config", str(write_config(tmp_path))]) == 2
+    assert "stop it first" in capsys.readouterr().err
+    assert read_key_file(tmp_path / "cop.key") == [old]  # nothing changed
