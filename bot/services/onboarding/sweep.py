@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import port
 from bot.models import Installation, Member, MemberStatus
+from bot.services import rotation
 from bot.services.onboarding import flows, lifecycle, matching
 from bot.services.onboarding.outreach import Outreach
 from bot.services.onboarding.renewals import open_due_renewals
@@ -172,8 +173,8 @@ async def sync_members(
     """Bring the person records in line with the member list, in bulk.
 
     - Holders of the member role the bot does not know are recorded as ACTIVE members
-      (they were members before the bot); the rotation takes them in when it next brings
-      its pool in line (``rotation.sync_pool``, run before it plans or shows the roster).
+      (they were members before the bot) and enter the facilitation rotation in the same
+      transaction (``rotation.sync_pool``), so the rotation never races to add them.
     - Other people it does not know are recorded quietly (no name, no DM) when they were
       in the server before the bot was installed, and on the first connect; people who
       joined later, while the bot was down, are returned in ``to_welcome``.
@@ -236,6 +237,8 @@ async def sync_members(
             for user_id, (in_guild, status) in known.items()
             if in_guild and status is not MemberStatus.ERASED and user_id not in present
         ]
+    if result.adopted:
+        await rotation.sync_pool(session, now)
     return result
 
 
