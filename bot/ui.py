@@ -5,6 +5,8 @@ commands, views, modals and persistent items, and the ephemeral ``send``.
 - ``CopItem``: the base for persistent buttons and menus (``DynamicItem``). Implement
   ``pressed``; any exception it (or ``from_custom_id`` or ``interaction_check``) raises
   goes through ``handle_interaction_error``, so a press is always answered.
+- ``CopButton``: a ``CopItem`` button declared by its template alone: the template's
+  named groups are its fields, and the custom id and ``from_custom_id`` follow from them.
 - ``CopView`` / ``OwnerOnlyView`` / ``CopModal``: views and modals on the same path.
 - ``send``: an ephemeral reply or follow-up that pings nobody; ``safe`` shows member
   text literally; ``quote`` echoes member input in an error, cut and escaped.
@@ -15,14 +17,16 @@ Every error sentence is clamped in one place (``bot.replies.clamp``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, TypeAlias, TypeVar, cast
+from typing import Any, ClassVar, Self, TypeAlias, TypeVar, cast, dataclass_transform
 
 import discord
 
+from bot import port
 from bot.client import CopBot
 from bot.errors import quote
 from bot.mentions import NO_PINGS
@@ -40,6 +44,7 @@ from bot.replies import (
 __all__ = [
     "INTERNAL_ERROR",
     "MESSAGE_LIMIT",
+    "CopButton",
     "CopCommandTree",
     "CopInteraction",
     "CopItem",
@@ -48,6 +53,7 @@ __all__ = [
     "OwnerOnlyView",
     "bot_of",
     "clamp",
+    "custom_id_format",
     "describe_error",
     "fit",
     "guarded",
@@ -244,3 +250,102 @@ def _guard_factory(func: Callable[..., Awaitable[Any]]) -> classmethod[Any, Any,
             return _Answered(item)
 
     return classmethod(from_custom_id)
+
+
+_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()\\]|\\.)*\)")
+_SPECIAL = re.compile(r"[\\.^$*+?{}\[\]|()]")
+
+
+def custom_id_format(template: str) -> str:
+    """The format string a template's custom ids follow: each named group becomes a
+    ``{field}``. ``"a:(?P<n>\\d+):(?P<yes>yes|no)"`` gives ``"a:{n}:{yes}"``. Refuses a
+    template whose text between the groups is not literal (it could not be built)."""
+    parts: list[str] = []
+    pos = 0
+    for group in [*_GROUP.finditer(template), None]:
+        literal = template[pos : group.start() if group else len(template)]
+        if _SPECIAL.search(literal):
+            raise TypeError(f"template {template!r}: only named groups may be patterns")
+        parts.append(literal)
+        if group is not None:
+            parts.append("{" + group["name"] + "}")
+            pos = group.end()
+    return "".join(parts)
+
+
+@dataclass_transform(eq_default=False)
+class CopButton(CopItem[discord.ui.Button[Any]]):
+    """A persistent button declared by its template: its named groups are the fields.
+
+    ::
+
+        class Answer(CopButton, template=r"answer:(?P<ask_id>\\d+):(?P<choice>yes|no)"):
+            ask_id: int
+            choice: str
+            label = "Answer"
+
+            async def pressed(self, interaction: CopInteraction) -> None: ...
+
+    ``Answer(7, "yes")`` is a button whose custom id is ``answer:7:yes``; a press on it
+    after a restart is parsed back into the same fields (each field is an ``int`` or a
+    ``str``, as annotated). The label and style are the class's ``label`` and
+    ``style``, or what ``appearance`` computes from the fields. Errors take the one path,
+    as for every ``CopItem``.
+    """
+
+    label: ClassVar[str] = ""
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+    custom_id_format: ClassVar[str] = ""
+    _field_names: ClassVar[tuple[str, ...]] = ()
+    _int_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, *, template: str | re.Pattern[str], **kwargs: Any) -> None:
+        super().__init_subclass__(template=template, **kwargs)
+        pattern = template if isinstance(template, str) else template.pattern
+        cls.custom_id_format = custom_id_format(pattern)
+        dataclasses.dataclass(cls, eq=False, repr=False, match_args=False)
+        fields = {field.name: field.type for field in dataclasses.fields(cast(Any, cls))}
+        cls._field_names = tuple(fields)
+        names = set(fields)
+        groups = set(re.compile(pattern).groupindex)
+        if names != groups:
+            raise TypeError(f"{cls.__name__}: fields {sorted(names)} != groups {sorted(groups)}")
+        taken = sorted(name for name in names if hasattr(CopButton, name))
+        if taken:
+            raise TypeError(f"{cls.__name__}: field names {taken} are the button's own")
+        odd = sorted(name for name, kind in fields.items() if kind not in (int, "int", str, "str"))
+        if odd:
+            raise TypeError(f"{cls.__name__}: fields {odd} must be int or str")
+        cls._int_fields = frozenset(name for name, kind in fields.items() if kind in (int, "int"))
+
+    def __post_init__(self) -> None:
+        fields = {name: getattr(self, name) for name in self._field_names}
+        label, style = self.appearance()
+        custom_id = self.custom_id_format.format_map(fields)
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        """The label and style; override to compute them from the fields."""
+        return self.label, self.style
+
+    def as_port(self) -> port.Button:
+        """The same button for a message sent through the port (a DM from a job)."""
+        label, style = self.appearance()
+        return port.Button(
+            label, custom_id=self.custom_id, style=cast(port.ButtonStyle, style.name)
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        fields = {
+            name: int(value) if name in cls._int_fields else value
+            for name, value in match.groupdict().items()
+        }
+        built: Self = cast(Any, cls)(**fields)
+        return built

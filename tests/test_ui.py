@@ -9,9 +9,10 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot import port
 from bot.errors import InvalidInput, NotFound, quote
 from bot.replies import INTERNAL_ERROR, MESSAGE_LIMIT, clamp, describe_error, fit
-from bot.ui import CopInteraction, CopItem, persistent_view
+from bot.ui import CopButton, CopInteraction, CopItem, custom_id_format, persistent_view, send
 from tests.e2e.harness import World
 
 
@@ -124,3 +125,96 @@ async def test_cop_item_answers_every_press_through_the_error_path(
     assert reply.ephemeral
     bugs = [r for r in caplog.records if "Ignoring exception" in r.getMessage()]
     assert bugs == []  # nothing fell through to discord.py's own handler
+
+
+class Vote(CopButton, template=r"test:vote:(?P<poll_id>[0-9]+):(?P<choice>yes|no|[0-9])"):
+    """A persistent button declared by its template alone."""
+
+    poll_id: int
+    choice: str
+
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        if self.choice == "yes":
+            return "Yes", discord.ButtonStyle.success
+        return "No", discord.ButtonStyle.secondary
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        if self.poll_id == 0:
+            raise NotFound("That poll is gone. Use `/help` to start again.")
+        kinds = f"{type(self.poll_id).__name__} {type(self.choice).__name__}"
+        await send(interaction, f"{kinds} {self.poll_id + 1} {self.choice}")
+
+
+class Ping(CopButton, template=r"test:ping:(?P<code>\w+)"):
+    code: str
+    label = "Ping"
+    style = discord.ButtonStyle.primary
+
+
+def test_cop_button_builds_its_custom_id_and_look_from_its_fields() -> None:
+    yes, no = Vote(41, "yes"), Vote(poll_id=41, choice="no")
+    assert (yes.custom_id, yes.item.label, yes.item.style) == (
+        "test:vote:41:yes",
+        "Yes",
+        discord.ButtonStyle.success,
+    )
+    assert (no.custom_id, no.item.label) == ("test:vote:41:no", "No")
+    ping = Ping("abc")
+    assert (ping.custom_id, ping.item.label, ping.item.style) == (
+        "test:ping:abc",
+        "Ping",
+        discord.ButtonStyle.primary,
+    )
+    assert yes.as_port() == port.Button("Yes", custom_id="test:vote:41:yes", style="success")
+    with pytest.raises(ValueError, match="must match the template"):
+        Vote(41, "maybe")
+
+
+def test_custom_id_format_follows_the_templates_named_groups() -> None:
+    assert custom_id_format(r"a:(?P<n>\d+):(?P<yes>yes|no)") == "a:{n}:{yes}"
+    assert custom_id_format(r"b:(?P<id>[0-9]{1,19})") == "b:{id}"
+    with pytest.raises(TypeError, match="only named groups"):
+        custom_id_format(r"c:(\d+)")
+
+
+def test_cop_button_refuses_fields_that_do_not_match_its_groups() -> None:
+    with pytest.raises(TypeError, match="!= groups"):
+
+        class Missing(CopButton, template=r"test:missing:(?P<a>\d+):(?P<b>\d+)"):
+            a: int
+
+    with pytest.raises(TypeError, match="button's own"):
+
+        class Clash(CopButton, template=r"test:clash:(?P<row>\d+)"):
+            row: int
+
+    with pytest.raises(TypeError, match="must be int or str"):
+
+        class Odd(CopButton, template=r"test:odd:(?P<flag>yes|no)"):
+            flag: bool
+
+
+@pytest.mark.parametrize(
+    ("custom_id", "says"),
+    [
+        ("test:vote:41:yes", "int str 42 yes"),
+        ("test:vote:7:no", "int str 8 no"),
+        ("test:vote:7:3", "int str 8 3"),
+        ("test:vote:0:yes", "That poll is gone"),
+    ],
+)
+async def test_cop_button_press_parses_its_fields_back(
+    world: World, custom_id: str, says: str
+) -> None:
+    bot = await world.start_bot()
+    bot.add_dynamic_items(Vote)
+    channel = await bot.text_channel(world.general.id)
+    votes = persistent_view(Vote(41, "yes"), Vote(7, "no"), Vote(7, "3"))
+    posted = await channel.send("Vote", view=votes)
+    zero = await channel.send("Gone", view=persistent_view(Vote(0, "yes")))
+    target = zero if custom_id.startswith("test:vote:0:") else posted
+    message = await world.emu.wait_for_message(lambda m: m.id == target.id)
+    it = await world.emu.press_button(world.guild.id, world.ana.id, message, custom_id)
+    reply = await it.wait_reply()
+    assert says in reply.content
+    assert reply.ephemeral

@@ -173,7 +173,11 @@ class Events(commands.Cog):
                 if claimed is None:
                     continue
                 meeting, thread_id = claimed
-                message = follow_up_message(meeting, in_thread=thread_id is not None)
+                message = follow_up_message(
+                    meeting,
+                    in_thread=thread_id is not None,
+                    button=AttendanceButton(meeting.id).as_port(),
+                )
             target = thread_id or self.bot.config.channels.coordinators
             try:
                 await self.bot.port.post(target, message)

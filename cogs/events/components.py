@@ -3,7 +3,6 @@ and the member picker it (and ``/meeting attendance``) opens, prefilled from the
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
@@ -12,8 +11,8 @@ from bot.checks import is_coordinator
 from bot.errors import NotAllowed, NotFound
 from bot.models import Meeting
 from bot.services import events
-from bot.ui import CopInteraction, CopItem, CopView, bot_of, send
-from cogs.events.render import ATTENDANCE_TEMPLATE, attendance_prompt, attendance_saved
+from bot.ui import CopButton, CopInteraction, CopView, bot_of, send
+from cogs.events.render import attendance_prompt, attendance_saved
 
 PICK_LIMIT = 25
 
@@ -85,28 +84,12 @@ class AttendancePicker(CopView):
         )
 
 
-class AttendanceButton(CopItem[discord.ui.Button[Any]], template=ATTENDANCE_TEMPLATE):
+class AttendanceButton(CopButton, template=r"events:attendance:(?P<meeting_id>[0-9]{1,10})"):
     where = "the attendance button"
 
-    def __init__(self, meeting_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Record who came",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"events:attendance:{meeting_id}",
-            )
-        )
-        self.meeting_id = meeting_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AttendanceButton:
-        return cls(int(match["id"]))
+    meeting_id: int
+    label = "Record who came"
+    style = discord.ButtonStyle.primary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await open_picker(interaction, self.meeting_id)

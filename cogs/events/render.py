@@ -9,12 +9,7 @@ from bot import port
 from bot.models import Meeting
 from bot.timeutil import show
 
-ATTENDANCE_TEMPLATE = r"events:attendance:(?P<id>[0-9]{1,10})"
 MAX_THEMES = 8
-
-
-def attendance_custom_id(meeting_id: int) -> str:
-    return f"events:attendance:{meeting_id}"
 
 
 def _who(meeting: Meeting) -> str:
@@ -58,9 +53,9 @@ def thread_message(meeting: Meeting, themes: Sequence[str], coming: int) -> port
     return port.Message(content="\n".join(lines)[:1900], ping_users=facilitator_ids(meeting))
 
 
-def follow_up_message(meeting: Meeting, *, in_thread: bool) -> port.Message:
+def follow_up_message(meeting: Meeting, *, in_thread: bool, button: port.Button) -> port.Message:
     """After the meeting: in its thread, the learning prompt; and, for the facilitators
-    and coordinators, the button to record who came."""
+    and coordinators, the ``button`` to record who came."""
     prompt = (
         f"Thank you for coming to the meeting on {show(meeting.starts_at, 'D')}. What did you "
         "learn? Record it with `/learning add`; you choose who may read it.\n"
@@ -73,11 +68,7 @@ def follow_up_message(meeting: Meeting, *, in_thread: bool) -> port.Message:
     )
     return port.Message(
         content=text,
-        buttons=(
-            port.Button(
-                "Record who came", custom_id=attendance_custom_id(meeting.id), style="primary"
-            ),
-        ),
+        buttons=(button,),
         ping_users=facilitator_ids(meeting),
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,7 +13,7 @@ from bot.errors import NotAllowed
 from bot.models import ConsentStatus
 from bot.services import outcomes
 from bot.services.members import member_by_user
-from bot.ui import CopInteraction, CopItem, CopModal, bot_of, persistent_view, send
+from bot.ui import CopButton, CopInteraction, CopModal, bot_of, persistent_view, send
 
 
 def keyring_of(bot: CopBot) -> Keyring:
@@ -22,33 +21,24 @@ def keyring_of(bot: CopBot) -> Keyring:
 
 
 class ConsentButton(
-    CopItem[discord.ui.Button[Any]],
-    template=r"outcome:consent:(?P<outcome>\d+):(?P<member>\d+):(?P<answer>yes|no)",
+    CopButton,
+    template=r"outcome:consent:(?P<outcome_id>\d+):(?P<member_id>\d+):(?P<answer>yes|no)",
 ):
     """Yes / No to being named in an outcome. Only the person named can press it, and it
     keeps working after a restart."""
 
-    def __init__(self, outcome_id: int, member_id: int, agree: bool) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Yes, name me" if agree else "No, leave me out",
-                style=discord.ButtonStyle.success if agree else discord.ButtonStyle.secondary,
-                custom_id=f"outcome:consent:{outcome_id}:{member_id}:{'yes' if agree else 'no'}",
-            )
-        )
-        self.outcome_id = outcome_id
-        self.member_id = member_id
-        self.agree = agree
+    outcome_id: int
+    member_id: int
+    answer: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ConsentButton:
-        return cls(int(match["outcome"]), int(match["member"]), match["answer"] == "yes")
+    @property
+    def agree(self) -> bool:
+        return self.answer == "yes"
+
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        if self.agree:
+            return "Yes, name me", discord.ButtonStyle.success
+        return "No, leave me out", discord.ButtonStyle.secondary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -71,7 +61,7 @@ class ConsentButton(
 
 def consent_view(outcome_id: int, member_id: int) -> discord.ui.View:
     return persistent_view(
-        ConsentButton(outcome_id, member_id, True), ConsentButton(outcome_id, member_id, False)
+        ConsentButton(outcome_id, member_id, "yes"), ConsentButton(outcome_id, member_id, "no")
     )
 
 

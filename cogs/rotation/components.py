@@ -3,49 +3,32 @@ in the custom id; only the asked member may press them)."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import discord
 
 from bot.mentions import NO_PINGS, only_users
 from bot.models import SwapStatus
 from bot.services import rotation
 from bot.services.rotation import RotationRules
-from bot.ui import CopInteraction, CopItem, CopView, persistent_view
+from bot.ui import CopButton, CopInteraction, CopView, persistent_view
 from cogs.rotation.render import moved_text, when
 
-SWAP_TEMPLATE = r"rotation:swap:(?P<action>accept|decline):(?P<id>[0-9]{1,19})"
+SWAP_TEMPLATE = r"rotation:swap:(?P<action>accept|decline):(?P<swap_id>[0-9]{1,19})"
 
 
 def swap_buttons(swap_id: int) -> CopView:
     return persistent_view(SwapButton(swap_id, "accept"), SwapButton(swap_id, "decline"))
 
 
-class SwapButton(CopItem[discord.ui.Button[Any]], template=SWAP_TEMPLATE):
+class SwapButton(CopButton, template=SWAP_TEMPLATE):
     where = "the swap buttons"
 
-    def __init__(self, swap_id: int, action: str) -> None:
-        accept = action == "accept"
-        super().__init__(
-            discord.ui.Button(
-                label="Accept swap" if accept else "Decline",
-                style=discord.ButtonStyle.success if accept else discord.ButtonStyle.secondary,
-                custom_id=f"rotation:swap:{action}:{swap_id}",
-            )
-        )
-        self.swap_id = swap_id
-        self.action = action
+    swap_id: int
+    action: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> SwapButton:
-        return cls(int(match["id"]), match["action"])
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        if self.action == "accept":
+            return "Accept swap", discord.ButtonStyle.success
+        return "Decline", discord.ButtonStyle.secondary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
