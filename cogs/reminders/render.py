@@ -9,7 +9,6 @@ to /notifications.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import timedelta
 
 from bot import port
@@ -18,12 +17,14 @@ from bot.services.outbound import NOTIFICATIONS_BUTTON_ID, NOTIFICATIONS_LINE
 from bot.services.reminders import (
     SNOOZES,
     DeliveryContext,
+    Extras,
     MeetingFacts,
     ReportLine,
     marker,
     schedule_of,
 )
 from bot.timeutil import show
+from bot.ui import safe
 
 COLOUR = 0x1ABC9C
 """Teal."""
@@ -31,6 +32,7 @@ ALERT_COLOUR = 0xE67E22
 """Orange."""
 MAX_THEMES = 10
 MAX_REPORT_LINES = 20
+NAME_LIMIT = 60
 
 __all__ = ["marker"]
 
@@ -198,15 +200,23 @@ def report_post(ctx: DeliveryContext, community: str) -> port.Message:
     )
 
 
-def group_post(ctx: DeliveryContext, community: str) -> port.Message:
+def coming_line(count: int) -> str:
+    """The group reminder's count of RSVPs (nothing when nobody marked Interested)."""
+    if count <= 0:
+        return ""
+    return f"**{count} {'member is' if count == 1 else 'members are'} coming.**"
+
+
+def group_post(ctx: DeliveryContext, community: str, extras: Extras) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
     when = _in_words(meeting.starts_at - ctx.occurrence.due_at)
+    coming = coming_line(extras.coming_count)
     return port.Message(
         cards=(
             card(
                 title=f"📅 {meeting_name(meeting, community)}: {when}",
-                description=meeting_details(meeting),
+                description=meeting_details(meeting) + (f"\n\n{coming}" if coming else ""),
                 footer="Meeting reminder",
                 delivery_id=ctx.claim.delivery_id,
             ),
@@ -214,13 +224,38 @@ def group_post(ctx: DeliveryContext, community: str) -> port.Message:
     )
 
 
+def who_is_coming(extras: Extras) -> str:
+    """The pack's list of who marked the meeting Interested: names only."""
+    if not extras.coming and not extras.others_coming:
+        return (
+            "**Who is coming:** nobody has marked the meeting's event Interested yet; "
+            "members see it in the server's Events list."
+        )
+    names = ", ".join(safe(name, NAME_LIMIT) for name in extras.coming)
+    if extras.others_coming:
+        more = f"{extras.others_coming} {'other' if extras.others_coming == 1 else 'others'}"
+        names = f"{names} and {more}" if names else more
+    return f"**Who is coming** ({extras.coming_count} marked Interested): {names}"
+
+
+def newcomer_roles(extras: Extras) -> str:
+    """The pack's line about newcomers who took a light role at their first meeting."""
+    if not extras.roles:
+        return ""
+    lines = "\n".join(
+        f"• {safe(name, NAME_LIMIT)} is {safe(role, NAME_LIMIT)}" for name, role in extras.roles
+    )
+    return f"**First meeting for a newcomer:** please greet them by name.\n{lines}"
+
+
 def pack_post(
     ctx: DeliveryContext,
     user_id: int,
     community: str,
-    themes: Sequence[tuple[str, int]],
+    extras: Extras,
     lookback_days: int,
 ) -> port.Message:
+    themes = extras.themes
     meeting = ctx.meeting
     assert meeting is not None
     co_facilitating = user_id == meeting.co_facilitator_user_id
@@ -239,7 +274,9 @@ def pack_post(
             intro = f"You're facilitating, with {co} as your co-facilitator."
         else:
             intro = "You're facilitating; there's no co-facilitator this time."
-    parts = [intro, meeting_details(meeting)]
+    parts = [intro, meeting_details(meeting), who_is_coming(extras)]
+    if roles := newcomer_roles(extras):
+        parts.append(roles)
     if themes:
         listed = "\n".join(f"• {name} ({count})" for name, count in themes[:MAX_THEMES])
         parts.append(
@@ -480,9 +517,7 @@ class Look:
         self.community = community
         self.lookback_days = lookback_days
 
-    def post(
-        self, ctx: DeliveryContext, user_id: int | None, themes: list[tuple[str, int]]
-    ) -> port.Message:
+    def post(self, ctx: DeliveryContext, user_id: int | None, extras: Extras) -> port.Message:
         community = self.community
         step = ctx.occurrence.step
         if step is ReminderStep.CUSTOM:
@@ -491,10 +526,10 @@ class Look:
         if step is ReminderStep.REPORT:
             return report_post(ctx, community)
         if step is ReminderStep.GROUP:
-            return group_post(ctx, community)
+            return group_post(ctx, community, extras)
         if step is ReminderStep.FACILITATOR_PACK:
             assert user_id is not None
-            return pack_post(ctx, user_id, community, themes, self.lookback_days)
+            return pack_post(ctx, user_id, community, extras, self.lookback_days)
         if step is ReminderStep.CONFIRM_REQUEST:
             return confirm_post(ctx, community)
         if step is ReminderStep.ESCALATION:

@@ -38,11 +38,6 @@ class Killed(BaseException):
     """The process dying: nothing after it runs, like SIGKILL."""
 
 
-@pytest.fixture
-def scheduler() -> AsyncIOScheduler:
-    return AsyncIOScheduler(timezone=UTC)  # never started: jobs are only recorded
-
-
 def make_sender(
     db: Database,
     config: AppConfig,
@@ -50,6 +45,7 @@ def make_sender(
     clock: FakeClock,
     scheduler: AsyncIOScheduler,
     outbox: outbound.Outbox | None = None,
+    roles: svc.RolesFinder | None = None,
 ) -> svc.ReminderSender:
     return svc.ReminderSender(
         db,
@@ -59,6 +55,7 @@ def make_sender(
         scheduler,
         Look(config.community.name, 90),
         outbox=outbox,
+        roles=roles,
     )
 
 

@@ -55,6 +55,7 @@ from bot.services.reminders.delivery import (
     is_confirmed,
 )
 from bot.services.reminders.dispatch import DispatchResult, dispatch_due, report_problems
+from bot.services.reminders.extras import Extras, RolesFinder, ThemesFinder
 from bot.services.reminders.meetings import MeetingFacts, meeting_facts
 from bot.services.reminders.plan import (
     PlanResult,
@@ -90,15 +91,18 @@ __all__ = [
     "DispatchResult",
     "EngineCounts",
     "EngineSettings",
+    "Extras",
     "Look",
     "MeetingFacts",
     "PlanResult",
     "ReminderInfo",
     "ReminderSender",
     "ReportLine",
+    "RolesFinder",
     "RunSummary",
     "Schedule",
     "StandbyFinder",
+    "ThemesFinder",
     "add_reminder",
     "answer_confirmation",
     "cancel_reminder",

@@ -23,6 +23,7 @@ from bot.models import (
     ReminderStatus,
     ReminderStep,
 )
+from bot.services import events
 from bot.services.reminders.meetings import MeetingFacts, meetings_by_id
 from bot.services.reminders.plan import (
     PlanResult,
@@ -53,16 +54,18 @@ class DispatchResult(PlanResult):
 
 
 async def _learning_prompt_users(session: AsyncSession, meeting: MeetingFacts) -> list[int]:
-    rows = await session.scalars(
-        select(Member.user_id)
-        .where(
-            Member.status == MemberStatus.ACTIVE,
-            Member.in_guild.is_(True),
-            or_(Member.joined_at.is_(None), Member.joined_at <= meeting.starts_at),
-        )
-        .order_by(Member.id)
+    """Those recorded as having come, when attendance was recorded; otherwise every active
+    member who had joined by the meeting (``events.prompt_recipients``). Either way, only
+    members still active and in the server."""
+    recipients = await events.prompt_recipients(session, meeting.id)
+    query = select(Member.user_id).where(
+        Member.status == MemberStatus.ACTIVE, Member.in_guild.is_(True)
     )
-    return list(rows)
+    if recipients.everyone:
+        query = query.where(or_(Member.joined_at.is_(None), Member.joined_at <= meeting.starts_at))
+    else:
+        query = query.where(Member.user_id.in_(recipients.user_ids))
+    return list(await session.scalars(query.order_by(Member.id)))
 
 
 async def confirmation_of(

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -39,6 +39,7 @@ from bot.services import notifications, outbound
 from bot.services.reminders import claims as claiming
 from bot.services.reminders.delivery import DeliveryContext, delivery_contexts
 from bot.services.reminders.dispatch import dispatch_due, report_problems
+from bot.services.reminders.extras import NONE, Extras, RolesFinder, ThemesFinder, extras_for
 from bot.services.reminders.plan import PlanResult, plan_all
 from bot.services.reminders.settings import (
     EngineSettings,
@@ -66,15 +67,11 @@ get them, and they wait for the end of the member's quiet hours."""
 LEARNING_TEMPLATE = "reminders.learning_prompt"
 """The outbound template of the learning prompt; the reminders cog registers its renderer."""
 
-ThemesFinder = Callable[[AsyncSession, datetime, datetime], Awaitable[list[tuple[str, int]]]]
-
 
 class Look(Protocol):
     """How reminders look (the cog's render module): messages with the delivery's marker."""
 
-    def post(
-        self, ctx: DeliveryContext, user_id: int | None, themes: list[tuple[str, int]]
-    ) -> port.Message: ...
+    def post(self, ctx: DeliveryContext, user_id: int | None, extras: Extras) -> port.Message: ...
 
     def fallback(self, ctx: DeliveryContext, user_id: int) -> port.Message: ...
 
@@ -164,6 +161,7 @@ class ReminderSender:
         outbox: outbound.Outbox | None = None,
         standby: StandbyFinder | None = None,
         themes: ThemesFinder | None = None,
+        roles: RolesFinder | None = None,
     ) -> None:
         self.db = db
         self.port = out
@@ -177,6 +175,7 @@ class ReminderSender:
         """Identifies this run's claims; a claim under another token was left by a crash."""
         self.standby = standby
         self.themes = themes
+        self.roles = roles
         self._lock = asyncio.Lock()
         self._again = False
         self._again_plan = False
@@ -462,21 +461,27 @@ class ReminderSender:
 
     async def _extras(
         self, session: AsyncSession, contexts: dict[int, DeliveryContext]
-    ) -> dict[int, list[tuple[str, int]]]:
-        """Themes of recent shared learnings for hand-over packs."""
-        extras: dict[int, list[tuple[str, int]]] = {}
-        if self.themes is None:
-            return extras
-        days = self.config.reminders.themes_lookback_days
+    ) -> dict[int, Extras]:
+        """How many are coming (group reminders); who is coming, newcomers' roles and the
+        themes of recent shared learnings (hand-over packs)."""
+        extras: dict[int, Extras] = {}
+        lookback = timedelta(days=self.config.reminders.themes_lookback_days)
         for delivery_id, ctx in contexts.items():
-            if ctx.occurrence.step is ReminderStep.FACILITATOR_PACK:
-                now = ctx.occurrence.due_at
-                try:
-                    extras[delivery_id] = await self.themes(
-                        session, now - timedelta(days=days), now
-                    )
-                except Exception:
-                    log.exception("reminders: could not read learning themes for a pack")
+            occurrence = ctx.occurrence
+            if occurrence.step not in (ReminderStep.GROUP, ReminderStep.FACILITATOR_PACK):
+                continue
+            try:
+                extras[delivery_id] = await extras_for(
+                    session,
+                    occurrence.step,
+                    occurrence.meeting_id,
+                    occurrence.due_at,
+                    themes=self.themes,
+                    lookback=lookback,
+                    roles=self.roles,
+                )
+            except Exception:
+                log.exception("reminders: could not read who is coming or themes for a reminder")
         return extras
 
     # --- sending -----------------------------------------------------------------------
@@ -484,7 +489,7 @@ class ReminderSender:
     async def _deliver(
         self,
         ctx: DeliveryContext,
-        themes: list[tuple[str, int]] | None,
+        extras: Extras | None,
         fixed: datetime | None,
         choices: dict[int, notifications.Preferences],
     ) -> Outcome:
@@ -504,7 +509,7 @@ class ReminderSender:
                 due = max(due, choice.quiet_until(due, zone) or due)
             late = claim.step is not ReminderStep.REPORT and now - due > self.settings.late_after
             try:
-                return await self._send(ctx, themes or [], late)
+                return await self._send(ctx, extras or NONE, late)
             except port.PortError as exc:
                 return Outcome(sent=False, error=exc.detail, permanent=port.is_permanent(exc))
             except Exception as exc:
@@ -522,16 +527,14 @@ class ReminderSender:
             message = with_late_note(message, ctx.occurrence.due_at)
         return _with_nonce(message, nonce(ctx.claim.delivery_id, fallback=fallback))
 
-    async def _send(
-        self, ctx: DeliveryContext, themes: list[tuple[str, int]], late: bool
-    ) -> Outcome:
+    async def _send(self, ctx: DeliveryContext, extras: Extras, late: bool) -> Outcome:
         claim = ctx.claim
         mark = marker(claim.delivery_id)
         kind, ident = parse_target(claim.target)
         if kind == "channel":
             if claim.recovering and (found := await self.port.find_in_channel(ident, mark)):
                 return self._recovered(claim.delivery_id, found)
-            message = self._finish(self.look.post(ctx, None, themes), ctx, late)
+            message = self._finish(self.look.post(ctx, None, extras), ctx, late)
             sent = await self.port.post(ident, message)
             return Outcome(True, sent.channel_id, sent.message_id, late=late)
         if kind != "user":
@@ -541,7 +544,7 @@ class ReminderSender:
                 return self._recovered(claim.delivery_id, found)
             if found := await self.port.find_in_channel(self._fallback_channel_id, mark):
                 return self._recovered(claim.delivery_id, found, fallback=True)
-        message = self._finish(self.look.post(ctx, ident, themes), ctx, late)
+        message = self._finish(self.look.post(ctx, ident, extras), ctx, late)
         try:
             sent = await self.port.dm(ident, message)
             return Outcome(True, sent.channel_id, sent.message_id, late=late)
