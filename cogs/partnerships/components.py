@@ -9,7 +9,6 @@ for their person.
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Any, ClassVar
 
 import discord
@@ -23,7 +22,7 @@ from bot.models import CheckinAnswer, Member, MemberStatus, Partnership, Partner
 from bot.services import outbound, partnerships
 from bot.services.members import member_by_user
 from bot.services.partnerships import buddy, jobs, log, rounds
-from bot.ui import CopInteraction, CopItem, CopModal, bot_of, send
+from bot.ui import CopButton, CopInteraction, CopItem, CopModal, bot_of, send
 from cogs.partnerships import render
 
 
@@ -36,10 +35,6 @@ async def acting_member(session: AsyncSession, user_id: int) -> Member:
     if member is None or member.status is not MemberStatus.ACTIVE:
         raise NotAllowed("That's for members of the Community of Practice. Use `/join` to apply.")
     return member
-
-
-def _button(label: str, custom_id: str, style: port.ButtonStyle = "secondary") -> port.Button:
-    return port.Button(label, custom_id=custom_id, style=style)
 
 
 # --- proposing ------------------------------------------------------------------------
@@ -95,28 +90,12 @@ class ProposeForm(CopModal):
         )
 
 
-class ProposeButton(CopItem[discord.ui.Button[Any]], template=r"partner:propose:(?P<member>\d+)"):
+class ProposeButton(CopButton, template=r"partner:propose:(?P<member_id>\d+)"):
     """**Let's partner** on a /connect suggestion or a connection-round DM."""
 
-    def __init__(self, member_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Let's partner",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"partner:propose:{member_id}",
-            )
-        )
-        self.member_id = member_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ProposeButton:
-        return cls(int(match["member"]))
+    member_id: int
+    label = "Let's partner"
+    style = discord.ButtonStyle.primary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -125,10 +104,6 @@ class ProposeButton(CopItem[discord.ui.Button[Any]], template=r"partner:propose:
             if me.id == self.member_id:
                 raise InvalidInput("A partnership takes two people: choose someone else.")
         await interaction.response.send_modal(ProposeForm(self.member_id))
-
-
-def propose_button(member_id: int) -> port.Button:
-    return _button("Let's partner", f"partner:propose:{member_id}", "primary")
 
 
 # --- answering a proposal -------------------------------------------------------------
@@ -167,28 +142,19 @@ class AcceptForm(CopModal):
 
 
 class AnswerButton(
-    CopItem[discord.ui.Button[Any]], template=r"partner:answer:(?P<id>\d+):(?P<yes>yes|no)"
+    CopButton, template=r"partner:answer:(?P<partnership_id>\d+):(?P<answer>yes|no)"
 ):
-    def __init__(self, partnership_id: int, yes: bool) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Accept" if yes else "Not now",
-                style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
-                custom_id=f"partner:answer:{partnership_id}:{'yes' if yes else 'no'}",
-            )
-        )
-        self.partnership_id = partnership_id
-        self.yes = yes
+    partnership_id: int
+    answer: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AnswerButton:
-        return cls(int(match["id"]), match["yes"] == "yes")
+    @property
+    def yes(self) -> bool:
+        return self.answer == "yes"
+
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        if self.yes:
+            return "Accept", discord.ButtonStyle.success
+        return "Not now", discord.ButtonStyle.secondary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -217,28 +183,24 @@ class AnswerButton(
 
 
 class StatusButton(
-    CopItem[discord.ui.Button[Any]],
-    template=r"partner:status:(?P<id>\d+):(?P<status>active|paused|complete)",
+    CopButton,
+    template=r"partner:status:(?P<partnership_id>\d+):(?P<choice>active|paused|complete)",
 ):
-    def __init__(self, partnership_id: int, status: str) -> None:
-        labels = {"active": "Going well", "paused": "Paused", "complete": "Complete"}
-        super().__init__(
-            discord.ui.Button(
-                label=labels[status], custom_id=f"partner:status:{partnership_id}:{status}"
-            )
-        )
-        self.partnership_id = partnership_id
-        self.status = PartnershipStatus(status)
+    LABELS: ClassVar[dict[str, str]] = {
+        "active": "Going well",
+        "paused": "Paused",
+        "complete": "Complete",
+    }
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> StatusButton:
-        return cls(int(match["id"]), match["status"])
+    partnership_id: int
+    choice: str
+
+    @property
+    def status(self) -> PartnershipStatus:
+        return PartnershipStatus(self.choice)
+
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        return self.LABELS[self.choice], self.style
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -267,8 +229,8 @@ class StatusButton(
 
 
 class RoundCheckinButton(
-    CopItem[discord.ui.Button[Any]],
-    template=r"round:checkin:(?P<id>\d+):(?P<answer>met|not_yet|skip)",
+    CopButton,
+    template=r"round:checkin:(?P<round_id>\d+):(?P<choice>met|not_yet|skip)",
 ):
     LABELS: ClassVar[dict[str, str]] = {
         "met": "We met",
@@ -276,24 +238,15 @@ class RoundCheckinButton(
         "skip": "Skip this round",
     }
 
-    def __init__(self, round_id: int, answer: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=self.LABELS[answer], custom_id=f"round:checkin:{round_id}:{answer}"
-            )
-        )
-        self.round_id = round_id
-        self.answer = CheckinAnswer(answer)
+    round_id: int
+    choice: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> RoundCheckinButton:
-        return cls(int(match["id"]), match["answer"])
+    @property
+    def answer(self) -> CheckinAnswer:
+        return CheckinAnswer(self.choice)
+
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        return self.LABELS[self.choice], self.style
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -309,29 +262,18 @@ class RoundCheckinButton(
 # --- buddies ----------------------------------------------------------------------------
 
 
-class BuddyButton(
-    CopItem[discord.ui.Button[Any]], template=r"buddy:(?P<newcomer>\d+):(?P<yes>yes|no)"
-):
-    def __init__(self, newcomer_id: int, yes: bool) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Yes, I'll be the buddy" if yes else "Not now",
-                style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
-                custom_id=f"buddy:{newcomer_id}:{'yes' if yes else 'no'}",
-            )
-        )
-        self.newcomer_id = newcomer_id
-        self.yes = yes
+class BuddyButton(CopButton, template=r"buddy:(?P<newcomer_id>\d+):(?P<answer>yes|no)"):
+    newcomer_id: int
+    answer: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> BuddyButton:
-        return cls(int(match["newcomer"]), match["yes"] == "yes")
+    @property
+    def yes(self) -> bool:
+        return self.answer == "yes"
+
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        if self.yes:
+            return "Yes, I'll be the buddy", discord.ButtonStyle.success
+        return "Not now", discord.ButtonStyle.secondary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -363,27 +305,13 @@ class BuddyButton(
 
 
 class BuddyCheckinButton(
-    CopItem[discord.ui.Button[Any]], template=r"buddy:checkin:(?P<newcomer>\d+):(?P<how>ok|help)"
+    CopButton, template=r"buddy:checkin:(?P<newcomer_id>\d+):(?P<how>ok|help)"
 ):
-    def __init__(self, newcomer_id: int, how: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Going well" if how == "ok" else "Could use a hand",
-                custom_id=f"buddy:checkin:{newcomer_id}:{how}",
-            )
-        )
-        self.newcomer_id = newcomer_id
-        self.how = how
+    newcomer_id: int
+    how: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> BuddyCheckinButton:
-        return cls(int(match["newcomer"]), match["how"])
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        return ("Going well" if self.how == "ok" else "Could use a hand"), self.style
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -432,7 +360,7 @@ def register_renderers(bot: CopBot) -> None:
         if not others:
             return None
         reason = await rounds.reason_for(session, round_id, me.id)
-        buttons = tuple(propose_button(o.id) for o in others)
+        buttons = tuple(ProposeButton(o.id).as_port() for o in others)
         return render.pairing_dm(others, reason, buttons)
 
     async def round_checkin(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
@@ -442,8 +370,7 @@ def register_renderers(bot: CopBot) -> None:
             return None
         others = await rounds.group_of(session, round_id, me.id)
         buttons = tuple(
-            _button(label, f"round:checkin:{round_id}:{key}")
-            for key, label in RoundCheckinButton.LABELS.items()
+            RoundCheckinButton(round_id, key).as_port() for key in RoundCheckinButton.LABELS
         )
         return render.round_checkin_dm(others, buttons)
 
@@ -458,10 +385,7 @@ def register_renderers(bot: CopBot) -> None:
             view.other_name,
             view.interest,
             view.other_brings,
-            (
-                _button("Accept", f"partner:answer:{pid}:yes", "success"),
-                _button("Not now", f"partner:answer:{pid}:no"),
-            ),
+            (AnswerButton(pid, "yes").as_port(), AnswerButton(pid, "no").as_port()),
         )
 
     async def checkin(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
@@ -475,14 +399,7 @@ def register_renderers(bot: CopBot) -> None:
         return render.checkin_dm(
             view.other_name,
             view.interest,
-            tuple(
-                _button(label, f"partner:status:{pid}:{key}")
-                for key, label in (
-                    ("active", "Going well"),
-                    ("paused", "Paused"),
-                    ("complete", "Complete"),
-                )
-            ),
+            tuple(StatusButton(pid, key).as_port() for key in StatusButton.LABELS),
         )
 
     async def buddy_ask(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
@@ -491,10 +408,7 @@ def register_renderers(bot: CopBot) -> None:
             return None
         return render.buddy_ask_dm(
             newcomer.display_name or "A newcomer",
-            (
-                _button("Yes, I'll be the buddy", f"buddy:{newcomer.id}:yes", "success"),
-                _button("Not now", f"buddy:{newcomer.id}:no"),
-            ),
+            (BuddyButton(newcomer.id, "yes").as_port(), BuddyButton(newcomer.id, "no").as_port()),
         )
 
     async def buddy_checkin(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
@@ -508,8 +422,8 @@ def register_renderers(bot: CopBot) -> None:
         return render.buddy_checkin_dm(
             other.display_name or "a member",
             (
-                _button("Going well", f"buddy:checkin:{newcomer_id}:ok"),
-                _button("Could use a hand", f"buddy:checkin:{newcomer_id}:help"),
+                BuddyCheckinButton(newcomer_id, "ok").as_port(),
+                BuddyCheckinButton(newcomer_id, "help").as_port(),
             ),
         )
 
