@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, field_validator
 
 from bot.config.base import Section
 
@@ -16,8 +18,27 @@ class ConnectionsConfig(Section):
     """Prefer pairs across localities."""
 
 
+RoleName = Annotated[str, Field(min_length=1, max_length=40)]
+
+
 class PartnershipsConfig(Section):
     checkin_days: int = Field(default=30, ge=1, le=365)
     """Days after a partnership starts when both are asked how it is going."""
     buddies: bool = True
     """Ask a newcomer's "meet first" people, in turn, to be their buddy."""
+    first_meeting_roles: list[RoleName] = Field(
+        default_factory=lambda: ["scribe", "timekeeper"], max_length=4
+    )
+    """Light roles a newcomer is offered, by DM, for their first meeting (buttons, plus "No
+    thanks"); the facilitator's hand-over pack names the newcomer and the role they took.
+    An empty list turns the offer off."""
+
+    @field_validator("first_meeting_roles")
+    @classmethod
+    def _distinct_roles(cls, value: list[str]) -> list[str]:
+        roles = [" ".join(v.split()) for v in value]
+        if any(not r for r in roles):
+            raise ValueError('write each role as a word or two, like ["scribe", "timekeeper"]')
+        if len({r.casefold() for r in roles}) != len(roles):
+            raise ValueError('list each role once, like ["scribe", "timekeeper"]')
+        return roles

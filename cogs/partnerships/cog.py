@@ -4,6 +4,7 @@ background job."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
@@ -53,6 +54,8 @@ async def tick(bot: CopBot) -> None:
             zone=bot.zone,
             cross_town=config.connections.cross_town,
             buddies=config.partnerships.buddies,
+            first_meeting_roles=config.partnerships.first_meeting_roles,
+            pack_before=timedelta(days=config.reminders.facilitator_pack_days_before),
         )
     if result.rounds:
         log_.info("connection rounds made: %s", result.rounds)

@@ -21,7 +21,8 @@ from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.models import CheckinAnswer, Member, MemberStatus, Partnership, PartnershipStatus
 from bot.services import outbound, partnerships
 from bot.services.members import member_by_user
-from bot.services.partnerships import buddy, jobs, log, rounds
+from bot.services.partnerships import buddy, jobs, log, roles, rounds
+from bot.timeutil import show
 from bot.ui import CopButton, CopInteraction, CopItem, CopModal, bot_of, send
 from cogs.partnerships import render
 
@@ -334,6 +335,25 @@ class BuddyCheckinButton(
             await send(interaction, "Good to hear. Thank you!")
 
 
+class RoleOfferButton(CopButton, template=r"firstrole:(?P<newcomer_id>\d+):(?P<choice>\d+|no)"):
+    """A role (by its place in the offer) or "No thanks", at a newcomer's first meeting.
+    Only the newcomer can press it."""
+
+    newcomer_id: int
+    choice: str
+
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        return ("No thanks" if self.choice == roles.NO_THANKS else "Take this role"), self.style
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            me = await acting_member(session, interaction.user.id)
+            offer = await roles.answer(session, self.newcomer_id, me, self.choice, bot.clock())
+            when = show(offer.meeting.starts_at, "F")
+        await send(interaction, render.role_answer_text(offer.role, f"on {when}"))
+
+
 DYNAMIC_ITEMS: tuple[type[CopItem[Any]], ...] = (
     ProposeButton,
     AnswerButton,
@@ -341,6 +361,7 @@ DYNAMIC_ITEMS: tuple[type[CopItem[Any]], ...] = (
     RoundCheckinButton,
     BuddyButton,
     BuddyCheckinButton,
+    RoleOfferButton,
 )
 
 
@@ -427,12 +448,33 @@ def register_renderers(bot: CopBot) -> None:
             ),
         )
 
+    async def first_role(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
+        offer = await roles.offer_of(session, int(str(item.params["newcomer_id"])))
+        if offer is None or not offer.open or not roles.still_on(offer.meeting, item.now):
+            return None  # answered, or the meeting moved on: nothing to offer
+        buttons = tuple(
+            port.Button(
+                role.capitalize(),
+                custom_id=RoleOfferButton(offer.newcomer_id, str(n)).custom_id,
+                style="primary",
+            )
+            for n, role in enumerate(offer.roles)
+        )
+        starts = offer.meeting.starts_at
+        return render.role_offer_dm(
+            f"{show(starts, 'F')} ({show(starts, 'R')})",
+            offer.meeting.place,
+            offer.roles,
+            (*buttons, RoleOfferButton(offer.newcomer_id, roles.NO_THANKS).as_port()),
+        )
+
     bot.outbox.register(jobs.PAIRING_TEMPLATE, pairing)
     bot.outbox.register(jobs.ROUND_CHECKIN_TEMPLATE, round_checkin)
     bot.outbox.register(jobs.PROPOSAL_TEMPLATE, proposal)
     bot.outbox.register(jobs.CHECKIN_TEMPLATE, checkin)
     bot.outbox.register(jobs.BUDDY_ASK_TEMPLATE, buddy_ask)
     bot.outbox.register(jobs.BUDDY_CHECKIN_TEMPLATE, buddy_checkin)
+    bot.outbox.register(jobs.FIRST_ROLE_TEMPLATE, first_role)
 
 
 __all__ = ["DYNAMIC_ITEMS", "acting_member", "keyring_of", "partnerships", "register_renderers"]

@@ -107,6 +107,12 @@ def round_checkin_dm(others: list[Member], buttons: tuple[port.Button, ...]) -> 
     )
 
 
+def card_dm(title: str, text: str, buttons: tuple[port.Button, ...]) -> port.Message:
+    return port.Message(
+        cards=(port.Card(title=title, description=text, colour=COLOUR),), buttons=buttons
+    )
+
+
 def proposal_dm(
     proposer: str, interest: str, brings: str, buttons: tuple[port.Button, ...]
 ) -> port.Message:
@@ -115,10 +121,7 @@ def proposal_dm(
         f"**{safe(interest, 100)}**. They bring: {safe(brings, 200)}.\n"
         "Accept to say what you bring to the table; only you can answer."
     )
-    return port.Message(
-        cards=(port.Card(title="Let's partner?", description=text, colour=COLOUR),),
-        buttons=buttons,
-    )
+    return card_dm("Let's partner?", text, buttons)
 
 
 def checkin_dm(other: str, interest: str, buttons: tuple[port.Button, ...]) -> port.Message:
@@ -161,4 +164,37 @@ def buddy_checkin_dm(other: str, buttons: tuple[port.Button, ...]) -> port.Messa
             ),
         ),
         buttons=buttons,
+    )
+
+
+ROLE_WORDS = {
+    "scribe": "notes the main points and actions, so everyone can look back on them",
+    "timekeeper": "keeps an eye on the clock and nudges us along the agenda",
+}
+
+
+def role_offer_dm(
+    when: str, place: str, roles: tuple[str, ...], buttons: tuple[port.Button, ...]
+) -> port.Message:
+    """The offer of a light role at a newcomer's first meeting."""
+    described = "\n".join(
+        f"• **{safe(role, 40)}**"
+        + (f": {ROLE_WORDS[role.casefold()]}" if role.casefold() in ROLE_WORDS else "")
+        for role in roles
+    )
+    where = f" at {safe(place, 200)}" if place else ""
+    text = (
+        f"Your first meeting is {when}{where}. Would you like a light role? It's a good way "
+        f"to meet everyone, and entirely optional:\n{described}\n\n"
+        "The facilitator will know, so they can greet you and help you settle in."
+    )
+    return card_dm("A role at your first meeting?", text, buttons)
+
+
+def role_answer_text(role: str, when: str) -> str:
+    if not role:
+        return "No problem: just come along and enjoy it. See you there!"
+    return (
+        f"Thank you! You're **{safe(role, 40)}** at the meeting {when}; the facilitator will "
+        "know. Changed your mind? Press another button on the offer before the meeting."
     )

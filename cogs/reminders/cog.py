@@ -18,7 +18,7 @@ from bot.checks import audience, coordinator_only, has_role, is_coordinator
 from bot.errors import InvalidInput
 from bot.mentions import NO_PINGS
 from bot.models import Meeting, ReminderKind
-from bot.services import outbound, rotation
+from bot.services import outbound, partnerships, rotation
 from bot.services import reminders as svc
 from bot.services.learnings import shareable_themes
 from bot.timeutil import show
@@ -72,6 +72,7 @@ class Reminders(commands.Cog):
             outbox=bot.outbox,
             standby=self._standby,
             themes=self._themes,
+            roles=partnerships.first_meeting_roles_at,
         )
 
     async def cog_load(self) -> None:

@@ -6,17 +6,20 @@ one, and the partnership log.
 - ``rounds``: opting in, making a round, the check-in, the coordinators' counts;
 - ``log``: proposing, accepting, updating a partnership, and turning it into an outcome;
 - ``buddy``: a newcomer's buddy;
+- ``roles``: a light role at a newcomer's first meeting (``first_meeting_roles_at`` for the
+  facilitator's hand-over pack);
 - ``jobs``: the background work (rounds, check-ins, buddies) queued on the outbound path;
 - ``personal``: the capability's part of /mydata (``MYDATA``).
 """
 
 from bot.config import AppConfig
 from bot.errors import InvalidInput
-from bot.services.partnerships import buddy, jobs, log, rounds
+from bot.services.partnerships import buddy, jobs, log, roles, rounds
 from bot.services.partnerships.keys import key_ids_in_use, reencrypt
 from bot.services.partnerships.matching import Fit, Profile, fit, pair_round, rank
 from bot.services.partnerships.offers import Offers, get_offers, parse_offers, profiles, set_offers
 from bot.services.partnerships.personal import CONTRIBUTOR as MYDATA
+from bot.services.partnerships.roles import taken_at as first_meeting_roles_at
 from bot.services.when import parse_recurrence
 
 
@@ -42,6 +45,7 @@ __all__ = [
     "Profile",
     "buddy",
     "config_problems",
+    "first_meeting_roles_at",
     "fit",
     "get_offers",
     "jobs",
@@ -52,6 +56,7 @@ __all__ = [
     "profiles",
     "rank",
     "reencrypt",
+    "roles",
     "rounds",
     "set_offers",
 ]

@@ -8,6 +8,7 @@ a key that the outbound path never sends twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import Application, ApplicationStatus, Buddy, Member, Partnership
 from bot.services import outbound
 from bot.services.outbound import Kind
-from bot.services.partnerships import buddy, log, rounds
+from bot.services.partnerships import buddy, log, roles, rounds
 from bot.services.when import parse_recurrence
 
 PAIRING_TEMPLATE = "partnerships.pairing"
@@ -27,6 +28,7 @@ CHECKIN_TEMPLATE = "partnerships.checkin"
 PROPOSAL_TEMPLATE = "partnerships.proposal"
 BUDDY_ASK_TEMPLATE = "partnerships.buddy_ask"
 BUDDY_CHECKIN_TEMPLATE = "partnerships.buddy_checkin"
+FIRST_ROLE_TEMPLATE = "partnerships.first_role"
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 """Schedules are read from a fixed moment, so "every 4 weeks" keeps its phase."""
@@ -112,21 +114,37 @@ async def _partnership_checkins(session: AsyncSession, now: datetime) -> int:
     return queued
 
 
-async def ask_buddy(session: AsyncSession, now: datetime, newcomer_id: int, member_id: int) -> int:
-    """Queue the "will you be their buddy?" DM to one member."""
+async def _queue_one(
+    session: AsyncSession,
+    now: datetime,
+    member_id: int,
+    *,
+    kind: Kind,
+    key: str,
+    template: str,
+    params: dict[str, object],
+) -> int:
+    """Queue one DM to one member (1 if queued, 0 if gone or queued before)."""
     user_ids = await _user_ids(session, [member_id])
     if not user_ids:
         return 0
     item = await outbound.enqueue(
+        session, now, kind=kind, key=key, user_id=user_ids[0], template=template, params=params
+    )
+    return int(item is not None)
+
+
+async def ask_buddy(session: AsyncSession, now: datetime, newcomer_id: int, member_id: int) -> int:
+    """Queue the "will you be their buddy?" DM to one member."""
+    return await _queue_one(
         session,
         now,
+        member_id,
         kind=Kind.NOTICE,
         key=f"buddy-{newcomer_id}-{member_id}",
-        user_id=user_ids[0],
         template=BUDDY_ASK_TEMPLATE,
         params={"newcomer_id": newcomer_id},
     )
-    return int(item is not None)
 
 
 async def _buddies(session: AsyncSession, now: datetime) -> int:
@@ -165,6 +183,24 @@ async def _buddies(session: AsyncSession, now: datetime) -> int:
     return queued
 
 
+async def _first_meeting_roles(
+    session: AsyncSession, now: datetime, offered: Sequence[str], pack_before: timedelta
+) -> int:
+    """Offer newcomers a light role at their first meeting: one DM each, once."""
+    queued = 0
+    for newcomer_id in await roles.offers_due(session, now, offered, pack_before):
+        queued += await _queue_one(
+            session,
+            now,
+            newcomer_id,
+            kind=Kind.MEETING_REMINDER,
+            key=f"first-role-{newcomer_id}",
+            template=FIRST_ROLE_TEMPLATE,
+            params={"newcomer_id": newcomer_id},
+        )
+    return queued
+
+
 async def tick(
     session: AsyncSession,
     now: datetime,
@@ -173,11 +209,17 @@ async def tick(
     zone: ZoneInfo,
     cross_town: bool,
     buddies: bool,
+    first_meeting_roles: Sequence[str] = (),
+    pack_before: timedelta = timedelta(days=7),
 ) -> TickResult:
+    """``first_meeting_roles``: the light roles newcomers are offered once their first
+    meeting is within ``pack_before`` (the hand-over pack's lead, reminders'
+    ``facilitator_pack_days_before``) plus ``roles.OFFER_LEAD``; empty turns it off."""
     result = await _rounds(session, now, schedule, zone, cross_town)
     result.queued += await _partnership_checkins(session, now)
     if buddies:
         result.queued += await _buddies(session, now)
+    result.queued += await _first_meeting_roles(session, now, first_meeting_roles, pack_before)
     return result
 
 

@@ -52,6 +52,11 @@ async def _export(person: Person) -> Any:
             for v in await list_for(session, keyring, member)
         ],
         "buddy": {"status": buddy.status.value} if buddy else None,
+        "first_meeting_role": (
+            {k: buddy.role_offer.get(k) for k in ("answer", "role", "offered_at")}
+            if buddy and buddy.role_offer
+            else None
+        ),
     }
 
 
