@@ -253,17 +253,13 @@ class Meetings(commands.Cog):
         now = bot.clock()
         day = meeting_service.parse_day(date, bot.zone, now)
         async with bot.db.transaction() as session:
-            found = [
-                m
-                for m in await meeting_service.meetings_on(session, day, bot.zone)
-                if m.starts_at <= now
-            ]
-        if not found:
+            found = await meeting_service.last_started_on(session, day, bot.zone, now)
+        if found is None:
             raise NotFound(
                 f"There's no meeting on `{day.isoformat()}` that has started. Check the date "
                 "with `/roster ledger` or `/meeting list`; attendance is recorded afterwards."
             )
-        await open_picker(interaction, found[-1].id)
+        await open_picker(interaction, found.id)
 
     @meeting.command(name="status", description="Whether meetings show as server events.")
     @app_commands.default_permissions(manage_guild=True)
@@ -617,18 +613,14 @@ class Roster(commands.Cog):
         now = bot.clock()
         day = meeting_service.parse_day(date, bot.zone, now)
         async with bot.db.transaction() as session:
-            found = [
-                m
-                for m in await meeting_service.meetings_on(session, day, bot.zone)
-                if m.starts_at <= now
-            ]
-            if not found:
+            found = await meeting_service.last_started_on(session, day, bot.zone, now)
+            if found is None:
                 raise NotFound(
                     f"There's no past meeting on `{day.isoformat()}`. Check the date with "
                     "`/roster ledger` or `/meeting list`."
                 )
             helper = await self._them(session, stand_in) if stand_in is not None else None
-            assignment = await rotation.record_missed(session, found[-1], helper, now)
+            assignment = await rotation.record_missed(session, found, helper, now)
             who = mention(assignment.member)
         text = f"Recorded that {who} missed their turn on `{day.isoformat()}`"
         text += f"; {stand_in.mention} stood in and gets the credit." if stand_in else "."

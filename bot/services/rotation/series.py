@@ -149,6 +149,14 @@ async def meetings_on(
     return list((await session.scalars(query.order_by(Meeting.starts_at, Meeting.id))).all())
 
 
+async def last_started_on(
+    session: AsyncSession, day: date, zone: ZoneInfo, now: datetime
+) -> Meeting | None:
+    """The latest meeting on a local calendar day that has started by ``now``, if any."""
+    started = [m for m in await meetings_on(session, day, zone) if m.starts_at <= now]
+    return started[-1] if started else None
+
+
 async def find_meeting(session: AsyncSession, text: str, zone: ZoneInfo, now: datetime) -> Meeting:
     """The scheduled future meeting on the day (or at the date and time) typed.
 
