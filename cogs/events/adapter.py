@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import aiohttp
 import discord
@@ -54,6 +55,28 @@ def _event(event: discord.ScheduledEvent) -> GuildEvent:
     )
 
 
+def _arguments(spec: EventSpec) -> dict[str, Any]:
+    """What a create and an edit both name: the fields, the privacy level, and the entity
+    type with its place (a location, or a stage or voice channel)."""
+    arguments: dict[str, Any] = {
+        "name": spec.name,
+        "description": spec.description,
+        "start_time": spec.start,
+        "end_time": spec.end,
+        "privacy_level": discord.PrivacyLevel.guild_only,
+    }
+    if spec.kind == "external":
+        arguments["entity_type"] = discord.EntityType.external
+        arguments["location"] = spec.location or "To be announced"
+    else:
+        stage = spec.kind == "stage"
+        arguments["entity_type"] = (
+            discord.EntityType.stage_instance if stage else discord.EntityType.voice
+        )
+        arguments["channel"] = discord.Object(spec.channel_id or 0)
+    return arguments
+
+
 class DiscordEvents:
     """:class:`bot.services.events.EventsPort` for the community's server."""
 
@@ -76,32 +99,7 @@ class DiscordEvents:
         with _translated():
             guild = await self._guild()
             cover: bytes = image if image is not None else discord.utils.MISSING
-            if spec.kind == "external":
-                created = await guild.create_scheduled_event(
-                    name=spec.name,
-                    description=spec.description,
-                    start_time=spec.start,
-                    end_time=spec.end,
-                    entity_type=discord.EntityType.external,
-                    privacy_level=discord.PrivacyLevel.guild_only,
-                    location=spec.location or "To be announced",
-                    image=cover,
-                )
-            else:
-                created = await guild.create_scheduled_event(
-                    name=spec.name,
-                    description=spec.description,
-                    start_time=spec.start,
-                    end_time=spec.end,
-                    entity_type=(
-                        discord.EntityType.stage_instance
-                        if spec.kind == "stage"
-                        else discord.EntityType.voice
-                    ),
-                    privacy_level=discord.PrivacyLevel.guild_only,
-                    channel=discord.Object(spec.channel_id or 0),
-                    image=cover,
-                )
+            created = await guild.create_scheduled_event(**_arguments(spec), image=cover)
             return _event(created)
 
     async def _fetch(self, event_id: int) -> discord.ScheduledEvent:
@@ -111,30 +109,7 @@ class DiscordEvents:
     async def edit_event(self, event_id: int, spec: EventSpec) -> GuildEvent:
         with _translated():
             event = await self._fetch(event_id)
-            if spec.kind == "external":
-                edited = await event.edit(
-                    name=spec.name,
-                    description=spec.description,
-                    start_time=spec.start,
-                    end_time=spec.end,
-                    entity_type=discord.EntityType.external,
-                    privacy_level=discord.PrivacyLevel.guild_only,
-                    location=spec.location or "To be announced",
-                )
-            else:
-                edited = await event.edit(
-                    name=spec.name,
-                    description=spec.description,
-                    start_time=spec.start,
-                    end_time=spec.end,
-                    entity_type=(
-                        discord.EntityType.stage_instance
-                        if spec.kind == "stage"
-                        else discord.EntityType.voice
-                    ),
-                    privacy_level=discord.PrivacyLevel.guild_only,
-                    channel=discord.Object(spec.channel_id or 0),
-                )
+            edited = await event.edit(**_arguments(spec))
             return _event(edited)
 
     async def cancel_event(self, event_id: int) -> None:
