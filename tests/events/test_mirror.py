@@ -16,7 +16,7 @@ from bot.services.events import EventsSettings, Place
 from bot.services.rotation import RotationRules
 from bot.services.rotation import series as meeting_service
 from tests.events.fake_events import FakeEvents
-from tests.rotation.helpers import add_member
+from tests.rotation.helpers import add_member, weekly_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -28,15 +28,7 @@ async def _community(db: Database, place: str = "Room 4, CQUniversity") -> None:
     async with db.transaction() as session:
         for name in ("ana", "ben", "cora"):
             await add_member(session, name, NOW - timedelta(days=100))
-        await meeting_service.set_series(
-            session,
-            phrase="every week on Tuesday at 10:00",
-            place=place,
-            duration_minutes=90,
-            zone=ZONE,
-            now=NOW,
-            horizon_days=RULES.horizon_days,
-        )
+        await weekly_series(session, NOW, RULES.horizon_days, place=place)
         await rotation.plan(session, NOW, RULES)
 
 

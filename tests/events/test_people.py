@@ -15,9 +15,8 @@ from bot.models import Meeting, Member
 from bot.services import events, mydata, rotation
 from bot.services.events import EventsSettings
 from bot.services.rotation import RotationRules
-from bot.services.rotation import series as meeting_service
 from tests.events.fake_events import FakeEvents
-from tests.rotation.helpers import add_member
+from tests.rotation.helpers import add_member, weekly_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -29,15 +28,7 @@ AFTER = NOW + timedelta(days=1, hours=6)  # the first meeting (3 March, 10:00) i
 async def _setup(db: Database) -> tuple[list[Member], Meeting, FakeEvents, int]:
     async with db.transaction() as session:
         people = [await add_member(session, n, NOW - timedelta(days=90)) for n in "abcd"]
-        await meeting_service.set_series(
-            session,
-            phrase="every week on Tuesday at 10:00",
-            place="Room 4",
-            duration_minutes=90,
-            zone=ZONE,
-            now=NOW,
-            horizon_days=RULES.horizon_days,
-        )
+        await weekly_series(session, NOW, RULES.horizon_days)
         first = (await rotation.plan(session, NOW, RULES))[0]
     out = FakeEvents()
     await events.sweep(db.transaction, out, NOW, SETTINGS, holder="t")

@@ -17,7 +17,7 @@ from bot.models import Member
 from bot.services import rotation
 from bot.services.rotation import LEDGER_ROWS, RotationRules
 from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import add_member
+from tests.rotation.helpers import add_member, weekly_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -42,15 +42,7 @@ async def _rotation(db: Database, size: int) -> None:
     async with db.transaction() as session:
         for i in range(size):
             await add_member(session, f"m{i}", NOW - timedelta(days=1000 - i))
-        await meeting_service.set_series(
-            session,
-            phrase="every week on Tuesday at 10:00",
-            place="Room 4",
-            duration_minutes=90,
-            zone=ZONE,
-            now=NOW,
-            horizon_days=RULES.horizon_days,
-        )
+        await weekly_series(session, NOW, RULES.horizon_days)
         await rotation.plan(session, NOW, RULES)
 
 

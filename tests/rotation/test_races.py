@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.errors import Conflict, DomainError, NotAllowed
@@ -27,8 +28,7 @@ from bot.models import (
 )
 from bot.services import rotation
 from bot.services.rotation import RotationRules
-from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import add_member
+from tests.rotation.helpers import add_member, weekly_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -53,15 +53,7 @@ async def _community(db: Database, size: int) -> tuple[list[int], list[int]]:
         people = [
             await add_member(session, f"m{i}", NOW - timedelta(days=400 - i)) for i in range(size)
         ]
-        await meeting_service.set_series(
-            session,
-            phrase="every week on Tuesday at 10:00",
-            place="Room 4",
-            duration_minutes=90,
-            zone=ZONE,
-            now=NOW,
-            horizon_days=RULES.horizon_days,
-        )
+        await weekly_series(session, NOW, RULES.horizon_days)
         meetings = await rotation.plan(session, NOW, RULES)
         return [p.id for p in people], [m.id for m in meetings]
 
@@ -102,6 +94,33 @@ async def _facilitator(db: Database, meeting_id: int) -> FacilitationAssignment:
         return row
 
 
+async def _meeting_and_member(
+    session: AsyncSession, meeting_id: int, member_id: int
+) -> tuple[Meeting, Member]:
+    meeting = await session.get(Meeting, meeting_id)
+    member = await session.get(Member, member_id)
+    assert meeting is not None
+    assert member is not None
+    return meeting, member
+
+
+async def _one_won(
+    db: Database, meeting_id: int, winners: int, refusals: list[DomainError], says: str
+) -> FacilitationAssignment:
+    """Exactly one caller won the meeting, and every other was refused with ``says``
+    naming the winner (``{winner}`` is their mention); returns the winning assignment."""
+    after = await _facilitator(db, meeting_id)
+    assert winners == 1
+    assert len(refusals) == CALLERS - 1
+    async with db.transaction() as session:
+        winner = await session.get(Member, after.member_id)
+        assert winner is not None
+        for refusal in refusals:
+            assert isinstance(refusal, Conflict)
+            assert says.format(winner=f"<@{winner.user_id}>") in refusal.message
+    return after
+
+
 async def test_volunteer_fifty_at_once_one_winner_others_told_who(db: Database) -> None:
     people, meetings = await _community(db, CALLERS + 1)
     target = meetings[3]  # an automatic turn, beyond the settle window
@@ -112,27 +131,16 @@ async def test_volunteer_fifty_at_once_one_winner_others_told_who(db: Database) 
     def attempt(member_id: int) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             async with db.transaction() as session:
-                meeting = await session.get(Meeting, target)
-                member = await session.get(Member, member_id)
-                assert meeting is not None
-                assert member is not None
+                meeting, member = await _meeting_and_member(session, target, member_id)
                 await rotation.volunteer(session, meeting, member, NOW, RULES)
 
         return run
 
     winners, refusals = await _all_at_once([attempt(p) for p in volunteers])
 
-    after = await _facilitator(db, target)
-    assert winners == 1
-    assert len(refusals) == CALLERS - 1
+    after = await _one_won(db, target, winners, refusals, "{winner} has already taken that meeting")
     assert after.source is AssignmentSource.VOLUNTEER
     assert after.member_id in volunteers
-    async with db.transaction() as session:
-        winner = await session.get(Member, after.member_id)
-        assert winner is not None
-        for refusal in refusals:
-            assert isinstance(refusal, Conflict)
-            assert f"<@{winner.user_id}> has already taken that meeting" in refusal.message
 
 
 async def test_assign_fifty_coordinators_at_once_one_decision(wide: Database) -> None:
@@ -146,10 +154,7 @@ async def test_assign_fifty_coordinators_at_once_one_decision(wide: Database) ->
     def attempt(member_id: int) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             async with db.transaction() as session:
-                meeting = await session.get(Meeting, target)
-                member = await session.get(Member, member_id)
-                assert meeting is not None
-                assert member is not None
+                meeting, member = await _meeting_and_member(session, target, member_id)
                 assert meeting.facilitator is not None
                 assert meeting.facilitator.id == before.member_id
                 # Every coordinator has seen the roster before anyone changes it.
@@ -160,16 +165,8 @@ async def test_assign_fifty_coordinators_at_once_one_decision(wide: Database) ->
 
     winners, refusals = await _all_at_once([attempt(p) for p in candidates])
 
-    after = await _facilitator(db, target)
-    assert winners == 1
-    assert len(refusals) == CALLERS - 1
+    after = await _one_won(db, target, winners, refusals, "{winner} facilitates it now")
     assert after.source is AssignmentSource.ASSIGNED
-    async with db.transaction() as session:
-        winner = await session.get(Member, after.member_id)
-        assert winner is not None
-        for refusal in refusals:
-            assert isinstance(refusal, Conflict)
-            assert f"<@{winner.user_id}> facilitates it now" in refusal.message
 
 
 async def test_swap_accept_pressed_fifty_times_counts_once(db: Database) -> None:
@@ -236,15 +233,7 @@ async def test_plans_at_once_enter_newcomers_and_meetings_once(wide: Database) -
     async with db.transaction() as session:
         for i in range(5):
             await add_member(session, f"m{i}", NOW - timedelta(days=50 - i))
-        await meeting_service.set_series(
-            session,
-            phrase="every week on Tuesday at 10:00",
-            place="Room 4",
-            duration_minutes=90,
-            zone=ZONE,
-            now=NOW,
-            horizon_days=30,
-        )
+        await weekly_series(session, NOW, 30)
     # Nobody has planned yet: every caller finds the same newcomers and missing meetings.
 
     async def look() -> None:

@@ -10,9 +10,8 @@ from bot.db import Database
 from bot.models import RosterPostStatus
 from bot.services import rotation
 from bot.services.rotation import PostPlan, RotationRules, Slot
-from bot.services.rotation import series as meeting_service
 from tests.fakes import FakePort
-from tests.rotation.helpers import add_member
+from tests.rotation.helpers import add_member, weekly_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -42,15 +41,7 @@ async def _community(db: Database) -> None:
     async with db.transaction() as session:
         for i in range(3):
             await add_member(session, f"m{i}", NOW - timedelta(days=30 - i))
-        await meeting_service.set_series(
-            session,
-            phrase="every week on Tuesday at 10:00",
-            place="Room 4",
-            duration_minutes=90,
-            zone=ZONE,
-            now=NOW,
-            horizon_days=RULES.horizon_days,
-        )
+        await weekly_series(session, NOW, RULES.horizon_days)
 
 
 async def test_roster_post_goes_out_once_per_slot(db: Database) -> None:
