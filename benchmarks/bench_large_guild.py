@@ -246,13 +246,15 @@ def report(results: list[Result]) -> None:
     small = results[0]
     print()
     print(
-        f"{'people':>8} {'settled s':>10} {'sweep CPU s':>12} {'RSS MB':>8} {'DMs':>5} {'DM ch':>6}"
+        f"{'people':>8} {'settled s':>10} {'sweep CPU s':>12} {'RSS MB':>8} {'RSS +MB':>8} "
+        f"{'DMs':>5} {'DM ch':>6}"
     )
     for r in results:
         print(
             f"{r.size:>8} {r.settled_s:>10.2f} {r.sweep_cpu:>12.2f} {r.rss_mb:>8.1f} "
-            f"{r.dms:>5} {r.dm_channels:>6}"
+            f"{r.rss_mb - small.rss_mb:>8.1f} {r.dms:>5} {r.dm_channels:>6}"
         )
+    print("(RSS +MB: over the 6-person server's, what the server's size costs)")
     print()
     print(f"{'people':>8} {'command':<12} {'p50 ms':>8} {'p99 ms':>8} {'p50 / small':>12}")
     for r in results:
