@@ -561,7 +561,18 @@ class LearnButton(CopItem[discord.ui.Button[Any]], template=r"consult:learn:(?P<
         return cls(int(match["cid"]))
 
     async def pressed(self, interaction: CopInteraction) -> None:
-        await open_learning_form(interaction)
+        """Only the asker records a learning from their consult; the link is kept inside the
+        learning's sealed text (an anonymous asker is never linked in the clear)."""
+        bot = interaction.client
+        async with bot.db.transaction() as session:
+            member = await optional_member(session, interaction.user.id)
+            row = await consults.get_consult(session, self.consult_id)
+            if not consults.is_asker(keyring_of(bot), row, member):
+                raise NotAllowed(
+                    "Only the person who asked can record a learning from this consult. "
+                    "Use `/learning add` to record your own."
+                )
+        await open_learning_form(interaction, consult_id=self.consult_id)
 
 
 DYNAMIC_ITEMS: tuple[type[CopItem[Any]], ...] = (

@@ -55,9 +55,13 @@ log = logging.getLogger(__name__)
 # --- the form -------------------------------------------------------------------------
 
 
-async def open_learning_form(interaction: CopInteraction, meeting_id: int | None = None) -> None:
+async def open_learning_form(
+    interaction: CopInteraction, meeting_id: int | None = None, consult_id: int | None = None
+) -> None:
     """Answer ``interaction`` with the learning form (works from a DM too). The learning
-    is linked to ``meeting_id`` when given. Non-members get a polite refusal."""
+    is linked to ``meeting_id`` when given, and to ``consult_id`` (inside its sealed text;
+    the caller checked that the member asked that consult). Non-members get a polite
+    refusal."""
     person = await guild_member(interaction)
     if not holds_member_role(interaction.client, person):
         await send(
@@ -67,7 +71,9 @@ async def open_learning_form(interaction: CopInteraction, meeting_id: int | None
         )
         return
     await interaction.response.send_modal(
-        LearningForm(title="Record a learning", mode="add", meeting_id=meeting_id)
+        LearningForm(
+            title="Record a learning", mode="add", meeting_id=meeting_id, consult_id=consult_id
+        )
     )
 
 
@@ -75,7 +81,7 @@ async def handle_form(interaction: CopInteraction, custom_id: str) -> None:
     parsed = parse_form_id(custom_id)
     if parsed is None:
         return
-    mode, learning_id, meeting_id = parsed
+    mode, learning_id, meeting_id, consult_id = parsed
     bot = interaction.client
     draft = draft_from(submitted_values(interaction.data))
     try:
@@ -83,7 +89,13 @@ async def handle_form(interaction: CopInteraction, custom_id: str) -> None:
     except DraftProblem as problem:
         kwargs: dict[str, Any] = {
             "view": FixDraftView(
-                interaction.user.id, draft, problem.fields, mode, learning_id, meeting_id
+                interaction.user.id,
+                draft,
+                problem.fields,
+                mode,
+                learning_id,
+                meeting_id,
+                consult_id,
             ),
         }
         message = problem.message
@@ -100,7 +112,7 @@ async def handle_form(interaction: CopInteraction, custom_id: str) -> None:
         if mode == "add":
             member = await require_member(interaction, session)
             row = await store.add_learning(
-                session, keyring, member, text, now, meeting_id=meeting_id
+                session, keyring, member, text, now, meeting_id=meeting_id, consult_id=consult_id
             )
         else:
             assert learning_id is not None

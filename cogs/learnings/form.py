@@ -9,7 +9,7 @@ import io
 import re
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import discord
 
@@ -19,22 +19,36 @@ from bot.ui import CopModal, CopView, send
 DISCORD_TEXT_INPUT_MAX = 4000
 FORM_PREFIX = "learning:form"
 _FORM_ID = re.compile(
-    rf"^{FORM_PREFIX}:(?P<mode>add|edit):(?P<learning>\d+):(?P<meeting>\d+):(?P<nonce>\w+)$"
+    rf"^{FORM_PREFIX}:(?P<mode>add|edit):(?P<learning>\d+):(?P<meeting>\d+):(?P<nonce>[0-9a-f]+)"
+    r"(?::c(?P<consult>\d+))?$"
 )
 
 
-def form_custom_id(mode: str, learning_id: int | None, meeting_id: int | None) -> str:
-    return f"{FORM_PREFIX}:{mode}:{learning_id or 0}:{meeting_id or 0}:{secrets.token_hex(4)}"
+class FormId(NamedTuple):
+    mode: str
+    learning_id: int | None
+    meeting_id: int | None
+    consult_id: int | None = None
 
 
-def parse_form_id(custom_id: str) -> tuple[str, int | None, int | None] | None:
+def form_custom_id(
+    mode: str, learning_id: int | None, meeting_id: int | None, consult_id: int | None = None
+) -> str:
+    """The form's custom id: what it records, carried through a restart. A consult id
+    (only its asker opens the form from it) rides at the end as ``:c<id>``."""
+    base = f"{FORM_PREFIX}:{mode}:{learning_id or 0}:{meeting_id or 0}:{secrets.token_hex(4)}"
+    return f"{base}:c{consult_id}" if consult_id else base
+
+
+def parse_form_id(custom_id: str) -> FormId | None:
     match = _FORM_ID.match(custom_id)
     if match is None:
         return None
-    return (
+    return FormId(
         match["mode"],
         int(match["learning"]) or None,
         int(match["meeting"]) or None,
+        int(match["consult"] or 0) or None,
     )
 
 
@@ -49,12 +63,13 @@ class LearningForm(CopModal):
         mode: str,
         learning_id: int | None = None,
         meeting_id: int | None = None,
+        consult_id: int | None = None,
         draft: Draft | None = None,
         too_long: Iterable[str] = (),
     ) -> None:
         super().__init__(
             title=title[:45],
-            custom_id=form_custom_id(mode, learning_id, meeting_id),
+            custom_id=form_custom_id(mode, learning_id, meeting_id, consult_id),
             timeout=1800,
         )
         draft = draft or Draft()
@@ -114,6 +129,7 @@ class FixDraftView(CopView):
         mode: str,
         learning_id: int | None,
         meeting_id: int | None,
+        consult_id: int | None = None,
     ) -> None:
         super().__init__(timeout=3600)
         self.owner_id = owner_id
@@ -122,6 +138,7 @@ class FixDraftView(CopView):
         self.mode = mode
         self.learning_id = learning_id
         self.meeting_id = meeting_id
+        self.consult_id = consult_id
 
     @discord.ui.button(label="Fix it", style=discord.ButtonStyle.primary)
     async def fix(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
@@ -135,6 +152,7 @@ class FixDraftView(CopView):
                 mode=self.mode,
                 learning_id=self.learning_id,
                 meeting_id=self.meeting_id,
+                consult_id=self.consult_id,
                 draft=self.draft,
                 too_long=self.fields,
             )

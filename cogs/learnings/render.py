@@ -67,6 +67,11 @@ def post_link(post_id: int | None) -> str | None:
     return f"in the forum: <#{post_id}>" if post_id is not None else None
 
 
+def from_consult(consult_id: int) -> str:
+    """Shown to a learning's author only: the consult it was recorded from."""
+    return f"from consult #{consult_id}"
+
+
 def learning_embed(view: LearningView, zone: Any) -> discord.Embed:
     """One learning in full."""
     if view.mine:
@@ -83,6 +88,8 @@ def learning_embed(view: LearningView, zone: Any) -> discord.Embed:
     link = post_link(view.post_id)
     if link:
         meta.append(link)
+    if view.mine and view.consult_id is not None:
+        meta.append(from_consult(view.consult_id))
     embed = discord.Embed(
         title=safe(view.text.title)[:256] or f"Learning #{view.id}",
         description=" · ".join(meta),
@@ -134,6 +141,8 @@ def list_field(view: LearningView, zone: Any, *, limit: int) -> tuple[str, str]:
     link = post_link(view.post_id)
     if link:
         bits.append(link)
+    if view.mine and view.consult_id is not None:
+        bits.append(from_consult(view.consult_id))
     value = " · ".join(bits)
     if view.text.learned:
         value += "\n" + safe(excerpt(view.text.learned, limit))

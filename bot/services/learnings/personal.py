@@ -31,6 +31,7 @@ async def export(person: Person) -> dict[str, Any]:
                 "what_i_learned": text.learned,
                 "what_i_would_do_next_time": text.next_time,
                 "tags": list(text.tags),
+                "from_consult": text.consult_id,
             }
         except DecryptionError:
             body = {"error": "this learning could not be decrypted with the bot's key"}

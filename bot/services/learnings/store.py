@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from bot.services.learnings.text import (
     SHARED_LEVELS,
     LearningText,
     content_aad,
+    open_content,
     open_tags,
     open_text,
     seal,
@@ -114,7 +115,10 @@ async def add_learning(
     *,
     meeting_id: int | None = None,
     sharing: SharingLevel = SharingLevel.PRIVATE,
+    consult_id: int | None = None,
 ) -> Learning:
+    """A new learning. ``consult_id`` links it to the consult it came from, inside its
+    sealed text (an anonymous asker is never exposed by a plain column)."""
     if author.status is MemberStatus.ERASED:
         raise NotAllowed("Your data was erased, so you can't record learnings any more.")
     # A stale meeting (deleted since the prompt) never costs the member their text.
@@ -128,6 +132,8 @@ async def add_learning(
         updated_at=now,
         sharing_changed_at=now,
     )
+    if consult_id is not None:
+        text = replace(text, consult_id=consult_id)
     seal(keyring, row, text)
     session.add(row)
     await session.flush()
@@ -165,7 +171,12 @@ async def edit_learning(
     now: datetime,
 ) -> Learning:
     row = await own_learning(session, learning_id, author)
-    seal(keyring, row, text)
+    # The form never carries the consult link; the edit keeps the one it had.
+    try:
+        consult_id = open_content(keyring, row.author_id, row.sharing, row.content).consult_id
+    except DecryptionError:
+        consult_id = None
+    seal(keyring, row, replace(text, consult_id=consult_id))
     row.updated_at = now
     await session.flush()
     return row
@@ -255,6 +266,8 @@ class LearningView:
     mine: bool
     post_id: int | None = None
     """Its post in the forum (a thread id), when its author published it."""
+    consult_id: int | None = None
+    """The consult it was recorded from; set for its author only."""
 
 
 @dataclass(frozen=True)
@@ -281,6 +294,7 @@ def _view(
         author=author,
         mine=mine,
         post_id=post_id,
+        consult_id=text.consult_id if mine else None,
     )
 
 

@@ -98,6 +98,9 @@ class LearningText:
     learned: str
     next_time: str
     tags: tuple[str, ...]
+    consult_id: int | None = None
+    """The consult it was recorded from (``Record a learning`` after Resolved). Kept inside
+    the sealed text, never in a plain column, so an anonymous asker is not exposed."""
 
     @property
     def theme(self) -> str | None:
@@ -174,17 +177,22 @@ def parse_level(text: str) -> SharingLevel:
 # --- encryption ---------------------------------------------------------------------------
 
 
+def _consult_id(body: dict[str, Any]) -> int | None:
+    value = body.get("consult_id")
+    return value if type(value) is int else None
+
+
 def seal(keyring: Keyring, row: Learning, text: LearningText) -> None:
-    row.content = keyring.encrypt_json(
-        {
-            "title": text.title,
-            "happened": text.happened,
-            "learned": text.learned,
-            "next_time": text.next_time,
-            "tags": list(text.tags),
-        },
-        content_aad(row.author_id, row.sharing),
-    )
+    body: dict[str, Any] = {
+        "title": text.title,
+        "happened": text.happened,
+        "learned": text.learned,
+        "next_time": text.next_time,
+        "tags": list(text.tags),
+    }
+    if text.consult_id is not None:
+        body["consult_id"] = text.consult_id
+    row.content = keyring.encrypt_json(body, content_aad(row.author_id, row.sharing))
     row.tags = keyring.encrypt_json(list(text.tags), tags_aad(row.author_id, row.sharing))
     row.key_id = keyring.primary_id
 
@@ -201,6 +209,7 @@ def open_text(
         learned=str(body.get("learned", "")),
         next_time=str(body.get("next_time", "")),
         tags=tuple(str(t) for t in tag_list),
+        consult_id=_consult_id(body),
     )
 
 
@@ -215,6 +224,7 @@ def open_content(
         learned=str(body.get("learned", "")),
         next_time=str(body.get("next_time", "")),
         tags=tuple(str(t) for t in body.get("tags", ())),
+        consult_id=_consult_id(body),
     )
 
 
@@ -246,4 +256,5 @@ class ContentOpener:
             str(body.get("learned", "")),
             str(body.get("next_time", "")),
             tuple(t if type(t) is str else str(t) for t in tags),
+            _consult_id(body),
         )
