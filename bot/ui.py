@@ -21,7 +21,7 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar, Self, TypeAlias, TypeVar, cast, dataclass_transform
 
 import discord
@@ -50,6 +50,7 @@ __all__ = [
     "CopItem",
     "CopModal",
     "CopView",
+    "Looks",
     "OwnerOnlyView",
     "bot_of",
     "clamp",
@@ -273,6 +274,10 @@ def custom_id_format(template: str) -> str:
     return "".join(parts)
 
 
+Looks: TypeAlias = Mapping[str, str | tuple[str, discord.ButtonStyle]]
+"""A button's label (with its class's style), or label and style, by one field's value."""
+
+
 @dataclass_transform(eq_default=False)
 class CopButton(CopItem[discord.ui.Button[Any]]):
     """A persistent button declared by its template: its named groups are the fields.
@@ -286,6 +291,10 @@ class CopButton(CopItem[discord.ui.Button[Any]]):
 
             async def pressed(self, interaction: CopInteraction) -> None: ...
 
+    A button whose look follows one field names it in ``look_of`` and maps its values in
+    ``looks: ClassVar[Looks]`` (``{"yes": ("Accept", discord.ButtonStyle.success), "no":
+    "Not now"}``).
+
     ``Answer(7, "yes")`` is a button whose custom id is ``answer:7:yes``; a press on it
     after a restart is parsed back into the same fields (each field is an ``int`` or a
     ``str``, as annotated). The label and style are the class's ``label`` and
@@ -295,6 +304,10 @@ class CopButton(CopItem[discord.ui.Button[Any]]):
 
     label: ClassVar[str] = ""
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+    look_of: ClassVar[str] = ""
+    """A field whose value picks the label (and style) from ``looks``."""
+    looks: ClassVar[Looks] = {}
+    """By the value of ``look_of``: a label (with ``style``), or a label and a style."""
     custom_id_format: ClassVar[str] = ""
     _field_names: ClassVar[tuple[str, ...]] = ()
     _int_fields: ClassVar[frozenset[str]] = frozenset()
@@ -317,16 +330,24 @@ class CopButton(CopItem[discord.ui.Button[Any]]):
         if odd:
             raise TypeError(f"{cls.__name__}: fields {odd} must be int or str")
         cls._int_fields = frozenset(name for name, kind in fields.items() if kind in (int, "int"))
+        if cls.look_of and cls.look_of not in names:
+            raise TypeError(f"{cls.__name__}: look_of {cls.look_of!r} is not a field")
 
     def __post_init__(self) -> None:
         fields = {name: getattr(self, name) for name in self._field_names}
-        label, style = self.appearance()
         custom_id = self.custom_id_format.format_map(fields)
+        if not self.template.fullmatch(custom_id):
+            raise ValueError(f"{custom_id!r} does not match the template {self.template.pattern!r}")
+        label, style = self.appearance()
         super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
 
     def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        """The label and style; override to compute them from the fields."""
-        return self.label, self.style
+        """The label and style: from ``looks`` when ``look_of`` names a field, else the
+        class's ``label`` and ``style``. Override to compute them otherwise."""
+        if not self.look_of:
+            return self.label, self.style
+        look = self.looks[getattr(self, self.look_of)]
+        return (look, self.style) if isinstance(look, str) else look
 
     def as_port(self) -> port.Button:
         """The same button for a message sent through the port (a DM from a job)."""

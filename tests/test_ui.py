@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 import pytest
@@ -12,7 +12,15 @@ from discord import app_commands
 from bot import port
 from bot.errors import InvalidInput, NotFound, quote
 from bot.replies import INTERNAL_ERROR, MESSAGE_LIMIT, clamp, describe_error, fit
-from bot.ui import CopButton, CopInteraction, CopItem, custom_id_format, persistent_view, send
+from bot.ui import (
+    CopButton,
+    CopInteraction,
+    CopItem,
+    Looks,
+    custom_id_format,
+    persistent_view,
+    send,
+)
 from tests.e2e.harness import World
 
 
@@ -132,11 +140,12 @@ class Vote(CopButton, template=r"test:vote:(?P<poll_id>[0-9]+):(?P<choice>yes|no
 
     poll_id: int
     choice: str
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        if self.choice == "yes":
-            return "Yes", discord.ButtonStyle.success
-        return "No", discord.ButtonStyle.secondary
+    look_of = "choice"
+    looks: ClassVar[Looks] = {
+        "yes": ("Yes", discord.ButtonStyle.success),
+        "no": "No",
+        "3": "Three",
+    }
 
     async def pressed(self, interaction: CopInteraction) -> None:
         if self.poll_id == 0:
@@ -158,7 +167,11 @@ def test_cop_button_builds_its_custom_id_and_look_from_its_fields() -> None:
         "Yes",
         discord.ButtonStyle.success,
     )
-    assert (no.custom_id, no.item.label) == ("test:vote:41:no", "No")
+    assert (no.custom_id, no.item.label, no.item.style) == (
+        "test:vote:41:no",
+        "No",
+        discord.ButtonStyle.secondary,
+    )
     ping = Ping("abc")
     assert (ping.custom_id, ping.item.label, ping.item.style) == (
         "test:ping:abc",
@@ -166,7 +179,7 @@ def test_cop_button_builds_its_custom_id_and_look_from_its_fields() -> None:
         discord.ButtonStyle.primary,
     )
     assert yes.as_port() == port.Button("Yes", custom_id="test:vote:41:yes", style="success")
-    with pytest.raises(ValueError, match="must match the template"):
+    with pytest.raises(ValueError, match="does not match the template"):
         Vote(41, "maybe")
 
 
@@ -187,6 +200,12 @@ def test_cop_button_refuses_fields_that_do_not_match_its_groups() -> None:
 
         class Clash(CopButton, template=r"test:clash:(?P<row>\d+)"):
             row: int
+
+    with pytest.raises(TypeError, match="is not a field"):
+
+        class Unlooked(CopButton, template=r"test:unlooked:(?P<flag>yes|no)"):
+            flag: str
+            look_of = "choice"
 
     with pytest.raises(TypeError, match="must be int or str"):
 

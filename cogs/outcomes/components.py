@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 
@@ -13,7 +13,7 @@ from bot.errors import NotAllowed
 from bot.models import ConsentStatus
 from bot.services import outcomes
 from bot.services.members import member_by_user
-from bot.ui import CopButton, CopInteraction, CopModal, bot_of, persistent_view, send
+from bot.ui import CopButton, CopInteraction, CopModal, Looks, bot_of, persistent_view, send
 
 
 def keyring_of(bot: CopBot) -> Keyring:
@@ -30,15 +30,15 @@ class ConsentButton(
     outcome_id: int
     member_id: int
     answer: str
+    look_of = "answer"
+    looks: ClassVar[Looks] = {
+        "yes": ("Yes, name me", discord.ButtonStyle.success),
+        "no": "No, leave me out",
+    }
 
     @property
     def agree(self) -> bool:
         return self.answer == "yes"
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        if self.agree:
-            return "Yes, name me", discord.ButtonStyle.success
-        return "No, leave me out", discord.ButtonStyle.secondary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)

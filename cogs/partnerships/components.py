@@ -23,7 +23,7 @@ from bot.services import outbound, partnerships
 from bot.services.members import member_by_user
 from bot.services.partnerships import buddy, jobs, log, roles, rounds
 from bot.timeutil import show
-from bot.ui import CopButton, CopInteraction, CopItem, CopModal, bot_of, send
+from bot.ui import CopButton, CopInteraction, CopItem, CopModal, Looks, bot_of, send
 from cogs.partnerships import render
 
 
@@ -147,15 +147,12 @@ class AnswerButton(
 ):
     partnership_id: int
     answer: str
+    look_of = "answer"
+    looks: ClassVar[Looks] = {"yes": ("Accept", discord.ButtonStyle.success), "no": "Not now"}
 
     @property
     def yes(self) -> bool:
         return self.answer == "yes"
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        if self.yes:
-            return "Accept", discord.ButtonStyle.success
-        return "Not now", discord.ButtonStyle.secondary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -187,21 +184,14 @@ class StatusButton(
     CopButton,
     template=r"partner:status:(?P<partnership_id>\d+):(?P<choice>active|paused|complete)",
 ):
-    LABELS: ClassVar[dict[str, str]] = {
-        "active": "Going well",
-        "paused": "Paused",
-        "complete": "Complete",
-    }
-
     partnership_id: int
     choice: str
+    look_of = "choice"
+    looks: ClassVar[Looks] = {"active": "Going well", "paused": "Paused", "complete": "Complete"}
 
     @property
     def status(self) -> PartnershipStatus:
         return PartnershipStatus(self.choice)
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        return self.LABELS[self.choice], self.style
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -233,21 +223,14 @@ class RoundCheckinButton(
     CopButton,
     template=r"round:checkin:(?P<round_id>\d+):(?P<choice>met|not_yet|skip)",
 ):
-    LABELS: ClassVar[dict[str, str]] = {
-        "met": "We met",
-        "not_yet": "Not yet",
-        "skip": "Skip this round",
-    }
-
     round_id: int
     choice: str
+    look_of = "choice"
+    looks: ClassVar[Looks] = {"met": "We met", "not_yet": "Not yet", "skip": "Skip this round"}
 
     @property
     def answer(self) -> CheckinAnswer:
         return CheckinAnswer(self.choice)
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        return self.LABELS[self.choice], self.style
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -257,7 +240,7 @@ class RoundCheckinButton(
                 session, self.round_id, me, self.answer, bot.clock()
             ):
                 raise NotAllowed("You weren't paired in that round, so there is nothing to answer.")
-        await send(interaction, f"Thanks: recorded “{self.LABELS[self.answer.value]}”.")
+        await send(interaction, f"Thanks: recorded “{self.item.label}”.")
 
 
 # --- buddies ----------------------------------------------------------------------------
@@ -266,15 +249,15 @@ class RoundCheckinButton(
 class BuddyButton(CopButton, template=r"buddy:(?P<newcomer_id>\d+):(?P<answer>yes|no)"):
     newcomer_id: int
     answer: str
+    look_of = "answer"
+    looks: ClassVar[Looks] = {
+        "yes": ("Yes, I'll be the buddy", discord.ButtonStyle.success),
+        "no": "Not now",
+    }
 
     @property
     def yes(self) -> bool:
         return self.answer == "yes"
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        if self.yes:
-            return "Yes, I'll be the buddy", discord.ButtonStyle.success
-        return "Not now", discord.ButtonStyle.secondary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -310,9 +293,8 @@ class BuddyCheckinButton(
 ):
     newcomer_id: int
     how: str
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        return ("Going well" if self.how == "ok" else "Could use a hand"), self.style
+    look_of = "how"
+    looks: ClassVar[Looks] = {"ok": "Going well", "help": "Could use a hand"}
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -391,7 +373,7 @@ def register_renderers(bot: CopBot) -> None:
             return None
         others = await rounds.group_of(session, round_id, me.id)
         buttons = tuple(
-            RoundCheckinButton(round_id, key).as_port() for key in RoundCheckinButton.LABELS
+            RoundCheckinButton(round_id, key).as_port() for key in RoundCheckinButton.looks
         )
         return render.round_checkin_dm(others, buttons)
 
@@ -420,7 +402,7 @@ def register_renderers(bot: CopBot) -> None:
         return render.checkin_dm(
             view.other_name,
             view.interest,
-            tuple(StatusButton(pid, key).as_port() for key in StatusButton.LABELS),
+            tuple(StatusButton(pid, key).as_port() for key in StatusButton.looks),
         )
 
     async def buddy_ask(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:

@@ -3,13 +3,15 @@ in the custom id; only the asked member may press them)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import discord
 
 from bot.mentions import NO_PINGS, only_users
 from bot.models import SwapStatus
 from bot.services import rotation
 from bot.services.rotation import RotationRules
-from bot.ui import CopButton, CopInteraction, CopView, persistent_view
+from bot.ui import CopButton, CopInteraction, CopView, Looks, persistent_view
 from cogs.rotation.render import moved_text, when
 
 SWAP_TEMPLATE = r"rotation:swap:(?P<action>accept|decline):(?P<swap_id>[0-9]{1,19})"
@@ -24,11 +26,11 @@ class SwapButton(CopButton, template=SWAP_TEMPLATE):
 
     swap_id: int
     action: str
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        if self.action == "accept":
-            return "Accept swap", discord.ButtonStyle.success
-        return "Decline", discord.ButtonStyle.secondary
+    look_of = "action"
+    looks: ClassVar[Looks] = {
+        "accept": ("Accept swap", discord.ButtonStyle.success),
+        "decline": "Decline",
+    }
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
