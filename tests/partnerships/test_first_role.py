@@ -65,8 +65,9 @@ async def meeting(
 
 
 async def due(db: Database, now: datetime, offered: tuple[str, ...] = ROLES) -> list[int]:
+    """The newcomers offered a role now."""
     async with db.transaction() as session:
-        return await roles.offers_due(session, now, offered, PACK)
+        return [n for n, _ in await roles.offers_due(session, now, offered, PACK)]
 
 
 async def offer(db: Database, member_id: int) -> dict[str, object]:
@@ -179,3 +180,18 @@ async def test_only_the_newcomer_answers_and_the_pack_hears_the_role(db: Databas
         assert await partnerships.first_meeting_roles_at(session, meeting_id) == []
         with pytest.raises(Conflict):
             await roles.answer(session, nina.id, me, "1", starts + timedelta(minutes=1))
+
+
+async def test_unanswered_offer_for_a_cancelled_meeting_moves_to_the_next(db: Database) -> None:
+    nina = await newcomer(db)
+    first = await meeting(db, NOW + timedelta(days=3))
+    later = await meeting(db, NOW + timedelta(days=6))
+    assert await due(db, NOW) == [nina.id]
+    assert (await offer(db, nina.id))["meeting_id"] == first
+    assert await due(db, NOW + timedelta(hours=1)) == []  # still open: nothing new
+    async with db.transaction() as session:
+        cancelled = await session.get(Meeting, first)
+        assert cancelled is not None
+        cancelled.status = MeetingStatus.CANCELLED
+    assert await due(db, NOW + timedelta(hours=2)) == [nina.id]
+    assert (await offer(db, nina.id))["meeting_id"] == later

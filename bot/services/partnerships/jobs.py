@@ -188,13 +188,13 @@ async def _first_meeting_roles(
 ) -> int:
     """Offer newcomers a light role at their first meeting: one DM each, once."""
     queued = 0
-    for newcomer_id in await roles.offers_due(session, now, offered, pack_before):
+    for newcomer_id, meeting_id in await roles.offers_due(session, now, offered, pack_before):
         queued += await _queue_one(
             session,
             now,
             newcomer_id,
             kind=Kind.MEETING_REMINDER,
-            key=f"first-role-{newcomer_id}",
+            key=f"first-role-{newcomer_id}-m{meeting_id}",
             template=FIRST_ROLE_TEMPLATE,
             params={"newcomer_id": newcomer_id},
         )

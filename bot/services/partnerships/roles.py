@@ -92,10 +92,12 @@ async def _row_for(session: AsyncSession, newcomer: Member, now: datetime) -> Bu
 
 async def offers_due(
     session: AsyncSession, now: datetime, roles: Sequence[str], pack_before: timedelta
-) -> list[int]:
+) -> list[tuple[int, int]]:
     """Record an offer for every approved newcomer whose first meeting starts within the
     hand-over pack's horizon (plus OFFER_LEAD) and who has none yet; returns their member
-    ids (each to be sent one DM). Nothing when ``roles`` is empty."""
+    ids with the meeting's (each to be sent one DM). An offer not answered (or taken) whose
+    meeting was then cancelled is made again for the next meeting. Nothing when ``roles``
+    is empty."""
     if not roles:
         return []
     approved = (
@@ -112,13 +114,17 @@ async def offers_due(
             .order_by(Application.decided_at)
         )
     ).all()
-    offered: list[int] = []
+    offered: list[tuple[int, int]] = []
+    seen: set[int] = set()
     for newcomer, approved_at in approved:
-        if not newcomer.is_active or newcomer.id in offered or approved_at is None:
+        if not newcomer.is_active or newcomer.id in seen or approved_at is None:
             continue
+        seen.add(newcomer.id)
         existing = await session.get(Buddy, newcomer.id)
         if existing is not None and existing.role_offer:
-            continue
+            if not await _lapsed(session, existing.role_offer):
+                continue
+            existing.role_offer = {}
         meeting = await first_meeting(session, approved_at)
         if meeting is None or meeting.starts_at - now > pack_before + OFFER_LEAD:
             continue  # not near yet: looked at again on a later tick
@@ -135,9 +141,17 @@ async def offers_due(
             "answer": "",
             "role": "",
         }
-        offered.append(newcomer.id)
+        offered.append((newcomer.id, meeting.id))
     await session.flush()
     return offered
+
+
+async def _lapsed(session: AsyncSession, offer: dict[str, object]) -> bool:
+    """An offer not answered, or taken, whose meeting was cancelled (or replaced) since."""
+    if offer.get("answer") not in ("", "yes") or not isinstance(offer.get("meeting_id"), int):
+        return False
+    meeting = await session.get(Meeting, offer["meeting_id"])
+    return meeting is None or meeting.status is not MeetingStatus.SCHEDULED or meeting.superseded
 
 
 async def offer_of(session: AsyncSession, newcomer_id: int) -> RoleOffer | None:
