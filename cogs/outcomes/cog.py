@@ -77,6 +77,20 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
     def _today(self) -> date:
         return self.bot.clock().astimezone(self.bot.zone).date()
 
+    def _draft(
+        self, kind: OutcomeKind, shareable: bool, values: dict[str, str]
+    ) -> outcomes.OutcomeDraft:
+        """The outcome form's values, checked."""
+        return outcomes.validate(
+            kind=kind,
+            happened_on=_date(values["date"], self.bot.zone, self.bot.clock()),
+            title=values["title"],
+            description=values["description"],
+            link=values["link"],
+            shareable=shareable,
+            today=self._today(),
+        )
+
     @outcome.command(name="add", description="Record an outcome: a grant, a talk, a partnership…")
     @app_commands.describe(
         kind="What kind of outcome it is",
@@ -119,15 +133,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
     ) -> None:
         bot = self.bot
         keyring = keyring_of(bot)
-        draft = outcomes.validate(
-            kind=kind,
-            happened_on=_date(values["date"], self.bot.zone, self.bot.clock()),
-            title=values["title"],
-            description=values["description"],
-            link=values["link"],
-            shareable=shareable,
-            today=self._today(),
-        )
+        draft = self._draft(kind, shareable, values)
         now = bot.clock()
         async with bot.db.transaction() as session:
             author = await _recorder(interaction, session)
@@ -220,15 +226,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
         async def submitted(
             modal_interaction: discord.Interaction[Any], values: dict[str, str]
         ) -> None:
-            draft = outcomes.validate(
-                kind=kind,
-                happened_on=_date(values["date"], self.bot.zone, self.bot.clock()),
-                title=values["title"],
-                description=values["description"],
-                link=values["link"],
-                shareable=shareable,
-                today=self._today(),
-            )
+            draft = self._draft(kind, shareable, values)
             async with self.bot.db.transaction() as session:
                 me = await _recorder(modal_interaction, session)
                 await outcomes.edit_outcome(session, keyring, outcome, me, draft, self.bot.clock())
