@@ -16,7 +16,7 @@ from bot.services.events import EventsSettings, Place
 from bot.services.rotation import RotationRules
 from bot.services.rotation import series as meeting_service
 from tests.events.fake_events import FakeEvents
-from tests.rotation.helpers import add_member, weekly_series
+from tests.rotation.helpers import add_member, meeting_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -28,7 +28,7 @@ async def _community(db: Database, place: str = "Room 4, CQUniversity") -> None:
     async with db.transaction() as session:
         for name in ("ana", "ben", "cora"):
             await add_member(session, name, NOW - timedelta(days=100))
-        await weekly_series(session, NOW, RULES.horizon_days, place=place)
+        await meeting_series(session, NOW, RULES.horizon_days, place=place)
         await rotation.plan(session, NOW, RULES)
 
 
@@ -40,6 +40,14 @@ async def _first_meeting(db: Database) -> Meeting:
     async with db.transaction() as session:
         found = await meeting_service.upcoming_meetings(session, NOW, limit=1)
         return found[0]
+
+
+async def _mirrored(db: Database) -> FakeEvents:
+    """The community's series, swept once: every meeting in the horizon has its event."""
+    await _community(db)
+    out = FakeEvents()
+    await _sweep(db, out)
+    return out
 
 
 async def test_series_creates_one_event_per_meeting_within_the_horizon(db: Database) -> None:
@@ -61,9 +69,7 @@ async def test_series_creates_one_event_per_meeting_within_the_horizon(db: Datab
 
 
 async def test_sweeping_again_or_after_a_restart_makes_no_duplicate(db: Database) -> None:
-    await _community(db)
-    out = FakeEvents()
-    await _sweep(db, out)
+    out = await _mirrored(db)
     again = await _sweep(db, out)
     later = await _sweep(db, out, NOW + timedelta(hours=1))
     assert out.created == 9
@@ -73,9 +79,7 @@ async def test_sweeping_again_or_after_a_restart_makes_no_duplicate(db: Database
 
 
 async def test_event_created_before_a_crash_is_adopted_not_doubled(db: Database) -> None:
-    await _community(db)
-    out = FakeEvents()
-    await _sweep(db, out)
+    out = await _mirrored(db)
     first = await _first_meeting(db)
     async with db.transaction() as session:
         row = (
@@ -88,9 +92,7 @@ async def test_event_created_before_a_crash_is_adopted_not_doubled(db: Database)
 
 
 async def test_facilitator_change_updates_the_description(db: Database) -> None:
-    await _community(db)
-    out = FakeEvents()
-    await _sweep(db, out)
+    out = await _mirrored(db)
     first = await _first_meeting(db)
     async with db.transaction() as session:
         meeting = await session.get(Meeting, first.id)
@@ -109,9 +111,7 @@ async def test_facilitator_change_updates_the_description(db: Database) -> None:
 
 
 async def test_cancel_cancels_the_event(db: Database) -> None:
-    await _community(db)
-    out = FakeEvents()
-    await _sweep(db, out)
+    out = await _mirrored(db)
     first = await _first_meeting(db)
     async with db.transaction() as session:
         meeting = await session.get(Meeting, first.id)
@@ -126,9 +126,7 @@ async def test_cancel_cancels_the_event(db: Database) -> None:
 
 
 async def test_deleted_by_hand_is_recreated_and_edited_by_hand_is_put_right(db: Database) -> None:
-    await _community(db)
-    out = FakeEvents()
-    await _sweep(db, out)
+    out = await _mirrored(db)
     events_now = sorted(out.open_events(), key=lambda e: e.start)
     gone, edited = events_now[0], events_now[1]
     del out.events[gone.id]
@@ -184,9 +182,7 @@ async def test_place_naming_a_voice_channel_makes_a_voice_event(db: Database) ->
 
 
 async def test_meetings_past_the_horizon_get_events_as_time_passes(db: Database) -> None:
-    await _community(db)
-    out = FakeEvents()
-    await _sweep(db, out)
+    out = await _mirrored(db)
     report = await _sweep(db, out, NOW + timedelta(days=14))
     assert report.count("created") == 2
     async with db.transaction() as session:

@@ -16,7 +16,7 @@ from bot.services import events, mydata, rotation
 from bot.services.events import EventsSettings
 from bot.services.rotation import RotationRules
 from tests.events.fake_events import FakeEvents
-from tests.rotation.helpers import add_member, weekly_series
+from tests.rotation.helpers import add_member, meeting_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -28,7 +28,7 @@ AFTER = NOW + timedelta(days=1, hours=6)  # the first meeting (3 March, 10:00) i
 async def _setup(db: Database) -> tuple[list[Member], Meeting, FakeEvents, int]:
     async with db.transaction() as session:
         people = [await add_member(session, n, NOW - timedelta(days=90)) for n in "abcd"]
-        await weekly_series(session, NOW, RULES.horizon_days)
+        await meeting_series(session, NOW, RULES.horizon_days)
         first = (await rotation.plan(session, NOW, RULES))[0]
     out = FakeEvents()
     await events.sweep(db.transaction, out, NOW, SETTINGS, holder="t")

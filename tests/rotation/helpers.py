@@ -11,18 +11,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.rotation import series as meeting_service
 from tests.builders import add_member
 
-__all__ = ["ZONE", "add_member", "weekly_series"]
+__all__ = ["WEEKLY", "ZONE", "add_member", "meeting_series"]
 
 ZONE = ZoneInfo("Australia/Brisbane")
+WEEKLY = "every week on Tuesday at 10:00"
 
 
-async def weekly_series(
-    session: AsyncSession, now: datetime, horizon_days: int, *, place: str = "Room 4"
+async def meeting_series(
+    session: AsyncSession,
+    now: datetime,
+    horizon_days: int,
+    *,
+    phrase: str = WEEKLY,
+    place: str = "Room 4",
 ) -> meeting_service.SeriesChange:
-    """Every Tuesday at 10:00 in Brisbane for 90 minutes, at ``place``."""
+    """The meeting series (by default every Tuesday at 10:00), 90 minutes in Brisbane."""
     return await meeting_service.set_series(
         session,
-        phrase="every week on Tuesday at 10:00",
+        phrase=phrase,
         place=place,
         duration_minutes=90,
         zone=ZONE,

@@ -13,7 +13,7 @@ from bot.models import MemberStatus
 from bot.services import rotation
 from bot.services.rotation import RotationRules
 from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import add_member, weekly_series
+from tests.rotation.helpers import add_member, meeting_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=60)
@@ -32,7 +32,7 @@ async def test_year_simulation_keeps_turns_within_one_and_honours_unavailability
     rng = random.Random(20260105)
     now = START
     async with db.transaction() as session:
-        await weekly_series(session, now, RULES.horizon_days, place="Room 1")
+        await meeting_series(session, now, RULES.horizon_days, place="Room 1")
         founders = [
             await add_member(session, f"founder{i}", now - timedelta(days=30 - i)) for i in range(8)
         ]

@@ -17,7 +17,7 @@ from bot.models import Member
 from bot.services import rotation
 from bot.services.rotation import LEDGER_ROWS, RotationRules
 from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import add_member, weekly_series
+from tests.rotation.helpers import add_member, meeting_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -42,7 +42,7 @@ async def _rotation(db: Database, size: int) -> None:
     async with db.transaction() as session:
         for i in range(size):
             await add_member(session, f"m{i}", NOW - timedelta(days=1000 - i))
-        await weekly_series(session, NOW, RULES.horizon_days)
+        await meeting_series(session, NOW, RULES.horizon_days)
         await rotation.plan(session, NOW, RULES)
 
 

@@ -28,7 +28,7 @@ from bot.models import (
 )
 from bot.services import rotation
 from bot.services.rotation import RotationRules
-from tests.rotation.helpers import add_member, weekly_series
+from tests.rotation.helpers import add_member, meeting_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -53,7 +53,7 @@ async def _community(db: Database, size: int) -> tuple[list[int], list[int]]:
         people = [
             await add_member(session, f"m{i}", NOW - timedelta(days=400 - i)) for i in range(size)
         ]
-        await weekly_series(session, NOW, RULES.horizon_days)
+        await meeting_series(session, NOW, RULES.horizon_days)
         meetings = await rotation.plan(session, NOW, RULES)
         return [p.id for p in people], [m.id for m in meetings]
 
@@ -233,7 +233,7 @@ async def test_plans_at_once_enter_newcomers_and_meetings_once(wide: Database) -
     async with db.transaction() as session:
         for i in range(5):
             await add_member(session, f"m{i}", NOW - timedelta(days=50 - i))
-        await weekly_series(session, NOW, 30)
+        await meeting_series(session, NOW, 30)
     # Nobody has planned yet: every caller finds the same newcomers and missing meetings.
 
     async def look() -> None:

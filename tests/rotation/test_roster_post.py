@@ -11,7 +11,7 @@ from bot.models import RosterPostStatus
 from bot.services import rotation
 from bot.services.rotation import PostPlan, RotationRules, Slot
 from tests.fakes import FakePort
-from tests.rotation.helpers import add_member, weekly_series
+from tests.rotation.helpers import add_member, meeting_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -41,7 +41,7 @@ async def _community(db: Database) -> None:
     async with db.transaction() as session:
         for i in range(3):
             await add_member(session, f"m{i}", NOW - timedelta(days=30 - i))
-        await weekly_series(session, NOW, RULES.horizon_days)
+        await meeting_series(session, NOW, RULES.horizon_days)
 
 
 async def test_roster_post_goes_out_once_per_slot(db: Database) -> None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -23,23 +24,15 @@ from bot.models import (
 from bot.services import rotation
 from bot.services.rotation import PostSchedule, RotationRules
 from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import add_member
+from tests.rotation.helpers import WEEKLY, add_member, meeting_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
 NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)  # Monday 2 March, 08:00 in Brisbane
 
 
-async def _series(session, phrase: str = "every week on Tuesday at 10:00") -> None:  # type: ignore[no-untyped-def]
-    await meeting_service.set_series(
-        session,
-        phrase=phrase,
-        place="Room 4",
-        duration_minutes=90,
-        zone=ZONE,
-        now=NOW,
-        horizon_days=RULES.horizon_days,
-    )
+async def _series(session: AsyncSession, phrase: str = WEEKLY) -> None:
+    await meeting_series(session, NOW, RULES.horizon_days, phrase=phrase)
 
 
 async def _group(session, n: int = 4) -> list[Member]:  # type: ignore[no-untyped-def]

@@ -14,8 +14,7 @@ from bot.errors import Conflict, InvalidInput
 from bot.models import Meeting, Member
 from bot.services import rotation
 from bot.services.rotation import RotationRules, StandingRule, parse_standing
-from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import add_member
+from tests.rotation.helpers import add_member, meeting_series
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
@@ -27,15 +26,7 @@ FORTNIGHTLY = "every 2 weeks on Tuesday at 10:00 starting 2026-12-01"
 
 
 async def _series(session: AsyncSession, phrase: str = FORTNIGHTLY) -> None:
-    await meeting_service.set_series(
-        session,
-        phrase=phrase,
-        place="Room 4",
-        duration_minutes=90,
-        zone=ZONE,
-        now=NOW,
-        horizon_days=RULES.horizon_days,
-    )
+    await meeting_series(session, NOW, RULES.horizon_days, phrase=phrase)
 
 
 def _days(meetings: list[Meeting], count: int) -> list[tuple[str, str | None]]:
