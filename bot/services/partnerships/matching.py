@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from bot.services.onboarding import overlap
 
 OFFER_WEIGHT = 4
@@ -112,6 +110,8 @@ def pair_round(
 
     Deterministic: the same people and history give the same pairs.
     """
+    import networkx as nx  # ~30 MB: loaded only when a round is paired
+
     if len(people) < 2:
         return Pairing()
     by_id = {p.member_id: p for p in people}

@@ -17,7 +17,7 @@ from bot.crypto import Keyring
 from bot.models import DigestExport, Member
 from bot.services.learnings import FILTERS_AAD
 from bot.services.report.data import Grouped, Period, ReportData, gather, group_small, make_period
-from bot.services.report.page import RenderedReport, render
+from bot.services.report.rendered import RenderedReport
 
 REPORT_FORMAT = "report-html"
 """How a report is recorded in the export history (``DigestExport.format``)."""
@@ -42,6 +42,10 @@ async def make_report(
         facilitation_counts=config.report.facilitation_counts,
         now=now,
     )
+    # matplotlib (with numpy and PIL) is ~90 MB: the bot loads it only when a report is
+    # made, so a running bot stays small.
+    from bot.services.report.page import render
+
     rendered = await asyncio.to_thread(render, data, config.report.title)
     return data, rendered
 
@@ -87,5 +91,4 @@ __all__ = [
     "make_period",
     "make_report",
     "record_report",
-    "render",
 ]

@@ -5,7 +5,6 @@ piece of text (outcome titles, names, themes) is escaped."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -13,6 +12,7 @@ from markupsafe import Markup
 
 from bot.services.report.charts import Chart, draw_all
 from bot.services.report.data import ReportData, long_date
+from bot.services.report.rendered import RenderedReport
 
 
 def _safe_svg(svg: str) -> Markup:
@@ -29,14 +29,6 @@ _ENV = Environment(
 _ENV.filters["safe_svg"] = _safe_svg
 _ENV.filters["long_date"] = long_date
 _PAGE = _ENV.get_template("report.html.j2")
-
-
-@dataclass(frozen=True)
-class RenderedReport:
-    html: bytes
-    headline_png: bytes
-    sha256: str
-    charts: int
 
 
 def render(data: ReportData, title: str = "") -> RenderedReport:
