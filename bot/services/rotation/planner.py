@@ -155,6 +155,22 @@ async def history(
     return counts
 
 
+async def _enter(
+    session: AsyncSession, member_id: int, baseline: int, now: datetime
+) -> RotationEntry:
+    """One member's rotation entry, or the one another unit of work made just now."""
+    row = RotationEntry(member_id=member_id, baseline=baseline, entered_at=now, active=True)
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = await session.get(RotationEntry, member_id, populate_existing=True)
+        if found is None:
+            raise
+        return found
+    return row
+
+
 async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]:
     """Bring the rotation in line with who is an active member, and return each active
     member's standing (keyed by member id).
@@ -179,29 +195,35 @@ async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]
             newcomers.append(member)
             continue
         pool[member.id] = Standing(member, known.baseline)
+    # Everyone entering now starts at the group's median count as it stands before them:
+    # one median for the whole batch, so entering N people costs O(N), not O(N²).
+    counts = [s.baseline + history_.done.get(s.member.id, 0) for s in pool.values()]
+    median = int(statistics.median_low(counts)) if counts else 0
+    fresh = {
+        m.id: RotationEntry(
+            member_id=m.id,
+            baseline=max(0, median - history_.done.get(m.id, 0)),
+            entered_at=now,
+            active=True,
+        )
+        for m in newcomers
+        if m.id not in entries
+    }
+    if fresh:
+        try:
+            async with session.begin_nested():
+                session.add_all(fresh.values())
+        except IntegrityError:
+            # Another unit of work entered some of them at the same moment: one at a time.
+            for member_id, row in fresh.items():
+                fresh[member_id] = await _enter(session, row.member_id, row.baseline, now)
+        entries.update(fresh)
     for member in newcomers:
-        counts = [s.baseline + history_.done.get(s.member.id, 0) for s in pool.values()]
-        median = int(statistics.median_low(counts)) if counts else 0
-        own = history_.done.get(member.id, 0)
-        existing = entries.get(member.id)
-        if existing is None:
-            existing = RotationEntry(
-                member_id=member.id, baseline=max(0, median - own), entered_at=now, active=True
-            )
-            try:
-                async with session.begin_nested():
-                    session.add(existing)
-            except IntegrityError:
-                # Another unit of work entered them at the same moment: use that entry.
-                found = await session.get(RotationEntry, member.id, populate_existing=True)
-                if found is None:
-                    raise
-                existing = found
-            entries[member.id] = existing
-        else:
+        existing = entries[member.id]
+        if member.id not in fresh:
             existing.active = True
             existing.entered_at = now
-            existing.baseline = max(existing.baseline, median - own)
+            existing.baseline = max(existing.baseline, median - history_.done.get(member.id, 0))
         pool[member.id] = Standing(member, existing.baseline)
     for standing in pool.values():
         mid = standing.member.id
