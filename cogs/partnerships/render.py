@@ -81,36 +81,24 @@ def summary_text(summary: Summary) -> str:
     )
 
 
+def card_dm(title: str, text: str, buttons: tuple[port.Button, ...]) -> port.Message:
+    return port.Message(
+        cards=(port.Card(title=title, description=text, colour=COLOUR),), buttons=buttons
+    )
+
+
 def pairing_dm(others: list[Member], reason: str, buttons: tuple[port.Button, ...]) -> port.Message:
     names = " and ".join(f"**{safe(m.display_name or 'a member', 80)}**" for m in others)
     text = (
         f"Your connection for this round: {names}.\n{reason}\n"
         "Find a time for a coffee or a call. Halfway through the round I'll ask how it went."
     )
-    return port.Message(
-        cards=(port.Card(title="A new connection", description=text, colour=COLOUR),),
-        buttons=buttons,
-    )
+    return card_dm("A new connection", text, buttons)
 
 
 def round_checkin_dm(others: list[Member], buttons: tuple[port.Button, ...]) -> port.Message:
     names = " and ".join(safe(m.display_name or "a member", 80) for m in others) or "your pair"
-    return port.Message(
-        cards=(
-            port.Card(
-                title="Did you meet?",
-                description=f"Halfway through the round: did you meet {names}?",
-                colour=COLOUR,
-            ),
-        ),
-        buttons=buttons,
-    )
-
-
-def card_dm(title: str, text: str, buttons: tuple[port.Button, ...]) -> port.Message:
-    return port.Message(
-        cards=(port.Card(title=title, description=text, colour=COLOUR),), buttons=buttons
-    )
+    return card_dm("Did you meet?", f"Halfway through the round: did you meet {names}?", buttons)
 
 
 def proposal_dm(
@@ -129,10 +117,7 @@ def checkin_dm(other: str, interest: str, buttons: tuple[port.Button, ...]) -> p
         f"How is your partnership with **{safe(other, 80)}** on {safe(interest, 100)} going? "
         "Add a note any time with `/partnership update`."
     )
-    return port.Message(
-        cards=(port.Card(title="Partnership check-in", description=text, colour=COLOUR),),
-        buttons=buttons,
-    )
+    return card_dm("Partnership check-in", text, buttons)
 
 
 def buddy_ask_dm(newcomer: str, buttons: tuple[port.Button, ...]) -> port.Message:
@@ -141,9 +126,7 @@ def buddy_ask_dm(newcomer: str, buttons: tuple[port.Button, ...]) -> port.Messag
         "interests. Would you be their buddy for the first weeks: a hello, a coffee, someone "
         "to ask?"
     )
-    return port.Message(
-        cards=(port.Card(title="Be a buddy?", description=text, colour=COLOUR),), buttons=buttons
-    )
+    return card_dm("Be a buddy?", text, buttons)
 
 
 def buddy_post(buddy: str, newcomer_user_id: int) -> port.Message:
@@ -155,16 +138,8 @@ def buddy_post(buddy: str, newcomer_user_id: int) -> port.Message:
 
 
 def buddy_checkin_dm(other: str, buttons: tuple[port.Button, ...]) -> port.Message:
-    return port.Message(
-        cards=(
-            port.Card(
-                title="Two weeks on",
-                description=f"How is it going with **{safe(other, 80)}**, your buddy pairing?",
-                colour=COLOUR,
-            ),
-        ),
-        buttons=buttons,
-    )
+    text = f"How is it going with **{safe(other, 80)}**, your buddy pairing?"
+    return card_dm("Two weeks on", text, buttons)
 
 
 ROLE_WORDS = {
