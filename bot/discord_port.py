@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import aiohttp
@@ -200,6 +200,55 @@ class DiscordPort:
             kwargs.setdefault("view", None)
             edited = await partial.edit(**kwargs)
             return port.Sent(edited.channel.id, edited.id)
+
+    async def forum_post(
+        self, forum_id: int, name: str, message: port.Message, tag_ids: Sequence[int] = ()
+    ) -> port.Sent:
+        with _translated():
+            forum = self.client.get_channel(forum_id)
+            if forum is None:
+                forum = await self.client.fetch_channel(forum_id)
+            if not isinstance(forum, discord.ForumChannel):
+                raise port.Gone(f"channel {forum_id} is not a forum")
+            tags = [t for t in (forum.get_tag(i) for i in tag_ids) if t is not None]
+            kwargs = send_kwargs(message)
+            kwargs.pop("nonce", None)
+            made = await forum.create_thread(name=name[:100], applied_tags=tags[:5], **kwargs)
+            return port.Sent(made.thread.id, made.message.id)
+
+    async def edit_thread(
+        self,
+        thread_id: int,
+        *,
+        name: str | None = None,
+        tag_ids: Sequence[int] | None = None,
+        archived: bool | None = None,
+    ) -> None:
+        changes: dict[str, Any] = {}
+        if archived is not None:
+            changes["archived"] = archived
+        if name is not None:
+            changes["name"] = name[:100]
+        if tag_ids is not None:
+            changes["applied_tags"] = [str(i) for i in tag_ids][:5]
+        if not changes:
+            return
+        with _translated():
+            await self.client.http.edit_channel(thread_id, **changes)
+
+    async def unarchive(self, channel_id: int) -> bool:
+        with _translated():
+            channel = self.client.get_channel(channel_id)
+            if channel is None:
+                channel = await self.client.fetch_channel(channel_id)
+            if not isinstance(channel, discord.Thread) or not channel.archived:
+                return False
+            await channel.edit(archived=False)
+            return True
+
+    async def delete_channel(self, channel_id: int, *, reason: str = "") -> None:
+        with _translated():
+            await self.client.http.delete_channel(channel_id, reason=reason or None)
 
     async def delete(self, channel_id: int, message_id: int) -> None:
         with _translated():

@@ -2,9 +2,10 @@
 
 Scheduled and background work (reminder dispatch, the outbound queue, onboarding's sweep,
 the roster post) decides on the service side and acts through a :class:`DiscordPort`:
-DM a user, post to a channel or thread, edit a message, add or remove a role, look a
-member up, and find a message a crashed run already sent. Everything here is plain data:
-no ``discord`` import, so services stay testable with :class:`tests.fakes.FakePort`.
+DM a user, post to a channel or thread, edit a message, open, edit, unarchive or delete a
+forum post or thread, add or remove a role, look a member up, and find a message a
+crashed run already sent. Everything here is plain data: no ``discord`` import, so
+services stay testable with :class:`tests.fakes.FakePort`.
 
 The cog side implements the port once (:class:`bot.discord_port.DiscordPort`), which
 always sets ``allowed_mentions``: a :class:`Message` pings only the users it names in
@@ -21,6 +22,7 @@ small closed set:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -161,6 +163,36 @@ class DiscordPort(Protocol):
 
     async def edit(self, channel_id: int, message_id: int, message: Message) -> Sent:
         """Replace a message's content, cards and buttons."""
+        ...
+
+    async def forum_post(
+        self, forum_id: int, name: str, message: Message, tag_ids: Sequence[int] = ()
+    ) -> Sent:
+        """Open a post in a forum channel under the forum tags ``tag_ids`` (unknown ids are
+        left out); the result's ``channel_id`` is the post's thread, ``message_id`` its
+        first message (the same id)."""
+        ...
+
+    async def edit_thread(
+        self,
+        thread_id: int,
+        *,
+        name: str | None = None,
+        tag_ids: Sequence[int] | None = None,
+        archived: bool | None = None,
+    ) -> None:
+        """Rename a thread, set a forum post's tags, or (un)archive it; only what is given
+        changes. Discord refuses edits in an archived thread, so unarchive it first."""
+        ...
+
+    async def unarchive(self, channel_id: int) -> bool:
+        """If ``channel_id`` is an archived thread, unarchive it (so its messages can be
+        edited) and return True; any other channel is left alone (False)."""
+        ...
+
+    async def delete_channel(self, channel_id: int, *, reason: str = "") -> None:
+        """Delete a channel or thread (a forum post with all its messages); Gone when it is
+        already gone."""
         ...
 
     async def delete(self, channel_id: int, message_id: int) -> None:

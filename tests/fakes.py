@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot import port
@@ -54,6 +54,12 @@ class FakePort:
     edits: list[Delivered] = field(default_factory=list)
     deleted: list[tuple[int, int]] = field(default_factory=list)
     threads: list[tuple[int, str]] = field(default_factory=list)
+    forum_posts: list[tuple[int, int, str, tuple[int, ...]]] = field(default_factory=list)
+    """(forum id, thread id, name, tag ids) of each forum post opened."""
+    archived: set[int] = field(default_factory=set)
+    """Archived threads: editing a message in one fails (Discord 50083) until unarchived."""
+    thread_edits: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    deleted_channels: list[int] = field(default_factory=list)
     hook: Hook | None = None
     calls: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(FIRST_ID))
@@ -135,8 +141,54 @@ class FakePort:
         self._channel(channel_id)
         if not any(d.message_id == message_id for d in self.sent):
             raise port.Gone(f"unknown message {message_id}")
+        if channel_id in self.archived:
+            raise port.PortError("400 50083")
         self.edits.append(Delivered(channel_id, message_id, message))
         return port.Sent(channel_id, message_id)
+
+    async def forum_post(
+        self, forum_id: int, name: str, message: port.Message, tag_ids: Sequence[int] = ()
+    ) -> port.Sent:
+        self._before("forum_post", forum_id, message)
+        self._channel(forum_id)
+        thread_id = next(self._ids)
+        self.forum_posts.append((forum_id, thread_id, name, tuple(tag_ids)))
+        delivered = Delivered(thread_id, thread_id, message)
+        self.sent.append(delivered)
+        return port.Sent(thread_id, thread_id)
+
+    async def edit_thread(
+        self,
+        thread_id: int,
+        *,
+        name: str | None = None,
+        tag_ids: Sequence[int] | None = None,
+        archived: bool | None = None,
+    ) -> None:
+        self._before("edit_thread", thread_id, None)
+        self._channel(thread_id)
+        if thread_id in self.deleted_channels:
+            raise port.Gone(f"unknown channel {thread_id}")
+        changes = {"name": name, "tag_ids": tag_ids, "archived": archived}
+        self.thread_edits.append((thread_id, {k: v for k, v in changes.items() if v is not None}))
+        if archived is not None:
+            (self.archived.add if archived else self.archived.discard)(thread_id)
+
+    async def unarchive(self, channel_id: int) -> bool:
+        self._before("unarchive", channel_id, None)
+        self._channel(channel_id)
+        if channel_id not in self.archived:
+            return False
+        self.archived.discard(channel_id)
+        self.thread_edits.append((channel_id, {"archived": False}))
+        return True
+
+    async def delete_channel(self, channel_id: int, *, reason: str = "") -> None:
+        self._before("delete_channel", channel_id, None)
+        self._channel(channel_id)
+        if channel_id in self.deleted_channels:
+            raise port.Gone(f"unknown channel {channel_id}")
+        self.deleted_channels.append(channel_id)
 
     async def delete(self, channel_id: int, message_id: int) -> None:
         self._before("delete", channel_id, None)

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, cast
 
 import discord
 
+from bot import port
 from bot.errors import Conflict
 from bot.mentions import NO_PINGS
 from bot.models import SharingLevel
@@ -322,15 +323,15 @@ async def publish(interaction: CopInteraction, learning_id: int, *, confirmed: b
         claim = await knowledge.claim(session, learning_id, forum.id, content.anonymous, now)
         claim_id = claim.id
     try:
-        thread_id = await create_post(forum, content)
-    except discord.HTTPException as exc:
+        thread_id = await create_post(bot, forum, content)
+    except port.PortError as exc:
         async with bot.db.transaction() as session:
             await knowledge.unclaim(session, claim_id)
         log.warning(
-            "the forum %s refused a knowledge-base post (HTTP %s): check the bot's "
+            "the forum %s refused a knowledge-base post (%s): check the bot's "
             "permissions there (Send Messages, Manage Channels for tags)",
             forum.id,
-            exc.status,
+            exc.detail,
         )
         raise Conflict(
             "The forum didn't take the post, so nothing was published. The bot may lack "

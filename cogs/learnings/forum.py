@@ -8,13 +8,12 @@ is escaped and every post passes ``NO_PINGS``.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import discord
 
+from bot import port
 from bot.client import CopBot
 from bot.errors import NotAllowed
-from bot.mentions import NO_PINGS
 from bot.services import forum as forum_tags
 from bot.services.learnings import knowledge
 from bot.services.learnings.knowledge import PostContent
@@ -72,41 +71,36 @@ async def theme_tags(forum: discord.ForumChannel, theme: str | None) -> list[dis
     return [t for t in forum.available_tags if t.id in wanted]
 
 
-async def create_post(forum: discord.ForumChannel, content: PostContent) -> int:
-    """Make the post under its theme's tag; returns its thread id."""
-    made = await forum.create_thread(
-        name=thread_name(content),
-        content=post_text(content),
-        applied_tags=await theme_tags(forum, content.theme),
-        allowed_mentions=NO_PINGS,
+def post_message(content: PostContent) -> port.Message:
+    """The post's text as a port message: the port sets allowed_mentions (no pings)."""
+    return port.Message(content=post_text(content))
+
+
+async def create_post(bot: CopBot, forum: discord.ForumChannel, content: PostContent) -> int:
+    """Make the post under its theme's tag (through the port); returns its thread id."""
+    tags = await theme_tags(forum, content.theme)
+    made = await bot.port.forum_post(
+        forum.id, thread_name(content), post_message(content), [t.id for t in tags]
     )
-    return made.thread.id
+    return made.channel_id
 
 
 async def update_post(bot: CopBot, thread_id: int, content: PostContent) -> None:
     """Show the learning's current text in its post (the post's first message), its
-    title as the post's name and its theme as the post's tag."""
+    title as the post's name and its theme as the post's tag. The post is unarchived in
+    the same request (Discord refuses edits in an archived thread)."""
     try:
-        thread = bot.get_channel(thread_id) or await bot.fetch_channel(thread_id)
-        if not isinstance(thread, discord.Thread):
-            return
-        await thread.get_partial_message(thread_id).edit(
-            content=post_text(content), allowed_mentions=NO_PINGS
+        forum = await forum_channel(bot)
+        tags = await theme_tags(forum, content.theme)
+        await bot.port.edit_thread(
+            thread_id, name=thread_name(content), tag_ids=[t.id for t in tags], archived=False
         )
-        changes: dict[str, Any] = {}
-        if thread.name != thread_name(content):
-            changes["name"] = thread_name(content)
-        if isinstance(thread.parent, discord.ForumChannel):
-            tags = await theme_tags(thread.parent, content.theme)
-            if {t.id for t in tags} != {t.id for t in thread.applied_tags}:
-                changes["applied_tags"] = tags
-        if changes:
-            await thread.edit(**changes)
-    except discord.NotFound:
+        await bot.port.edit(thread_id, thread_id, post_message(content))
+    except port.Gone:
         async with bot.db.transaction() as session:
             await knowledge.removed(session, thread_id)
-    except discord.HTTPException:
-        log.warning("could not update knowledge-base post %s", thread_id)
+    except (port.PortError, NotAllowed) as error:
+        log.warning("could not update knowledge-base post %s (%s)", thread_id, error)
 
 
 async def remove_withdrawn(bot: CopBot) -> int:
@@ -117,10 +111,10 @@ async def remove_withdrawn(bot: CopBot) -> int:
     done = 0
     for thread_id in threads:
         try:
-            await bot.http.delete_channel(thread_id, reason="A learning was withdrawn")
-        except discord.NotFound:
+            await bot.port.delete_channel(thread_id, reason="A learning was withdrawn")
+        except port.Gone:
             pass
-        except discord.HTTPException:
+        except port.PortError:
             log.warning("could not remove knowledge-base post %s; will retry", thread_id)
             continue
         async with bot.db.transaction() as session:

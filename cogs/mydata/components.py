@@ -14,7 +14,7 @@ from bot.crypto import Keyring
 from bot.errors import NotAllowed
 from bot.mentions import NO_PINGS
 from bot.services import members, mydata
-from bot.services.mydata import Person, PostCleanup
+from bot.services.mydata import Person
 from bot.services.mydata_sources import contributors
 from bot.ui import CopInteraction, CopItem
 from cogs.mydata.render import NOTHING_HELD, erased_text
@@ -81,7 +81,7 @@ async def erase_now(interaction: CopInteraction) -> None:
         person = Person(session, member, bot.clock(), keyring_of(bot))
         result = await mydata.erase(person, contributors())
     await remove_roles(bot, interaction.user.id)
-    await clean_up_posts(bot, result.posts)
+    await mydata.clean_up_posts(bot.port, result.posts, configured_channels(bot))
     await interaction.edit_original_response(
         content=erased_text(result), view=None, allowed_mentions=NO_PINGS
     )
@@ -109,31 +109,9 @@ async def remove_roles(bot: CopBot, user_id: int) -> None:
             log.warning("could not remove roles after an erasure (user %s)", person.id)
 
 
-def channel_id(bot: CopBot, channel: int | str) -> int | None:
-    if isinstance(channel, int):
-        return channel
-    value = getattr(bot.config.channels, channel, None)
-    return value if isinstance(value, int) else None
-
-
-async def clean_up_posts(bot: CopBot, posts: list[PostCleanup]) -> None:
-    """Take the person's data out of what the bot posted: delete, or replace with a note."""
-    for post in posts:
-        target = channel_id(bot, post.channel)
-        if target is None:
-            continue
-        try:
-            if post.message_id is None:
-                await bot.http.delete_channel(target, reason="A member erased their data")
-                continue
-            message = bot.get_partial_messageable(target).get_partial_message(post.message_id)
-            if post.replace_with is None:
-                await message.delete()
-            else:
-                await message.edit(
-                    content=post.replace_with, embeds=[], view=None, allowed_mentions=NO_PINGS
-                )
-        except discord.NotFound:
-            continue
-        except discord.HTTPException:
-            log.warning("could not clean up a post in %s after an erasure", target)
+def configured_channels(bot: CopBot) -> dict[str, int | None]:
+    """The ``[channels]`` section by name, for post clean-ups that name a channel."""
+    return {
+        name: value if isinstance(value, int) else None
+        for name, value in bot.config.channels.model_dump().items()
+    }

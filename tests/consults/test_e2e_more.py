@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, select
 
 from bot.models import Consult, ConsultInvitation, ConsultInvitationStatus, ConsultPost, Member
@@ -186,7 +187,12 @@ async def test_weekly_post_lists_consults_nobody_helps_with(tmp_path: Path) -> N
         await world.close()
 
 
-async def test_mydata_delete_replaces_the_posts_that_carried_a_consult(tmp_path: Path) -> None:
+@pytest.mark.parametrize("archived", [False, True], ids=["active", "archived"])
+async def test_mydata_delete_replaces_the_posts_that_carried_a_consult(
+    tmp_path: Path, archived: bool
+) -> None:
+    """Forum posts archive themselves after inactivity; Discord refuses edits in an
+    archived thread (50083), so the clean-up unarchives the post first."""
     forum_id = new_snowflake()
     world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": 1})
     threads = ThreadActions(world.emu)
@@ -205,6 +211,13 @@ async def test_mydata_delete_replaces_the_posts_that_carried_a_consult(tmp_path:
         await (await emu.submit_modal(reply, {"text": "A thought from Ben"})).wait_reply()
         carried = [m.id for m in emu.messages_in(thread.id, ephemeral=False)]
         assert len(carried) == 3  # the post, the invitation, Ben's reply
+        if archived:
+            await threads.archive(thread.id)
+            await emu.wait_until(
+                lambda: world.bot is not None and world.bot.get_channel(thread.id) is None,
+                10,
+                "the bot to see the post archived",
+            )
 
         it = await emu.invoke_command(world.guild.id, world.ana.id, "mydata delete")
         question = await it.wait_reply()
@@ -226,6 +239,7 @@ async def test_mydata_delete_replaces_the_posts_that_carried_a_consult(tmp_path:
             assert message.embeds == []
             assert message.components == []
             assert HAPPENING not in message.content
+        assert not threads.thread(thread.id).archived
         assert world.db is not None
         async with world.db.transaction() as session:
             assert await session.scalar(select(Consult)) is None

@@ -108,6 +108,31 @@ async def test_knowledge_base_publish_edit_and_remove(forum_world: Forum) -> Non
     assert f.threads.threads_in(f.forum.id) == []
 
 
+async def test_knowledge_base_edit_unarchives_an_archived_post(forum_world: Forum) -> None:
+    # Forum posts archive themselves after inactivity; Discord refuses an edit in an
+    # archived thread (50083), so the bot unarchives the post in the same request.
+    f = forum_world
+    world, emu = f.world, f.world.emu
+    ident, _ = await record_learning(
+        world, world.ana.id, {"title": "Quiet post", "learned": "Old text"}, level="group"
+    )
+    it = await run(world, world.ana.id, "learning publish", {"id": ident})
+    assert "Published learning" in (await it.wait_reply()).text
+    [thread] = f.threads.threads_in(f.forum.id)
+    await f.threads.archive(thread.id)
+
+    it = await run(world, world.ana.id, "learning edit", {"id": ident})
+    await it.wait_response()
+    assert it.modal is not None
+    saved = await emu.submit_modal(it, {"title": "Lively post", "learned": "New text"})
+    assert "Updated learning" in (await saved.wait_reply()).text
+    await emu.wait_until(
+        lambda: "New text" in emu.messages_in(thread.id)[0].content, 10, "the edited post"
+    )
+    assert not f.threads.thread(thread.id).archived
+    assert f.threads.thread(thread.id).name == "Lively post"
+
+
 async def test_knowledge_base_anonymous_post_asks_first_and_goes_with_mydata_delete(
     forum_world: Forum,
 ) -> None:

@@ -15,7 +15,8 @@ status is ``erased`` and the Discord id is replaced by a placeholder.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -23,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import port
 from bot.crypto import Keyring
 from bot.models import Member
 from bot.services.members import clear_profile
@@ -33,6 +35,7 @@ __all__ = [
     "Erasure",
     "Person",
     "PostCleanup",
+    "clean_up_posts",
     "collect",
     "erase",
     "jsonable",
@@ -188,3 +191,37 @@ async def erase(person: Person, contributors: Sequence[Contributor]) -> Erasure:
     scrub(person.member, person.now)
     await person.session.flush()
     return result
+
+
+_log = logging.getLogger(__name__)
+
+
+async def clean_up_posts(
+    out: port.DiscordPort, posts: Sequence[PostCleanup], channels: Mapping[str, int | None]
+) -> int:
+    """Take the person's data out of what the bot posted, after the erasure is committed:
+    delete the post's thread, delete the message, or edit it into the note. A thread that
+    was archived (forum posts archive themselves) is unarchived first, since Discord
+    refuses edits in an archived thread. ``channels`` resolves a configured channel's
+    name. What is already gone is skipped; other failures are logged with no member text.
+    Returns how many were cleaned up."""
+    done = 0
+    for post in posts:
+        target = post.channel if isinstance(post.channel, int) else channels.get(post.channel)
+        if target is None:
+            continue
+        try:
+            if post.message_id is None:
+                await out.delete_channel(target, reason="A member erased their data")
+            elif post.replace_with is None:
+                await out.delete(target, post.message_id)
+            else:
+                await out.unarchive(target)
+                await out.edit(target, post.message_id, port.Message(content=post.replace_with))
+        except port.Gone:
+            continue
+        except port.PortError as error:
+            _log.warning("could not clean up a post in %s after an erasure (%s)", target, error)
+            continue
+        done += 1
+    return done
