@@ -25,7 +25,7 @@ from bot.services import events, members, rotation
 from bot.services.rotation import PostOutcome, PostSchedule, RotationRules, Slot
 from bot.services.rotation import series as meeting_service
 from bot.timeutil import show
-from bot.ui import CopInteraction
+from bot.ui import CopInteraction, send
 from cogs.events import open_picker, status_lines
 from cogs.rotation.choices import meeting_autocomplete, my_meeting_autocomplete
 from cogs.rotation.components import SwapButton, swap_buttons
@@ -130,9 +130,7 @@ class Meetings(commands.Cog):
         if change.dropped:
             lines.append(f"{change.dropped} meeting(s) from the old schedule were dropped.")
         lines.append("The group has been told in the announcements channel.")
-        await interaction.response.send_message(
-            "\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await send(interaction, "\n".join(lines))
         first = f" The first is {when_text(upcoming[0])}." if upcoming else ""
         where = f" at {place.strip()}" if place.strip() else ""
         await self._announce(
@@ -176,12 +174,11 @@ class Meetings(commands.Cog):
             meeting_id = meeting.id
             facilitator = meeting.facilitator
         self.bot.dispatch("cop_meetings_changed")
-        await interaction.response.send_message(
+        await send(
+            interaction,
             f"Added a meeting on {show(starts_at)} (`{local_date(meeting, bot.zone)}`)"
             + (f" at {meeting.place}" if meeting.place else "")
             + f". Facilitator: {mention(facilitator)}.",
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
         log.info("meeting %s added by %s", meeting_id, interaction.user.id)
 
@@ -216,10 +213,9 @@ class Meetings(commands.Cog):
             f"❌ **The meeting on {show(meeting.starts_at)} is cancelled.**{because}{facilitators}",
             users,
         )
-        await interaction.response.send_message(
+        await send(
+            interaction,
             f"Cancelled the meeting on {show(meeting.starts_at)}; the group has been told.",
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
 
     @meeting.command(name="list", description="Show the upcoming meetings.")
@@ -240,11 +236,7 @@ class Meetings(commands.Cog):
                 meeting_service.series_recurrence(series).describe() if series is not None else None
             )
             coming = await events.rsvp_counts(session, [m.id for m in meetings])
-        await interaction.response.send_message(
-            embed=meeting_list_embed(meetings, bot.zone, schedule, coming),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
+        await send(interaction, embed=meeting_list_embed(meetings, bot.zone, schedule, coming))
 
     @meeting.command(name="attendance", description="Record or correct who came to a meeting.")
     @app_commands.describe(date="The meeting's date, e.g. 2026-03-03")
@@ -270,11 +262,7 @@ class Meetings(commands.Cog):
         async with bot.db.transaction() as session:
             noted = [p.message for p in await events.problems(session)]
             mirrored = await events.mirrored_count(session, now)
-        await interaction.response.send_message(
-            status_lines(bot.config.events.enabled, mirrored, noted),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
+        await send(interaction, status_lines(bot.config.events.enabled, mirrored, noted))
 
     @meeting.command(
         name="calendar", description="Get the upcoming meetings as a calendar (.ics) file."
@@ -302,17 +290,14 @@ class Meetings(commands.Cog):
                 now=now,
             )
         if not meetings:
-            await interaction.response.send_message(
-                NO_MEETINGS, ephemeral=True, allowed_mentions=NO_PINGS
-            )
+            await send(interaction, NO_MEETINGS)
             return
         file = discord.File(io.BytesIO(data), filename="cop-meetings.ics")
-        await interaction.response.send_message(
+        await send(
+            interaction,
             f"The next {len(meetings)} meetings, with their facilitators. Import the file into "
             "your calendar app (times are in the community's time zone).",
             file=file,
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
 
 
@@ -437,7 +422,7 @@ class Roster(commands.Cog):
         text = f"You're marked unavailable for `{span}`. Your place in the rotation is kept."
         if handed:
             text += " Your turn " + "; ".join(handed) + "."
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        await send(interaction, text)
 
     @roster.command(name="available", description="Undo being marked unavailable.")
     @app_commands.describe(when="A date or range to clear, e.g. 2026-03-17..2026-04-07")
@@ -454,9 +439,7 @@ class Roster(commands.Cog):
                 "You weren't marked unavailable on those days, so there's nothing to clear. "
                 "See `/mydata` for what you marked."
             )
-        await interaction.response.send_message(
-            "Done: you're available again on those days.", ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await send(interaction, "Done: you're available again on those days.")
 
     @roster.command(
         name="availability",
@@ -483,7 +466,7 @@ class Roster(commands.Cog):
             text = f"Got it: you'll only be given turns {parsed.describe()}."
         if handed:
             text += " Turns that no longer fit: " + "; ".join(handed) + "."
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        await send(interaction, text)
 
     @roster.command(name="swap", description="Ask another member to take your turn.")
     @app_commands.describe(
@@ -527,10 +510,8 @@ class Roster(commands.Cog):
             co = meeting.co_facilitator
         self.bot.dispatch("cop_meetings_changed")
         extra = f" {mention(co)} will co-facilitate with you." if co else ""
-        await interaction.response.send_message(
-            f"Thank you! You'll facilitate the meeting on {when_text(meeting)}.{extra}",
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
+        await send(
+            interaction, f"Thank you! You'll facilitate the meeting on {when_text(meeting)}.{extra}"
         )
         await self._tell_moved(result.moved, {me.id})
 
@@ -551,11 +532,10 @@ class Roster(commands.Cog):
             before = meeting.facilitator
             result = await rotation.assign(session, meeting, target, now, self.rules)
         self.bot.dispatch("cop_meetings_changed")
-        await interaction.response.send_message(
+        await send(
+            interaction,
             f"{member.mention} now facilitates the meeting on {when_text(meeting)}"
             + (f" (instead of {mention(before)})." if before and before.id != target.id else "."),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
         try:
             channel = await bot.text_channel(bot.config.channels.roster)
@@ -589,11 +569,10 @@ class Roster(commands.Cog):
             await rotation.name_co_facilitator(session, meeting, target, now, self.rules)
             facilitator = meeting.facilitator
         self.bot.dispatch("cop_meetings_changed")
-        await interaction.response.send_message(
+        await send(
+            interaction,
             f"{member.mention} will co-facilitate the meeting on {when_text(meeting)} with "
             f"{mention(facilitator)}.",
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
 
     @roster.command(name="missed", description="Record that a facilitator missed their turn.")
@@ -624,7 +603,7 @@ class Roster(commands.Cog):
             who = mention(assignment.member)
         text = f"Recorded that {who} missed their turn on `{day.isoformat()}`"
         text += f"; {stand_in.mention} stood in and gets the credit." if stand_in else "."
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        await send(interaction, text)
 
     @roster.command(name="post", description="Post the roster in the roster channel now.")
     @app_commands.default_permissions(manage_guild=True)
