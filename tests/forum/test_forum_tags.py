@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.services import forum
-from bot.services.forum import Tag
+from bot.services.consults import parse_themes
+from bot.services.forum import Tag, plan_tags, tag_ids_for
+from bot.tags import normalise_tag
 
 
 def test_plan_tags_keeps_existing_and_adds_missing_themes() -> None:
@@ -49,3 +51,13 @@ def test_thread_name_bounded_and_never_empty() -> None:
     long = forum.thread_name("word " * 60)
     assert len(long) <= forum.THREAD_NAME_MAX
     assert long.endswith("…")
+
+
+def test_tags_and_themes_compare_as_learning_tags_do() -> None:
+    # One rule for the forum, consults and learnings (bot.tags): case, spacing and a
+    # leading # ignored.
+    existing = [Tag("Local Government", 7)]
+    assert not plan_tags(existing, ["  #local   government "]).changed
+    assert tag_ids_for([" #LOCAL government"], existing) == [7]
+    assert parse_themes(["#Local  Government"], ["local government"]) == ("local government",)
+    assert normalise_tag(" #Local  Government ") == "local government"

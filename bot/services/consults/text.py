@@ -15,6 +15,7 @@ from typing import Any
 from bot.crypto import Keyring
 from bot.errors import InvalidInput, quote
 from bot.models import Consult
+from bot.tags import normalise_tag
 
 MAX_THEMES = 5
 """Discord's limit on the tags one forum post carries."""
@@ -133,8 +134,8 @@ def validate_reply(text: str) -> str:
     return value
 
 
-def normalise_theme(theme: str) -> str:
-    return " ".join(theme.split()).strip("#").strip().casefold()
+normalise_theme = normalise_tag
+"""How themes compare: case, spacing and a leading # ignored (one rule with tags)."""
 
 
 def parse_themes(chosen: Iterable[str], allowed: Sequence[str]) -> tuple[str, ...]:

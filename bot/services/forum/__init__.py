@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from bot.tags import normalise_tag
+
 MAX_FORUM_TAGS = 20
 TAG_NAME_MAX = 20
 MAX_APPLIED_TAGS = 5
@@ -28,15 +30,10 @@ _STOPWORDS = frozenset(
 )
 
 
-def normalise(name: str) -> str:
-    """How tag names and themes compare: case, spacing and a leading # ignored."""
-    return " ".join(name.split()).strip("#").strip().casefold()
-
-
 def _words(name: str) -> frozenset[str]:
     return frozenset(
         w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
-        for w in _WORD.findall(normalise(name))
+        for w in _WORD.findall(normalise_tag(name))
         if w not in _STOPWORDS and len(w) > 2
     )
 
@@ -67,14 +64,14 @@ class TagPlan:
 
 def tag_name(theme: str) -> str:
     """A theme as a tag name (at most 20 characters)."""
-    return normalise(theme)[:TAG_NAME_MAX].strip() or "other"
+    return normalise_tag(theme)[:TAG_NAME_MAX].strip() or "other"
 
 
 def plan_tags(existing: Sequence[Tag], themes: Iterable[str]) -> TagPlan:
     """Keep every existing tag (posts may carry it) and add a tag for each theme that
     has none, while the forum has room."""
     tags = list(existing)
-    have = {normalise(t.name) for t in tags}
+    have = {normalise_tag(t.name) for t in tags}
     added: list[str] = []
     left_out: list[str] = []
     for theme in themes:
@@ -93,10 +90,10 @@ def plan_tags(existing: Sequence[Tag], themes: Iterable[str]) -> TagPlan:
 def match_theme(theme: str, names: Iterable[str]) -> str | None:
     """The tag name that fits a (possibly free-form) theme: the same name, else the one
     sharing the most meaningful words; None when nothing fits."""
-    wanted = normalise(theme)
+    wanted = normalise_tag(theme)
     candidates = list(names)
     for name in candidates:
-        if normalise(name) == wanted or normalise(name) == tag_name(wanted):
+        if normalise_tag(name) == wanted or normalise_tag(name) == tag_name(wanted):
             return name
     words = _words(wanted)
     if not words:
@@ -112,7 +109,7 @@ def match_theme(theme: str, names: Iterable[str]) -> str | None:
 def tag_ids_for(themes: Iterable[str], available: Sequence[Tag]) -> list[int]:
     """The ids of the forum's tags for these themes (at most 5, in the themes' order);
     themes with no tag are skipped."""
-    by_name = {normalise(t.name): t.id for t in available if t.id is not None}
+    by_name = {normalise_tag(t.name): t.id for t in available if t.id is not None}
     ids: list[int] = []
     for theme in themes:
         name = match_theme(theme, by_name)
@@ -144,7 +141,6 @@ __all__ = [
     "Tag",
     "TagPlan",
     "match_theme",
-    "normalise",
     "plan_tags",
     "tag_ids_for",
     "tag_name",
