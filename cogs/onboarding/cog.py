@@ -20,7 +20,6 @@ from bot.checks import audience, coordinator_only, is_coordinator
 from bot.client import CopBot
 from bot.services import outbound
 from bot.services.onboarding import flows, invites, lifecycle
-from bot.services.onboarding.matching import suggest_connection
 from bot.services.onboarding.sweep import Sweep, SweepReport
 from bot.ui import CopInteraction, send
 from cogs.onboarding import render
@@ -31,6 +30,7 @@ from cogs.onboarding.components import (
     InviteConfirmView,
     JoinModal,
     ProfileModal,
+    suggest,
 )
 
 log = logging.getLogger(__name__)
@@ -185,13 +185,11 @@ class Onboarding(commands.Cog):
         interaction: CopInteraction,
         interest: app_commands.Range[str, 1, 60] | None = None,
     ) -> None:
-        async with self.bot.db.transaction() as session:
-            member = await lifecycle.active_member(session, interaction.user.id)
-            match = await suggest_connection(session, member, interest, self.bot.clock())
+        match, reason = await suggest(self.bot, interaction.user.id, interest)
         await send(
             interaction,
-            embed=render.connect_embed(match),
-            view=ConnectView(self.bot, interaction.user.id, interest),
+            embed=render.connect_embed(match, reason),
+            view=ConnectView(self.bot, interaction.user.id, interest, match.member.id),
         )
 
     # --- arrivals and leavers -------------------------------------------------------

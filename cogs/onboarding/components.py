@@ -23,7 +23,7 @@ from bot.client import CopBot
 from bot.errors import Conflict
 from bot.mentions import NO_PINGS
 from bot.models import Member
-from bot.services import outbound
+from bot.services import outbound, partnerships
 from bot.services.onboarding import flows, invites, lifecycle, renewals
 from bot.services.onboarding.forms import (
     DRAFT_TEXT_MAX,
@@ -43,7 +43,7 @@ from bot.services.onboarding.forms import (
     text_problems,
 )
 from bot.services.onboarding.lifecycle import DECLINE_REASON_MAX, Verdict
-from bot.services.onboarding.matching import suggest_connection
+from bot.services.onboarding.matching import Match, suggest_connection
 from bot.timeutil import show
 from bot.ui import CopInteraction, CopItem, CopModal, OwnerOnlyView, bot_of, persistent_view, send
 from cogs.onboarding import render
@@ -630,21 +630,41 @@ class ProfileModal(CopModal, title="Edit your profile"):
         await send(interaction, "Saved. This is your profile now:", embed=embed)
 
 
+async def suggest(bot: CopBot, user_id: int, interest: str | None) -> tuple[Match, str]:
+    """/connect's next member: by offers and needs (then interests) when the member has
+    said what they offer or look for, else by shared interests. Returns the match and
+    the one line saying why ("" for the interests-only match, whose card says it)."""
+    async with bot.db.transaction() as session:
+        member = await lifecycle.active_member(session, user_id)
+        if interest is None:
+            found = await partnerships.suggest(session, member, bot.clock())
+            if found is not None:
+                return Match(found.member, found.fit.score, found.fit.shared), found.reason
+        return await suggest_connection(session, member, interest, bot.clock()), ""
+
+
 class ConnectView(OwnerOnlyView):
-    def __init__(self, bot: CopBot, owner_id: int, interest: str | None) -> None:
+    def __init__(self, bot: CopBot, owner_id: int, interest: str | None, other_id: int) -> None:
         super().__init__(owner_id, timeout=600)
         self.bot = bot
         self.interest = interest
+        # Answered by the partnerships capability's persistent button.
+        self.add_item(
+            discord.ui.Button(
+                label="Let's partner",
+                style=discord.ButtonStyle.primary,
+                custom_id=partnerships.PROPOSE_BUTTON.format(member_id=other_id),
+            )
+        )
 
     @discord.ui.button(label="Suggest someone else", style=discord.ButtonStyle.secondary)
     async def another(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConnectView]
     ) -> None:
-        async with self.bot.db.transaction() as session:
-            member = await lifecycle.active_member(session, interaction.user.id)
-            match = await suggest_connection(session, member, self.interest, self.bot.clock())
+        match, reason = await suggest(self.bot, interaction.user.id, self.interest)
+        view = ConnectView(self.bot, interaction.user.id, self.interest, match.member.id)
         await interaction.response.edit_message(
-            embed=render.connect_embed(match), view=self, allowed_mentions=NO_PINGS
+            embed=render.connect_embed(match, reason), view=view, allowed_mentions=NO_PINGS
         )
 
 

@@ -473,18 +473,20 @@ def renewal_embed(config: AppConfig, reason: str, deadline: datetime) -> discord
 # --- /connect -----------------------------------------------------------------------
 
 
-def connect_embed(match: Match) -> discord.Embed:
+def connect_embed(match: Match, reason: str = "") -> discord.Embed:
     person = match.member
     shared = ", ".join(safe(t, 40) for t in match.shared[:5])
     about = ", ".join(p for p in (safe(person.job_role, 200), safe(person.organisation, 200)) if p)
     lines = [f"<@{person.user_id}>" + (f": {about}" if about else "")]
-    if shared:
+    if reason:
+        lines.append(f"**Why:** {safe(reason, 300)}")
+    elif shared:
         lines.append(f"**You share:** {shared}")
     if person.locality:
         lines.append(f"**Works in:** {where_text(person.locality, person.locality_note)}")
     lines.append(
-        "Say hello in a DM, or find them at the next meeting. Partnerships here are built one "
-        "person at a time."
+        "Say hello in a DM, or find them at the next meeting, or press **Let's partner**. "
+        "Partnerships here are built one person at a time."
     )
     title = f"Meet {safe(person.display_name, 200)}"
     return discord.Embed(title=title[:256], description="\n".join(lines), colour=COLOUR)

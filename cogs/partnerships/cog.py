@@ -222,22 +222,21 @@ class Partnerships(commands.Cog):
     async def suggest(self, interaction: CopInteraction) -> None:
         async with self.bot.db.transaction() as session:
             me = await acting_member(session, interaction.user.id)
-            everyone = await partnerships.profiles(session)
-        mine = next((p for p in everyone if p.member_id == me.id), None)
-        fits = partnerships.rank(mine, everyone) if mine is not None else []
-        if mine is None or not fits:
+            found = await partnerships.suggest(session, me, self.bot.clock())
+            if found is not None:
+                name, other_id = found.member.display_name or "a member", found.member.id
+        if found is None:
             await send(
                 interaction,
                 "Nobody fits yet. Add what you offer and look for with `/offers edit`, and "
                 "interests with `/profile edit`.",
             )
             return
-        choice = fits[0]
         await send(
             interaction,
-            f"Meet **{discord.utils.escape_markdown(choice.other.name)}**: "
-            f"{discord.utils.escape_markdown(choice.reason(mine))}",
-            view=persistent_view(ProposeButton(choice.other.member_id)),
+            f"Meet **{discord.utils.escape_markdown(name)}**: "
+            f"{discord.utils.escape_markdown(found.reason)}",
+            view=persistent_view(ProposeButton(other_id)),
         )
 
     @partnership.command(name="propose", description="Propose a partnership to a member")

@@ -28,7 +28,13 @@ from bot.services.onboarding.lifecycle import (
     record_departure,
     submit_application,
 )
-from bot.services.onboarding.matching import Match, meet_first, overlap, suggest_connection
+from bot.services.onboarding.matching import (
+    Match,
+    choose_next,
+    meet_first,
+    overlap,
+    suggest_connection,
+)
 from bot.services.onboarding.personal import erase_personal_data, personal_data, public_posts
 from bot.services.onboarding.renewals import (
     answer_renewal,
@@ -49,6 +55,7 @@ __all__ = [
     "Outcome",
     "Verdict",
     "answer_renewal",
+    "choose_next",
     "decide",
     "erase_personal_data",
     "lapse_overdue",

@@ -240,6 +240,18 @@ async def suggest_connection(
                 "or add more interests with `/profile edit`."
             )
 
+    by_id = {m.member.id: m for m in pool}
+    chosen = await choose_next(session, member, list(by_id), interest, now)
+    return by_id[chosen]
+
+
+async def choose_next(
+    session: AsyncSession, member: Member, ranked: Sequence[int], interest: str, now: datetime
+) -> int:
+    """Of ``ranked`` (member ids, best first), the one to suggest now, recorded.
+
+    Moves on each time: never the person suggested last time when someone else fits,
+    and people not suggested yet (or longest ago) come first."""
     history = list(
         await session.scalars(
             select(ConnectSuggestion)
@@ -251,17 +263,14 @@ async def suggest_connection(
     for row in history:
         last_suggested.setdefault(row.suggested_member_id, row.suggested_at)
     previous = history[0].suggested_member_id if history else None
-    candidates = [m for m in pool if m.member.id != previous] or pool
-    order = {m.member.id: n for n, m in enumerate(candidates)}
-    never = [m for m in candidates if m.member.id not in last_suggested]
-    if never:
-        choice = never[0]
-    else:
-        choice = min(candidates, key=lambda m: (last_suggested[m.member.id], order[m.member.id]))
+    candidates = [m for m in ranked if m != previous] or list(ranked)
+    order = {m: n for n, m in enumerate(candidates)}
+    never = [m for m in candidates if m not in last_suggested]
+    choice = never[0] if never else min(candidates, key=lambda m: (last_suggested[m], order[m]))
     session.add(
         ConnectSuggestion(
             member_id=member.id,
-            suggested_member_id=choice.member.id,
+            suggested_member_id=choice,
             interest=interest[:100],
             suggested_at=now,
         )

@@ -1,0 +1,37 @@
+"""/connect ranks by offers and needs once a member has said them, says why, and offers
+**Let's partner**; without them it matches interests as before."""
+
+from __future__ import annotations
+
+from tests.conftest import FakeClock
+from tests.e2e.harness import World
+from tests.learnings.helpers import fixed_keyring, make_members_active, run
+from tests.partnerships.test_e2e_partnerships import CLOCK_START, set_offers
+
+
+async def test_connect_uses_offers_and_needs_and_offers_lets_partner(world: World) -> None:
+    await world.start_bot(clock=FakeClock(CLOCK_START), keyring=fixed_keyring())
+    await make_members_active(world)
+    emu = world.emu
+
+    plain = await run(world, world.cal.id, "connect")
+    card = await plain.wait_reply()
+    assert "You share" in card.text  # interests only: Cal said no offers or needs
+    assert any(c.startswith("partner:propose:") for c in card.custom_ids())
+
+    await set_offers(world, world.ana, "facilitation", "grant writing")
+    await set_offers(world, world.dee, "grant writing", "")
+    it = await run(world, world.ana.id, "connect")
+    card = await it.wait_reply()
+    assert "Meet Dee Dawson" in card.text
+    assert "Dee Dawson offers grant writing, which you are looking for" in card.text
+    propose = next(c for c in card.custom_ids() if c.startswith("partner:propose:"))
+    pressed = await emu.press_button(world.guild.id, world.ana.id, card, propose)
+    await pressed.wait_response()
+    assert pressed.modal is not None  # the partnership form opens
+
+    other = next(c for c in card.custom_ids() if not c.startswith("partner:propose:"))
+    moved = await emu.press_button(world.guild.id, world.ana.id, card, other)
+    await moved.wait_response()
+    again = emu.message(card.id)
+    assert "Meet Dee Dawson" not in again.text  # moves on to someone else
