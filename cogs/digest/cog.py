@@ -1,4 +1,5 @@
-"""/digest (coordinators): export the learnings digest for a period, and see every export.
+"""/digest (coordinators): export the learnings digest for a period; /exports history: every
+digest export and impact report (``/digest history`` is the same list).
 
 Only ``digest-anonymous`` and ``digest-named`` learnings are exported (see
 ``bot.services.learnings.stream``). The file is attached to an ephemeral reply; a large
@@ -206,12 +207,26 @@ class Digest(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
 
-    @digest.command(
-        name="history", description="Every digest export: who, when, what, and its SHA-256."
+    exports = app_commands.Group(
+        name="exports",
+        description="Coordinators: every digest export and impact report, with its SHA-256.",
     )
-    @app_commands.describe(page="Which page (default: the newest exports).")
+
+    @exports.command(
+        name="history",
+        description="Every digest export and impact report: who, when, what, and its SHA-256.",
+    )
+    @app_commands.describe(page="Which page (default: the newest).")
     @coordinator_only()
     async def history(
+        self, interaction: CopInteraction, page: app_commands.Range[int, 1] = 1
+    ) -> None:
+        await show_history(interaction, page, False)
+
+    @digest.command(name="history", description="The same as /exports history.")
+    @app_commands.describe(page="Which page (default: the newest).")
+    @coordinator_only()
+    async def digest_history(
         self, interaction: CopInteraction, page: app_commands.Range[int, 1] = 1
     ) -> None:
         await show_history(interaction, page, False)

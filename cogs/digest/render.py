@@ -1,4 +1,5 @@
-"""Text for /digest: the export's summary, the history's embed, sizes and days."""
+"""Text for /digest and /exports: the export's summary, the history's embed (digests and
+impact reports), sizes and days."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import discord
 from bot.services.learnings.record import ExportView
 from bot.services.learnings.request import DigestRequest
 from bot.services.learnings.stream import DigestOutcome
+from bot.services.report import REPORT_FORMAT
 from bot.timeutil import show
 from bot.ui import safe
 
@@ -55,22 +57,36 @@ def summary(request: DigestRequest, outcome: DigestOutcome, record_id: int, zipp
     return "\n".join(lines)
 
 
+def export_kind(view: ExportView) -> str:
+    """What the row is: an impact report (``/report``) or a digest in its format."""
+    return "impact report" if view.format == REPORT_FORMAT else f"digest ({view.format})"
+
+
 def history_embed(views: list[ExportView], page: int, pages: int) -> discord.Embed:
-    embed = discord.Embed(title="Digest exports", colour=COLOUR)
+    embed = discord.Embed(title="Exports: digests and impact reports", colour=COLOUR)
     if not views:
-        embed.description = "No digest has been exported yet. Use `/digest export` to make one."
+        embed.description = (
+            "Nothing has been exported yet. Use `/digest export` for a digest or `/report` "
+            "for an impact report."
+        )
     else:
         embed.description = f"Newest first · page {page} of {pages}."
     for v in views:
-        tags = f"tags: {safe(', '.join(v.tags))}" if v.tags else "all themes"
         who = f"<@{v.by_user_id}> ({safe(v.by)})" if v.by_user_id else safe(v.by)
+        if v.format == REPORT_FORMAT:
+            title = f"Impact report #{v.id}"
+            what = f"**{v.entries}** {'chart' if v.entries == 1 else 'charts'}"
+        else:
+            tags = f"tags: {safe(', '.join(v.tags))}" if v.tags else "all themes"
+            title = f"Export #{v.id}"
+            what = f"{tags} · **{v.entries}** entries" + (
+                f" ({v.flagged} flagged)" if v.flagged else ""
+            )
         embed.add_field(
-            name=f"Export #{v.id} · {day_text(v.start)} to {day_text(v.end)}"[:256],
+            name=f"{title} · {day_text(v.start)} to {day_text(v.end)}"[:256],
             value=(
                 f"{show(v.exported_at, 'f')} by {who}\n"
-                f"{v.format} · {tags} · **{v.entries}** entries"
-                + (f" ({v.flagged} flagged)" if v.flagged else "")
-                + f" · {size_text(v.size)}\nSHA-256 `{v.sha256}`"
+                f"{export_kind(v)} · {what} · {size_text(v.size)}\nSHA-256 `{v.sha256}`"
             )[:1024],
             inline=False,
         )

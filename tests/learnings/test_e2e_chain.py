@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.logs import _QUIET_AT_DEBUG as QUIET_AT_DEBUG
 from bot.models import DigestExport
+from bot.services.report import Period, RenderedReport, record_report
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.learnings.helpers import (
@@ -110,10 +112,34 @@ async def test_learning_chain_form_storage_mine_export_record(
     assert record.entry_count == 2
     assert record.sha256 == sha
     assert (str(record.range_start), str(record.range_end)) == ("2026-03-01", "2026-03-31")
-    it = await run(world, world.cora.id, "digest history")
+    it = await run(world, world.cora.id, "exports history")
     history = await it.wait_reply()
     assert sha in history.text
     assert "Cora Coordinator" in history.text
+    assert "digest (markdown)" in history.text
+    # /digest history is the same list
+    it = await run(world, world.cora.id, "digest history")
+    assert sha in (await it.wait_reply()).text
+
+    # an impact report (/report) is recorded beside the digests and shown as one
+    async with world.db.transaction() as session:
+        await record_report(
+            session,
+            fixed_keyring(),
+            by=None,
+            via="cli",
+            period=Period(date(2025, 4, 1), date(2026, 3, 31), ZoneInfo("Australia/Brisbane")),
+            rendered=RenderedReport(b"<html></html>", b"", "f" * 64, charts=3),
+            now=clock(),
+        )
+    it = await run(world, world.cora.id, "exports history")
+    both = (await it.wait_reply()).text
+    assert "Impact report #2" in both
+    assert "impact report · **3** charts" in both
+    assert sha in both
+    assert both.index("Impact report #2") < both.index(sha)  # newest first
+    it = await run(world, world.ana.id, "exports history")
+    assert "f" * 64 not in (await it.wait_reply()).text  # coordinators only
 
     # nothing Ana typed reached the logs
     assert caplog.records
