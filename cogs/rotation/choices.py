@@ -3,29 +3,40 @@ read from the database (the value is the local date, which the commands parse)."
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from discord import app_commands
 
+from bot.models import Meeting
 from bot.services.rotation import series as meeting_service
 from bot.ui import CopInteraction
 
 
-async def meeting_autocomplete(
-    interaction: CopInteraction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Upcoming meetings as choices; the value is the local date (what commands parse)."""
+async def _upcoming(interaction: CopInteraction) -> list[Meeting]:
     bot = interaction.client
-    now = bot.clock()
     async with bot.db.transaction() as session:
-        meetings = await meeting_service.upcoming_meetings(session, now, limit=50)
+        return await meeting_service.upcoming_meetings(session, bot.clock(), limit=50)
+
+
+def _choices(
+    meetings: list[Meeting], zone: ZoneInfo, current: str, *, mine: bool = False
+) -> list[app_commands.Choice[str]]:
+    """Up to 25 meetings matching what was typed, by local date (and, unless they are the
+    presser's own turns, by label), labelled with their time and facilitator."""
     typed = current.strip().lower()
-    choices = []
+    choices: list[app_commands.Choice[str]] = []
     for meeting in meetings:
-        local = meeting.starts_at.astimezone(bot.zone)
+        local = meeting.starts_at.astimezone(zone)
         value = local.date().isoformat()
-        facilitator = meeting.facilitator
-        who = f" · {facilitator.display_name}" if facilitator and facilitator.display_name else ""
-        label = f"{local:%a %d %b %Y, %H:%M}{who}"
-        if typed and typed not in value and typed not in label.lower():
+        if mine:
+            label = f"{local:%a %d %b %Y, %H:%M} · your turn"
+            searched: tuple[str, ...] = (value,)
+        else:
+            facilitator = meeting.facilitator
+            name = facilitator.display_name if facilitator else None
+            label = f"{local:%a %d %b %Y, %H:%M}" + (f" · {name}" if name else "")
+            searched = (value, label.lower())
+        if typed and not any(typed in text for text in searched):
             continue
         choices.append(app_commands.Choice(name=label[:100], value=value))
         if len(choices) == 25:
@@ -33,24 +44,18 @@ async def meeting_autocomplete(
     return choices
 
 
+async def meeting_autocomplete(
+    interaction: CopInteraction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Upcoming meetings as choices; the value is the local date (what commands parse)."""
+    return _choices(await _upcoming(interaction), interaction.client.zone, current)
+
+
 async def my_meeting_autocomplete(
     interaction: CopInteraction, current: str
 ) -> list[app_commands.Choice[str]]:
     """The presser's own upcoming turns first, then every upcoming meeting."""
-    bot = interaction.client
-    now = bot.clock()
-    async with bot.db.transaction() as session:
-        meetings = await meeting_service.upcoming_meetings(session, now, limit=50)
+    meetings = await _upcoming(interaction)
+    zone = interaction.client.zone
     mine = [m for m in meetings if m.facilitator and m.facilitator.user_id == interaction.user.id]
-    choices = []
-    for meeting in mine:
-        local = meeting.starts_at.astimezone(bot.zone)
-        value = local.date().isoformat()
-        if current.strip() and current.strip().lower() not in value:
-            continue
-        choices.append(
-            app_commands.Choice(name=f"{local:%a %d %b %Y, %H:%M} · your turn", value=value)
-        )
-    if choices:
-        return choices[:25]
-    return await meeting_autocomplete(interaction, current)
+    return _choices(mine, zone, current, mine=True) or _choices(meetings, zone, current)

@@ -300,3 +300,32 @@ async def test_member_whose_announced_turn_moves_is_told(world: World) -> None:
     assert told.pinged_user_ids == {world.ana.id}
     assert f"<@{world.ben.id}>" in told.text
     assert "Your next turn is now" in told.text
+
+
+async def _date_choices(world: World, user_id: int, command: str, typed: str) -> list[Any]:
+    it = await world.emu.autocomplete(world.guild.id, user_id, command, {"date": typed}, "date")
+    response = await it.wait_response()
+    assert response.type == 8
+    return list(response.data["choices"])
+
+
+async def test_meeting_date_autocomplete_offers_own_turns_first_then_every_meeting(
+    world: World,
+) -> None:
+    await _setup(world)
+    every = await _date_choices(world, world.cora.id, "meeting cancel", "")
+    assert every[0] == {"name": "Tue 03 Mar 2026, 10:00 · Cora Coordinator", "value": "2026-03-03"}
+    assert len(every) > 3
+    by_name = await _date_choices(world, world.cora.id, "meeting cancel", "ben")
+    assert by_name
+    assert all("ben" in c["name"].lower() for c in by_name)
+    assert len(by_name) < len(every)
+
+    mine = await _date_choices(world, world.ana.id, "roster swap", "")
+    assert mine
+    assert all(c["name"].endswith("· your turn") for c in mine)
+    assert {c["value"] for c in mine} < {c["value"] for c in every}
+    # Typing a date that is not their turn falls back to every meeting on it.
+    others = next(c for c in every if c["value"] not in {m["value"] for m in mine})
+    fallback = await _date_choices(world, world.ana.id, "roster swap", others["value"])
+    assert fallback == [others]
