@@ -28,6 +28,7 @@ from bot.services import outcomes
 from bot.services.learnings.store import add_learning
 from bot.services.learnings.text import Draft, validate
 from bot.services.partnerships import rounds
+from tests.builders import add_member
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 START = date(2025, 12, 1)
@@ -60,17 +61,14 @@ async def seed(db: Database, keyring: Keyring) -> Seeded:
         members = []
         for i, (place, course) in enumerate(zip(localities, courses, strict=True)):
             joined = NOW - timedelta(days=30 * (i + 1))
-            member = Member(
+            member = await add_member(
+                session,
+                f"Person {i}",
+                joined,
                 user_id=1000 + i,
-                display_name=f"Person {i}",
                 organisation=f"Org {i}",
                 locality=place,
-                status=MemberStatus.ACTIVE,
-                first_seen_at=joined,
-                joined_at=joined,
             )
-            session.add(member)
-            await session.flush()
             session.add(
                 Application(
                     member_id=member.id,
@@ -83,24 +81,21 @@ async def seed(db: Database, keyring: Keyring) -> Seeded:
             )
             session.add(RotationEntry(member_id=member.id, entered_at=joined))
             members.append(member)
-        gone = Member(
+        gone = await add_member(
+            session,
+            "Gone Person",
+            NOW - timedelta(days=200),
             user_id=2000,
-            display_name="Gone Person",
             status=MemberStatus.LEFT,
-            first_seen_at=NOW - timedelta(days=200),
-            joined_at=NOW - timedelta(days=200),
-            left_at=NOW - timedelta(days=40),
         )
-        session.add(gone)
-        lapsed = Member(
+        gone.left_at = NOW - timedelta(days=40)
+        lapsed = await add_member(
+            session,
+            "Lapsed Person",
+            NOW - timedelta(days=300),
             user_id=2001,
-            display_name="Lapsed Person",
             status=MemberStatus.ALUMNI,
-            first_seen_at=NOW - timedelta(days=300),
-            joined_at=NOW - timedelta(days=300),
         )
-        session.add(lapsed)
-        await session.flush()
         session.add(
             Renewal(
                 member_id=lapsed.id,
