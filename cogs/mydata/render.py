@@ -26,9 +26,13 @@ def erase_question(lines: list[str]) -> str:
 
 
 def erased_text(result: Erasure) -> str:
+    """The answer once erased: the learnings, then what every other capability erased
+    (its counts, as each names them: "consults (2)")."""
     n = result.count("learnings")
     learnings = f"{n} {'learning' if n == 1 else 'learnings'}"
+    others = [f"{what} ({k:,})" for what, k in result.counts.items() if what != "learnings" and k]
+    also = f" Also erased: {', '.join(others)}." if others else ""
     return (
         f"Done: your profile and your {learnings} are erased, and you are no longer a "
-        "member. Roster history keeps only an anonymous entry. To come back, use `/join`."
+        f"member.{also} Roster history keeps only an anonymous entry. To come back, use `/join`."
     )
