@@ -32,7 +32,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,7 +42,9 @@ from sqlalchemy import select  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import Member, MemberStatus  # noqa: E402
-from tests.e2e.harness import World  # noqa: E402
+
+if TYPE_CHECKING:  # the emulator side only: the bot's child process must not load it
+    from tests.e2e.harness import World
 
 COMMANDS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("roster show", {}),
@@ -78,7 +80,7 @@ async def child(config_path: Path) -> None:
 
     logging.basicConfig(level=logging.WARNING)
     config = load_config(config_path)
-    db = await prepare_database(config)
+    db = await prepare_database(config, isolated=True)  # as `run` does
     point_discord_at(config.discord.api_base_url, config.discord.gateway_url)
     bot = CopBot(config, db, guild_ready_timeout=0.05)
     started = time.perf_counter()
@@ -191,6 +193,8 @@ async def measure(world: World, user_id: int, rounds: int) -> dict[str, list[flo
 
 async def run_size(tmp: Path, size: int, rounds: int) -> Result:
     (tmp / f"size{size}").mkdir()
+    from tests.e2e.harness import World  # here, so the child measures the bot alone
+
     world = World(tmp / f"size{size}")
     populate(world, size)
     await world.start()

@@ -9,6 +9,7 @@ import math
 import os
 import shutil
 import sqlite3
+import sys
 from asyncio import FIRST_COMPLETED
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,12 +86,39 @@ def backup_and_prune(config: AppConfig, clock: Clock = utcnow) -> Path | None:
     return backup
 
 
-async def prepare_database(config: AppConfig, clock: Clock = utcnow) -> Database:
-    """Back up an existing SQLite file, then migrate the database to head."""
+async def prepare_database(
+    config: AppConfig, clock: Clock = utcnow, *, isolated: bool = False
+) -> Database:
+    """Back up an existing SQLite file, then migrate the database to head.
+
+    ``isolated`` runs the migrations in a child ``python -m bot migrate`` (when the config
+    came from a file), so a long-running bot never loads Alembic (about 35 MB)."""
     backup_and_prune(config, clock)
     db = Database.from_url(config.database.url, hide_parameters=True)
-    await migrate(db.engine)
+    if isolated and config.source is not None:
+        await _migrate_in_child(config.source)
+    else:
+        await migrate(db.engine)
     return db
+
+
+async def _migrate_in_child(config_path: Path) -> None:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "migrate",
+        "--config",
+        str(config_path),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await child.communicate()
+    if child.returncode != 0:
+        lines = err.decode("utf-8", "replace").strip().splitlines()
+        raise StartupError(
+            "The database could not be migrated: " + (lines[-1] if lines else "no reason given")
+        )
 
 
 # --- health ---------------------------------------------------------------------------
@@ -295,7 +323,11 @@ async def run_bot(config: AppConfig, token: str, clock: Clock = utcnow) -> int:
 
 async def _run_locked(config: AppConfig, token: str, clock: Clock) -> int:
     warn_if_readable_by_others(config)
-    db = await prepare_database(config, clock)
+    try:
+        db = await prepare_database(config, clock, isolated=True)
+    except StartupError as exc:
+        log.error("%s", exc)
+        return 1
     try:
         keyring = await prepare_keyring(config, db)  # before connecting: refuse with one line
     except StartupError as exc:
