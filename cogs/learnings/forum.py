@@ -91,15 +91,19 @@ async def update_post(bot: CopBot, thread_id: int, content: PostContent) -> None
     the same request (Discord refuses edits in an archived thread)."""
     try:
         forum = await forum_channel(bot)
-        tags = await theme_tags(forum, content.theme)
+    except NotAllowed:  # the forum is unset or unreachable now: keep the post's tags
+        tag_ids = None
+    else:
+        tag_ids = [t.id for t in await theme_tags(forum, content.theme)]
+    try:
         await bot.port.edit_thread(
-            thread_id, name=thread_name(content), tag_ids=[t.id for t in tags], archived=False
+            thread_id, name=thread_name(content), tag_ids=tag_ids, archived=False
         )
         await bot.port.edit(thread_id, thread_id, post_message(content))
     except port.Gone:
         async with bot.db.transaction() as session:
             await knowledge.removed(session, thread_id)
-    except (port.PortError, NotAllowed) as error:
+    except port.PortError as error:
         log.warning("could not update knowledge-base post %s (%s)", thread_id, error)
 
 
