@@ -18,6 +18,7 @@ from cogs.events.cog import Events
 from emulator.models import EmuScheduledEvent
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
+from tests.rotation.helpers import reply_to
 
 START = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)  # Monday 2 March, 08:00 in Brisbane
 EXTENSIONS = ["cogs.about", "cogs.rotation", "cogs.events"]
@@ -89,10 +90,9 @@ async def test_series_creates_its_events_and_a_restart_makes_no_duplicate(world:
 async def test_swap_updates_the_event_description(world: World) -> None:
     await _setup(world)
     await _cog(world).sweep()
-    it = await world.emu.invoke_command(
-        world.guild.id, world.cora.id, "roster swap", {"date": "2026-03-03", "member": world.dee.id}
+    request = await reply_to(
+        world, world.cora.id, "roster swap", {"date": "2026-03-03", "member": world.dee.id}
     )
-    request = await it.wait_reply()
     accept = next(c for c in request.custom_ids() if c.startswith("rotation:swap:accept:"))
     press = await world.emu.press_button(world.guild.id, world.dee.id, request, accept)
     await press.wait_response()
@@ -148,8 +148,7 @@ async def test_rsvps_show_in_meeting_list(world: World) -> None:
             break
         await asyncio.sleep(0.05)
     assert sorted(coming) == sorted([world.ana.id, world.dee.id])
-    it = await world.emu.invoke_command(world.guild.id, world.cal.id, "meeting list", {"count": 2})
-    reply = await it.wait_reply()
+    reply = await reply_to(world, world.cal.id, "meeting list", {"count": 2})
     assert "2 interested" in reply.text
     assert "0 interested" in reply.text
 
@@ -207,8 +206,7 @@ async def test_thread_then_attendance_feeds_the_ledger_and_the_prompt(world: Wor
     saved = await chosen.wait_reply()
     assert "Recorded: 2 came." in saved.text
 
-    it = await world.emu.invoke_command(world.guild.id, world.cal.id, "roster ledger")
-    ledger = await it.wait_reply()
+    ledger = await reply_to(world, world.cal.id, "roster ledger")
     rows = ledger.embeds[0]["description"].splitlines()
     ana_line = next(line for line in rows if f"<@{world.ana.id}>" in line)
     assert "1 attended" in ana_line
@@ -227,10 +225,8 @@ async def test_missing_permission_is_one_status_line_and_commands_keep_working(
     report = await _cog(world).sweep()
     assert report.problem == events.PERMISSION_PROBLEM
     assert world.emu.scheduled_events(world.guild.id) == []
-    it = await world.emu.invoke_command(world.guild.id, world.cora.id, "meeting status")
-    status = await it.wait_reply()
+    status = await reply_to(world, world.cora.id, "meeting status")
     assert status.ephemeral
     assert "Manage Events" in status.text
-    it = await world.emu.invoke_command(world.guild.id, world.ana.id, "meeting list")
-    listed = await it.wait_reply()
+    listed = await reply_to(world, world.ana.id, "meeting list")
     assert "2026-03-03" in listed.text

@@ -1,17 +1,20 @@
-"""Builders for rotation tests (members straight into the database: ``tests.builders``)
-and the community's usual meeting series."""
+"""Helpers for rotation (and events) tests: members straight into the database
+(``tests.builders``), the community's usual meeting series, and a slash command's reply."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.rotation import series as meeting_service
+from emulator.models import RecordedMessage
 from tests.builders import add_member
+from tests.e2e.harness import World
 
-__all__ = ["WEEKLY", "ZONE", "add_member", "meeting_series"]
+__all__ = ["WEEKLY", "ZONE", "add_member", "meeting_series", "reply_to"]
 
 ZONE = ZoneInfo("Australia/Brisbane")
 WEEKLY = "every week on Tuesday at 10:00"
@@ -35,3 +38,11 @@ async def meeting_series(
         now=now,
         horizon_days=horizon_days,
     )
+
+
+async def reply_to(
+    world: World, user_id: int, command: str, options: dict[str, Any] | None = None
+) -> RecordedMessage:
+    """Run a slash command in the world's server as ``user_id``; the bot's visible answer."""
+    it = await world.emu.invoke_command(world.guild.id, user_id, command, options)
+    return await it.wait_reply()

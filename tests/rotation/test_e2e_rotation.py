@@ -14,6 +14,7 @@ from bot.services.rotation import series as meeting_service
 from cogs.rotation.cog import Roster
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
+from tests.rotation.helpers import reply_to
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +28,12 @@ async def _setup(world: World, clock: FakeClock | None = None, **series: Any) ->
     clock = clock or FakeClock(START)
     await world.start_bot(clock=clock, extensions=EXTENSIONS)
     await world.add_active_members()
-    it = await world.emu.invoke_command(
-        world.guild.id,
+    reply = await reply_to(
+        world,
         world.cora.id,
         "meeting series",
         {"when": "every 2 weeks on Tuesday at 10:00", "place": "Room 4, CQUniversity", **series},
     )
-    reply = await it.wait_reply()
     assert reply.ephemeral, reply.text
     assert "every 2 weeks on Tuesday at 10:00" in reply.text
     return clock
@@ -56,8 +56,7 @@ async def test_series_then_roster_show_lists_facilitators_without_pinging(world:
     assert not announcement.pinged_user_ids
     assert not announcement.pinged_everyone
 
-    it = await world.emu.invoke_command(world.guild.id, world.ana.id, "roster show", {"count": 3})
-    reply = await it.wait_reply()
+    reply = await reply_to(world, world.ana.id, "roster show", {"count": 3})
     assert not reply.ephemeral
     assert reply.text.count("facilitator <@") == 3
     # earliest joined first: Cora, Ana, Ben
@@ -71,8 +70,7 @@ async def test_series_then_roster_show_lists_facilitators_without_pinging(world:
 
 async def test_roster_show_when_empty_says_how_to_fix_it(world: World) -> None:
     await world.start_bot(clock=FakeClock(START), extensions=EXTENSIONS)
-    it = await world.emu.invoke_command(world.guild.id, world.ana.id, "roster show")
-    reply = await it.wait_reply()
+    reply = await reply_to(world, world.ana.id, "roster show")
     assert reply.ephemeral
     assert "/meeting series" in reply.text
 
@@ -80,10 +78,9 @@ async def test_roster_show_when_empty_says_how_to_fix_it(world: World) -> None:
 async def test_swap_buttons_only_the_asked_member_can_accept(world: World) -> None:
     clock = await _setup(world)
     # Cora has the first turn (earliest joined): 2026-03-03
-    it = await world.emu.invoke_command(
-        world.guild.id, world.cora.id, "roster swap", {"date": "2026-03-03", "member": world.dee.id}
+    request = await reply_to(
+        world, world.cora.id, "roster swap", {"date": "2026-03-03", "member": world.dee.id}
     )
-    request = await it.wait_reply()
     assert not request.ephemeral
     assert f"<@{world.dee.id}>" in request.text
     assert request.pinged_user_ids == {world.dee.id}
@@ -105,8 +102,7 @@ async def test_swap_buttons_only_the_asked_member_can_accept(world: World) -> No
     assert "accepted" in edited.text
     assert not edited.custom_ids()
 
-    it = await world.emu.invoke_command(world.guild.id, world.ana.id, "roster show", {"count": 5})
-    reply = await it.wait_reply()
+    reply = await reply_to(world, world.ana.id, "roster show", {"count": 5})
     first_line = next(line for line in reply.text.splitlines() if "facilitator <@" in line)
     assert f"<@{world.dee.id}>" in first_line
     # Dee's own turn (the fifth meeting) went to Cora in exchange.
@@ -125,8 +121,7 @@ async def test_swap_bad_input_gets_one_ephemeral_sentence(world: World) -> None:
         ({"date": "2026-03-03", "member": world.nina.id}, "isn't in the facilitation rotation"),
     ]
     for options, expected in cases:
-        it = await world.emu.invoke_command(world.guild.id, world.cora.id, "roster swap", options)
-        reply = await it.wait_reply()
+        reply = await reply_to(world, world.cora.id, "roster swap", options)
         assert reply.ephemeral, options
         assert expected in reply.text, (options, reply.text)
         assert "`" in reply.text or "/roster" in reply.text
@@ -183,8 +178,7 @@ async def test_roster_post_can_edit_the_previous_post(world_factory: Any) -> Non
 
 async def test_calendar_file_parses_and_round_trips(world: World) -> None:
     await _setup(world)
-    it = await world.emu.invoke_command(world.guild.id, world.nina.id, "meeting calendar")
-    reply = await it.wait_reply()
+    reply = await reply_to(world, world.nina.id, "meeting calendar")
     assert reply.ephemeral
     assert reply.attachments
     assert reply.attachments[0].filename.endswith(".ics")
@@ -221,13 +215,9 @@ async def test_leaver_turns_are_reassigned(world: World) -> None:
 
 async def test_cancel_tells_the_group_and_pings_only_the_facilitator(world: World) -> None:
     await _setup(world)
-    it = await world.emu.invoke_command(
-        world.guild.id,
-        world.cora.id,
-        "meeting cancel",
-        {"date": "2026-03-17", "reason": "@everyone storms"},
+    reply = await reply_to(
+        world, world.cora.id, "meeting cancel", {"date": "2026-03-17", "reason": "@everyone storms"}
     )
-    reply = await it.wait_reply()
     assert reply.ephemeral
     post = await world.emu.wait_for_message(
         lambda m: m.channel_id == world.announcements.id and "cancelled" in m.text
@@ -238,50 +228,36 @@ async def test_cancel_tells_the_group_and_pings_only_the_facilitator(world: Worl
     assert not post.pinged_everyone
 
     # Non-coordinators can't cancel.
-    it = await world.emu.invoke_command(
-        world.guild.id, world.ben.id, "meeting cancel", {"date": "2026-03-31"}
-    )
-    refusal = await it.wait_reply()
+    refusal = await reply_to(world, world.ben.id, "meeting cancel", {"date": "2026-03-31"})
     assert refusal.ephemeral
     assert "coordinator" in refusal.text.lower()
 
 
 async def test_standing_availability_and_a_named_co_facilitator(world: World) -> None:
     await _setup(world)
-    it = await world.emu.invoke_command(
-        world.guild.id, world.ana.id, "roster availability", {"rule": "I can't do Tuesdays"}
+    reply = await reply_to(
+        world, world.ana.id, "roster availability", {"rule": "I can't do Tuesdays"}
     )
-    reply = await it.wait_reply()
     assert reply.ephemeral
     assert "not on Tuesdays" in reply.text
-    it = await world.emu.invoke_command(world.guild.id, world.ben.id, "roster show", {"count": 6})
-    shown = await it.wait_reply()
+    shown = await reply_to(world, world.ben.id, "roster show", {"count": 6})
     assert f"<@{world.ana.id}>" not in shown.text
     # A new community: nobody has facilitated, so the first turn has no co-facilitator.
     first = next(line for line in shown.text.splitlines() if "facilitator <@" in line)
     assert "nobody experienced is free" in first
     assert "/roster cofacilitator" in first
 
-    it = await world.emu.invoke_command(
-        world.guild.id,
-        world.ben.id,
-        "roster cofacilitator",
-        {"date": "2026-03-03", "member": world.dee.id},
+    refused = await reply_to(
+        world, world.ben.id, "roster cofacilitator", {"date": "2026-03-03", "member": world.dee.id}
     )
-    refused = await it.wait_reply()
     assert refused.ephemeral
     assert "coordinator" in refused.text.lower()
-    it = await world.emu.invoke_command(
-        world.guild.id,
-        world.cora.id,
-        "roster cofacilitator",
-        {"date": "2026-03-03", "member": world.dee.id},
+    named = await reply_to(
+        world, world.cora.id, "roster cofacilitator", {"date": "2026-03-03", "member": world.dee.id}
     )
-    named = await it.wait_reply()
     assert named.ephemeral
     assert not named.pinged_user_ids
-    it = await world.emu.invoke_command(world.guild.id, world.ben.id, "roster show", {"count": 1})
-    shown = await it.wait_reply()
+    shown = await reply_to(world, world.ben.id, "roster show", {"count": 1})
     assert f"with <@{world.dee.id}> co-facilitating" in shown.text
     assert "nobody experienced" not in shown.text
 
@@ -289,10 +265,7 @@ async def test_standing_availability_and_a_named_co_facilitator(world: World) ->
 async def test_member_whose_announced_turn_moves_is_told(world: World) -> None:
     await _setup(world)
     # Ana has the second meeting (17 March); Ben volunteers for it.
-    it = await world.emu.invoke_command(
-        world.guild.id, world.ben.id, "roster volunteer", {"date": "2026-03-17"}
-    )
-    reply = await it.wait_reply()
+    reply = await reply_to(world, world.ben.id, "roster volunteer", {"date": "2026-03-17"})
     assert reply.text.startswith("Thank you!")
     told = await world.emu.wait_for_message(
         lambda m: m.channel_id == world.roster.id and "the roster changed" in m.text
