@@ -45,7 +45,16 @@ from bot.services.onboarding.forms import (
 from bot.services.onboarding.lifecycle import DECLINE_REASON_MAX, Verdict
 from bot.services.onboarding.matching import Match, suggest_connection
 from bot.timeutil import show
-from bot.ui import CopInteraction, CopItem, CopModal, OwnerOnlyView, bot_of, persistent_view, send
+from bot.ui import (
+    CopInteraction,
+    CopItem,
+    CopModal,
+    CopView,
+    OwnerOnlyView,
+    bot_of,
+    persistent_view,
+    send,
+)
 from cogs.onboarding import render
 from cogs.onboarding.adapter import outreach
 
@@ -405,7 +414,7 @@ async def submit(interaction: discord.Interaction[Any]) -> None:
         return
     await interaction.response.edit_message(
         embed=render.submitted_embed(submitted.application, bot.config),
-        view=None,
+        view=offers_view(),
         allowed_mentions=NO_PINGS,
     )
     await flows.after_submit(outreach(bot), submitted.application.id)
@@ -627,7 +636,20 @@ class ProfileModal(CopModal, title="Edit your profile"):
                 interests=self.interests.value,
             )
             embed = render.profile_embed(member)
-        await send(interaction, "Saved. This is your profile now:", embed=embed)
+        await send(interaction, "Saved. This is your profile now:", embed=embed, view=offers_view())
+
+
+def offers_view() -> CopView:
+    """**What I offer and look for…** (optional), answered by the partnerships capability."""
+    view = CopView(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label="What I offer and look for…",
+            style=discord.ButtonStyle.secondary,
+            custom_id=partnerships.OFFERS_BUTTON,
+        )
+    )
+    return view
 
 
 async def suggest(bot: CopBot, user_id: int, interest: str | None) -> tuple[Match, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from enum import Enum
-from typing import Any
 
 import discord
 from apscheduler.triggers.interval import IntervalTrigger
@@ -20,10 +19,11 @@ from bot.models import PartnershipStatus
 from bot.services import partnerships
 from bot.services.members import member_by_user
 from bot.services.partnerships import jobs, log, rounds
-from bot.ui import CopInteraction, CopModal, bot_of, persistent_view, send
+from bot.ui import CopInteraction, persistent_view, send
 from cogs.partnerships import render
 from cogs.partnerships.components import (
     DYNAMIC_ITEMS,
+    OffersForm,
     ProposeButton,
     ProposeForm,
     acting_member,
@@ -61,58 +61,6 @@ async def tick(bot: CopBot) -> None:
         log_.info("connection rounds made: %s", result.rounds)
     if result.queued:
         bot.outbox.wake()
-
-
-class OffersForm(CopModal):
-    def __init__(self, current: partnerships.Offers) -> None:
-        super().__init__(title="What you offer and look for", timeout=900)
-        self.offer_tags: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="I can offer (comma-separated)",
-            custom_id="offer_tags",
-            placeholder="e.g. grant writing, facilitation",
-            required=False,
-            max_length=300,
-            default=", ".join(current.offer_tags) or None,
-        )
-        self.offer_text: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="One sentence about it (optional)",
-            custom_id="offer_text",
-            required=False,
-            max_length=200,
-            default=current.offer_text or None,
-        )
-        self.need_tags: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="I'm looking for (comma-separated)",
-            custom_id="need_tags",
-            placeholder="e.g. evaluation, data",
-            required=False,
-            max_length=300,
-            default=", ".join(current.need_tags) or None,
-        )
-        self.need_text: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="One sentence about it (optional)",
-            custom_id="need_text",
-            required=False,
-            max_length=200,
-            default=current.need_text or None,
-        )
-        for item in (self.offer_tags, self.offer_text, self.need_tags, self.need_text):
-            self.add_item(item)
-
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        bot = bot_of(interaction)
-        offers = partnerships.parse_offers(
-            self.offer_tags.value, self.offer_text.value, self.need_tags.value, self.need_text.value
-        )
-        async with bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
-            await partnerships.set_offers(session, keyring_of(bot), me, offers, bot.clock())
-        await send(
-            interaction,
-            "Saved. `/partnership suggest` now matches what you offer with what others look "
-            "for, and the other way round.",
-            embed=render.offers_embed(interaction.user.display_name, offers),
-        )
 
 
 class Partnerships(commands.Cog):

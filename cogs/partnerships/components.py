@@ -38,6 +38,79 @@ async def acting_member(session: AsyncSession, user_id: int) -> Member:
     return member
 
 
+async def offers_owner(session: AsyncSession, user_id: int) -> Member:
+    """A member, or an applicant saying what they offer while they join."""
+    member = await member_by_user(session, user_id)
+    if member is None or member.status not in (MemberStatus.ACTIVE, MemberStatus.APPLICANT):
+        raise NotAllowed("Use `/join` to apply first; then you can say what you offer.")
+    return member
+
+
+class OffersForm(CopModal):
+    def __init__(self, current: partnerships.Offers) -> None:
+        super().__init__(title="What you offer and look for", timeout=900)
+        self.offer_tags: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="I can offer (comma-separated)",
+            custom_id="offer_tags",
+            placeholder="e.g. grant writing, facilitation",
+            required=False,
+            max_length=300,
+            default=", ".join(current.offer_tags) or None,
+        )
+        self.offer_text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="One sentence about it (optional)",
+            custom_id="offer_text",
+            required=False,
+            max_length=200,
+            default=current.offer_text or None,
+        )
+        self.need_tags: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="I'm looking for (comma-separated)",
+            custom_id="need_tags",
+            placeholder="e.g. evaluation, data",
+            required=False,
+            max_length=300,
+            default=", ".join(current.need_tags) or None,
+        )
+        self.need_text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="One sentence about it (optional)",
+            custom_id="need_text",
+            required=False,
+            max_length=200,
+            default=current.need_text or None,
+        )
+        for item in (self.offer_tags, self.offer_text, self.need_tags, self.need_text):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        bot = bot_of(interaction)
+        offers = partnerships.parse_offers(
+            self.offer_tags.value, self.offer_text.value, self.need_tags.value, self.need_text.value
+        )
+        async with bot.db.transaction() as session:
+            me = await offers_owner(session, interaction.user.id)
+            await partnerships.set_offers(session, keyring_of(bot), me, offers, bot.clock())
+        await send(
+            interaction,
+            "Saved. `/partnership suggest` now matches what you offer with what others look "
+            "for, and the other way round.",
+            embed=render.offers_embed(interaction.user.display_name, offers),
+        )
+
+
+class OffersEditButton(CopButton, template=r"offers:edit"):
+    """Opens the offers-and-needs form: offered after `/join` and `/profile edit`."""
+
+    label = "What I offer and look for…"
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        bot = bot_of(interaction)
+        async with bot.db.transaction() as session:
+            me = await offers_owner(session, interaction.user.id)
+            current = await partnerships.get_offers(session, keyring_of(bot), me)
+        await interaction.response.send_modal(OffersForm(current))
+
+
 # --- proposing ------------------------------------------------------------------------
 
 
@@ -337,6 +410,7 @@ class RoleOfferButton(CopButton, template=r"firstrole:(?P<newcomer_id>\d+):(?P<c
 
 
 DYNAMIC_ITEMS: tuple[type[CopItem[Any]], ...] = (
+    OffersEditButton,
     ProposeButton,
     AnswerButton,
     StatusButton,

@@ -64,7 +64,7 @@ async def test_join_review_approve_grants_role_introduces_and_dms(world: World) 
     sent = await fill_and_send(w, w.nina)
     assert sent.ephemeral
     assert "Application sent" in sent.text
-    assert not sent.components
+    assert sent.custom_ids() == ["offers:edit"]  # the form's own buttons are gone
 
     post = await review_post(w, w.nina)
     assert "Fitzroy Health Partnership" in post.text

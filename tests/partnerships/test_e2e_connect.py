@@ -35,3 +35,24 @@ async def test_connect_uses_offers_and_needs_and_offers_lets_partner(world: Worl
     await moved.wait_response()
     again = emu.message(card.id)
     assert "Meet Dee Dawson" not in again.text  # moves on to someone else
+
+
+async def test_profile_edit_and_join_offer_the_offers_form(world: World) -> None:
+    from tests.onboarding import e2e_steps
+
+    await e2e_steps.start(
+        world,
+        clock=FakeClock(CLOCK_START),
+        keyring=fixed_keyring(),
+        extensions=[*e2e_steps.EXTENSIONS, "cogs.notifications", "cogs.partnerships"],
+    )
+    sent = await e2e_steps.fill_and_send(world, world.nina)
+    assert "offers:edit" in sent.custom_ids()  # an applicant may say it while joining
+    pressed = await world.emu.press_button(world.guild.id, world.nina.id, sent, "offers:edit")
+    await pressed.wait_response()
+    assert pressed.modal is not None
+    saved = await world.emu.submit_modal(
+        pressed,
+        {"offer_tags": "data", "offer_text": "", "need_tags": "funding", "need_text": ""},
+    )
+    assert "Saved" in (await saved.wait_reply()).text

@@ -20,7 +20,7 @@ from bot.services.partnerships.matching import Fit, Profile, fit, pair_round, ra
 from bot.services.partnerships.offers import Offers, get_offers, parse_offers, profiles, set_offers
 from bot.services.partnerships.personal import CONTRIBUTOR as MYDATA
 from bot.services.partnerships.roles import taken_at as first_meeting_roles_at
-from bot.services.partnerships.suggest import PROPOSE_BUTTON, Suggestion, suggest
+from bot.services.partnerships.suggest import OFFERS_BUTTON, PROPOSE_BUTTON, Suggestion, suggest
 from bot.services.when import parse_recurrence
 
 
@@ -41,6 +41,7 @@ def config_problems(config: AppConfig) -> list[str]:
 
 __all__ = [
     "MYDATA",
+    "OFFERS_BUTTON",
     "PROPOSE_BUTTON",
     "Fit",
     "Offers",

@@ -12,6 +12,9 @@ from bot.services.onboarding import choose_next
 from bot.services.partnerships.matching import Fit, rank
 from bot.services.partnerships.offers import profiles
 
+OFFERS_BUTTON = "offers:edit"
+"""The custom id of the button that opens the offers-and-needs form (answered by the
+partnerships cog), offered after `/join` and `/profile edit`."""
 PROPOSE_BUTTON = "partner:propose:{member_id}"
 """The custom id of the **Let's partner** button (answered by the partnerships cog), for
 other capabilities' messages that offer it."""
