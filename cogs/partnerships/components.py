@@ -343,10 +343,21 @@ class BuddyButton(CopButton, template=r"buddy:(?P<newcomer_id>\d+):(?P<answer>ye
                 await jobs.ask_buddy(session, now, self.newcomer_id, result.next_to_ask)
         if result.next_to_ask is not None:
             bot.outbox.wake()
+        name = (newcomer.display_name if newcomer else "") or "the newcomer"
         if not self.yes:
+            if result.next_to_ask is None:  # nobody left to ask: a coordinator steps in
+                with contextlib.suppress(port.PortError):
+                    await bot.port.post(
+                        bot.config.channels.coordinators,
+                        port.Message(content=render.no_buddy(name)),
+                    )
+                await send(
+                    interaction,
+                    "Understood. Thank you for answering; a coordinator will find them a buddy.",
+                )
+                return
             await send(interaction, "Understood. Thank you for answering; I'll ask someone else.")
             return
-        name = (newcomer.display_name if newcomer else "") or "the newcomer"
         if newcomer is not None:
             # The buddy is recorded; the welcome note is a courtesy.
             with contextlib.suppress(port.PortError):

@@ -173,3 +173,10 @@ def role_answer_text(role: str, when: str) -> str:
         f"Thank you! You're **{safe(role, 40)}** at the meeting {when}; the facilitator will "
         "know. Changed your mind? Press another button on the offer before the meeting."
     )
+
+
+def no_buddy(newcomer: str) -> str:
+    return (
+        f'Nobody among **{safe(newcomer, 80)}**\'s "meet first" people could be their buddy. '
+        "Could a coordinator find them one?"
+    )

@@ -211,3 +211,34 @@ async def test_a_newcomer_gets_a_buddy_at_approval(world: World) -> None:
     await dm_with(world, second, "Two weeks on")
     nina_id = await member_id(world, world.nina)
     assert nina_id > 0
+
+
+async def test_coordinators_are_told_when_nobody_can_be_the_buddy(world: World) -> None:
+    await e2e_steps.start(
+        world,
+        clock=FakeClock(CLOCK_START),
+        keyring=fixed_keyring(),
+        extensions=[*e2e_steps.EXTENSIONS, "cogs.notifications", "cogs.partnerships"],
+    )
+    await make_members_active(world)
+    assert world.db is not None
+    async with world.db.transaction() as session:
+        row = await session.scalar(select(Member).where(Member.user_id == world.ana.id))
+        assert row is not None
+        row.interests = ["rural health", "co-design"]  # Ana alone shares Nina's interests
+    await e2e_steps.fill_and_send(world, world.nina)
+    await e2e_steps.approve(world, world.nina)
+    await e2e_steps.welcome_done(world, world.nina)
+    assert world.bot is not None
+    await tick(world.bot)
+    ask = await dm_with(world, world.ana, "Be a buddy?")
+    no_id = next(c for c in ask.custom_ids() if c.startswith("buddy:") and c.endswith(":no"))
+    no = await world.emu.press_button(None, world.ana.id, ask, no_id)
+    assert "a coordinator will find them a buddy" in (await no.wait_reply()).text
+    await world.emu.wait_until(
+        lambda: any(
+            "could be their buddy" in m.text for m in world.emu.messages_in(world.coordinators.id)
+        ),
+        10,
+        "the coordinators' note",
+    )
