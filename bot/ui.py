@@ -254,20 +254,22 @@ def _guard_factory(func: Callable[..., Awaitable[Any]]) -> classmethod[Any, Any,
 
 
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()\\]|\\.)*\)")
-_SPECIAL = re.compile(r"[\\.^$*+?{}\[\]|()]")
+_LITERAL = re.compile(r"(?:\\[^A-Za-z0-9]|[^\\.^$*+?{}\[\]|()])*")
 
 
 def custom_id_format(template: str) -> str:
     """The format string a template's custom ids follow: each named group becomes a
     ``{field}``. ``"a:(?P<n>\\d+):(?P<yes>yes|no)"`` gives ``"a:{n}:{yes}"``. Refuses a
-    template whose text between the groups is not literal (it could not be built)."""
+    template whose text between the groups is not literal (it could not be built);
+    escaped characters, as ``re.escape`` writes them, are literal."""
     parts: list[str] = []
     pos = 0
     for group in [*_GROUP.finditer(template), None]:
         literal = template[pos : group.start() if group else len(template)]
-        if _SPECIAL.search(literal):
+        if not _LITERAL.fullmatch(literal):
             raise TypeError(f"template {template!r}: only named groups may be patterns")
-        parts.append(literal)
+        text = re.sub(r"\\(.)", r"\1", literal, flags=re.S)
+        parts.append(text.replace("{", "{{").replace("}", "}}"))
         if group is not None:
             parts.append("{" + group["name"] + "}")
             pos = group.end()

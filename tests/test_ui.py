@@ -186,8 +186,12 @@ def test_cop_button_builds_its_custom_id_and_look_from_its_fields() -> None:
 def test_custom_id_format_follows_the_templates_named_groups() -> None:
     assert custom_id_format(r"a:(?P<n>\d+):(?P<yes>yes|no)") == "a:{n}:{yes}"
     assert custom_id_format(r"b:(?P<id>[0-9]{1,19})") == "b:{id}"
+    assert custom_id_format(re.escape("d:x-y{z}") + r":(?P<n>\d+)") == "d:x-y{{z}}:{n}"
+    assert custom_id_format(re.escape("d:x-y{z}")).format() == "d:x-y{z}"
     with pytest.raises(TypeError, match="only named groups"):
         custom_id_format(r"c:(\d+)")
+    with pytest.raises(TypeError, match="only named groups"):
+        custom_id_format(r"c:\d+:(?P<n>\d+)")
 
 
 def test_cop_button_refuses_fields_that_do_not_match_its_groups() -> None:
