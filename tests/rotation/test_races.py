@@ -169,22 +169,25 @@ async def test_assign_fifty_coordinators_at_once_one_decision(wide: Database) ->
     assert after.source is AssignmentSource.ASSIGNED
 
 
-async def test_swap_accept_pressed_fifty_times_counts_once(db: Database) -> None:
-    people, meetings = await _community(db, 6)
+async def _swap_asked(db: Database, size: int) -> tuple[int, int, tuple[int, int]]:
+    """A community of ``size`` where the first meeting's facilitator has asked another
+    member to swap: the meeting's id, the swap's id, and the asked member's id and user id."""
+    people, meetings = await _community(db, size)
     first = await _facilitator(db, meetings[0])
-    requester_id = first.member_id
-    target_id = next(p for p in people if p != requester_id)
+    target_id = next(p for p in people if p != first.member_id)
     async with db.transaction() as session:
-        meeting = await session.get(Meeting, meetings[0])
-        requester = await session.get(Member, requester_id)
+        meeting, requester = await _meeting_and_member(session, meetings[0], first.member_id)
         target = await session.get(Member, target_id)
-        assert meeting is not None
-        assert requester is not None
         assert target is not None
         swap = await rotation.request_swap(
             session, requester=requester, target=target, meeting=meeting, now=NOW, rules=RULES
         )
-        swap_id, target_user = swap.id, target.user_id
+        return meeting.id, swap.id, (target.id, target.user_id)
+
+
+async def test_swap_accept_pressed_fifty_times_counts_once(db: Database) -> None:
+    meeting_id, swap_id, target = await _swap_asked(db, 6)
+    target_id, target_user = target
 
     async def press() -> None:
         async with db.transaction() as session:
@@ -197,32 +200,19 @@ async def test_swap_accept_pressed_fifty_times_counts_once(db: Database) -> None
     assert winners == 1
     assert len(refusals) == CALLERS - 1
     assert all(isinstance(r, Conflict) and "already been answered" in r.message for r in refusals)
-    after = await _facilitator(db, meetings[0])
+    after = await _facilitator(db, meeting_id)
     assert after.member_id == target_id
     assert after.source is AssignmentSource.SWAP
 
 
 async def test_swap_accept_by_anyone_else_is_refused(db: Database) -> None:
-    people, meetings = await _community(db, 4)
-    first = await _facilitator(db, meetings[0])
-    target_id = next(p for p in people if p != first.member_id)
-    async with db.transaction() as session:
-        meeting = await session.get(Meeting, meetings[0])
-        requester = await session.get(Member, first.member_id)
-        target = await session.get(Member, target_id)
-        assert meeting is not None
-        assert requester is not None
-        assert target is not None
-        swap = await rotation.request_swap(
-            session, requester=requester, target=target, meeting=meeting, now=NOW, rules=RULES
-        )
-        swap_id = swap.id
+    _, swap_id, (_, target_user) = await _swap_asked(db, 4)
     async with db.transaction() as session:
         with pytest.raises(NotAllowed) as refused:
             await rotation.decide_swap(
                 session, swap_id, user_id=123, accept=True, now=NOW, rules=RULES
             )
-    assert f"<@{target.user_id}>" in refused.value.message
+    assert f"<@{target_user}>" in refused.value.message
     async with db.transaction() as session:
         view = await rotation.swap_view(session, swap_id)
         assert view.swap.status is SwapStatus.PENDING
