@@ -5,6 +5,7 @@ the CLI's synchronous function; these async tests call it in a thread."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import subprocess
 import sys
@@ -108,6 +109,8 @@ async def test_running_bot_holds_the_lock_restore_checks(
     config: AppConfig, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The lock restore tests is the one ``run`` takes: with it held, a bot will not start."""
+    # The demo (run earlier in the same process by its tests) quiets the root logger.
+    caplog.set_level(logging.ERROR, logger="bot.runner")
     with database_lock(config.database.url):
         code = await run_bot(config, "token-not-used", clock)
     assert code == 1
