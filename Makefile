@@ -19,7 +19,7 @@ CONFIG ?= config.toml
 # The suites that run again on a throwaway PostgreSQL server (`make test-postgres`); the
 # end-to-end files stay on SQLite, so they are left out here.
 POSTGRES_TESTS := tests/test_migrations.py tests/onboarding tests/rotation tests/learnings tests/reminders \
-	tests/report
+	tests/report tests/partnerships
 
 .PHONY: run test test-fast test-newest test-postgres lint bench clean
 
