@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import discord
 
 from bot.checks import is_coordinator
 from bot.errors import NotAllowed
 from bot.mentions import NO_PINGS
 from bot.services.learnings.record import export_history
-from bot.ui import CopInteraction, CopItem, CopView, persistent_view
+from bot.ui import CopButton, CopInteraction, CopView, persistent_view
 from cogs.digest.render import history_embed
 from cogs.learnings.access import keyring_of
 
 
-class HistoryButton(CopItem[discord.ui.Button[Any]], template=r"digest:history:(?P<page>\d+)"):
+class HistoryButton(CopButton, template=r"digest:history:(?P<page>\d+)"):
     where = "the export history"
 
-    def __init__(self, page: int, *, label: str = "", disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or f"Page {page}",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"digest:history:{page}",
-                disabled=disabled,
-            )
-        )
-        self.page = page
+    page: int
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> HistoryButton:
-        return cls(int(match["page"]))
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        return f"Page {self.page}", discord.ButtonStyle.secondary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         if not is_coordinator(interaction.user, interaction.client.config):
@@ -46,11 +27,17 @@ class HistoryButton(CopItem[discord.ui.Button[Any]], template=r"digest:history:(
         await show_history(interaction, self.page, True)
 
 
+def _labelled(button: HistoryButton, label: str, disabled: bool) -> HistoryButton:
+    button.item.label = label
+    button.item.disabled = disabled
+    return button
+
+
 def history_view(page: int, pages: int) -> CopView:
     view = persistent_view()
     if pages > 1:
-        view.add_item(HistoryButton(page - 1, label="◀ Newer", disabled=page <= 1))
-        view.add_item(HistoryButton(page + 1, label="Older ▶", disabled=page >= pages))
+        view.add_item(_labelled(HistoryButton(page - 1), "◀ Newer", page <= 1))
+        view.add_item(_labelled(HistoryButton(page + 1), "Older ▶", page >= pages))
     return view
 
 

@@ -4,8 +4,7 @@ capability's part in one transaction, then the Discord side (posts and roles).""
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any
+from typing import ClassVar
 
 import discord
 
@@ -16,7 +15,7 @@ from bot.mentions import NO_PINGS
 from bot.services import members, mydata
 from bot.services.mydata import Person
 from bot.services.mydata_sources import contributors
-from bot.ui import CopInteraction, CopItem
+from bot.ui import CopButton, CopInteraction, Looks
 from cogs.mydata.render import NOTHING_HELD, erased_text
 
 log = logging.getLogger(__name__)
@@ -28,32 +27,16 @@ def keyring_of(bot: CopBot) -> Keyring:
     return bot.keyring
 
 
-class EraseButton(
-    CopItem[discord.ui.Button[Any]], template=r"mydata:(?P<action>erase|keep):(?P<user>\d+)"
-):
+class EraseButton(CopButton, template=r"mydata:(?P<action>erase|keep):(?P<user_id>\d+)"):
     where = "/mydata delete"
 
-    def __init__(self, action: str, user_id: int) -> None:
-        label, style = (
-            ("Erase my data now", discord.ButtonStyle.danger)
-            if action == "erase"
-            else ("Cancel", discord.ButtonStyle.secondary)
-        )
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"mydata:{action}:{user_id}")
-        )
-        self.action = action
-        self.user_id = user_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> EraseButton:
-        return cls(match["action"], int(match["user"]))
+    action: str
+    user_id: int
+    look_of = "action"
+    looks: ClassVar[Looks] = {
+        "erase": ("Erase my data now", discord.ButtonStyle.danger),
+        "keep": ("Cancel", discord.ButtonStyle.secondary),
+    }
 
     async def pressed(self, interaction: CopInteraction) -> None:
         if interaction.user.id != self.user_id:
