@@ -11,7 +11,7 @@ import discord
 
 from bot.mentions import NO_PINGS
 from bot.services import notifications, outbound
-from bot.ui import CopInteraction, CopItem, CopModal, bot_of, persistent_view
+from bot.ui import CopButton, CopInteraction, CopItem, CopModal, bot_of, persistent_view
 from cogs.notifications import render
 
 
@@ -28,35 +28,21 @@ async def settings_message(interaction: CopInteraction) -> dict[str, Any]:
 
 
 def settings_view(prefs: notifications.Preferences) -> discord.ui.View:
-    items: list[discord.ui.Item[Any]] = [KindsMenu(prefs), QuietHoursButton()]
+    # mypy writes no __init__ for a dataclass without fields (these buttons have none)
+    items: list[discord.ui.Item[Any]] = [KindsMenu(prefs), QuietHoursButton()]  # type: ignore[call-arg]
     if prefs.has_quiet_hours:
-        items.append(QuietOffButton())
+        items.append(QuietOffButton())  # type: ignore[call-arg]
     return persistent_view(*items)
 
 
-class OpenSettingsButton(
-    CopItem[discord.ui.Button[Any]], template=re.escape(outbound.NOTIFICATIONS_BUTTON_ID)
-):
+class OpenSettingsButton(CopButton, template=re.escape(outbound.NOTIFICATIONS_BUTTON_ID)):
     """On every automatic DM: shows the member's settings."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Notification settings",
-                custom_id=outbound.NOTIFICATIONS_BUTTON_ID,
-                emoji="🔔",
-            )
-        )
+    label = "Notification settings"
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> OpenSettingsButton:
-        return cls()
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.item.emoji = "🔔"
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.send_message(
@@ -128,39 +114,19 @@ class QuietHoursModal(CopModal, title="Quiet hours"):
             await interaction.response.send_message(ephemeral=True, **message)
 
 
-class QuietHoursButton(CopItem[discord.ui.Button[Any]], template=r"notif:quiet"):
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(label="Set quiet hours", custom_id="notif:quiet", emoji="🌙")
-        )
+class QuietHoursButton(CopButton, template=r"notif:quiet"):
+    label = "Set quiet hours"
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> QuietHoursButton:
-        return cls()
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.item.emoji = "🌙"
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.send_modal(QuietHoursModal())
 
 
-class QuietOffButton(CopItem[discord.ui.Button[Any]], template=r"notif:quiet-off"):
-    def __init__(self) -> None:
-        super().__init__(discord.ui.Button(label="No quiet hours", custom_id="notif:quiet-off"))
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> QuietOffButton:
-        return cls()
+class QuietOffButton(CopButton, template=r"notif:quiet-off"):
+    label = "No quiet hours"
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
