@@ -5,17 +5,15 @@ restart; their custom ids are written by ``render``."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 
 from bot.mentions import NO_PINGS
 from bot.services import reminders as svc
 from bot.timeutil import show
-from bot.ui import CopInteraction, CopItem, bot_of, send
+from bot.ui import CopButton, CopInteraction, Looks, bot_of, send
 from cogs.learnings import open_learning_form
-from cogs.reminders import render
 
 
 def sender_of(interaction: discord.Interaction[Any]) -> svc.ReminderSender:
@@ -27,33 +25,20 @@ def sender_of(interaction: discord.Interaction[Any]) -> svc.ReminderSender:
     return sender
 
 
-class ConfirmButton(
-    CopItem[discord.ui.Button[Any]],
-    template=r"rem:confirm:(?P<meeting_id>\d+):(?P<answer>yes|no)",
-):
+class ConfirmButton(CopButton, template=r"rem:confirm:(?P<meeting_id>\d+):(?P<answer>yes|no)"):
     """The facilitator's "I'll be there" / "I can't make it"."""
 
-    def __init__(self, meeting_id: int, confirmed: bool) -> None:
-        button = render.confirm_buttons(meeting_id)[0 if confirmed else 1]
-        super().__init__(
-            discord.ui.Button(
-                label=button.label,
-                style=discord.ButtonStyle.success if confirmed else discord.ButtonStyle.secondary,
-                custom_id=button.custom_id,
-            )
-        )
-        self.meeting_id = meeting_id
-        self.confirmed = confirmed
+    meeting_id: int
+    answer: str
+    look_of = "answer"
+    looks: ClassVar[Looks] = {
+        "yes": ("I'll be there", discord.ButtonStyle.success),
+        "no": "I can't make it",
+    }
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ConfirmButton:
-        return cls(int(match["meeting_id"]), match["answer"] == "yes")
+    @property
+    def confirmed(self) -> bool:
+        return self.answer == "yes"
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
@@ -90,29 +75,12 @@ class ConfirmButton(
             await sender.wake()
 
 
-class RecordLearningButton(
-    CopItem[discord.ui.Button[Any]], template=r"rem:learn:(?P<meeting_id>\d+)"
-):
+class RecordLearningButton(CopButton, template=r"rem:learn:(?P<meeting_id>\d+)"):
     """On the learning prompt: opens the learning form, linked to the meeting."""
 
-    def __init__(self, meeting_id: int) -> None:
-        (button,) = render.learning_buttons(meeting_id)
-        super().__init__(
-            discord.ui.Button(
-                label=button.label, style=discord.ButtonStyle.primary, custom_id=button.custom_id
-            )
-        )
-        self.meeting_id = meeting_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> RecordLearningButton:
-        return cls(int(match["meeting_id"]))
+    meeting_id: int
+    label = "Record a learning"
+    style = discord.ButtonStyle.primary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         if interaction.client.get_cog("Learnings") is None:
@@ -124,30 +92,15 @@ class RecordLearningButton(
 
 
 class SnoozeButton(
-    CopItem[discord.ui.Button[Any]],
+    CopButton,
     template=r"rem:snooze:(?P<reminder_id>\d+):(?P<choice>10m|1h|tomorrow)",
 ):
     """On a personal reminder's DM: send it again in 10 minutes, an hour, or tomorrow."""
 
-    def __init__(self, reminder_id: int, choice: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=f"Snooze {svc.SNOOZES[choice]}",
-                custom_id=render.snooze_id(reminder_id, choice),
-            )
-        )
-        self.reminder_id = reminder_id
-        self.choice = choice
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> SnoozeButton:
-        return cls(int(match["reminder_id"]), match["choice"])
+    reminder_id: int
+    choice: str
+    look_of = "choice"
+    looks: ClassVar[Looks] = {choice: f"Snooze {label}" for choice, label in svc.SNOOZES.items()}
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
