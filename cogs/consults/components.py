@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import weakref
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,9 +35,11 @@ from bot.models import (
 from bot.services import consults, forum, outbound
 from bot.services.members import member_by_user
 from bot.ui import (
+    CopButton,
     CopInteraction,
     CopItem,
     CopModal,
+    Looks,
     OwnerOnlyView,
     bot_of,
     persistent_view,
@@ -162,7 +163,9 @@ class Published:
 def post_view(consult_id: int, anonymous: bool) -> discord.ui.View:
     items: list[discord.ui.Item[Any]] = []
     if anonymous:
-        items.append(ReplyButton(consult_id, "Reply to the asker"))
+        reply = ReplyButton(consult_id)
+        reply.item.label = "Reply to the asker"
+        items.append(reply)
     items.append(ResolveButton(consult_id))
     return persistent_view(*items)
 
@@ -366,37 +369,19 @@ async def render_invitation_dm(
 # --- the persistent buttons ---------------------------------------------------------------
 
 
-class AnswerButton(
-    CopItem[discord.ui.Button[Any]], template=r"consult:answer:(?P<cid>\d+):(?P<verb>yes|no)"
-):
+class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<verb>yes|no)"):
     """I'll help / Not this time, under the message that invites members; only an invited
     member's press counts, and only their first (decided in the database)."""
 
     where = "a consult invitation button"
 
-    def __init__(self, consult_id: int, verb: str) -> None:
-        label, style = (
-            ("I'll help", discord.ButtonStyle.success)
-            if verb == "yes"
-            else ("Not this time", discord.ButtonStyle.secondary)
-        )
-        super().__init__(
-            discord.ui.Button(
-                label=label, style=style, custom_id=f"consult:answer:{consult_id}:{verb}"
-            )
-        )
-        self.consult_id = consult_id
-        self.verb = verb
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AnswerButton:
-        return cls(int(match["cid"]), match["verb"])
+    consult_id: int
+    verb: str
+    look_of = "verb"
+    looks: ClassVar[Looks] = {
+        "yes": ("I'll help", discord.ButtonStyle.success),
+        "no": ("Not this time", discord.ButtonStyle.secondary),
+    }
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -455,59 +440,27 @@ class AnswerButton(
             await post_invitations(bot, self.consult_id, thread, next_ids, themes)
 
 
-class ReplyButton(CopItem[discord.ui.Button[Any]], template=r"consult:reply:(?P<cid>\d+)"):
+class ReplyButton(CopButton, template=r"consult:reply:(?P<consult_id>\d+)"):
     """Reply to an anonymous asker (in the post), or answer as the asker (in their DM)."""
 
     where = "a consult reply button"
 
-    def __init__(self, consult_id: int, label: str = "Reply") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.primary,
-                custom_id=f"consult:reply:{consult_id}",
-            )
-        )
-        self.consult_id = consult_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ReplyButton:
-        return cls(int(match["cid"]))
+    consult_id: int
+    label = "Reply"
+    style = discord.ButtonStyle.primary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.send_modal(ReplyModal(self.consult_id))
 
 
-class ResolveButton(CopItem[discord.ui.Button[Any]], template=r"consult:resolve:(?P<cid>\d+)"):
+class ResolveButton(CopButton, template=r"consult:resolve:(?P<consult_id>\d+)"):
     """Resolved: only the asker may press it."""
 
     where = "a consult's Resolved button"
 
-    def __init__(self, consult_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Resolved",
-                style=discord.ButtonStyle.success,
-                custom_id=f"consult:resolve:{consult_id}",
-            )
-        )
-        self.consult_id = consult_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ResolveButton:
-        return cls(int(match["cid"]))
+    consult_id: int
+    label = "Resolved"
+    style = discord.ButtonStyle.success
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -535,30 +488,14 @@ class ResolveButton(CopItem[discord.ui.Button[Any]], template=r"consult:resolve:
         await send(interaction, lead, view=view)
 
 
-class LearnButton(CopItem[discord.ui.Button[Any]], template=r"consult:learn:(?P<cid>\d+)"):
+class LearnButton(CopButton, template=r"consult:learn:(?P<consult_id>\d+)"):
     """Record what I learned: the usual learning form."""
 
     where = "a consult's learning button"
 
-    def __init__(self, consult_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Record a learning",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"consult:learn:{consult_id}",
-            )
-        )
-        self.consult_id = consult_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> LearnButton:
-        return cls(int(match["cid"]))
+    consult_id: int
+    label = "Record a learning"
+    style = discord.ButtonStyle.primary
 
     async def pressed(self, interaction: CopInteraction) -> None:
         """Only the asker records a learning from their consult; the link is kept inside the
@@ -714,11 +651,7 @@ class ReplyModal(CopModal):
                 bot,
                 dm_user,
                 render.reply_dm(title, name, relay.text, link),
-                (
-                    port.Button(
-                        "Reply", custom_id=f"consult:reply:{self.consult_id}", style="primary"
-                    ),
-                ),
+                (ReplyButton(self.consult_id).as_port(),),
             )
         await send(
             interaction,
