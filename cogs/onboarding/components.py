@@ -46,6 +46,7 @@ from bot.services.onboarding.lifecycle import DECLINE_REASON_MAX, Verdict
 from bot.services.onboarding.matching import Match, suggest_connection
 from bot.timeutil import show
 from bot.ui import (
+    CopButton,
     CopInteraction,
     CopItem,
     CopModal,
@@ -430,25 +431,16 @@ NOT_A_COORDINATOR = (
 
 
 class ReviewButton(
-    CopItem[discord.ui.Button[Any]],
-    template=r"onb:review:(?P<id>\d+):(?P<action>approve|decline)",
+    CopButton, template=r"onb:review:(?P<application_id>\d+):(?P<action>approve|decline)"
 ):
     where = "an application review"
 
-    def __init__(self, application_id: int, action: str) -> None:
-        super().__init__(render.discord_button(render.review_button(application_id, action)))
-        self.application_id = application_id
-        self.action = action
+    application_id: int
+    action: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ReviewButton:
-        return cls(int(match["id"]), match["action"])
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        button = render.review_button(self.application_id, self.action)
+        return button.label, discord.ButtonStyle[button.style]
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if is_coordinator(interaction.user, bot_of(interaction).config):
@@ -538,26 +530,15 @@ class DeclineModal(CopModal, title="Decline the application"):
         await interaction.followup.send(sentence, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-class RenewalButton(
-    CopItem[discord.ui.Button[Any]],
-    template=r"onb:renew:(?P<id>\d+):(?P<answer>yes|no)",
-):
+class RenewalButton(CopButton, template=r"onb:renew:(?P<renewal_id>\d+):(?P<answer>yes|no)"):
     where = "a renewal"
 
-    def __init__(self, renewal_id: int, answer: str) -> None:
-        super().__init__(render.discord_button(render.renewal_button(renewal_id, answer)))
-        self.renewal_id = renewal_id
-        self.answer = answer
+    renewal_id: int
+    answer: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> RenewalButton:
-        return cls(int(match["id"]), match["answer"])
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        button = render.renewal_button(self.renewal_id, self.answer)
+        return button.label, discord.ButtonStyle[button.style]
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
