@@ -181,6 +181,18 @@ async def check_keyring(session: AsyncSession, keyring: Keyring, label: str) -> 
             ) from None
 
 
+async def open_checked_keyring(config: AppConfig, db: Database) -> Keyring:
+    """The data key for a command-line tool: it must exist and open the database."""
+    source = load_keys(config)
+    if source.keyring is None:
+        raise StartupError(
+            f"There is no data key: set {KEY_ENV} or restore {source.path} from your backup."
+        )
+    async with db.sessions() as session:
+        await check_keyring(session, source.keyring, source.label)
+    return source.keyring
+
+
 async def prepare_keyring(
     config: AppConfig, db: Database, environ: Mapping[str, str] | None = None
 ) -> Keyring:

@@ -255,6 +255,14 @@ async def current_revisions(engine: AsyncEngine) -> set[str]:
         return await conn.run_sync(_current_heads)
 
 
+async def schema_is_current(db: Database) -> bool:
+    """Whether the database is at the newest migration (Alembic loaded only here)."""
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(str(db.engine.url))).get_heads())
+    return await current_revisions(db.engine) == heads
+
+
 async def table_names(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as conn:
         return await conn.run_sync(lambda c: inspect(c).get_table_names())

@@ -71,7 +71,8 @@ def translate(exc: BaseException) -> port.PortError:
 
 
 @contextlib.contextmanager
-def _translated() -> Iterator[None]:
+def translated() -> Iterator[None]:
+    """Inside it, anything discord.py or the network raises becomes a ``port.PortError``."""
     try:
         yield
     except port.PortError:
@@ -161,13 +162,13 @@ class DiscordPort:
         return guild
 
     async def dm(self, user_id: int, message: port.Message) -> port.Sent:
-        with _translated():
+        with translated():
             channel = await self._dm_channel(user_id)
             sent = await channel.send(**send_kwargs(message))
             return port.Sent(sent.channel.id, sent.id)
 
     async def post(self, channel_id: int, message: port.Message) -> port.Sent:
-        with _translated():
+        with translated():
             channel = await self._messageable(channel_id)
             sent = await channel.send(**send_kwargs(message))
             return port.Sent(sent.channel.id, sent.id)
@@ -175,7 +176,7 @@ class DiscordPort:
     async def start_thread(
         self, channel_id: int, name: str, message: port.Message, *, private: bool = False
     ) -> port.Sent:
-        with _translated():
+        with translated():
             channel = await self._messageable(channel_id)
             if not isinstance(channel, discord.TextChannel):
                 raise port.Forbidden(f"channel {channel_id} cannot hold threads")
@@ -190,7 +191,7 @@ class DiscordPort:
             return port.Sent(thread.id, sent.id)
 
     async def edit(self, channel_id: int, message_id: int, message: port.Message) -> port.Sent:
-        with _translated():
+        with translated():
             channel = await self._messageable(channel_id)
             if not hasattr(channel, "get_partial_message"):
                 raise port.Gone(f"channel {channel_id} has no messages to edit")
@@ -204,7 +205,7 @@ class DiscordPort:
     async def forum_post(
         self, forum_id: int, name: str, message: port.Message, tag_ids: Sequence[int] = ()
     ) -> port.Sent:
-        with _translated():
+        with translated():
             forum = self.client.get_channel(forum_id)
             if forum is None:
                 forum = await self.client.fetch_channel(forum_id)
@@ -233,11 +234,11 @@ class DiscordPort:
             changes["applied_tags"] = [str(i) for i in tag_ids][:5]
         if not changes:
             return
-        with _translated():
+        with translated():
             await self.client.http.edit_channel(thread_id, **changes)
 
     async def unarchive(self, channel_id: int) -> bool:
-        with _translated():
+        with translated():
             channel = self.client.get_channel(channel_id)
             if channel is None:
                 channel = await self.client.fetch_channel(channel_id)
@@ -247,28 +248,28 @@ class DiscordPort:
             return True
 
     async def delete_channel(self, channel_id: int, *, reason: str = "") -> None:
-        with _translated():
+        with translated():
             await self.client.http.delete_channel(channel_id, reason=reason or None)
 
     async def delete(self, channel_id: int, message_id: int) -> None:
-        with _translated():
+        with translated():
             channel = await self._messageable(channel_id)
             if not hasattr(channel, "get_partial_message"):
                 raise port.Gone(f"channel {channel_id} has no messages to delete")
             await channel.get_partial_message(message_id).delete()
 
     async def add_role(self, user_id: int, role_id: int, *, reason: str = "") -> None:
-        with _translated():
+        with translated():
             guild = await self._guild()
             await self.client.http.add_role(guild.id, user_id, role_id, reason=reason or None)
 
     async def remove_role(self, user_id: int, role_id: int, *, reason: str = "") -> None:
-        with _translated():
+        with translated():
             guild = await self._guild()
             await self.client.http.remove_role(guild.id, user_id, role_id, reason=reason or None)
 
     async def member(self, user_id: int) -> port.MemberInfo | None:
-        with _translated():
+        with translated():
             guild = await self._guild()
             found = guild.get_member(user_id)
             if found is None:
@@ -301,7 +302,7 @@ class DiscordPort:
         self, channel_id: int, marker: str, *, limit: int = 100
     ) -> port.Sent | None:
         try:
-            with _translated():
+            with translated():
                 channel = await self._messageable(channel_id)
         except port.PortError:
             return None
@@ -309,7 +310,7 @@ class DiscordPort:
 
     async def find_in_dm(self, user_id: int, marker: str, *, limit: int = 100) -> port.Sent | None:
         try:
-            with _translated():
+            with translated():
                 channel = await self._dm_channel(user_id)
         except port.PortError:
             return None

@@ -15,18 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
-
 from bot.config import AppConfig
 from bot.crypto import Keyring, generate_key
 from bot.datakeys import (
     KEY_ENV,
     check_keyring,
     load_keys,
+    open_checked_keyring,
     reencrypt_all,
     write_key_file,
 )
-from bot.db import Database, DatabaseInUse, alembic_config, current_revisions, database_lock
+from bot.db import Database, DatabaseInUse, database_lock, schema_is_current
 from bot.errors import DomainError, StartupError
 from bot.services.learnings.record import record_export
 from bot.services.learnings.request import (
@@ -43,22 +42,6 @@ AddCommand = Callable[[str, Callable[[argparse.Namespace, AppConfig], int], str]
 
 def _say(line: str) -> None:
     print(line, file=sys.stderr)
-
-
-async def _schema_is_current(db: Database) -> bool:
-    heads = set(ScriptDirectory.from_config(alembic_config(str(db.engine.url))).get_heads())
-    return await current_revisions(db.engine) == heads
-
-
-async def _open_keyring(config: AppConfig, db: Database) -> Keyring:
-    source = load_keys(config)
-    if source.keyring is None:
-        raise StartupError(
-            f"There is no data key: set {KEY_ENV} or restore {source.path} from your backup."
-        )
-    async with db.sessions() as session:
-        await check_keyring(session, source.keyring, source.label)
-    return source.keyring
 
 
 # --- export-digest ----------------------------------------------------------------------
@@ -78,10 +61,10 @@ async def _export(args: argparse.Namespace, config: AppConfig) -> int:
     out = Path(args.out) if args.out else Path(request.filename())
     db = Database.from_url(config.database.url, hide_parameters=True)
     try:
-        if not await _schema_is_current(db):
+        if not await schema_is_current(db):
             _say("The database is not at the newest schema; run `python -m bot migrate` first.")
             return 2
-        keyring = await _open_keyring(config, db)
+        keyring = await open_checked_keyring(config, db)
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
         try:
@@ -141,7 +124,7 @@ async def _rotate(args: argparse.Namespace, config: AppConfig) -> int:
     source = load_keys(config)
     db = Database.from_url(config.database.url, hide_parameters=True)
     try:
-        if not await _schema_is_current(db):
+        if not await schema_is_current(db):
             _say("The database is not at the newest schema; run `python -m bot migrate` first.")
             return 2
         if source.keyring is None:

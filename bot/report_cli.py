@@ -15,9 +15,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.config import AppConfig
-from bot.db import Database
+from bot.datakeys import open_checked_keyring
+from bot.db import Database, schema_is_current
 from bot.errors import DomainError, StartupError
-from bot.learnings_cli import AddCommand, _open_keyring, _schema_is_current
+from bot.learnings_cli import AddCommand
 from bot.services.when import parse_day
 from bot.timeutil import utcnow
 
@@ -56,13 +57,13 @@ async def _report(args: argparse.Namespace, config: AppConfig) -> int:
     out = Path(args.out) if args.out else Path(f"cop-report-{start}-to-{end}.html")
     db = Database.from_url(config.database.url, hide_parameters=True)
     try:
-        if not await _schema_is_current(db):
+        if not await schema_is_current(db):
             print(
                 "The database is not at the newest schema; run `python -m bot migrate` first.",
                 file=sys.stderr,
             )
             return 2
-        keyring = await _open_keyring(config, db)
+        keyring = await open_checked_keyring(config, db)
         async with db.transaction() as session:
             data, rendered = await report.make_report(session, keyring, config, start, end, now)
             record = await report.record_report(

@@ -25,7 +25,6 @@ from cogs.consults.components import (
     AskModal,
     asking_member,
     forum_problem,
-    keyring_of,
     publish,
     render_invitation_dm,
     sync_tags,
@@ -121,7 +120,7 @@ class Consults(commands.Cog):
         async with self.bot.db.transaction() as session:
             reader = await asking_member(session, interaction.user.id)
             views = await consults.list_consults(
-                session, keyring_of(self.bot), reader, status=ConsultStatus(status), theme=wanted
+                session, self.bot.data_keyring, reader, status=ConsultStatus(status), theme=wanted
             )
         title = f"**{status.capitalize()} consults**" + (f" on `{wanted}`" if wanted else "")
         await send(
@@ -149,7 +148,7 @@ class Consults(commands.Cog):
     async def mine(self, interaction: CopInteraction) -> None:
         async with self.bot.db.transaction() as session:
             member = await asking_member(session, interaction.user.id)
-            views = await consults.my_consults(session, keyring_of(self.bot), member)
+            views = await consults.my_consults(session, self.bot.data_keyring, member)
         await send(
             interaction,
             render.consult_list(
@@ -204,7 +203,7 @@ async def weekly_post(bot: CopBot) -> None:
         claim = await consults.claim_week(session, now, bot.zone, cfg.weekday, hour, minute)
         if claim is None:
             return
-        views = await consults.unhelped_open(session, keyring_of(bot))
+        views = await consults.unhelped_open(session, bot.data_keyring)
         claim_id = claim.id
     if not views:
         return

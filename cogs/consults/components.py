@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import port
 from bot.client import CopBot
-from bot.crypto import Keyring
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.mentions import NO_PINGS, only_users
 from bot.models import (
@@ -58,12 +57,6 @@ NEEDED = discord.Permissions(
     embed_links=True,
     read_message_history=True,
 )
-
-
-def keyring_of(bot: CopBot) -> Keyring:
-    if bot.keyring is None:  # loaded by the learnings cog at start
-        raise RuntimeError("the data key is not loaded")
-    return bot.keyring
 
 
 async def asking_member(session: AsyncSession, user_id: int) -> Member:
@@ -223,7 +216,7 @@ async def publish(bot: CopBot, consult_id: int, *, recover: bool = False) -> Pub
     if channel is None:
         await tell_coordinators(bot, problem or "consults are not set up")
         return None
-    keyring = keyring_of(bot)
+    keyring = bot.data_keyring
     async with bot.db.transaction() as session:
         row = await consults.get_consult(session, consult_id)
         if row.thread_id is not None or row.status is not ConsultStatus.OPEN:
@@ -350,7 +343,7 @@ async def render_invitation_dm(
     row = await consults.get_consult(session, inv.consult_id)
     if row.thread_id is None:
         return None
-    text = consults.open_text(keyring_of(bot), row)
+    text = consults.open_text(bot.data_keyring, row)
     themes = await consults.themes_of(session, row.id)
     link = render.thread_link(bot.config.discord.guild_id, row.thread_id)
     return port.Message(
@@ -386,7 +379,7 @@ class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = interaction.client
-        keyring = keyring_of(bot)
+        keyring = bot.data_keyring
         helping = self.verb == "yes"
         now = bot.clock()
         async with bot.db.transaction() as session:
@@ -465,7 +458,7 @@ class ResolveButton(CopButton, template=r"consult:resolve:(?P<consult_id>\d+)"):
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = interaction.client
-        keyring = keyring_of(bot)
+        keyring = bot.data_keyring
         async with bot.db.transaction() as session:
             member = await optional_member(session, interaction.user.id)
             row = await consults.resolve(session, keyring, self.consult_id, member, bot.clock())
@@ -504,7 +497,7 @@ class LearnButton(CopButton, template=r"consult:learn:(?P<consult_id>\d+)"):
         async with bot.db.transaction() as session:
             member = await optional_member(session, interaction.user.id)
             row = await consults.get_consult(session, self.consult_id)
-            if not consults.is_asker(keyring_of(bot), row, member):
+            if not consults.is_asker(bot.data_keyring, row, member):
                 raise NotAllowed(
                     "Only the person who asked can record a learning from this consult. "
                     "Use `/learning add` to record your own."
@@ -537,7 +530,7 @@ class ThankSelect(discord.ui.Select["ResolvedView"]):
         async with bot.db.transaction() as session:
             member = await optional_member(session, interaction.user.id)
             count = await consults.thank(
-                session, keyring_of(bot), self.consult_id, member, [int(v) for v in self.values]
+                session, bot.data_keyring, self.consult_id, member, [int(v) for v in self.values]
             )
         await send(
             interaction, f"Thanked {count} {'person' if count == 1 else 'people'}. Thank you."
@@ -591,7 +584,7 @@ class ReplyModal(CopModal):
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         bot = bot_of(interaction)
-        keyring = keyring_of(bot)
+        keyring = bot.data_keyring
         typed = self.text.value or ""
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
@@ -780,7 +773,7 @@ class PostChoiceView(OwnerOnlyView):
         self.stop()
         await interaction.response.edit_message(view=None)
         bot = bot_of(interaction)
-        keyring = keyring_of(bot)
+        keyring = bot.data_keyring
         now = bot.clock()
         async with bot.db.transaction() as session:
             asker = await asking_member(session, interaction.user.id)

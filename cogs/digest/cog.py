@@ -34,7 +34,6 @@ from bot.services.learnings.stream import TooLarge, write_digest
 from bot.ui import CopInteraction, safe
 from cogs.digest.components import HistoryButton, show_history
 from cogs.digest.render import summary
-from cogs.learnings.access import keyring_of
 
 FORMAT_CHOICES = [
     app_commands.Choice(name="markdown (default)", value="markdown"),
@@ -131,7 +130,7 @@ class Digest(commands.Cog):
     async def _export(self, interaction: CopInteraction, request: DigestRequest) -> None:
         bot = self.bot
         settings = bot.config.learnings
-        keyring = keyring_of(bot)
+        keyring = bot.data_keyring
         buffer = io.BytesIO()
         reporter: ProgressReporter | None = None
         tagged = f" tagged {safe(', '.join(request.tags))}" if request.tags else ""

@@ -10,7 +10,6 @@ from bot.mentions import NO_PINGS
 from bot.services.learnings.record import export_history
 from bot.ui import CopButton, CopInteraction, CopView, persistent_view
 from cogs.digest.render import history_embed
-from cogs.learnings.access import keyring_of
 
 
 class HistoryButton(CopButton, template=r"digest:history:(?P<page>\d+)"):
@@ -45,7 +44,7 @@ async def show_history(interaction: CopInteraction, page: int, update: bool) -> 
     bot = interaction.client
     async with bot.db.transaction() as session:
         views, page, pages = await export_history(
-            session, keyring_of(bot), page, bot.config.learnings.page_size
+            session, bot.data_keyring, page, bot.config.learnings.page_size
         )
     embed = history_embed(views, page, pages)
     view = history_view(page, pages)

@@ -6,15 +6,11 @@ explicitly: without them discord.py leaves them out and Discord answers 400.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
-import aiohttp
 import discord
 
-from bot import port
-from bot.discord_port import translate
+from bot.discord_port import translated
 from bot.services.events import EventSpec, GuildEvent, Place
 
 _STATUS = {
@@ -23,16 +19,6 @@ _STATUS = {
     discord.EventStatus.completed: "completed",
     discord.EventStatus.cancelled: "cancelled",
 }
-
-
-@contextlib.contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except port.PortError:
-        raise
-    except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
-        raise translate(exc) from exc
 
 
 def _event(event: discord.ScheduledEvent) -> GuildEvent:
@@ -91,12 +77,12 @@ class DiscordEvents:
         return guild
 
     async def list_events(self) -> list[GuildEvent]:
-        with _translated():
+        with translated():
             guild = await self._guild()
             return [_event(e) for e in await guild.fetch_scheduled_events(with_counts=False)]
 
     async def create_event(self, spec: EventSpec, image: bytes | None) -> GuildEvent:
-        with _translated():
+        with translated():
             guild = await self._guild()
             cover: bytes = image if image is not None else discord.utils.MISSING
             created = await guild.create_scheduled_event(**_arguments(spec), image=cover)
@@ -107,28 +93,28 @@ class DiscordEvents:
         return await guild.fetch_scheduled_event(event_id, with_counts=False)
 
     async def edit_event(self, event_id: int, spec: EventSpec) -> GuildEvent:
-        with _translated():
+        with translated():
             event = await self._fetch(event_id)
             edited = await event.edit(**_arguments(spec))
             return _event(edited)
 
     async def cancel_event(self, event_id: int) -> None:
-        with _translated():
+        with translated():
             event = await self._fetch(event_id)
             await event.cancel()
 
     async def delete_event(self, event_id: int) -> None:
-        with _translated():
+        with translated():
             event = await self._fetch(event_id)
             await event.delete()
 
     async def interested(self, event_id: int) -> list[int]:
-        with _translated():
+        with translated():
             event = await self._fetch(event_id)
             return [user.id async for user in event.users(limit=None)]
 
     async def places(self) -> list[Place]:
-        with _translated():
+        with translated():
             guild = await self._guild()
             found: list[Place] = []
             for channel in guild.channels:

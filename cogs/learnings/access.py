@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checks import has_role, is_coordinator
 from bot.client import CopBot
-from bot.crypto import Keyring
 from bot.errors import NotAllowed
 from bot.models import Member
 from bot.services.learnings.store import record_for_role_holder
@@ -19,12 +18,6 @@ NOT_A_MEMBER = (
     "Only members of the community can record and read learnings. Use `/join` to apply, "
     "or `/about` to read about the community."
 )
-
-
-def keyring_of(bot: CopBot) -> Keyring:
-    if bot.keyring is None:  # the cog loads it at start; this is a programming error
-        raise RuntimeError("the data key is not loaded")
-    return bot.keyring
 
 
 async def guild_member(interaction: CopInteraction) -> discord.Member | None:

@@ -20,7 +20,6 @@ from bot.services.learnings import knowledge, store
 from bot.services.learnings.text import MAX_TAG_LENGTH
 from bot.tags import normalise_tag
 from bot.ui import CopInteraction
-from cogs.learnings.access import keyring_of
 from cogs.learnings.components import (
     DYNAMIC_ITEMS,
     ask_delete,
@@ -88,7 +87,7 @@ class Learnings(commands.Cog):
             member = await members.member_by_user(session, interaction.user.id)
             if member is None:
                 return []
-            found = await store.my_learning_titles(session, keyring_of(self.bot), member, current)
+            found = await store.my_learning_titles(session, self.bot.data_keyring, member, current)
         return [
             app_commands.Choice(name=f"#{ident} · {title} ({level.value})"[:100], value=ident)
             for ident, title, level in found

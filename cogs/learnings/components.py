@@ -27,7 +27,6 @@ from bot.ui import CopInteraction, CopItem, CopView, persistent_view, safe, send
 from cogs.learnings.access import (
     guild_member,
     holds_member_role,
-    keyring_of,
     own_record,
     reader,
     require_member,
@@ -105,7 +104,7 @@ async def handle_form(interaction: CopInteraction, custom_id: str) -> None:
             kwargs["file"] = draft_file(draft)
         await send(interaction, message, **kwargs)
         return
-    keyring = keyring_of(bot)
+    keyring = bot.data_keyring
     now = bot.clock()
     post: int | None = None
     post_content: knowledge.PostContent | None = None
@@ -217,9 +216,9 @@ async def change_sharing(
     level = parse_level(value)
     async with bot.db.transaction() as session:
         member = await own_record(interaction, session)
-        before = await store.read_own(session, keyring_of(bot), learning_id, member)
+        before = await store.read_own(session, bot.data_keyring, learning_id, member)
         row = await store.set_sharing(
-            session, keyring_of(bot), learning_id, member, level, bot.clock()
+            session, bot.data_keyring, learning_id, member, level, bot.clock()
         )
         meetings = await store.recent_meetings(session, bot.clock())
         row_id, linked = row.id, row.meeting_id
@@ -262,7 +261,7 @@ async def start_edit(interaction: CopInteraction, learning_id: int) -> None:
     bot = interaction.client
     async with bot.db.transaction() as session:
         member = await own_record(interaction, session)
-        view = await store.read_own(session, keyring_of(bot), learning_id, member)
+        view = await store.read_own(session, bot.data_keyring, learning_id, member)
     await interaction.response.send_modal(
         LearningForm(
             title=f"Edit learning #{learning_id}",
@@ -277,7 +276,7 @@ async def ask_delete(interaction: CopInteraction, learning_id: int) -> None:
     bot = interaction.client
     async with bot.db.transaction() as session:
         member = await own_record(interaction, session)
-        view = await store.read_own(session, keyring_of(bot), learning_id, member)
+        view = await store.read_own(session, bot.data_keyring, learning_id, member)
     buttons = persistent_view(
         OwnLearningButton("delete-yes", learning_id, row=0),
         OwnLearningButton("delete-no", learning_id, row=0),
@@ -312,7 +311,7 @@ async def publish(interaction: CopInteraction, learning_id: int, *, confirmed: b
     now = bot.clock()
     async with bot.db.transaction() as session:
         member = await own_record(interaction, session)
-        content = await knowledge.post_content(session, keyring_of(bot), learning_id, member)
+        content = await knowledge.post_content(session, bot.data_keyring, learning_id, member)
         if content.flags and not confirmed:
             await send(
                 interaction,
@@ -373,7 +372,7 @@ async def show_page(
 ) -> None:
     bot = interaction.client
     size = bot.config.learnings.page_size
-    keyring = keyring_of(bot)
+    keyring = bot.data_keyring
     async with bot.db.transaction() as session:
         if kind == "mine":
             member = await own_record(interaction, session)
@@ -396,7 +395,7 @@ async def show_page(
 
 async def open_one(interaction: CopInteraction, kind: str, learning_id: int) -> None:
     bot = interaction.client
-    keyring = keyring_of(bot)
+    keyring = bot.data_keyring
     async with bot.db.transaction() as session:
         if kind == "mine":
             member = await own_record(interaction, session)

@@ -17,7 +17,7 @@ from bot.services import members, mydata
 from bot.services.mydata import Person
 from bot.services.mydata_sources import contributors
 from bot.ui import CopInteraction, persistent_view
-from cogs.mydata.components import EraseButton, keyring_of
+from cogs.mydata.components import EraseButton
 from cogs.mydata.render import NOTHING_HELD, erase_question
 
 
@@ -50,7 +50,7 @@ class MyData(commands.Cog):
                     "discord_user_id": interaction.user.id,
                 }
             else:
-                person = Person(session, member, now, keyring_of(bot))
+                person = Person(session, member, now, bot.data_keyring)
                 data = await mydata.collect(person, contributors())
         payload = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
         local = now.astimezone(bot.zone).date()
@@ -70,7 +70,7 @@ class MyData(commands.Cog):
         async with bot.db.transaction() as session:
             member = await members.member_by_user(session, interaction.user.id)
             if member is not None:
-                person = Person(session, member, bot.clock(), keyring_of(bot))
+                person = Person(session, member, bot.clock(), bot.data_keyring)
                 lines = await mydata.preview(person, contributors())
         if member is None:
             await interaction.response.send_message(

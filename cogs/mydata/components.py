@@ -9,7 +9,6 @@ from typing import ClassVar
 import discord
 
 from bot.client import CopBot
-from bot.crypto import Keyring
 from bot.errors import NotAllowed
 from bot.mentions import NO_PINGS
 from bot.services import members, mydata
@@ -19,12 +18,6 @@ from bot.ui import CopButton, CopInteraction, Looks
 from cogs.mydata.render import NOTHING_HELD, erased_text
 
 log = logging.getLogger(__name__)
-
-
-def keyring_of(bot: CopBot) -> Keyring:
-    if bot.keyring is None:  # the learnings cog loads it at start; a programming error
-        raise RuntimeError("the data key is not loaded")
-    return bot.keyring
 
 
 class EraseButton(CopButton, template=r"mydata:(?P<action>erase|keep):(?P<user_id>\d+)"):
@@ -61,7 +54,7 @@ async def erase_now(interaction: CopInteraction) -> None:
                 content=NOTHING_HELD, view=None, allowed_mentions=NO_PINGS
             )
             return
-        person = Person(session, member, bot.clock(), keyring_of(bot))
+        person = Person(session, member, bot.clock(), bot.data_keyring)
         result = await mydata.erase(person, contributors())
     await remove_roles(bot, interaction.user.id)
     await mydata.clean_up_posts(bot.port, result.posts, configured_channels(bot))

@@ -21,7 +21,7 @@ from bot.services.members import add_member, member_by_user
 from bot.services.when import parse_day
 from bot.ui import CopInteraction, bot_of, send
 from cogs.outcomes import render
-from cogs.outcomes.components import ConsentButton, OutcomeForm, consent_view, keyring_of
+from cogs.outcomes.components import ConsentButton, OutcomeForm, consent_view
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
         values: dict[str, str],
     ) -> None:
         bot = self.bot
-        keyring = keyring_of(bot)
+        keyring = bot.data_keyring
         draft = self._draft(kind, shareable, values)
         now = bot.clock()
         async with bot.db.transaction() as session:
@@ -177,7 +177,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
         page: app_commands.Range[int, 1, 10_000] = 1,
         mine: bool = False,
     ) -> None:
-        keyring = keyring_of(self.bot)
+        keyring = self.bot.data_keyring
         async with self.bot.db.transaction() as session:
             viewer = await _recorder(interaction, session)
             views, total = await outcomes.list_outcomes(
@@ -215,7 +215,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
     async def edit(
         self, interaction: CopInteraction, outcome: app_commands.Range[int, 1, 2**53 - 1]
     ) -> None:
-        keyring = keyring_of(self.bot)
+        keyring = self.bot.data_keyring
         async with self.bot.db.transaction() as session:
             author = await _recorder(interaction, session)
             row = await outcomes.own_outcome(session, outcome, author)

@@ -7,17 +7,11 @@ from typing import Any, ClassVar
 
 import discord
 
-from bot.client import CopBot
-from bot.crypto import Keyring
 from bot.errors import NotAllowed
 from bot.models import ConsentStatus
 from bot.services import outcomes
 from bot.services.members import member_by_user
 from bot.ui import CopButton, CopInteraction, CopModal, Looks, bot_of, persistent_view, send
-
-
-def keyring_of(bot: CopBot) -> Keyring:
-    return bot.data_keyring
 
 
 class ConsentButton(
@@ -49,7 +43,7 @@ class ConsentButton(
             answer = await outcomes.answer_consent(
                 session, self.outcome_id, me, self.agree, bot.clock()
             )
-            title = await outcomes.outcome_title(session, keyring_of(bot), self.outcome_id)
+            title = await outcomes.outcome_title(session, bot.data_keyring, self.outcome_id)
         if answer.status is ConsentStatus.AGREED:
             text = f"Thank you: you are named in **{discord.utils.escape_markdown(title)}**."
         else:

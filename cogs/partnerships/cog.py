@@ -27,7 +27,6 @@ from cogs.partnerships.components import (
     ProposeButton,
     ProposeForm,
     acting_member,
-    keyring_of,
     register_renderers,
 )
 
@@ -105,7 +104,7 @@ class Partnerships(commands.Cog):
     async def offers_edit(self, interaction: CopInteraction) -> None:
         async with self.bot.db.transaction() as session:
             me = await acting_member(session, interaction.user.id)
-            current = await partnerships.get_offers(session, keyring_of(self.bot), me)
+            current = await partnerships.get_offers(session, self.bot.data_keyring, me)
         await interaction.response.send_modal(OffersForm(current))
 
     @offers.command(name="show", description="A member's offers and needs (yours by default)")
@@ -122,7 +121,7 @@ class Partnerships(commands.Cog):
                 if found is None or not found.is_active:
                     raise NotAllowed(f"{member.display_name} isn't a member of the community.")
                 target = found
-            offers = await partnerships.get_offers(session, keyring_of(self.bot), target)
+            offers = await partnerships.get_offers(session, self.bot.data_keyring, target)
         name = (member or interaction.user).display_name
         await send(interaction, embed=render.offers_embed(name, offers))
 
@@ -206,7 +205,7 @@ class Partnerships(commands.Cog):
     async def list_(self, interaction: CopInteraction) -> None:
         async with self.bot.db.transaction() as session:
             me = await acting_member(session, interaction.user.id)
-            views = await log.list_for(session, keyring_of(self.bot), me)
+            views = await log.list_for(session, self.bot.data_keyring, me)
         await send(interaction, embed=render.partnership_list(views))
 
     @partnership.command(name="update", description="Set a partnership's status or add a note")
@@ -227,7 +226,7 @@ class Partnerships(commands.Cog):
             me = await acting_member(session, interaction.user.id)
             row = await log.update_status(
                 session,
-                keyring_of(self.bot),
+                self.bot.data_keyring,
                 partnership,
                 me,
                 status=PartnershipStatus(status.value) if status else None,
@@ -246,7 +245,7 @@ class Partnerships(commands.Cog):
         async with self.bot.db.transaction() as session:
             me = await acting_member(session, interaction.user.id)
             added = await log.make_outcome(
-                session, keyring_of(self.bot), partnership, me, self.bot.clock()
+                session, self.bot.data_keyring, partnership, me, self.bot.clock()
             )
             outcome_id = added.outcome.id
             to_ask = [m.display_name or "your partner" for m in added.to_ask]
@@ -268,7 +267,7 @@ class Partnerships(commands.Cog):
             me = await acting_member(session, interaction.user.id)
             view = await log.view(
                 session,
-                keyring_of(self.bot),
+                self.bot.data_keyring,
                 partnership,
                 me,
                 coordinator=is_coordinator(interaction.user, self.bot.config),

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import port
 from bot.client import CopBot
-from bot.crypto import Keyring
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.models import CheckinAnswer, Member, MemberStatus, Partnership, PartnershipStatus
 from bot.services import outbound, partnerships
@@ -25,10 +24,6 @@ from bot.services.partnerships import buddy, jobs, log, roles, rounds
 from bot.timeutil import show
 from bot.ui import CopButton, CopInteraction, CopItem, CopModal, Looks, bot_of, send
 from cogs.partnerships import render
-
-
-def keyring_of(bot: CopBot) -> Keyring:
-    return bot.data_keyring
 
 
 async def acting_member(session: AsyncSession, user_id: int) -> Member:
@@ -89,7 +84,7 @@ class OffersForm(CopModal):
         )
         async with bot.db.transaction() as session:
             me = await offers_owner(session, interaction.user.id)
-            await partnerships.set_offers(session, keyring_of(bot), me, offers, bot.clock())
+            await partnerships.set_offers(session, bot.data_keyring, me, offers, bot.clock())
         await send(
             interaction,
             "Saved. `/partnership suggest` now matches what you offer with what others look "
@@ -107,7 +102,7 @@ class OffersEditButton(CopButton, template=r"offers:edit"):
         bot = bot_of(interaction)
         async with bot.db.transaction() as session:
             me = await offers_owner(session, interaction.user.id)
-            current = await partnerships.get_offers(session, keyring_of(bot), me)
+            current = await partnerships.get_offers(session, bot.data_keyring, me)
         await interaction.response.send_modal(OffersForm(current))
 
 
@@ -146,7 +141,7 @@ class ProposeForm(CopModal):
                 raise NotAllowed("That person is no longer a member of the community.")
             row = await log.propose(
                 session,
-                keyring_of(bot),
+                bot.data_keyring,
                 me,
                 partner,
                 interest=self.interest.value,
@@ -200,7 +195,7 @@ class AcceptForm(CopModal):
             me = await acting_member(session, interaction.user.id)
             await log.answer(
                 session,
-                keyring_of(bot),
+                bot.data_keyring,
                 self.partnership_id,
                 me,
                 accept=True,
@@ -239,7 +234,7 @@ class AnswerButton(
             if not self.yes:
                 await log.answer(
                     session,
-                    keyring_of(bot),
+                    bot.data_keyring,
                     row.id,
                     me,
                     accept=False,
@@ -272,7 +267,7 @@ class StatusButton(
             me = await acting_member(session, interaction.user.id)
             await log.update_status(
                 session,
-                keyring_of(bot),
+                bot.data_keyring,
                 self.partnership_id,
                 me,
                 status=self.status,
@@ -468,7 +463,7 @@ def register_renderers(bot: CopBot) -> None:
         me = await _me(session, item.user_id)
         if row is None or me is None or row.status is not PartnershipStatus.PROPOSED:
             return None
-        view = await log.view(session, keyring_of(bot), pid, me, coordinator=False)
+        view = await log.view(session, bot.data_keyring, pid, me, coordinator=False)
         return render.proposal_dm(
             view.other_name,
             view.interest,
@@ -481,7 +476,7 @@ def register_renderers(bot: CopBot) -> None:
         me = await _me(session, item.user_id)
         if me is None:
             return None
-        view = await log.view(session, keyring_of(bot), pid, me, coordinator=False)
+        view = await log.view(session, bot.data_keyring, pid, me, coordinator=False)
         if view.status is not PartnershipStatus.ACTIVE:
             return None
         return render.checkin_dm(
@@ -544,4 +539,4 @@ def register_renderers(bot: CopBot) -> None:
     bot.outbox.register(jobs.FIRST_ROLE_TEMPLATE, first_role)
 
 
-__all__ = ["DYNAMIC_ITEMS", "acting_member", "keyring_of", "partnerships", "register_renderers"]
+__all__ = ["DYNAMIC_ITEMS", "acting_member", "partnerships", "register_renderers"]

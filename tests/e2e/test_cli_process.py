@@ -4,69 +4,20 @@ emulator: it logs in, syncs, answers, and a reminder survives SIGKILL exactly on
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.config import AppConfig, parse_config
+from bot.config import parse_config
 from bot.db import Database
 from bot.models import ReminderKind
 from bot.services.reminders import EngineSettings, add_reminder
 from bot.services.reminders.schedule import Schedule
 from tests.e2e.harness import World
+from tests.e2e.process import BotProcess, toml_text
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _toml(data: dict[str, dict[str, object]]) -> str:
-    lines = []
-    for section, values in data.items():
-        lines.append(f"[{section}]")
-        for key, value in values.items():
-            lines.append(f"{key} = {value!r}".replace("'", '"'))
-    return "\n".join(lines) + "\n"
-
-
-class BotProcess:
-    def __init__(self, world: World, config_path: Path, config: AppConfig) -> None:
-        self.world = world
-        self.config_path = config_path
-        self.config = config
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = config_path.parent / "bot.log"
-
-    def start(self) -> None:
-        env = {**os.environ, "DISCORD_TOKEN": self.world.emu.bot_token}
-        env.pop("COP_DATA_KEY", None)
-        self.proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "bot", "run", "--config", str(self.config_path)],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.proc = None
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-            self.proc = None
 
 
 @pytest.fixture
@@ -74,7 +25,7 @@ async def running(world: World) -> AsyncIterator[BotProcess]:
     data = world.config_data()
     data["reminders"] = {"poll_seconds": 5}
     path = world.tmp_path / "config.toml"
-    path.write_text(_toml(data))
+    path.write_text(toml_text(data))
     process = BotProcess(world, path, parse_config(data))
     try:
         yield process

@@ -4,78 +4,29 @@ under Discord's limits, and exactly once even though the process is SIGKILLed mi
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
+from bot.config import parse_config
 from bot.db import Database
 from bot.models import OutboundKind
 from bot.services import outbound
 from bot.services import reminders as svc
 from emulator.models import snowflake_time
 from tests.e2e.harness import World
+from tests.e2e.process import BotProcess, toml_text
 from tests.reminders.helpers import add_meeting
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 BURST = 500
 RATE = 10.0
 """dm_per_second for this test (the default is 2): fast enough to finish in a minute."""
 GLOBAL_LIMIT = 50
 """Discord's global limit: requests per second per bot."""
 PROMPT = "What did you learn"
-
-
-def _toml(data: dict[str, dict[str, object]]) -> str:
-    lines = []
-    for section, values in data.items():
-        lines.append(f"[{section}]")
-        for key, value in values.items():
-            lines.append(f"{key} = {value!r}".replace("'", '"'))
-    return "\n".join(lines) + "\n"
-
-
-class BotProcess:
-    """``python -m bot run`` as a separate process, killed for real."""
-
-    def __init__(self, world: World, config_path: Path) -> None:
-        self.world = world
-        self.config_path = config_path
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = config_path.parent / "bot.log"
-
-    def start(self) -> None:
-        env = {**os.environ, "DISCORD_TOKEN": self.world.emu.bot_token}
-        env.pop("COP_DATA_KEY", None)
-        self.proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "bot", "run", "--config", str(self.config_path)],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.proc = None
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-            self.proc = None
 
 
 class RequestRate:
@@ -135,8 +86,8 @@ async def test_burst_of_500_prompts_is_paced_and_arrives_exactly_once_across_sig
     data = world.config_data()
     data["notifications"] = {"dm_per_second": RATE, "poll_seconds": 1}
     path = world.tmp_path / "config.toml"
-    path.write_text(_toml(data))
-    process = BotProcess(world, path)
+    path.write_text(toml_text(data))
+    process = BotProcess(world, path, parse_config(data))
     rate = RequestRate(world)
     database = Database.from_url(world.config.database.url)
     try:
