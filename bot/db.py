@@ -98,6 +98,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # The driver's own transaction handling (an implicit BEGIN before the first write only)
+    # is switched off: _begin_immediate says BEGIN for every transaction instead.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(conn: Connection) -> None:
+    """Every SQLite transaction takes the write lock when it begins.
+
+    SQLite lets one connection write at a time. A deferred transaction that has read and
+    then wants to write cannot wait for the lock: when another connection holds it, or has
+    committed since the read, SQLite answers "database is locked" at once, whatever the
+    busy timeout. Taking the lock at BEGIN makes every transaction wait its turn (up to the
+    busy timeout) instead, so two tasks that write at once are serialised, never refused.
+    It also gives savepoints (``begin_nested``) a real enclosing transaction.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _without_nul(value: Any) -> Any:
@@ -173,6 +189,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
     else:
         event.listen(engine.sync_engine, "before_cursor_execute", _strip_nul, retval=True)
     return engine

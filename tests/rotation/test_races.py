@@ -145,6 +145,11 @@ async def test_volunteer_fifty_at_once_one_winner_others_told_who(db: Database) 
 
 async def test_assign_fifty_coordinators_at_once_one_decision(wide: Database) -> None:
     db = wide
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip(
+            "SQLite runs write transactions one at a time (BEGIN IMMEDIATE), so no coordinator "
+            "can act on a roster another has changed: see the next test"
+        )
     people, meetings = await _community(db, CALLERS + 1)
     target = meetings[5]
     before = await _facilitator(db, target)
@@ -167,6 +172,39 @@ async def test_assign_fifty_coordinators_at_once_one_decision(wide: Database) ->
 
     after = await _one_won(db, target, winners, refusals, "{winner} facilitates it now")
     assert after.source is AssignmentSource.ASSIGNED
+
+
+async def test_assign_fifty_coordinators_at_once_on_sqlite_each_sees_the_last(
+    wide: Database,
+) -> None:
+    db = wide
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the previous test covers databases that run transactions side by side")
+    people, meetings = await _community(db, CALLERS + 1)
+    target = meetings[5]
+    before = await _facilitator(db, target)
+    candidates = [p for p in people if p != before.member_id][:CALLERS]
+    seen: list[int] = []
+
+    def attempt(member_id: int) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            async with db.transaction() as session:
+                meeting, member = await _meeting_and_member(session, target, member_id)
+                assert meeting.facilitator is not None
+                seen.append(meeting.facilitator.id)
+                await asyncio.sleep(0)  # let the others try to get in
+                await rotation.assign(session, meeting, member, NOW, RULES)
+
+        return run
+
+    winners, refusals = await _all_at_once([attempt(p) for p in candidates])
+
+    assert (winners, refusals) == (CALLERS, [])
+    after = await _facilitator(db, target)  # still exactly one facilitator
+    assert after.source is AssignmentSource.ASSIGNED
+    # Each coordinator saw the previous one's decision, never a roster already changed.
+    assert seen[0] == before.member_id
+    assert len(set(seen)) == CALLERS
 
 
 async def _swap_asked(db: Database, size: int) -> tuple[int, int, tuple[int, int]]:
