@@ -374,16 +374,23 @@ class Actions:
         if component.get("disabled"):
             raise ValueError(f"button {custom_id!r} is disabled")
         data: JSON = {"custom_id": custom_id, "component_type": 2}
+        detail = f"pressed {component.get('label') or custom_id!r}"
+        return await self._use_component(guild_id, uid, msg, data, detail)
+
+    async def _use_component(
+        self, guild_id: IdLike | None, user_id: int, msg: RecordedMessage, data: JSON, detail: str
+    ) -> RecordedInteraction:
+        """A component interaction (type 3) on ``msg``, sent once the message has settled."""
         return await self._send_interaction(
             itype=3,
             data=data,
             guild_id=None if guild_id is None else to_id(guild_id),
-            user_id=uid,
+            user_id=user_id,
             channel_id=msg.channel_id,
             source=msg,
             settle_since=msg.touched_at,
             kind="component",
-            detail=f"pressed {component.get('label') or custom_id!r}",
+            detail=detail,
         )
 
     async def choose(
@@ -409,17 +416,8 @@ class Actions:
             raise ValueError(f"select {custom_id!r} is disabled")
         data: JSON = {"custom_id": custom_id, "component_type": ctype}
         data.update(self._select_values(gid, component, values))
-        return await self._send_interaction(
-            itype=3,
-            data=data,
-            guild_id=gid,
-            user_id=uid,
-            channel_id=msg.channel_id,
-            source=msg,
-            settle_since=msg.touched_at,
-            kind="component",
-            detail=f"chose {list(values)} in {custom_id!r}",
-        )
+        detail = f"chose {list(values)} in {custom_id!r}"
+        return await self._use_component(gid, uid, msg, data, detail)
 
     def _select_values(self, guild_id: int | None, component: JSON, values: Sequence[Any]) -> JSON:
         ctype = int(component["type"])

@@ -9,10 +9,11 @@ GUILD_CREATE, member chunks), ``http`` + ``rest/`` (the REST API, one module per
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
 from aiohttp import web
 
@@ -27,16 +28,10 @@ from emulator.guild_sync import GuildSync
 from emulator.http import API_PREFIX, InvalidBody, RestServer
 from emulator.messages import Messages
 from emulator.models import (
-    ADMINISTRATOR,
-    DEFAULT_EVERYONE_PERMISSIONS,
     JSON,
-    EmuChannel,
-    EmuGuild,
     EmulatorEvent,
     EmuMember,
-    EmuRole,
     EmuScheduledEvent,
-    EmuUser,
     RecordedInteraction,
     RecordedMessage,
     RecordedRequest,
@@ -50,6 +45,61 @@ from emulator.rest.guilds import dispatch_member_update, remove_member
 from emulator.rest.scheduled_events import dispatch_event, set_interest
 from emulator.state import IdLike, World, to_id
 
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+Part = TypeVar("Part")
+
+
+class Forwarded(Generic[Part, P, R]):
+    """A facade method that is a method of one of its parts (``world``, ``actions``): the
+    part's signature, docstring and behaviour, written once, there."""
+
+    def __init__(self, part: str, method: Callable[Concatenate[Part, P], R]) -> None:
+        self.part = part
+        self.method = method
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, emulator: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, emulator: object, owner: type[Any] | None = None) -> Callable[P, R]: ...
+
+    def __get__(
+        self, emulator: object | None, owner: type[Any] | None = None
+    ) -> Self | Callable[P, R]:
+        if emulator is None:
+            return self
+        target: Part = getattr(emulator, self.part)
+        method = self.method
+
+        @functools.wraps(method)
+        def forwarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            return method(target, *args, **kwargs)
+
+        return forwarded
+
+
+class Mirrored(Generic[T]):
+    """A read-only facade attribute that is the world's: ``read(emulator.world)``."""
+
+    def __init__(self, read: Callable[[World], T]) -> None:
+        self.read = read
+
+    @overload
+    def __get__(self, emulator: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, emulator: DiscordEmulator, owner: type[Any] | None = None) -> T: ...
+
+    def __get__(self, emulator: DiscordEmulator | None, owner: type[Any] | None = None) -> Self | T:
+        return self if emulator is None else self.read(emulator.world)
+
+    def __set__(self, emulator: DiscordEmulator, value: object) -> None:
+        raise AttributeError("read-only: change the emulator's world through its methods")
+
+
 #: Set to "1" to have every ``DiscordEmulator`` check request bodies against Discord's spec.
 VALIDATE_ENV = "EMULATOR_VALIDATE_BODIES"
 
@@ -62,6 +112,46 @@ class DiscordEmulator:
     ``member_join``. Everything the bot does is recorded (``requests``, ``messages_in``,
     ``interactions``) and can be awaited (``wait_for_message``, ``wait_for_request``).
     """
+
+    # ================================================================= the parts' own
+    # What exists and what was recorded: ``World``'s attributes, read-only here.
+    bot_token = Mirrored(lambda world: world.bot_token)
+    bot_user = Mirrored(lambda world: world.bot_user)
+    application_id = Mirrored(lambda world: world.application_id)
+    gateway_url = Mirrored(lambda world: world.gateway_url)
+    resume_gateway_url = Mirrored(lambda world: world.resume_gateway_url)
+    users = Mirrored(lambda world: world.users)
+    guilds = Mirrored(lambda world: world.guilds)
+    channels = Mirrored(lambda world: world.channels)
+    interactions = Mirrored(lambda world: world.interactions)
+    requests = Mirrored(lambda world: world.requests)
+    unknown_requests = Mirrored(lambda world: world.unknown_requests)
+    global_commands = Mirrored(lambda world: world.global_commands)
+    guild_commands = Mirrored(lambda world: world.guild_commands)
+    # World building (silent: no gateway events), lookups and waiting: ``World``'s methods.
+    add_user = Forwarded("world", World.add_user)
+    add_guild = Forwarded("world", World.add_guild)
+    add_role = Forwarded("world", World.add_role)
+    add_channel = Forwarded("world", World.add_channel)
+    add_member = Forwarded("world", World.add_member)
+    add_members = Forwarded("world", World.add_members)
+    guild = Forwarded("world", World.guild)
+    user = Forwarded("world", World.user)
+    channel = Forwarded("world", World.channel)
+    member = Forwarded("world", World.member)
+    message = Forwarded("world", World.message)
+    messages_in = Forwarded("world", World.messages_in)
+    dm_channel_of = Forwarded("world", World.dm_channel_of)
+    commands = Forwarded("world", World.commands)
+    wait_until = Forwarded("world", World.wait_until)
+    on_record = Forwarded("world", World.on_record)
+    # What users do, sent to the bot as INTERACTION_CREATE: ``Actions``' methods.
+    invoke_command = Forwarded("actions", Actions.invoke_command)
+    autocomplete = Forwarded("actions", Actions.autocomplete)
+    invoke_context_menu = Forwarded("actions", Actions.invoke_context_menu)
+    press_button = Forwarded("actions", Actions.press_button)
+    choose = Forwarded("actions", Actions.choose)
+    submit_modal = Forwarded("actions", Actions.submit_modal)
 
     def __init__(
         self,
@@ -158,58 +248,9 @@ class DiscordEmulator:
     def api_base_url(self) -> str:
         return self.base_url + API_PREFIX
 
-    @property
-    def gateway_url(self) -> str:
-        return self.world.gateway_url
-
-    @property
-    def resume_gateway_url(self) -> str:
-        return self.world.resume_gateway_url
-
     def point_discord_here(self) -> None:
         """``point_discord_at(self.api_base_url, self.gateway_url)``."""
         point_discord_at(self.api_base_url, self.gateway_url)
-
-    # ================================================================= recorded state
-    @property
-    def bot_token(self) -> str:
-        return self.world.bot_token
-
-    @property
-    def bot_user(self) -> EmuUser:
-        return self.world.bot_user
-
-    @property
-    def application_id(self) -> int:
-        return self.world.application_id
-
-    @property
-    def users(self) -> dict[int, EmuUser]:
-        return self.world.users
-
-    @property
-    def guilds(self) -> dict[int, EmuGuild]:
-        return self.world.guilds
-
-    @property
-    def channels(self) -> dict[int, EmuChannel]:
-        return self.world.channels
-
-    @property
-    def interactions(self) -> list[RecordedInteraction]:
-        return self.world.interactions
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self.world.requests
-
-    @property
-    def global_commands(self) -> dict[int, JSON]:
-        return self.world.global_commands
-
-    @property
-    def guild_commands(self) -> dict[int, dict[int, JSON]]:
-        return self.world.guild_commands
 
     @property
     def reaction_delay(self) -> float:
@@ -220,100 +261,6 @@ class DiscordEmulator:
         self.actions.reaction_delay = value
 
     # ================================================================= world building
-    def add_user(
-        self,
-        username: str,
-        *,
-        global_name: str | None = None,
-        bot: bool = False,
-        id: int | None = None,
-    ) -> EmuUser:
-        """A user; ``id`` lets tests match ids fixed in a config file."""
-        return self.world.add_user(username, global_name=global_name, bot=bot, id=id)
-
-    def add_guild(
-        self,
-        name: str,
-        *,
-        owner_id: int | None = None,
-        bot_permissions: int = ADMINISTRATOR,
-        everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
-        id: int | None = None,
-    ) -> EmuGuild:
-        """A guild with @everyone, the bot as a member with its managed role, no channels."""
-        return self.world.add_guild(
-            name,
-            owner_id=owner_id,
-            bot_permissions=bot_permissions,
-            everyone_permissions=everyone_permissions,
-            id=id,
-        )
-
-    def add_role(
-        self,
-        guild_id: IdLike,
-        name: str,
-        *,
-        permissions: int = 0,
-        position: int | None = None,
-        mentionable: bool = False,
-        color: int = 0,
-        hoist: bool = False,
-        id: int | None = None,
-    ) -> EmuRole:
-        """A role below the bot's own role (so the bot may grant it) unless ``position`` says."""
-        return self.world.add_role(
-            guild_id,
-            name,
-            permissions=permissions,
-            position=position,
-            mentionable=mentionable,
-            color=color,
-            hoist=hoist,
-            id=id,
-        )
-
-    def add_channel(
-        self,
-        guild_id: IdLike,
-        name: str,
-        *,
-        type: int = 0,
-        topic: str | None = None,
-        parent_id: IdLike | None = None,
-        id: int | None = None,
-    ) -> EmuChannel:
-        """A guild channel: type 0 text (default), 4 category, 2 voice, 5 news, 15 forum."""
-        return self.world.add_channel(
-            guild_id, name, type=type, topic=topic, parent_id=parent_id, id=id
-        )
-
-    def add_member(
-        self,
-        guild_id: IdLike,
-        user_id: IdLike,
-        *,
-        roles: Iterable[IdLike] = (),
-        nick: str | None = None,
-        joined_at: datetime | None = None,
-    ) -> EmuMember:
-        """Add a member silently (no GUILD_MEMBER_ADD); use ``member_join`` once the bot runs."""
-        return self.world.add_member(guild_id, user_id, roles=roles, nick=nick, joined_at=joined_at)
-
-    def add_members(
-        self,
-        guild_id: IdLike,
-        count: int,
-        *,
-        roles: Iterable[IdLike] = (),
-        online: int = 0,
-        name_prefix: str = "person",
-    ) -> list[EmuMember]:
-        """``count`` new users who are silently members (a large guild in one call): named
-        ``<name_prefix><n>``, holding ``roles``, the first ``online`` of them online."""
-        return self.world.add_members(
-            guild_id, count, roles=roles, online=online, name_prefix=name_prefix
-        )
 
     def set_privileged_intents(
         self, *, members: bool = True, presences: bool = True, message_content: bool = True
@@ -341,57 +288,23 @@ class DiscordEmulator:
         self.world.user(user_id).dms_closed = closed
 
     # ================================================================= lookups
-    def guild(self, guild_id: IdLike) -> EmuGuild:
-        return self.world.guild(guild_id)
-
-    def user(self, user_id: IdLike) -> EmuUser:
-        return self.world.user(user_id)
-
-    def channel(self, channel_id: IdLike) -> EmuChannel:
-        return self.world.channel(channel_id)
-
-    def member(self, guild_id: IdLike, user_id: IdLike) -> EmuMember:
-        return self.world.member(guild_id, user_id)
 
     def is_member(self, guild_id: IdLike, user_id: IdLike) -> bool:
         return to_id(user_id) in self.world.guild(guild_id).members
-
-    def message(self, message_id: IdLike) -> RecordedMessage:
-        return self.world.message(message_id)
-
-    def messages_in(
-        self, channel_id: IdLike, *, ephemeral: bool | None = None, include_deleted: bool = False
-    ) -> list[RecordedMessage]:
-        """Messages in a channel, oldest first. ``ephemeral=None`` includes both kinds."""
-        return self.world.messages_in(
-            channel_id, ephemeral=ephemeral, include_deleted=include_deleted
-        )
 
     def bot_messages(self) -> list[RecordedMessage]:
         bot_id = self.world.bot_user.id
         return [m for m in self.world.messages.values() if m.author_id == bot_id]
 
-    def dm_channel_of(self, user_id: IdLike) -> EmuChannel | None:
-        return self.world.dm_channel_of(user_id)
-
     def dms_to(self, user_id: IdLike) -> list[RecordedMessage]:
         channel = self.world.dm_channel_of(user_id)
         return [] if channel is None else self.world.messages_in(channel.id)
-
-    def commands(self, guild_id: IdLike | None = None) -> list[JSON]:
-        """Registered commands of a guild, or the global ones when ``guild_id`` is None."""
-        return self.world.commands(guild_id)
 
     def command_names(self, guild_id: IdLike | None = None) -> set[str]:
         return {c["name"] for c in self.world.commands(guild_id)}
 
     def requests_to(self, method: str, route: str) -> list[RecordedRequest]:
         return [r for r in self.world.requests if r.method == method and r.route == route]
-
-    @property
-    def unknown_requests(self) -> list[RecordedRequest]:
-        """Requests to routes the emulator does not know (answered 404)."""
-        return self.world.unknown_requests
 
     def interaction(self, interaction_id: IdLike) -> RecordedInteraction:
         return self.world.interactions_by_id[to_id(interaction_id)]
@@ -423,50 +336,33 @@ class DiscordEmulator:
             raise AssertionError(f"request bodies that break Discord's spec:\n{lines}")
 
     # ================================================================= waiting and events
-    async def wait_until(
-        self,
-        predicate: Callable[[], bool],
-        timeout: float,  # noqa: ASYNC109 - a test helper's deadline, documented as such
-        what: str = "",
-    ) -> None:
-        """Wait until ``predicate()`` holds: re-checked on every emulator change and every 20 ms."""
-        await self.world.wait_until(predicate, timeout, what)
 
     async def wait_for_message(
         self,
         predicate: Callable[[RecordedMessage], bool],
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> RecordedMessage:
-        """The first message (already recorded or coming) that matches ``predicate``."""
-        found: list[RecordedMessage] = []
-
-        def check() -> bool:
-            for m in self.world.messages.values():
-                if not m.deleted and predicate(m):
-                    found.append(m)
-                    return True
-            return False
-
-        await self.wait_until(check, timeout, "a matching message")
-        return found[0]
+        """The first message (already recorded or coming, not deleted) that matches
+        ``predicate``."""
+        return await self.world.wait_for_first(
+            self.world.messages.values,
+            lambda m: not m.deleted and predicate(m),
+            timeout,
+            "a matching message",
+        )
 
     async def wait_for_request(
         self,
         predicate: Callable[[RecordedRequest], bool],
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> RecordedRequest:
-        """The first request (already recorded or coming) that matches ``predicate``."""
-        found: list[RecordedRequest] = []
-
-        def check() -> bool:
-            for r in self.world.requests:
-                if r.status and predicate(r):
-                    found.append(r)
-                    return True
-            return False
-
-        await self.wait_until(check, timeout, "a matching request")
-        return found[0]
+        """The first request (already recorded or coming, answered) that matches ``predicate``."""
+        return await self.world.wait_for_first(
+            lambda: self.world.requests,
+            lambda r: bool(r.status) and predicate(r),
+            timeout,
+            "a matching request",
+        )
 
     async def wait_until_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Until the bot has identified and been sent READY plus every GUILD_CREATE."""
@@ -483,10 +379,6 @@ class DiscordEmulator:
         await self.wait_until(
             lambda: self.gateway.resume_count >= count, timeout, f"resume #{count}"
         )
-
-    def on_record(self, callback: Callable[[EmulatorEvent], None]) -> Callable[[], None]:
-        """Call ``callback`` with every recorded action; returns a function that unsubscribes."""
-        return self.world.on_record(callback)
 
     # ================================================================= fault injection
     def rate_limit_next(
@@ -546,84 +438,6 @@ class DiscordEmulator:
         await session.connection.send({"op": 7, "d": None})
 
     # ================================================================= user actions
-    async def invoke_command(
-        self,
-        guild_id: IdLike | None,
-        user_id: IdLike,
-        command: str,
-        options: dict[str, Any] | None = None,
-        *,
-        channel_id: IdLike | None = None,
-        focused: str | None = None,
-    ) -> RecordedInteraction:
-        """Run a slash command as ``user_id``: ``"about"`` or ``"group sub"``/``"group sub sub"``.
-
-        ``options`` maps option names to values; users, members, roles and channels may be
-        given as ids or emulator objects (they are resolved into ``data.resolved``), attachments
-        as ``(filename, bytes)``. With ``focused`` this sends an autocomplete interaction instead.
-        """
-        return await self.actions.invoke_command(
-            guild_id, user_id, command, options, channel_id=channel_id, focused=focused
-        )
-
-    async def autocomplete(
-        self,
-        guild_id: IdLike | None,
-        user_id: IdLike,
-        command: str,
-        options: dict[str, Any],
-        focused: str,
-        *,
-        channel_id: IdLike | None = None,
-    ) -> RecordedInteraction:
-        """An autocomplete interaction with ``focused`` being typed; answer is a type 8."""
-        return await self.actions.invoke_command(
-            guild_id, user_id, command, options, channel_id=channel_id, focused=focused
-        )
-
-    async def invoke_context_menu(
-        self,
-        guild_id: IdLike | None,
-        user_id: IdLike,
-        name: str,
-        target: IdLike | RecordedMessage,
-        *,
-        channel_id: IdLike | None = None,
-    ) -> RecordedInteraction:
-        """A user (target is a user) or message (target is a RecordedMessage) context menu."""
-        return await self.actions.invoke_context_menu(
-            guild_id, user_id, name, target, channel_id=channel_id
-        )
-
-    async def press_button(
-        self, guild_id: IdLike | None, user_id: IdLike, message: RecordedMessage, custom_id: str
-    ) -> RecordedInteraction:
-        """Click the button ``custom_id`` on ``message`` (as it is now) as ``user_id``."""
-        return await self.actions.press_button(guild_id, user_id, message, custom_id)
-
-    async def choose(
-        self,
-        guild_id: IdLike | None,
-        user_id: IdLike,
-        message: RecordedMessage,
-        custom_id: str,
-        values: Sequence[Any],
-    ) -> RecordedInteraction:
-        """Pick ``values`` in the select menu ``custom_id`` on ``message`` as ``user_id``.
-
-        String selects take option values; user/role/mentionable/channel selects take ids.
-        """
-        return await self.actions.choose(guild_id, user_id, message, custom_id, values)
-
-    async def submit_modal(
-        self, it: RecordedInteraction, values: dict[str, Any], *, user_id: IdLike | None = None
-    ) -> RecordedInteraction:
-        """Fill in and submit the modal that ``it`` was answered with.
-
-        ``values`` maps custom_ids to a str (text input, radio), a list (selects, checkbox
-        groups) or a bool (checkbox). Text inputs left out get their default (or "").
-        """
-        return await self.actions.submit_modal(it, values, user_id=user_id)
 
     # ================================================================= scheduled events
     def scheduled_events(self, guild_id: IdLike) -> list[EmuScheduledEvent]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from emulator.models import (
     ADMINISTRATOR,
@@ -34,6 +35,9 @@ from emulator.models import (
 )
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+C = TypeVar("C", bound=EmuChannel)
 
 
 class _HasId(Protocol):
@@ -166,15 +170,16 @@ class World:
     ) -> EmuChannel:
         """A guild channel: type 0 text (default), 4 category, 2 voice, 5 news, 15 forum."""
         guild = self.guild(guild_id)
-        channel = EmuChannel(
-            id or new_snowflake(),
-            name,
-            type,
-            guild.id,
-            position=len(guild.channels),
-            topic=topic,
-            parent_id=None if parent_id is None else to_id(parent_id),
+        parent = None if parent_id is None else to_id(parent_id)
+        return self.place_channel(
+            EmuChannel(id or new_snowflake(), name, type, guild.id, topic=topic, parent_id=parent)
         )
+
+    def place_channel(self, channel: C) -> C:
+        """Put a new guild channel (of any channel class) last in its guild."""
+        assert channel.guild_id is not None
+        guild = self.guild(channel.guild_id)
+        channel.position = len(guild.channels)
         guild.channels[channel.id] = channel
         self.channels[channel.id] = channel
         return channel
@@ -188,14 +193,11 @@ class World:
         nick: str | None = None,
         joined_at: datetime | None = None,
     ) -> EmuMember:
-        """Add a member silently (no GUILD_MEMBER_ADD)."""
+        """Add a member silently (no GUILD_MEMBER_ADD); use the emulator's ``member_join``
+        once the bot runs."""
         guild = self.guild(guild_id)
         user = self.user(user_id)
-        role_ids = [to_id(r) for r in roles]
-        for rid in role_ids:
-            if rid not in guild.roles:
-                raise KeyError(f"guild {guild.id} has no role {rid}")
-        member = EmuMember(guild.id, user.id, role_ids, nick)
+        member = EmuMember(guild.id, user.id, self._role_ids(guild, roles), nick)
         if joined_at is not None:
             member.joined_at = joined_at
         guild.members[user.id] = member
@@ -213,10 +215,7 @@ class World:
         """``count`` new users, silently members of the guild (for large-guild tests): named
         ``<name_prefix><n>``, holding ``roles``, the first ``online`` of them online."""
         guild = self.guild(guild_id)
-        role_ids = [to_id(r) for r in roles]
-        for rid in role_ids:
-            if rid not in guild.roles:
-                raise KeyError(f"guild {guild.id} has no role {rid}")
+        role_ids = self._role_ids(guild, roles)
         start = len(guild.members)
         added: list[EmuMember] = []
         for n in range(count):
@@ -226,6 +225,14 @@ class World:
             guild.members[user.id] = member
             added.append(member)
         return added
+
+    @staticmethod
+    def _role_ids(guild: EmuGuild, roles: Iterable[IdLike]) -> list[int]:
+        role_ids = [to_id(r) for r in roles]
+        for rid in role_ids:
+            if rid not in guild.roles:
+                raise KeyError(f"guild {guild.id} has no role {rid}")
+        return role_ids
 
     # ----------------------------------------------------------------- lookups
     def guild(self, guild_id: IdLike) -> EmuGuild:
@@ -329,6 +336,24 @@ class World:
             raise TimeoutError(
                 f"timed out after {timeout}s waiting for {what or predicate}{hint}"
             ) from None
+
+    async def wait_for_first(
+        self,
+        items: Callable[[], Iterable[T]],
+        predicate: Callable[[T], bool],
+        timeout: float,  # noqa: ASYNC109 - a test helper's deadline, documented as such
+        what: str,
+    ) -> T:
+        """The first of ``items()`` (read again on every change) for which ``predicate``
+        holds."""
+        found: list[T] = []
+
+        def check() -> bool:
+            found.extend(itertools.islice(filter(predicate, items()), 1))
+            return bool(found)
+
+        await self.wait_until(check, timeout, what)
+        return found[0]
 
     # ----------------------------------------------------------------- permissions
     def permissions(self, guild: EmuGuild, user_id: int) -> int:

@@ -628,19 +628,16 @@ class ThreadActions:
         id: int | None = None,
     ) -> EmuForum:
         """A forum channel (before or after the bot connects; no CHANNEL_CREATE)."""
-        guild = self.world.guild(guild_id)
-        forum = EmuForum(
-            id or new_snowflake(),
-            name,
-            GUILD_FORUM,
-            guild.id,
-            position=len(guild.channels),
-            available_tags=[ForumTag(new_snowflake(), t) for t in tags],
-            flags=REQUIRE_TAG if require_tag else 0,
+        return self.world.place_channel(
+            EmuForum(
+                id or new_snowflake(),
+                name,
+                GUILD_FORUM,
+                self.world.guild(guild_id).id,
+                available_tags=[ForumTag(new_snowflake(), t) for t in tags],
+                flags=REQUIRE_TAG if require_tag else 0,
+            )
         )
-        guild.channels[forum.id] = forum
-        self.world.channels[forum.id] = forum
-        return forum
 
     def forum(self, channel_id: IdLike) -> EmuForum:
         channel = self.world.channel(channel_id)
