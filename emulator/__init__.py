@@ -54,8 +54,8 @@ Large guilds: ``emu.add_members(guild, 50_000, roles=[...])`` builds one fast; G
 then carries only the bot (see ``guild_sync``), and members come by op 8 or paginated REST.
 
 Adding a REST resource (for example threads): create ``emulator/rest/threads.py`` with a
-``Resource`` subclass whose ``register(route)`` calls ``route("POST",
-"/channels/{channel_id}/threads", self.create_thread)`` for each endpoint; handlers take a
+``Resource`` subclass whose handlers are marked ``@serves("POST",
+"/channels/{channel_id}/threads")`` (stack several for several routes); handlers take a
 ``Call`` (``params``, ``query``, ``body()``, ``files``) and return ``(status, json)``, raise
 ``errors.ApiError``/``invalid_form``/``unknown`` for Discord's errors, keep state on
 ``self.world`` (add fields to ``World`` or a small dataclass in ``models``) and dispatch

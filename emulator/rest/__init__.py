@@ -1,14 +1,15 @@
 """The REST API, one module per Discord resource.
 
-Each module defines a ``Resource`` subclass whose ``register(route)`` lists its routes as
-``route(METHOD, "/template/{param}", handler)``; ``RESOURCES`` below is the one list the server
-serves. Templates are matched in order, so a literal segment (``@me``, ``@original``) must be
-registered before a ``{param}`` in the same position.
+Each module defines a ``Resource`` subclass whose handlers are marked
+``@serves(METHOD, "/template/{param}")``; ``RESOURCES`` below is the one list the server
+serves. Templates are matched in order (resources in this order, handlers in the order their
+class lists them), so a literal segment (``@me``, ``@original``) must come before a ``{param}``
+in the same position.
 """
 
 from __future__ import annotations
 
-from emulator.rest.base import AddRoute, Call, Context, Handler, Resource
+from emulator.rest.base import AddRoute, Call, Context, Handler, Resource, serves
 from emulator.rest.channels import Channels
 from emulator.rest.commands import Commands
 from emulator.rest.guilds import Guilds
@@ -27,4 +28,4 @@ RESOURCES: tuple[type[Resource], ...] = (
     ScheduledEvents,
 )
 
-__all__ = ["RESOURCES", "AddRoute", "Call", "Context", "Handler", "Resource"]
+__all__ = ["RESOURCES", "AddRoute", "Call", "Context", "Handler", "Resource", "serves"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from emulator.errors import unknown
 from emulator.gateway import Gateway
@@ -38,6 +38,24 @@ class AddRoute(Protocol):
         """Serve ``method template`` (``{name}`` segments become ``call.params``)."""
 
 
+_ROUTES = "_emulator_routes"
+H = TypeVar("H", bound=Callable[..., Awaitable[tuple[int, Any]]])
+
+
+def serves(method: str, template: str, *, auth: bool = True) -> Callable[[H], H]:
+    """Mark a ``Resource`` handler as the answer to ``method template`` (``{name}`` segments
+    become ``call.params``); stack several for several routes. ``auth=False``: no bot token
+    needed (interaction callbacks and webhooks, which are also exempt from the global limit)."""
+
+    def mark(handler: H) -> H:
+        routes: list[tuple[str, str, bool]] = getattr(handler, _ROUTES, [])
+        # Decorators apply bottom-up; keep the routes in the order they are written.
+        setattr(handler, _ROUTES, [(method, template, auth), *routes])
+        return handler
+
+    return mark
+
+
 @dataclass
 class Context:
     """What resources share: the world, the gateway and the message store."""
@@ -48,8 +66,10 @@ class Context:
 
 
 class Resource:
-    """One REST resource (a Discord API area): subclass, implement ``register``, list it in
-    ``emulator.rest.RESOURCES``. Handlers raise ``ApiError`` for Discord's error answers."""
+    """One REST resource (a Discord API area): subclass, mark each handler with ``serves``,
+    list the class in ``emulator.rest.RESOURCES``. Handlers raise ``ApiError`` for Discord's
+    error answers. Routes are matched in order, so a literal segment (``@me``, ``@original``)
+    must come before a ``{param}`` in the same place."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -58,7 +78,11 @@ class Resource:
         self.messages = ctx.messages
 
     def register(self, route: AddRoute) -> None:
-        raise NotImplementedError
+        """Serve every handler marked with ``serves``, in the order the class lists them."""
+        for klass in reversed(type(self).__mro__):
+            for name, member in vars(klass).items():
+                for method, template, auth in getattr(member, _ROUTES, ()):
+                    route(method, template, getattr(self, name), auth=auth)
 
     # Lookups by path parameter, answering Discord's 404s.
     def guild_of(self, call: Call) -> EmuGuild:

@@ -7,37 +7,29 @@ from typing import Any
 
 from emulator.errors import ApiError, invalid_form, unknown
 from emulator.models import EmuChannel, RecordedMessage
-from emulator.rest.base import AddRoute, Call, Resource
+from emulator.rest.base import Call, Resource, serves
 
 #: Discord answers a repeated ``enforce_nonce`` send within a few minutes with the first message.
 NONCE_WINDOW = timedelta(minutes=5)
 
 
 class Channels(Resource):
-    def register(self, route: AddRoute) -> None:
-        route("GET", "/channels/{channel_id}", self.get_channel)
-        route("POST", "/channels/{channel_id}/typing", self.typing)
-        route("GET", "/channels/{channel_id}/messages", self.list_messages)
-        route("POST", "/channels/{channel_id}/messages", self.create_message)
-        one = "/channels/{channel_id}/messages/{message_id}"
-        route("GET", one, self.get_message)
-        route("PATCH", one, self.edit_message)
-        route("DELETE", one, self.delete_message)
-        route("PUT", one + "/reactions/{emoji}/@me", self.add_reaction)
-
     def _message_of(self, call: Call, channel: EmuChannel) -> RecordedMessage:
         msg = self.world.messages.get(int(call.params["message_id"]))
         if msg is None or msg.deleted or msg.ephemeral or msg.channel_id != channel.id:
             raise unknown("Message", 10008)
         return msg
 
+    @serves("GET", "/channels/{channel_id}")
     async def get_channel(self, call: Call) -> tuple[int, Any]:
         return 200, self.world.channel_json(self.channel_of(call))
 
+    @serves("POST", "/channels/{channel_id}/typing")
     async def typing(self, call: Call) -> tuple[int, Any]:
         self.channel_of(call)
         return 204, None
 
+    @serves("GET", "/channels/{channel_id}/messages")
     async def list_messages(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         limit = min(int(call.query.get("limit", 50)), 100)
@@ -49,6 +41,7 @@ class Channels(Resource):
         msgs = sorted(msgs, key=lambda m: m.id, reverse=True)[:limit]
         return 200, [self.world.message_json(m) for m in msgs]
 
+    @serves("POST", "/channels/{channel_id}/messages")
     async def create_message(self, call: Call) -> tuple[int, Any]:
         world = self.world
         channel = self.channel_of(call)
@@ -80,10 +73,12 @@ class Channels(Resource):
         await self.messages.announce(msg)
         return 200, world.message_json(msg)
 
+    @serves("GET", "/channels/{channel_id}/messages/{message_id}")
     async def get_message(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         return 200, self.world.message_json(self._message_of(call, channel))
 
+    @serves("PATCH", "/channels/{channel_id}/messages/{message_id}")
     async def edit_message(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         msg = self._message_of(call, channel)
@@ -93,11 +88,13 @@ class Channels(Resource):
         await self.messages.announce(msg, edit=True)
         return 200, self.world.message_json(msg)
 
+    @serves("DELETE", "/channels/{channel_id}/messages/{message_id}")
     async def delete_message(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         await self.messages.mark_deleted(self._message_of(call, channel))
         return 204, None
 
+    @serves("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
     async def add_reaction(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         self._message_of(call, channel)

@@ -7,7 +7,7 @@ from typing import Any
 
 from emulator.errors import ApiError, invalid_form, unknown
 from emulator.models import JSON, new_snowflake
-from emulator.rest.base import AddRoute, Call, Resource
+from emulator.rest.base import Call, Resource, serves
 
 
 def validate_command(cmd: Any, index: int) -> None:
@@ -27,17 +27,6 @@ def validate_command(cmd: Any, index: int) -> None:
 
 
 class Commands(Resource):
-    def register(self, route: AddRoute) -> None:
-        for base in (
-            "/applications/{application_id}/commands",
-            "/applications/{application_id}/guilds/{guild_id}/commands",
-        ):
-            route("GET", base, self.list_commands)
-            route("PUT", base, self.overwrite_commands)
-            route("POST", base, self.create_command)
-            route("GET", base + "/{command_id}", self.get_command)
-            route("DELETE", base + "/{command_id}", self.delete_command)
-
     def _store(self, call: Call) -> tuple[dict[int, JSON], int | None]:
         world = self.world
         if int(call.params["application_id"]) != world.application_id:
@@ -73,10 +62,14 @@ class Commands(Resource):
         store[cid] = stored
         return stored
 
+    @serves("GET", "/applications/{application_id}/commands")
+    @serves("GET", "/applications/{application_id}/guilds/{guild_id}/commands")
     async def list_commands(self, call: Call) -> tuple[int, Any]:
         store, _ = self._store(call)
         return 200, list(store.values())
 
+    @serves("PUT", "/applications/{application_id}/commands")
+    @serves("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
     async def overwrite_commands(self, call: Call) -> tuple[int, Any]:
         store, gid = self._store(call)
         body = call.json or []
@@ -97,6 +90,8 @@ class Commands(Resource):
         ]
         return 200, out
 
+    @serves("POST", "/applications/{application_id}/commands")
+    @serves("POST", "/applications/{application_id}/guilds/{guild_id}/commands")
     async def create_command(self, call: Call) -> tuple[int, Any]:
         store, gid = self._store(call)
         validate_command(call.json, 0)
@@ -104,6 +99,8 @@ class Commands(Resource):
         existing = next((c for c in store.values() if (c["name"], int(c["type"])) == key), None)
         return (200 if existing else 201), self._save(store, gid, call.json, existing)
 
+    @serves("GET", "/applications/{application_id}/commands/{command_id}")
+    @serves("GET", "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}")
     async def get_command(self, call: Call) -> tuple[int, Any]:
         store, _ = self._store(call)
         cmd = store.get(int(call.params["command_id"]))
@@ -111,6 +108,8 @@ class Commands(Resource):
             raise unknown("application command", 10063)
         return 200, cmd
 
+    @serves("DELETE", "/applications/{application_id}/commands/{command_id}")
+    @serves("DELETE", "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}")
     async def delete_command(self, call: Call) -> tuple[int, Any]:
         store, _ = self._store(call)
         if store.pop(int(call.params["command_id"]), None) is None:

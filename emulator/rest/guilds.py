@@ -8,7 +8,7 @@ from typing import Any
 from emulator.errors import ApiError, invalid_form, missing_permissions, unknown
 from emulator.gateway import INTENT_GUILD_MEMBERS, Gateway
 from emulator.models import EmuGuild, EmulatorEvent, EmuMember, EmuRole
-from emulator.rest.base import AddRoute, Call, Resource
+from emulator.rest.base import Call, Resource, serves
 from emulator.state import World
 
 MANAGE_ROLES = 1 << 28
@@ -54,21 +54,7 @@ async def remove_member(
 
 
 class Guilds(Resource):
-    def register(self, route: AddRoute) -> None:
-        route("GET", "/guilds/{guild_id}", self.get_guild)
-        route("GET", "/guilds/{guild_id}/channels", self.list_channels)
-        route("POST", "/guilds/{guild_id}/channels", self.create_channel)
-        route("GET", "/guilds/{guild_id}/roles", self.list_roles)
-        route("POST", "/guilds/{guild_id}/roles", self.create_role)
-        route("GET", "/guilds/{guild_id}/members", self.list_members)
-        route("GET", "/guilds/{guild_id}/members/search", self.search_members)
-        member = "/guilds/{guild_id}/members/{user_id}"
-        route("GET", member, self.get_member)
-        route("PATCH", member, self.edit_member)
-        route("DELETE", member, self.kick_member)
-        route("PUT", member + "/roles/{role_id}", self.add_member_role)
-        route("DELETE", member + "/roles/{role_id}", self.remove_member_role)
-
+    @serves("GET", "/guilds/{guild_id}")
     async def get_guild(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         data = self.world.guild_json(guild)
@@ -77,10 +63,12 @@ class Guilds(Resource):
             data["approximate_presence_count"] = 0
         return 200, data
 
+    @serves("GET", "/guilds/{guild_id}/channels")
     async def list_channels(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         return 200, [self.world.channel_json(c) for c in guild.channels.values()]
 
+    @serves("POST", "/guilds/{guild_id}/channels")
     async def create_channel(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         body = call.body()
@@ -95,10 +83,12 @@ class Guilds(Resource):
         await self.gateway.dispatch("CHANNEL_CREATE", data)
         return 201, data
 
+    @serves("GET", "/guilds/{guild_id}/roles")
     async def list_roles(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         return 200, [r.to_json() for r in guild.roles.values()]
 
+    @serves("POST", "/guilds/{guild_id}/roles")
     async def create_role(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         body = call.body()
@@ -120,6 +110,7 @@ class Guilds(Resource):
         if not self.gateway.enabled_privileged_intents & INTENT_GUILD_MEMBERS:
             raise ApiError(403, 50001, "Missing Access")
 
+    @serves("GET", "/guilds/{guild_id}/members")
     async def list_members(self, call: Call) -> tuple[int, Any]:
         """Members in user id order: ``limit`` 1-1000 (default 1), ``after`` a user id."""
         guild = self.guild_of(call)
@@ -131,6 +122,7 @@ class Guilds(Resource):
         page = ids[start : start + limit]
         return 200, [self.world.member_json(guild.members[uid]) for uid in page]
 
+    @serves("GET", "/guilds/{guild_id}/members/search")
     async def search_members(self, call: Call) -> tuple[int, Any]:
         """Members whose username or nickname starts with ``query`` (case-insensitive)."""
         guild = self.guild_of(call)
@@ -151,6 +143,7 @@ class Guilds(Resource):
                     break
         return 200, [self.world.member_json(m) for m in found]
 
+    @serves("GET", "/guilds/{guild_id}/members/{user_id}")
     async def get_member(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         return 200, self.world.member_json(self.member_of(call, guild))
@@ -168,6 +161,7 @@ class Guilds(Resource):
             raise missing_permissions()
         return role
 
+    @serves("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}")
     async def add_member_role(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         member = self.member_of(call, guild)
@@ -180,6 +174,7 @@ class Guilds(Resource):
         )
         return 204, None
 
+    @serves("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}")
     async def remove_member_role(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         member = self.member_of(call, guild)
@@ -192,6 +187,7 @@ class Guilds(Resource):
         )
         return 204, None
 
+    @serves("PATCH", "/guilds/{guild_id}/members/{user_id}")
     async def edit_member(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         member = self.member_of(call, guild)
@@ -207,6 +203,7 @@ class Guilds(Resource):
         self.world.emit(EmulatorEvent("member_update", True, guild.id, None, member.user_id))
         return 200, self.world.member_json(member)
 
+    @serves("DELETE", "/guilds/{guild_id}/members/{user_id}")
     async def kick_member(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         member = self.member_of(call, guild)

@@ -20,9 +20,11 @@ from emulator.models import (
     RecordedMessage,
     iter_components,
 )
-from emulator.rest.base import AddRoute, Call, Resource
+from emulator.rest.base import Call, Resource, serves
 
 #: Callback types allowed per interaction type (2 command, 3 component, 4 autocomplete, 5 modal).
+#: Where an interaction's followups and original response live.
+HOOK = "/webhooks/{application_id}/{interaction_token}"
 ALLOWED_CALLBACKS = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5}}
 
 
@@ -40,16 +42,6 @@ def validate_modal(data: JSON) -> None:
 
 
 class Interactions(Resource):
-    def register(self, route: AddRoute) -> None:
-        callback = "/interactions/{interaction_id}/{interaction_token}/callback"
-        route("POST", callback, self.callback, auth=False)
-        hook = "/webhooks/{application_id}/{interaction_token}"
-        route("POST", hook, self.create_followup, auth=False)
-        for message in ("/messages/@original", "/messages/{message_id}"):
-            route("GET", hook + message, self.get_message, auth=False)
-            route("PATCH", hook + message, self.edit_message, auth=False)
-            route("DELETE", hook + message, self.delete_message, auth=False)
-
     def _for_callback(self, call: Call) -> RecordedInteraction:
         it = self.world.interactions_by_id.get(int(call.params["interaction_id"]))
         if it is None or it.token != call.params["interaction_token"]:
@@ -84,6 +76,7 @@ class Interactions(Resource):
             raise unknown("Message", 10008)
         return msg
 
+    @serves("POST", "/interactions/{interaction_id}/{interaction_token}/callback", auth=False)
     async def callback(self, call: Call) -> tuple[int, Any]:
         world = self.world
         it = self._for_callback(call)
@@ -161,6 +154,7 @@ class Interactions(Resource):
             await self.messages.announce(message, edit=ctype == 7)
         return 200, {"interaction": interaction_info, "resource": resource}
 
+    @serves("POST", HOOK, auth=False)
     async def create_followup(self, call: Call) -> tuple[int, Any]:
         it = self._for_webhook(call)
         payload = call.body()
@@ -185,10 +179,14 @@ class Interactions(Resource):
             return 200, self.world.message_json(msg)
         return 204, None
 
+    @serves("GET", HOOK + "/messages/@original", auth=False)
+    @serves("GET", HOOK + "/messages/{message_id}", auth=False)
     async def get_message(self, call: Call) -> tuple[int, Any]:
         it = self._for_webhook(call)
         return 200, self.world.message_json(self._webhook_message(call, it))
 
+    @serves("PATCH", HOOK + "/messages/@original", auth=False)
+    @serves("PATCH", HOOK + "/messages/{message_id}", auth=False)
     async def edit_message(self, call: Call) -> tuple[int, Any]:
         it = self._for_webhook(call)
         msg = self._webhook_message(call, it)
@@ -203,6 +201,8 @@ class Interactions(Resource):
         await self.messages.announce(msg, edit=not was_loading)
         return 200, self.world.message_json(msg)
 
+    @serves("DELETE", HOOK + "/messages/@original", auth=False)
+    @serves("DELETE", HOOK + "/messages/{message_id}", auth=False)
     async def delete_message(self, call: Call) -> tuple[int, Any]:
         it = self._for_webhook(call)
         await self.messages.mark_deleted(self._webhook_message(call, it))

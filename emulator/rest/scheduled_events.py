@@ -30,7 +30,7 @@ from typing import Any
 
 from emulator.errors import ApiError, invalid_form, missing_permissions, unknown
 from emulator.models import JSON, EmuGuild, EmuScheduledEvent, iso, new_snowflake
-from emulator.rest.base import AddRoute, Call, Context, Resource
+from emulator.rest.base import Call, Context, Resource, serves
 from emulator.state import World
 
 MANAGE_EVENTS = 1 << 33
@@ -123,16 +123,6 @@ def _time(body: JSON, key: str) -> datetime | None:
 
 
 class ScheduledEvents(Resource):
-    def register(self, route: AddRoute) -> None:
-        base = "/guilds/{guild_id}/scheduled-events"
-        one = base + "/{guild_scheduled_event_id}"
-        route("GET", base, self.list_events)
-        route("POST", base, self.create_event)
-        route("GET", one, self.get_event)
-        route("PATCH", one, self.modify_event)
-        route("DELETE", one, self.delete_event)
-        route("GET", one + "/users", self.list_users)
-
     # ----------------------------------------------------------------- helpers
     def _event_of(self, call: Call, guild: EmuGuild) -> EmuScheduledEvent:
         event = guild.scheduled_events.get(int(call.params["guild_scheduled_event_id"]))
@@ -223,18 +213,21 @@ class ScheduledEvents(Resource):
             event.image = body["image"]
 
     # ----------------------------------------------------------------- handlers
+    @serves("GET", "/guilds/{guild_id}/scheduled-events")
     async def list_events(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         counts = call.query.get("with_user_count", "").lower() in ("true", "1")
         events = guild.scheduled_events.values()
         return 200, [event_json(self.world, e, user_count=counts) for e in events]
 
+    @serves("GET", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}")
     async def get_event(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         event = self._event_of(call, guild)
         counts = call.query.get("with_user_count", "").lower() in ("true", "1")
         return 200, event_json(self.world, event, user_count=counts)
 
+    @serves("POST", "/guilds/{guild_id}/scheduled-events")
     async def create_event(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         body = call.body()
@@ -259,6 +252,7 @@ class ScheduledEvents(Resource):
         self.world.notify()
         return 200, event_json(self.world, event)
 
+    @serves("PATCH", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}")
     async def modify_event(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         event = self._event_of(call, guild)
@@ -283,6 +277,7 @@ class ScheduledEvents(Resource):
         self.world.notify()
         return 200, event_json(self.world, changed)
 
+    @serves("DELETE", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}")
     async def delete_event(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         event = self._event_of(call, guild)
@@ -292,6 +287,7 @@ class ScheduledEvents(Resource):
         self.world.notify()
         return 204, None
 
+    @serves("GET", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}/users")
     async def list_users(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         event = self._event_of(call, guild)

@@ -38,7 +38,7 @@ from emulator.errors import ApiError, invalid_form, missing_permissions, unknown
 from emulator.gateway import Gateway
 from emulator.messages import Messages
 from emulator.models import JSON, EmuChannel, EmulatorEvent, RecordedMessage, iso, new_snowflake
-from emulator.rest.base import AddRoute, Call, Resource
+from emulator.rest.base import Call, Resource, serves
 from emulator.rest.channels import Channels
 from emulator.state import IdLike, World, to_id
 
@@ -316,23 +316,6 @@ class Threads(Resource):
         self.rules = ThreadRules(self.world, self.gateway)
         self.channels = Channels(self.ctx)
 
-    def register(self, route: AddRoute) -> None:
-        route("PATCH", "/channels/{channel_id}", self.modify_channel)
-        route("DELETE", "/channels/{channel_id}", self.delete_channel)
-        route("POST", "/channels/{channel_id}/messages", self.create_message)
-        one = "/channels/{channel_id}/messages/{message_id}"
-        route("PATCH", one, self.edit_message)
-        route("POST", one + "/threads", self.thread_from_message)
-        route("POST", "/channels/{channel_id}/threads", self.create_thread)
-        members = "/channels/{channel_id}/thread-members"
-        route("GET", members, self.list_members)
-        route("PUT", members + "/@me", self.join)
-        route("DELETE", members + "/@me", self.leave)
-        route("GET", members + "/{user_id}", self.get_member)
-        route("PUT", members + "/{user_id}", self.add_member)
-        route("DELETE", members + "/{user_id}", self.remove_member)
-        route("GET", "/guilds/{guild_id}/threads/active", self.active_threads)
-
     # ---------------------------------------------------------------- lookups
     def thread_of(self, call: Call) -> EmuThread:
         channel = self.channel_of(call)
@@ -347,6 +330,7 @@ class Threads(Resource):
         return self.world.bot_user.id
 
     # ---------------------------------------------------------------- messages
+    @serves("POST", "/channels/{channel_id}/messages")
     async def create_message(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         self.rules.check_send(channel, self.me)
@@ -354,11 +338,13 @@ class Threads(Resource):
         await self.rules.after_send(channel, self.me)
         return status, body
 
+    @serves("PATCH", "/channels/{channel_id}/messages/{message_id}")
     async def edit_message(self, call: Call) -> tuple[int, Any]:
         self.rules.check_edit(self.channel_of(call))
         return await self.channels.edit_message(call)
 
     # ---------------------------------------------------------------- channels
+    @serves("PATCH", "/channels/{channel_id}")
     async def modify_channel(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         body = call.body()
@@ -446,6 +432,7 @@ class Threads(Resource):
         await self.rules.dispatch_thread("THREAD_UPDATE", thread)
         return 200, self.rules.thread_json(thread)
 
+    @serves("DELETE", "/channels/{channel_id}")
     async def delete_channel(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         if isinstance(channel, EmuThread):
@@ -459,6 +446,7 @@ class Threads(Resource):
         raise ApiError(400, 50074, "Cannot delete a channel required for Community guilds")
 
     # ---------------------------------------------------------------- creating threads
+    @serves("POST", "/channels/{channel_id}/threads")
     async def create_thread(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         body = call.body()
@@ -519,6 +507,7 @@ class Threads(Resource):
         data["message"] = self.world.message_json(msg)
         return 201, data
 
+    @serves("POST", "/channels/{channel_id}/messages/{message_id}/threads")
     async def thread_from_message(self, call: Call) -> tuple[int, Any]:
         channel = self.channel_of(call)
         if channel.type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT) or channel.guild_id is None:
@@ -544,10 +533,12 @@ class Threads(Resource):
         return 201, self.rules.thread_json(thread)
 
     # ---------------------------------------------------------------- members
+    @serves("GET", "/channels/{channel_id}/thread-members")
     async def list_members(self, call: Call) -> tuple[int, Any]:
         thread = self.thread_of(call)
         return 200, [member_json(thread, u) for u in thread.members]
 
+    @serves("GET", "/channels/{channel_id}/thread-members/{user_id}")
     async def get_member(self, call: Call) -> tuple[int, Any]:
         thread = self.thread_of(call)
         user_id = int(call.params["user_id"])
@@ -555,6 +546,7 @@ class Threads(Resource):
             raise unknown("Member", 10007)
         return 200, member_json(thread, user_id)
 
+    @serves("PUT", "/channels/{channel_id}/thread-members/@me")
     async def join(self, call: Call) -> tuple[int, Any]:
         thread = self.thread_of(call)
         if thread.archived and thread.locked:
@@ -564,12 +556,14 @@ class Threads(Resource):
             await self.rules.dispatch_members(thread, self.me, None)
         return 204, None
 
+    @serves("DELETE", "/channels/{channel_id}/thread-members/@me")
     async def leave(self, call: Call) -> tuple[int, Any]:
         thread = self.thread_of(call)
         if thread.members.pop(self.me, None) is not None:
             await self.rules.dispatch_members(thread, None, self.me)
         return 204, None
 
+    @serves("PUT", "/channels/{channel_id}/thread-members/{user_id}")
     async def add_member(self, call: Call) -> tuple[int, Any]:
         thread = self.thread_of(call)
         if thread.archived:
@@ -584,6 +578,7 @@ class Threads(Resource):
             await self.rules.dispatch_members(thread, user_id, None)
         return 204, None
 
+    @serves("DELETE", "/channels/{channel_id}/thread-members/{user_id}")
     async def remove_member(self, call: Call) -> tuple[int, Any]:
         thread = self.thread_of(call)
         self.rules.require(thread, self.me, MANAGE_THREADS)
@@ -592,6 +587,7 @@ class Threads(Resource):
             await self.rules.dispatch_members(thread, None, user_id)
         return 204, None
 
+    @serves("GET", "/guilds/{guild_id}/threads/active")
     async def active_threads(self, call: Call) -> tuple[int, Any]:
         guild = self.guild_of(call)
         threads = [

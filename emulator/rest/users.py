@@ -6,30 +6,24 @@ from typing import Any
 
 from emulator.errors import invalid_form, unknown
 from emulator.models import EmulatorEvent
-from emulator.rest.base import AddRoute, Call, Resource
+from emulator.rest.base import Call, Resource, serves
 
 
 class Users(Resource):
-    def register(self, route: AddRoute) -> None:
-        route("GET", "/users/@me", self.get_me)
-        route("POST", "/users/@me/channels", self.create_dm)
-        route("GET", "/users/{user_id}", self.get_user)
-        route("GET", "/oauth2/applications/@me", self.get_application)
-        route("GET", "/applications/@me", self.get_application)
-        route("GET", "/gateway", self.get_gateway, auth=False)
-        route("GET", "/gateway/bot", self.get_gateway_bot)
-
+    @serves("GET", "/users/@me")
     async def get_me(self, call: Call) -> tuple[int, Any]:
         me = self.world.bot_user.to_json()
         me.update({"verified": True, "mfa_enabled": False, "email": None, "locale": "en-US"})
         return 200, me
 
+    @serves("GET", "/users/{user_id}")
     async def get_user(self, call: Call) -> tuple[int, Any]:
         user = self.world.users.get(int(call.params["user_id"]))
         if user is None:
             raise unknown("User", 10013)
         return 200, user.to_json()
 
+    @serves("POST", "/users/@me/channels")
     async def create_dm(self, call: Call) -> tuple[int, Any]:
         recipient_id = int(call.body().get("recipient_id", 0))
         user = self.world.users.get(recipient_id)
@@ -39,6 +33,8 @@ class Users(Resource):
         self.world.emit(EmulatorEvent("dm_channel", True, None, channel.id, user.id))
         return 200, self.world.channel_json(channel)
 
+    @serves("GET", "/oauth2/applications/@me")
+    @serves("GET", "/applications/@me")
     async def get_application(self, call: Call) -> tuple[int, Any]:
         bot = self.world.bot_user
         return 200, {
@@ -60,9 +56,11 @@ class Users(Resource):
             "tags": [],
         }
 
+    @serves("GET", "/gateway", auth=False)
     async def get_gateway(self, call: Call) -> tuple[int, Any]:
         return 200, {"url": self.world.gateway_url.rstrip("/")}
 
+    @serves("GET", "/gateway/bot")
     async def get_gateway_bot(self, call: Call) -> tuple[int, Any]:
         return 200, {
             "url": self.world.gateway_url.rstrip("/"),
