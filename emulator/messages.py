@@ -137,7 +137,7 @@ class Messages:
             msg.content,
             msg.allowed_mentions,
             known_roles=set(guild.roles) - {guild.id} if guild else set(),
-            known_users=set(world.users),
+            known_users=world.users.keys(),  # a view: no copy of every user per message
             replied_user_id=replied,
         )
         msg.set_mentions(mentions)

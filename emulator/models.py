@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -287,7 +287,7 @@ def resolve_mentions(
     allowed_mentions: JSON | None,
     *,
     known_roles: set[int],
-    known_users: set[int],
+    known_users: Set[int],
     replied_user_id: int | None = None,
 ) -> Mentions:
     """Which mentions in ``content`` Discord would turn into pings under ``allowed_mentions``.
