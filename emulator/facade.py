@@ -535,10 +535,5 @@ class DiscordEmulator:
                 "user_message", False, msg.guild_id, msg.channel_id, msg.author_id, message=msg
             )
         )
-        data = self.world.message_json(msg)
-        if channel.guild_id is not None:
-            member = self.world.guilds[channel.guild_id].members.get(msg.author_id)
-            if member is not None:
-                data["member"] = self.world.member_json(member, with_user=False)
-        await self.gateway.dispatch("MESSAGE_CREATE", data)
+        await self.gateway.dispatch("MESSAGE_CREATE", self.world.message_create_json(msg))
         return msg

@@ -482,3 +482,13 @@ class World:
         if msg.message_reference is not None:
             data["message_reference"] = msg.message_reference
         return data
+
+    def message_create_json(self, msg: RecordedMessage) -> JSON:
+        """A member's message as MESSAGE_CREATE carries it: the message plus, in a guild, the
+        author's ``member`` (without ``user``)."""
+        data = self.message_json(msg)
+        guild = self.guilds.get(msg.guild_id) if msg.guild_id is not None else None
+        member = guild.members.get(msg.author_id) if guild is not None else None
+        if member is not None:
+            data["member"] = self.member_json(member, with_user=False)
+        return data

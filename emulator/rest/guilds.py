@@ -7,7 +7,7 @@ from typing import Any
 
 from emulator.errors import ApiError, invalid_form, missing_permissions, unknown
 from emulator.gateway import INTENT_GUILD_MEMBERS, Gateway
-from emulator.models import EmuGuild, EmulatorEvent, EmuMember, EmuRole
+from emulator.models import EmuGuild, EmulatorEvent, EmuMember, EmuRole, EventKind
 from emulator.rest.base import Call, Resource, serves
 from emulator.state import World
 
@@ -163,28 +163,25 @@ class Guilds(Resource):
 
     @serves("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}")
     async def add_member_role(self, call: Call) -> tuple[int, Any]:
-        guild = self.guild_of(call)
-        member = self.member_of(call, guild)
-        role = self._manageable_role(guild, int(call.params["role_id"]))
-        if role.id not in member.roles:
-            member.roles.append(role.id)
-            await dispatch_member_update(self.gateway, self.world, member)
-        self.world.emit(
-            EmulatorEvent("role_add", True, guild.id, None, member.user_id, role_id=role.id)
-        )
-        return 204, None
+        return await self._change_member_role(call, add=True)
 
     @serves("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}")
     async def remove_member_role(self, call: Call) -> tuple[int, Any]:
+        return await self._change_member_role(call, add=False)
+
+    async def _change_member_role(self, call: Call, *, add: bool) -> tuple[int, Any]:
+        """Give or take one role: GUILD_MEMBER_UPDATE only if the member's roles change."""
         guild = self.guild_of(call)
         member = self.member_of(call, guild)
         role = self._manageable_role(guild, int(call.params["role_id"]))
-        if role.id in member.roles:
-            member.roles.remove(role.id)
+        if (role.id in member.roles) != add:
+            if add:
+                member.roles.append(role.id)
+            else:
+                member.roles.remove(role.id)
             await dispatch_member_update(self.gateway, self.world, member)
-        self.world.emit(
-            EmulatorEvent("role_remove", True, guild.id, None, member.user_id, role_id=role.id)
-        )
+        kind: EventKind = "role_add" if add else "role_remove"
+        self.world.emit(EmulatorEvent(kind, True, guild.id, None, member.user_id, role_id=role.id))
         return 204, None
 
     @serves("PATCH", "/guilds/{guild_id}/members/{user_id}")

@@ -246,9 +246,15 @@ class ScheduledEvents(Resource):
             new_snowflake(), guild.id, self.world.bot_user.id, "", start, int(body["entity_type"])
         )
         self._apply(event, body)
+        return await self._save(guild, event, "CREATE")
+
+    async def _save(
+        self, guild: EmuGuild, event: EmuScheduledEvent, change: str
+    ) -> tuple[int, Any]:
+        """Check the event as a whole, keep it, tell the gateway, answer it."""
         self._check(guild, event)
         guild.scheduled_events[event.id] = event
-        await dispatch_event(self.ctx, "CREATE", event)
+        await dispatch_event(self.ctx, change, event)
         self.world.notify()
         return 200, event_json(self.world, event)
 
@@ -269,13 +275,9 @@ class ScheduledEvents(Resource):
             )
         changed = EmuScheduledEvent(**{**vars(event), "interested": event.interested})
         self._apply(changed, {k: v for k, v in body.items() if k in EDITABLE})
-        self._check(guild, changed)
         if status is not None:
             changed.status = int(status)
-        guild.scheduled_events[event.id] = changed
-        await dispatch_event(self.ctx, "UPDATE", changed)
-        self.world.notify()
-        return 200, event_json(self.world, changed)
+        return await self._save(guild, changed, "UPDATE")
 
     @serves("DELETE", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}")
     async def delete_event(self, call: Call) -> tuple[int, Any]:

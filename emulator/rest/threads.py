@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from emulator.errors import ApiError, invalid_form, missing_permissions, unknown
-from emulator.gateway import Gateway
+from emulator.gateway import INTENT_MESSAGE_CONTENT, Gateway
 from emulator.messages import Messages
 from emulator.models import JSON, EmuChannel, EmulatorEvent, RecordedMessage, iso, new_snowflake
 from emulator.rest.base import Call, Resource, serves
@@ -51,10 +51,8 @@ ANNOUNCEMENT_THREAD = 10
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 GUILD_FORUM = 15
-THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 
 REQUIRE_TAG = 1 << 4
-PINNED = 1 << 1
 
 MANAGE_CHANNELS = 1 << 4
 VIEW_CHANNEL = 1 << 10
@@ -63,7 +61,6 @@ MANAGE_THREADS = 1 << 34
 CREATE_PUBLIC_THREADS = 1 << 35
 CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
-INTENT_MESSAGE_CONTENT = 1 << 15
 
 MAX_FORUM_TAGS = 20
 MAX_APPLIED_TAGS = 5
@@ -659,11 +656,7 @@ class ThreadActions:
         return [names[t] for t in thread.applied_tags if t in names]
 
     def _message_data(self, msg: RecordedMessage, mentioned_bot: bool) -> JSON:
-        data = self.world.message_json(msg)
-        assert msg.guild_id is not None
-        member = self.world.guilds[msg.guild_id].members.get(msg.author_id)
-        if member is not None:
-            data["member"] = self.world.member_json(member, with_user=False)
+        data = self.world.message_create_json(msg)
         session = self.gateway.current
         has_content = session is not None and bool(session.intents & INTENT_MESSAGE_CONTENT)
         if not has_content and not mentioned_bot:
