@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.config import AppConfig
 from bot.db import Database
-from bot.models import Buddy, BuddyStatus, Meeting, MeetingRsvp, Member, OutboundItem
+from bot.models import Meeting, MeetingRsvp, Member, OutboundItem
 from bot.services import events, outbound, partnerships
 from tests.conftest import FakeClock
 from tests.fakes import FakePort
@@ -29,20 +29,8 @@ ROLES = partnerships.first_meeting_roles_at
 async def offered_role(db: Database, newcomer: Member, meeting_id: int, answer: str) -> None:
     """The newcomer's answer to the first-meeting role offer, as partnerships records it."""
     async with db.transaction() as session:
-        session.add(
-            Buddy(
-                newcomer_id=newcomer.id,
-                candidates=[],
-                asked=0,
-                status=BuddyStatus.NONE,
-                created_at=START,
-                role_offer={
-                    "meeting_id": meeting_id,
-                    "answer": "yes" if answer else "no",
-                    "role": answer,
-                },
-            )
-        )
+        offer = {"meeting_id": meeting_id, "answer": "yes" if answer else "no", "role": answer}
+        session.add(partnerships.roles.offer_only(newcomer.id, START, offer))
 
 
 async def rsvp(db: Database, meeting_id: int, *user_ids: int) -> None:

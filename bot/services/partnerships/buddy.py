@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict, NotAllowed
 from bot.models import Buddy, BuddyStatus, Member, MemberStatus
+from bot.services.unique import insert_once
 
 CHECKIN_AFTER = timedelta(days=14)
 
@@ -42,10 +42,7 @@ async def start(
         status=BuddyStatus.ASKING if people else BuddyStatus.NONE,
         created_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
+    if not await insert_once(session, row):
         return None
     return people[0] if people else None
 

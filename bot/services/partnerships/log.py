@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import Keyring
@@ -20,6 +19,7 @@ from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.models import Member, MemberStatus, OutcomeKind, Partnership, PartnershipStatus
 from bot.services import outcomes
 from bot.services.partnerships.matching import pair_key
+from bot.services.unique import insert_once
 
 BRINGS_MAX = 200
 INTEREST_MAX = 100
@@ -90,15 +90,11 @@ async def propose(
         created_at=now,
         updated_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
-    except IntegrityError:
+    if not await insert_once(session, row):
         raise Conflict(
             f"You and {partner.display_name or 'they'} already have an open partnership. "
             "`/partnership list` shows it."
-        ) from None
+        )
     seal_body(keyring, row, {"interest": interest, "proposer_brings": brings, "partner_brings": ""})
     await session.flush()
     return row

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict, NotAllowed, NotFound
@@ -27,6 +27,7 @@ from bot.models import (
     MeetingStatus,
     Member,
 )
+from bot.services.unique import insert_or_winner
 
 OFFER_LEAD = timedelta(days=2)
 """The offer goes this long before the hand-over pack, so the answer is usually in when the
@@ -68,26 +69,29 @@ async def first_meeting(session: AsyncSession, approved_at: datetime) -> Meeting
     return found
 
 
-async def _row_for(session: AsyncSession, newcomer: Member, now: datetime) -> Buddy | None:
+async def _row_for(session: AsyncSession, newcomer: Member, now: datetime) -> Buddy:
     row = await session.get(Buddy, newcomer.id)
     if row is not None:
         return row
-    # No buddy search (buddies are off, or it began before this): a row for the offer only.
-    try:
-        async with session.begin_nested():
-            session.add(
-                Buddy(
-                    newcomer_id=newcomer.id,
-                    candidates=[],
-                    asked=0,
-                    status=BuddyStatus.NONE,
-                    created_at=now,
-                    role_offer={},
-                )
-            )
-    except IntegrityError:
-        pass  # a concurrent tick made it
-    return await session.get(Buddy, newcomer.id)
+    # No buddy search (buddies are off, or it began before this): a row for the offer
+    # only, or the one a concurrent tick made.
+    return await insert_or_winner(
+        session,
+        offer_only(newcomer.id, now, {}),
+        lambda: session.get(Buddy, newcomer.id),
+    )
+
+
+def offer_only(newcomer_id: int, now: datetime, role_offer: dict[str, Any]) -> Buddy:
+    """A ``buddies`` row that carries a role offer and no buddy search."""
+    return Buddy(
+        newcomer_id=newcomer_id,
+        candidates=[],
+        asked=0,
+        status=BuddyStatus.NONE,
+        created_at=now,
+        role_offer=role_offer,
+    )
 
 
 async def offers_due(
@@ -129,7 +133,7 @@ async def offers_due(
         if meeting is None or meeting.starts_at - now > pack_before + OFFER_LEAD:
             continue  # not near yet: looked at again on a later tick
         row = await _row_for(session, newcomer, now)
-        if row is None or row.role_offer:
+        if row.role_offer:
             continue
         if meeting.starts_at - now < MIN_NOTICE:
             row.role_offer = {"meeting_id": meeting.id, "answer": "missed"}

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotAllowed
@@ -22,6 +21,7 @@ from bot.models import (
 )
 from bot.services.partnerships.matching import pair_key, pair_round
 from bot.services.partnerships.offers import profiles
+from bot.services.unique import insert_once
 
 
 async def opt_in(session: AsyncSession, member: Member, now: datetime) -> bool:
@@ -95,13 +95,8 @@ async def make_round(
     people = await profiles(session, optins)
     if len(people) < 2:
         return None
-    try:
-        async with session.begin_nested():
-            row = ConnectionRound(
-                starts_at=starts_at, checkin_at=starts_at + checkin_after, created_at=now
-            )
-            session.add(row)
-    except IntegrityError:
+    row = ConnectionRound(starts_at=starts_at, checkin_at=starts_at + checkin_after, created_at=now)
+    if not await insert_once(session, row):
         return None
     pairing = pair_round(people, await met_pairs(session), cross_town=cross_town)
     for n, group in enumerate(pairing.groups, start=1):

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict, NotAllowed, NotFound
@@ -22,6 +21,7 @@ from bot.services.reminders.dispatch import confirmation_of, declined_key
 from bot.services.reminders.meetings import MeetingFacts, meeting_facts, meetings_by_id
 from bot.services.reminders.plan import PlanResult, new_occurrence
 from bot.services.reminders.settings import EngineSettings
+from bot.services.unique import insert_once
 
 
 @dataclass(frozen=True)
@@ -241,16 +241,13 @@ async def _record_answer(
         return True
     if await confirmation_of(session, meeting_id, user_id) is not None:
         return False
-    try:
-        async with session.begin_nested():
-            session.add(
-                FacilitatorConfirmation(
-                    meeting_id=meeting_id, user_id=user_id, confirmed=confirmed, answered_at=now
-                )
-            )
-    except IntegrityError:
-        return False  # a concurrent press recorded it first
-    return True
+    # False when a concurrent press recorded it first.
+    return await insert_once(
+        session,
+        FacilitatorConfirmation(
+            meeting_id=meeting_id, user_id=user_id, confirmed=confirmed, answered_at=now
+        ),
+    )
 
 
 async def is_confirmed(session: AsyncSession, meeting: MeetingFacts) -> bool:
