@@ -2,7 +2,8 @@
 forum, and the people best placed to help are invited.
 
 - ``cog``: the slash commands, the weekly post, posts deleted by hand;
-- ``components``: the forum post, invitations, persistent buttons and forms;
+- ``components``: persistent buttons and forms, publishing a post and its invitations;
+- ``post``: the forum and its tags, finding a post's thread again, the invitation DM;
 - ``render``: embeds and text.
 """
 

@@ -20,16 +20,8 @@ from bot.models import ConsultStatus
 from bot.services import consults
 from bot.ui import CopInteraction, send
 from cogs.consults import render
-from cogs.consults.components import (
-    DYNAMIC_ITEMS,
-    AskModal,
-    asking_member,
-    forum_problem,
-    publish,
-    render_invitation_dm,
-    sync_tags,
-    tell_coordinators,
-)
+from cogs.consults.components import DYNAMIC_ITEMS, AskModal, asking_member, publish
+from cogs.consults.post import forum_problem, render_invitation_dm, sync_tags, tell_coordinators
 
 log = logging.getLogger(__name__)
 

@@ -1,26 +1,24 @@
-"""Consults on Discord: the forum, its tags, the post, the invitation messages, and the
-persistent buttons and forms (I'll help / Not this time, Reply, Resolved). The commands
-are in ``cog``, which imports this module and never the other way round.
+"""Consults on Discord: the persistent buttons and forms (I'll help / Not this time, Reply,
+Resolved, Record a learning, the /ask form), the views they put on a consult's post, and
+publishing the post with its invitations. The forum, its tags and finding a post again
+are in ``post``; the commands are in ``cog``, which imports this module and never the
+other way round.
 
-Each step
-reads or writes the database in its own short transaction and talks to Discord between
-them, so a refusal from Discord never loses what the asker wrote: the consult is saved
-first and posted when the bot can.
+Each step reads or writes the database in its own short transaction and talks to Discord
+between them, so a refusal from Discord never loses what the asker wrote: the consult is
+saved first and posted when the bot can.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import weakref
-from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import port
 from bot.client import CopBot
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.mentions import NO_PINGS, only_users
@@ -31,7 +29,7 @@ from bot.models import (
     Member,
     MemberStatus,
 )
-from bot.services import consults, forum, outbound
+from bot.services import consults, forum
 from bot.services.members import member_by_user
 from bot.ui import (
     CopButton,
@@ -45,18 +43,10 @@ from bot.ui import (
     safe,
     send,
 )
-from cogs.consults import render
+from cogs.consults import post, render
 from cogs.learnings import open_learning_form
 
 log = logging.getLogger(__name__)
-
-NEEDED = discord.Permissions(
-    view_channel=True,
-    send_messages=True,
-    send_messages_in_threads=True,
-    embed_links=True,
-    read_message_history=True,
-)
 
 
 async def asking_member(session: AsyncSession, user_id: int) -> Member:
@@ -72,85 +62,7 @@ async def optional_member(session: AsyncSession, user_id: int) -> Member | None:
     return await member_by_user(session, user_id)
 
 
-# --- the forum ----------------------------------------------------------------------------
-
-
-def forum_problem(bot: CopBot) -> tuple[discord.ForumChannel | None, str | None]:
-    """The configured forum, or the one line that says what is wrong with it."""
-    forum_id = bot.config.channels.forum
-    if forum_id is None:
-        return None, "channels.forum is not set, so /ask can't post consults; set it to a forum."
-    channel = bot.get_channel(forum_id)
-    if not isinstance(channel, discord.ForumChannel):
-        return None, (
-            f"channels.forum: channel {forum_id} is not a forum channel in the server, so /ask "
-            "can't post consults."
-        )
-    me = channel.guild.me
-    if me is None:
-        return None, "The bot is not in the server yet, so /ask can't post consults."
-    perms = channel.permissions_for(me)
-    missing = [name for name, value in NEEDED if value and not getattr(perms, name)]
-    if missing:
-        return None, (
-            f"The bot lacks {', '.join(missing)} in the forum #{channel.name}, so /ask can't "
-            "post consults; grant them to its role."
-        )
-    return channel, None
-
-
-_TOLD: weakref.WeakKeyDictionary[CopBot, set[str]] = weakref.WeakKeyDictionary()
-"""The problems each running bot has told coordinators about (so each is told once)."""
-
-
-async def tell_coordinators(bot: CopBot, line: str) -> None:
-    """One clear line to coordinators (and the log), once per problem per run."""
-    told = _TOLD.setdefault(bot, set())
-    if line in told:
-        return
-    told.add(line)
-    log.warning("consults: %s", line)
-    try:
-        await bot.port.post(bot.config.channels.coordinators, port.Message(content=line))
-    except port.PortError:
-        log.warning("consults: could not tell the coordinators")
-
-
-async def sync_tags(bot: CopBot, channel: discord.ForumChannel) -> Sequence[discord.ForumTag]:
-    """Make sure the forum has a tag for each of the community's themes."""
-    existing = list(channel.available_tags)
-    plan = forum.plan_tags(
-        [forum.Tag(t.name, t.id, t.moderated) for t in existing], bot.config.consults.themes
-    )
-    if not plan.changed:
-        return existing
-    if not channel.permissions_for(channel.guild.me).manage_channels:
-        await tell_coordinators(
-            bot,
-            f"The bot can't add tags for the community's themes to the forum #{channel.name} "
-            "(it needs Manage Channels there); consults are posted without those tags.",
-        )
-        return existing
-    wanted = existing + [discord.ForumTag(name=t.name) for t in plan.tags[len(existing) :]]
-    try:
-        edited = await channel.edit(available_tags=wanted)
-    except discord.HTTPException as exc:
-        await tell_coordinators(
-            bot, f"The bot could not add tags to the forum #{channel.name} ({exc.status})."
-        )
-        return existing
-    if isinstance(edited, discord.ForumChannel):
-        return list(edited.available_tags)
-    return existing
-
-
 # --- posting a consult --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Published:
-    thread_id: int
-    url: str
 
 
 def post_view(consult_id: int, anonymous: bool) -> discord.ui.View:
@@ -167,54 +79,15 @@ def answer_view(consult_id: int) -> discord.ui.View:
     return persistent_view(AnswerButton(consult_id, "yes"), AnswerButton(consult_id, "no"))
 
 
-def post_name(consult_id: int, themes: Sequence[str]) -> str:
-    """The post's name: its number and themes, never what the asker typed (so that an
-    erasure that replaces the post's messages leaves nothing of it)."""
-    return forum.thread_name(", ".join(themes), prefix=f"Consult #{consult_id}: ")
-
-
-async def _already_posted(
-    channel: discord.ForumChannel, consult_id: int, themes: Sequence[str]
-) -> discord.Thread | None:
-    """After a crash between Discord making the post and the bot recording it: the post,
-    found among the forum's active threads by its name."""
-    try:
-        active = await channel.guild.active_threads()
-    except discord.HTTPException:
-        return None
-    name = post_name(consult_id, themes)
-    for thread in active:
-        if (
-            thread.parent_id == channel.id
-            and thread.name == name
-            and thread.owner_id == channel.guild.me.id
-        ):
-            return thread
-    return None
-
-
-async def _invited_in(thread: discord.Thread) -> bool:
-    """Whether the post already holds an invitation message (so none is sent twice)."""
-    try:
-        async for message in thread.history(limit=25):
-            for row in message.components:
-                for item in getattr(row, "children", []):
-                    if str(getattr(item, "custom_id", "")).startswith("consult:answer:"):
-                        return True
-    except discord.HTTPException:
-        return False
-    return False
-
-
-async def publish(bot: CopBot, consult_id: int, *, recover: bool = False) -> Published | None:
+async def publish(bot: CopBot, consult_id: int, *, recover: bool = False) -> post.Published | None:
     """Post an open consult that has no post yet, with its invitations. None when it
     could not be posted (coordinators are told; it stays saved and is tried again).
 
     With ``recover`` (the catch-up on connecting) a post Discord made before the bot could
     record it is found and recorded instead of being made twice."""
-    channel, problem = forum_problem(bot)
+    channel, problem = post.forum_problem(bot)
     if channel is None:
-        await tell_coordinators(bot, problem or "consults are not set up")
+        await post.tell_coordinators(bot, problem or "consults are not set up")
         return None
     keyring = bot.data_keyring
     async with bot.db.transaction() as session:
@@ -229,13 +102,13 @@ async def publish(bot: CopBot, consult_id: int, *, recover: bool = False) -> Pub
             asker = named.display_name if named is not None else None
         anonymous = row.anonymous
     if recover:
-        found = await _already_posted(channel, consult_id, themes)
+        found = await post.already_posted(channel, consult_id, themes)
         if found is not None:
             return await _recorded(bot, channel, found, consult_id, themes)
-    tags = await sync_tags(bot, channel)
+    tags = await post.sync_tags(bot, channel)
     tag_ids = forum.tag_ids_for(themes, [forum.Tag(t.name, t.id) for t in tags])
     applied = [t for t in tags if t.id in tag_ids]
-    name = post_name(consult_id, themes)
+    name = post.post_name(consult_id, themes)
     try:
         created = await channel.create_thread(
             name=name,
@@ -246,7 +119,7 @@ async def publish(bot: CopBot, consult_id: int, *, recover: bool = False) -> Pub
             allowed_mentions=NO_PINGS,
         )
     except discord.HTTPException as exc:
-        await tell_coordinators(
+        await post.tell_coordinators(
             bot,
             f"The bot could not post consult #{consult_id} in the forum ({exc.status} "
             f"{exc.code}); it is saved and will be posted when the bot next can.",
@@ -263,7 +136,7 @@ async def _recorded(
     themes: Sequence[str],
     *,
     fresh: bool = False,
-) -> Published:
+) -> post.Published:
     """Record the post (its first message has the thread's id), then invite."""
     now = bot.clock()
     async with bot.db.transaction() as session:
@@ -274,9 +147,9 @@ async def _recorded(
             for i in await consults.invitations_of(session, consult_id)
             if i.status is ConsultInvitationStatus.INVITED
         ]
-    if fresh or not await _invited_in(thread):
+    if fresh or not await post.invited_in(thread):
         await post_invitations(bot, consult_id, thread, [i.id for i in pending], themes)
-    return Published(thread.id, render.thread_link(channel.guild.id, thread.id))
+    return post.Published(thread.id, render.thread_link(channel.guild.id, thread.id))
 
 
 async def post_invitations(
@@ -318,45 +191,6 @@ async def post_invitations(
         invitations = [await consults.invitation(session, i) for i in invitation_ids]
         await consults.queue_invitation_dms(session, now, invitations)
     bot.outbox.wake()
-
-
-async def thread_of(bot: CopBot, thread_id: int) -> discord.Thread | None:
-    channel = bot.get_channel(thread_id)
-    if isinstance(channel, discord.Thread):
-        return channel
-    try:
-        fetched = await bot.fetch_channel(thread_id)
-    except discord.HTTPException:
-        return None
-    return fetched if isinstance(fetched, discord.Thread) else None
-
-
-async def render_invitation_dm(
-    bot: CopBot, session: AsyncSession, item: outbound.Rendering
-) -> port.Message | None:
-    """The invitation DM, written when the outbox sends it (nothing if already answered)."""
-    raw = item.params.get("invitation_id", 0)
-    invitation_id = int(raw) if isinstance(raw, int | str) else 0
-    inv = await consults.pending_invitation(session, invitation_id)
-    if inv is None or inv.consult_id is None:
-        return None
-    row = await consults.get_consult(session, inv.consult_id)
-    if row.thread_id is None:
-        return None
-    text = consults.open_text(bot.data_keyring, row)
-    themes = await consults.themes_of(session, row.id)
-    link = render.thread_link(bot.config.discord.guild_id, row.thread_id)
-    return port.Message(
-        cards=(
-            port.Card(
-                title="You're invited to help with a consult",
-                description=render.invitation_dm(text.title, themes, link)
-                + (f"\n{render.LATE_NOTE}" if item.late else ""),
-                colour=render.COLOUR.value,
-            ),
-        ),
-        buttons=(port.Button("Open the consult", url=link),),
-    )
 
 
 # --- the persistent buttons ---------------------------------------------------------------
@@ -404,7 +238,7 @@ class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<
             )
             asker_user = asker.user_id if asker is not None and asker.user_id > 0 else None
             next_ids = [i.id for i in result.invited_next]
-        thread = await thread_of(bot, thread_id) if thread_id else None
+        thread = await post.thread_of(bot, thread_id) if thread_id else None
         if helping:
             how = (
                 "Reply with **Reply to the asker** in the post: your reply reaches them by DM."
@@ -413,12 +247,12 @@ class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<
             )
             await send(interaction, f"Thank you: you're helping with this consult. {how}")
             if thread is not None:
-                await _quietly(
+                await post.quietly(
                     thread.send(f"**{safe(name, 80)}** offered to help.", allowed_mentions=NO_PINGS)
                 )
             if anonymous and asker_user is not None and thread_id is not None:
                 link = render.thread_link(bot.config.discord.guild_id, thread_id)
-                await _dm(
+                await post.dm(
                     bot,
                     asker_user,
                     f"**{safe(name, 80)}** offered to help with your consult: {link}",
@@ -468,9 +302,9 @@ class ResolveButton(CopButton, template=r"consult:resolve:(?P<consult_id>\d+)"):
             ]
             thread_id = row.thread_id
         if thread_id is not None:
-            thread = await thread_of(bot, thread_id)
+            thread = await post.thread_of(bot, thread_id)
             if thread is not None:
-                await _quietly(thread.send(render.resolved_note(), allowed_mentions=NO_PINGS))
+                await post.quietly(thread.send(render.resolved_note(), allowed_mentions=NO_PINGS))
         view = ResolvedView(interaction.user.id, self.consult_id, helpers)
         lead = f"Consult **#{self.consult_id}** is marked resolved."
         if helpers:
@@ -545,27 +379,6 @@ class ResolvedView(OwnerOnlyView):
         self.add_item(LearnButton(consult_id))
 
 
-# --- helpers ------------------------------------------------------------------------------
-
-
-async def _quietly(action: Awaitable[object]) -> None:
-    try:
-        await action
-    except discord.HTTPException as exc:
-        log.warning("consults: a post in a consult failed (%s)", exc.status)
-
-
-async def _dm(
-    bot: CopBot, user_id: int, content: str, buttons: tuple[port.Button, ...] = ()
-) -> bool:
-    try:
-        await bot.port.dm(user_id, port.Message(content=content, buttons=buttons))
-    except port.PortError as exc:
-        log.info("consults: a DM could not be delivered (%s)", type(exc).__name__)
-        return False
-    return True
-
-
 # --- the forms ----------------------------------------------------------------------------
 
 
@@ -605,7 +418,7 @@ class ReplyModal(CopModal):
                 file=discord.File(io.BytesIO(typed.encode()), filename="your-reply.txt"),
             )
             return
-        thread = await thread_of(bot, relay.thread_id)
+        thread = await post.thread_of(bot, relay.thread_id)
         if thread is None:
             await send(interaction, "This consult's post is gone, so the reply can't be posted.")
             return
@@ -640,7 +453,7 @@ class ReplyModal(CopModal):
         delivered = True
         if dm_user is not None:
             link = render.thread_link(bot.config.discord.guild_id, thread.id)
-            delivered = await _dm(
+            delivered = await post.dm(
                 bot,
                 dm_user,
                 render.reply_dm(title, name, relay.text, link),
@@ -693,14 +506,7 @@ class AskModal(CopModal):
         try:
             text = consults.validate(draft)
             themes = consults.parse_themes(chosen, self.themes)
-        except consults.DraftProblem as problem:
-            await send(
-                interaction,
-                problem.message,
-                view=FixView(interaction.user.id, self.themes, draft, chosen),
-            )
-            return
-        except InvalidInput as problem:
+        except InvalidInput as problem:  # a DraftProblem, or themes that are not offered
             await send(
                 interaction,
                 problem.message,
