@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal, Protocol, runtime_checkable
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
@@ -137,6 +138,17 @@ class Transient(PortError):
 def is_permanent(error: PortError) -> bool:
     """True when retrying the same call cannot succeed."""
     return not isinstance(error, Transient)
+
+
+def retry_wait(
+    attempts: int, base: timedelta, cap: timedelta, retry_after: float | None = None
+) -> timedelta:
+    """The wait before attempt ``attempts + 1`` after a :class:`Transient` failure: base,
+    2×base, 4×base... up to ``cap``, and never shorter than Discord's ``retry_after``."""
+    wait = min(base * float(2 ** max(0, min(attempts - 1, 30))), cap)
+    if retry_after is not None:
+        wait = max(wait, timedelta(seconds=retry_after))
+    return wait
 
 
 # --- the protocol ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    field_validator,
 )
 
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"
@@ -50,3 +51,21 @@ class Section(BaseModel):
     """A frozen config table; unknown keys are mistakes."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Retries(Section):
+    """A table whose sends are retried with exponential backoff: ``retry_base_seconds``,
+    doubling each time up to ``retry_max_seconds``."""
+
+    retry_base_seconds: float = Field(default=30, gt=0, le=3600)
+    """The first retry waits this long; each next one twice as long."""
+    retry_max_seconds: float = Field(default=1800, gt=0, le=86400)
+    """The longest wait between two retries."""
+
+    @field_validator("retry_max_seconds")
+    @classmethod
+    def _max_after_base(cls, value: float, info: Any) -> float:
+        base = info.data.get("retry_base_seconds")
+        if base is not None and value < base:
+            raise ValueError(f"must be at least retry_base_seconds ({base:g})")
+        return value

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import Field
 
-from pydantic import Field, field_validator
-
-from bot.config.base import Section
+from bot.config.base import Retries
 
 
-class NotificationsConfig(Section):
+class NotificationsConfig(Retries):
     dm_per_second: float = Field(default=2.0, gt=0, le=10)
     """The most DMs the outbound path sends per second, one at a time. Discord's global
     limit is 50 requests a second and opening DM channels is limited further; staying well
@@ -19,18 +17,5 @@ class NotificationsConfig(Section):
     retries) when nothing woke it."""
     max_attempts: int = Field(default=8, ge=1, le=50)
     """Sending attempts for one DM before it is given up (recorded as failed)."""
-    retry_base_seconds: float = Field(default=30, gt=0, le=3600)
-    """The first retry waits this long (or Discord's retry_after, if longer); each next
-    one twice as long."""
-    retry_max_seconds: float = Field(default=1800, gt=0, le=86400)
-    """The longest wait between two retries."""
     late_after_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
     """A DM that goes out this long after it was due says that it is late."""
-
-    @field_validator("retry_max_seconds")
-    @classmethod
-    def _max_after_base(cls, value: float, info: Any) -> float:
-        base = info.data.get("retry_base_seconds")
-        if base is not None and value < base:
-            raise ValueError(f"must be at least retry_base_seconds ({base:g})")
-        return value

@@ -10,7 +10,7 @@ from pydantic import (
 )
 
 from bot.config.base import (
-    Section,
+    Retries,
     Snowflake,
 )
 
@@ -18,7 +18,7 @@ Days = Annotated[float, Field(gt=0, le=60)]
 """An offset from a meeting, in days (fractions allowed: 0.5 is 12 hours)."""
 
 
-class RemindersConfig(Section):
+class RemindersConfig(Retries):
     meeting_chain: bool = True
     """Send the automatic reminders for each meeting (the offsets below)."""
     group_days_before: tuple[Days, ...] = (7, 1)
@@ -40,10 +40,6 @@ class RemindersConfig(Section):
     """A reminder sent more than this long after its time says that it is late."""
     max_attempts: int = Field(default=5, ge=1, le=20)
     """Sending attempts for one delivery before it is given up and reported."""
-    retry_base_seconds: float = Field(default=30, gt=0, le=3600)
-    """The first retry waits this long; each next one waits twice as long."""
-    retry_max_seconds: float = Field(default=1800, gt=0, le=86400)
-    """The longest wait between two retries."""
     poll_seconds: int = Field(default=30, ge=5, le=3600)
     """How often the engine re-reads meetings and sweeps for anything due."""
     text_max_length: int = Field(default=1500, ge=10, le=3500)
@@ -69,12 +65,4 @@ class RemindersConfig(Section):
                 f"must be less than confirm_days_before ({confirm:g}), so the facilitator "
                 "is asked to confirm before coordinators are alerted"
             )
-        return value
-
-    @field_validator("retry_max_seconds")
-    @classmethod
-    def _max_after_base(cls, value: float, info: Any) -> float:
-        base = info.data.get("retry_base_seconds")
-        if base is not None and value < base:
-            raise ValueError(f"must be at least retry_base_seconds ({base:g})")
         return value

@@ -85,6 +85,10 @@ class OutboxSettings:
             late_after=timedelta(minutes=section.late_after_minutes),
         )
 
+    def backoff(self, attempts: int, retry_after: float | None) -> timedelta:
+        """The wait before attempt ``attempts + 1``, at least Discord's ``retry_after``."""
+        return port.retry_wait(attempts, self.retry_base, self.retry_max, retry_after)
+
 
 @dataclass
 class DrainSummary:
@@ -229,14 +233,6 @@ class Outbox:
     def _pause(self, seconds: float) -> None:
         """Hold every send for ``seconds`` (Discord asked us to wait)."""
         self._next_slot = max(self._next_slot, self._monotonic() + seconds)
-
-    def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
-        wait: timedelta = min(
-            self.settings.retry_base * float(2 ** max(0, attempts - 1)), self.settings.retry_max
-        )
-        if retry_after is not None:
-            wait = max(wait, timedelta(seconds=retry_after))
-        return wait
 
     # --- sending -----------------------------------------------------------------------
 
@@ -392,7 +388,7 @@ class Outbox:
                         self.token,
                         now,
                         outcome.reason,
-                        wait=self._backoff(claim.attempts, outcome.retry_after),
+                        wait=self.settings.backoff(claim.attempts, outcome.retry_after),
                         max_attempts=self.settings.max_attempts,
                         tally=tally,
                     )

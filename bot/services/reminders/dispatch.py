@@ -212,21 +212,7 @@ async def dispatch_due(
         if not targets:
             settle(occurrence, OccurrenceStatus.SKIPPED, now, occurrence.note or "no one to tell")
             continue
-        for target in dict.fromkeys(targets):
-            session.add(
-                ReminderDelivery(
-                    occurrence_id=occurrence.id,
-                    target=target,
-                    status=DeliveryStatus.PENDING,
-                    attempts=0,
-                    failures=0,
-                    next_attempt_at=now,
-                    fallback=False,
-                    late=False,
-                    last_error="",
-                    reported=False,
-                )
-            )
+        session.add_all(_pending(occurrence.id, target, now) for target in dict.fromkeys(targets))
         settle(occurrence, OccurrenceStatus.DISPATCHED, now)
         result.dispatched += 1
     await session.flush()
@@ -236,6 +222,22 @@ async def dispatch_due(
         # A recurring reminder's next time may itself be due already (after downtime).
         result.more = result.more or any(due <= now for _, due in planned.planned)
     return result
+
+
+def _pending(occurrence_id: int, target: str, now: datetime) -> ReminderDelivery:
+    """A delivery of an occurrence to one target, to be attempted now."""
+    return ReminderDelivery(
+        occurrence_id=occurrence_id,
+        target=target,
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        failures=0,
+        next_attempt_at=now,
+        fallback=False,
+        late=False,
+        last_error="",
+        reported=False,
+    )
 
 
 async def report_problems(
@@ -292,19 +294,6 @@ async def report_problems(
         occurrence.report_id = report.id
     for delivery in failed:
         delivery.reported = True
-    session.add(
-        ReminderDelivery(
-            occurrence_id=report.id,
-            target=channel_target(settings.coordinators_channel),
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            failures=0,
-            next_attempt_at=now,
-            fallback=False,
-            late=False,
-            last_error="",
-            reported=False,
-        )
-    )
+    session.add(_pending(report.id, channel_target(settings.coordinators_channel), now))
     await session.flush()
     return report

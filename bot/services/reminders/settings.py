@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import port
 from bot.config import AppConfig
 from bot.models import (
     ReminderStep,
@@ -65,9 +66,7 @@ class EngineSettings:
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait before attempt ``attempts + 1``: base, 2×base, 4×base... capped."""
-        factor: int = 2 ** max(0, min(attempts - 1, 30))
-        wait: timedelta = min(self.retry_base * factor, self.retry_max)
-        return wait
+        return port.retry_wait(attempts, self.retry_base, self.retry_max)
 
 
 def channel_target(channel_id: int) -> str:

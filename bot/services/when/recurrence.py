@@ -94,7 +94,7 @@ _DAY_NAMES = {
     "SU": "Sunday",
 }
 _DAY_ORDER = list(_DAY_NAMES)
-_ORDINALS: dict[str, int] = {
+_ORDINAL_WORDS: dict[str, int] = {
     "first": 1,
     "1st": 1,
     "second": 2,
@@ -105,6 +105,9 @@ _ORDINALS: dict[str, int] = {
     "4th": 4,
     "fifth": 5,
     "5th": 5,
+}
+_ORDINALS: dict[str, int] = {
+    **_ORDINAL_WORDS,
     "last": -1,
     "second last": -2,
     "second-last": -2,
@@ -124,12 +127,8 @@ _NUMBERS: dict[str, int] = {
     "eleven": 11,
     "twelve": 12,
     "other": 2,
-    "second": 2,
-    "2nd": 2,
-    "third": 3,
-    "3rd": 3,
-    "fourth": 4,
-    "4th": 4,
+    # "every second week", "every 3rd month"
+    **{word: n for word, n in _ORDINAL_WORDS.items() if 2 <= n <= 4},
 }
 _FREQ_UNITS = {
     "HOURLY": "hour",
