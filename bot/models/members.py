@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, String, Text
+from sqlalchemy import JSON, BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UtcDateTime
@@ -28,6 +28,10 @@ class Member(Base):
     """
 
     __tablename__ = "members"
+    __table_args__ = (
+        # Who is an active member in the server, without reading everyone else in it.
+        Index("ix_members_status_in_guild", "status", "in_guild"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, unique=True)

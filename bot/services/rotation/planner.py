@@ -43,7 +43,7 @@ from bot.models import (
     MemberStatus,
     RotationEntry,
 )
-from bot.services.rotation import availability
+from bot.services.rotation import availability, watch
 from bot.services.rotation.assignments import (
     PINNED,
     assignment_of,
@@ -391,6 +391,7 @@ async def plan_changes(
             None,
         )
         moved.append(TurnMoved(meeting, had, later))
+    watch.mark_current(session)
     return PlanResult(meetings, moved)
 
 
@@ -468,9 +469,10 @@ async def standby_for(
     return pool[min(candidates, key=planner.key)].member if candidates else None
 
 
-async def _needs_plan(session: AsyncSession, now: datetime) -> bool:
-    """Whether the stored roster may be out of date: someone entered or left the
-    rotation, or an upcoming meeting has no facilitator. A few bounded queries."""
+async def _pool_changed(session: AsyncSession) -> bool:
+    """Whether someone entered or left the rotation since it was last planned: two
+    anti-joins that stop at the first hit (the ``members (status, in_guild)`` index
+    keeps the first to the active members)."""
     entered = (
         await session.scalars(
             select(Member.id)
@@ -497,7 +499,17 @@ async def _needs_plan(session: AsyncSession, now: datetime) -> bool:
             .limit(1)
         )
     ).first()
-    if left is not None:
+    return left is not None
+
+
+async def _needs_plan(session: AsyncSession, now: datetime) -> bool:
+    """Whether the stored roster may be out of date: someone entered or left the
+    rotation, or an upcoming meeting has no facilitator.
+
+    Who is in the rotation is checked against the members only when this process has
+    written members or rotation entries since the roster was last found current
+    (``watch``); otherwise one query over the upcoming meetings is all."""
+    if not watch.still_current(session) and await _pool_changed(session):
         return True
     unfilled = (
         await session.scalars(
@@ -514,30 +526,36 @@ async def _needs_plan(session: AsyncSession, now: datetime) -> bool:
             .limit(1)
         )
     ).first()
-    if unfilled is None:
-        return False
-    anyone = (
-        await session.scalars(
-            select(RotationEntry.member_id).where(RotationEntry.active.is_(True)).limit(1)
-        )
-    ).first()
-    return anyone is not None
+    return unfilled is not None and await _anyone_in_rotation(session)
+
+
+async def _anyone_in_rotation(session: AsyncSession) -> bool:
+    found = await session.scalars(
+        select(RotationEntry.member_id).where(RotationEntry.active.is_(True)).limit(1)
+    )
+    return found.first() is not None
 
 
 async def ensure_planned(
     session: AsyncSession, now: datetime, rules: RotationRules | None = None
 ) -> None:
     """Plan only when the stored roster may be out of date (see :func:`_needs_plan`), so
-    reading the roster does not grow with the rotation. Every change people make plans
-    at once, and the hourly job re-plans as time passes."""
+    reading the roster does not grow with the rotation or the server. Every change
+    people make plans at once, and the hourly job re-plans as time passes."""
     rules = rules or RotationRules()
     created = await extend_series(session, now, rules.horizon_days)
     if created or await _needs_plan(session, now):
         await plan(session, now, rules)
+    else:
+        watch.mark_current(session)
 
 
 async def rotation_size(session: AsyncSession) -> int:
-    """How many members are in the rotation (one COUNT)."""
+    """How many members are in the rotation: one COUNT, read again only after this
+    process has written members or rotation entries (``watch``)."""
+    known = watch.recalled(session, "rotation_size")
+    if known is not None:
+        return known
     found = await session.scalar(
         select(func.count())
         .select_from(RotationEntry)
@@ -548,4 +566,6 @@ async def rotation_size(session: AsyncSession) -> int:
             Member.in_guild.is_(True),
         )
     )
-    return int(found or 0)
+    size = int(found or 0)
+    watch.remember(session, "rotation_size", size)
+    return size

@@ -1,0 +1,24 @@
+"""members: an index on (status, in_guild), so finding the active members in the server
+does not read everyone else in it
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-11-28 14:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = '0013'
+down_revision: str | Sequence[str] | None = '0012'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_members_status_in_guild', 'members', ['status', 'in_guild'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_members_status_in_guild', table_name='members')
