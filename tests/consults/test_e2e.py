@@ -36,6 +36,24 @@ class Consults:
     forum: EmuForum
     threads: ThreadActions
 
+    async def press(
+        self, user_id: int, message: RecordedMessage, custom_id: str, *, in_dm: bool = False
+    ) -> RecordedMessage:
+        """Press a button as ``user_id`` and wait for the bot's (ephemeral) answer."""
+        guild_id = None if in_dm else self.world.guild.id
+        pressed = await self.world.emu.press_button(guild_id, user_id, message, custom_id)
+        return await pressed.wait_reply()
+
+
+@dataclass
+class Asked:
+    """A consult as posted: its thread, number, first message and invitation message."""
+
+    thread: EmuThread
+    consult_id: int
+    first: RecordedMessage
+    invitation: RecordedMessage
+
 
 @pytest.fixture
 async def consults_world(tmp_path: Path) -> AsyncIterator[Consults]:
@@ -94,6 +112,13 @@ async def ask(c: Consults, user_id: int, *, anonymous: bool) -> EmuThread:
     return thread
 
 
+async def asked(c: Consults, user_id: int, *, anonymous: bool) -> Asked:
+    """/ask as ``user_id``, and the post it made."""
+    thread = await ask(c, user_id, anonymous=anonymous)
+    first, invitation = c.world.emu.messages_in(thread.id)[:2]
+    return Asked(thread, thread_consult(c, thread), first, invitation)
+
+
 def button_of(message: RecordedMessage, prefix: str) -> str:
     for row in message.components:
         for item in row.get("components", []):
@@ -123,18 +148,13 @@ async def test_named_consult_from_form_to_resolution(consults_world: Consults) -
     assert first.mentions.user_ids == frozenset()
 
     # Someone not invited cannot answer; Ben helps; Cal declines, so Dee is invited.
-    refused = await emu.press_button(
-        world.guild.id, world.cora.id, invitation, button_of(invitation, "consult:answer")
-    )
-    assert "invited" in (await refused.wait_reply()).content
-    helped = await emu.press_button(
-        world.guild.id, world.ben.id, invitation, f"consult:answer:{thread_consult(c, thread)}:yes"
-    )
-    assert "you're helping" in (await helped.wait_reply()).content
-    declined = await emu.press_button(
-        world.guild.id, world.cal.id, invitation, f"consult:answer:{thread_consult(c, thread)}:no"
-    )
-    assert "Someone else has been invited" in (await declined.wait_reply()).content
+    refused = await c.press(world.cora.id, invitation, button_of(invitation, "consult:answer"))
+    assert "invited" in refused.content
+    cid = thread_consult(c, thread)
+    helped = await c.press(world.ben.id, invitation, f"consult:answer:{cid}:yes")
+    assert "you're helping" in helped.content
+    declined = await c.press(world.cal.id, invitation, f"consult:answer:{cid}:no")
+    assert "Someone else has been invited" in declined.content
     await emu.wait_until(
         lambda: any(world.dee.id in m.mentions.user_ids for m in emu.messages_in(thread.id)),
         10,
@@ -143,10 +163,9 @@ async def test_named_consult_from_form_to_resolution(consults_world: Consults) -
 
     # Only the asker resolves; then thanks count in the ledger.
     resolve = button_of(first, "consult:resolve")
-    not_theirs = await emu.press_button(world.guild.id, world.ben.id, first, resolve)
-    assert "Only the person who asked" in (await not_theirs.wait_reply()).content
-    resolved = await emu.press_button(world.guild.id, world.ana.id, first, resolve)
-    thanks_prompt = await resolved.wait_reply()
+    not_theirs = await c.press(world.ben.id, first, resolve)
+    assert "Only the person who asked" in not_theirs.content
+    thanks_prompt = await c.press(world.ana.id, first, resolve)
     assert "marked resolved" in thanks_prompt.content
     select_id = next(
         item["custom_id"]
@@ -189,9 +208,8 @@ async def test_anonymous_consult_never_reveals_the_asker(
         caplog.set_level(logging.DEBUG, logger=name)
     c = consults_world
     emu, world = c.world.emu, c.world
-    thread = await ask(c, world.ana.id, anonymous=True)
-    cid = thread_consult(c, thread)
-    first = emu.messages_in(thread.id)[0]
+    made = await asked(c, world.ana.id, anonymous=True)
+    thread, cid, first = made.thread, made.consult_id, made.first
     assert "anonymous" in first.embeds[0]["footer"]["text"]
 
     # Ben replies to the asker from the post; it is posted under his name and DMed to Ana.
@@ -222,8 +240,8 @@ async def test_anonymous_consult_never_reveals_the_asker(
     theirs = await emu.invoke_command(world.guild.id, world.ben.id, "consult mine")
     assert f"#{cid}" not in (await theirs.wait_reply()).content
 
-    resolved = await emu.press_button(world.guild.id, world.ana.id, first, f"consult:resolve:{cid}")
-    assert "marked resolved" in (await resolved.wait_reply()).content
+    resolved = await c.press(world.ana.id, first, f"consult:resolve:{cid}")
+    assert "marked resolved" in resolved.content
 
     # Nothing anyone but Ana can see names her: no message outside her DMs and her own
     # ephemeral answers carries her name or a mention of her.

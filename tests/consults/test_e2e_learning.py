@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 
 from bot.models import Learning, Member
 from bot.services.learnings.text import open_content
-from tests.consults.test_e2e import Consults, ask, button_of, consults_world, thread_consult
+from tests.consults.test_e2e import Consults, asked, button_of, consults_world
 
 __all__ = ["consults_world"]
 
@@ -18,13 +18,9 @@ async def test_learning_from_a_resolved_consult_is_linked_for_its_author_only(
 ) -> None:
     c = consults_world
     emu, world = c.world.emu, c.world
-    thread = await ask(c, world.ana.id, anonymous=True)
-    consult_id = thread_consult(c, thread)
-    first = emu.messages_in(thread.id)[0]
-    resolved = await emu.press_button(
-        world.guild.id, world.ana.id, first, button_of(first, "consult:resolve")
-    )
-    prompt = await resolved.wait_reply()
+    made = await asked(c, world.ana.id, anonymous=True)
+    consult_id, first = made.consult_id, made.first
+    prompt = await c.press(world.ana.id, first, button_of(first, "consult:resolve"))
     learn = button_of(prompt, "consult:learn")
     assert learn == f"consult:learn:{consult_id}"
 

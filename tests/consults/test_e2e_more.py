@@ -19,8 +19,8 @@ from tests.consults.test_e2e import (
     HAPPENING,
     Consults,
     ask,
+    asked,
     consults_world,
-    thread_consult,
 )
 from tests.e2e.harness import World
 
@@ -121,19 +121,13 @@ async def test_hostile_text_pings_nobody(consults_world: Consults) -> None:
 
 async def test_buttons_survive_a_restart(consults_world: Consults) -> None:
     c = consults_world
-    emu, world = c.world.emu, c.world
-    thread = await ask(c, world.ana.id, anonymous=True)
-    cid = thread_consult(c, thread)
-    invitation = emu.messages_in(thread.id)[1]
+    world = c.world
+    made = await asked(c, world.ana.id, anonymous=True)
     await world.restart_bot(extensions=EXTENSIONS)
-    pressed = await emu.press_button(
-        world.guild.id, world.ben.id, invitation, f"consult:answer:{cid}:yes"
-    )
-    assert "you're helping" in (await pressed.wait_reply()).content
-    again = await emu.press_button(
-        world.guild.id, world.ben.id, invitation, f"consult:answer:{cid}:no"
-    )
-    assert "already recorded" in (await again.wait_reply()).content
+    pressed = await c.press(world.ben.id, made.invitation, f"consult:answer:{made.consult_id}:yes")
+    assert "you're helping" in pressed.content
+    again = await c.press(world.ben.id, made.invitation, f"consult:answer:{made.consult_id}:no")
+    assert "already recorded" in again.content
     assert world.db is not None
     async with world.db.transaction() as session:
         statuses = [i.status for i in await session.scalars(select(ConsultInvitation))]
@@ -203,10 +197,11 @@ async def test_mydata_delete_replaces_the_posts_that_carried_a_consult(
         await world.add_active_members(interests={world.ben.id: ["funding"]})
         emu = world.emu
         c = Consults(world, forum, threads)
-        thread = await ask(c, world.ana.id, anonymous=True)
-        cid = thread_consult(c, thread)
-        first = emu.messages_in(thread.id)[0]
-        reply = await emu.press_button(world.guild.id, world.ben.id, first, f"consult:reply:{cid}")
+        made = await asked(c, world.ana.id, anonymous=True)
+        thread = made.thread
+        reply = await emu.press_button(
+            world.guild.id, world.ben.id, made.first, f"consult:reply:{made.consult_id}"
+        )
         await reply.wait_response()
         await (await emu.submit_modal(reply, {"text": "A thought from Ben"})).wait_reply()
         carried = [m.id for m in emu.messages_in(thread.id, ephemeral=False)]
@@ -307,9 +302,8 @@ async def test_a_consult_discord_refused_is_kept_and_posted_on_the_next_connect(
 async def test_fifty_presses_at_once_one_answer_counts(consults_world: Consults) -> None:
     c = consults_world
     emu, world = c.world.emu, c.world
-    thread = await ask(c, world.ana.id, anonymous=False)
-    cid = thread_consult(c, thread)
-    invitation = emu.messages_in(thread.id)[1]
+    made = await asked(c, world.ana.id, anonymous=False)
+    cid, invitation = made.consult_id, made.invitation
     presses = await asyncio.gather(
         *(
             emu.press_button(
