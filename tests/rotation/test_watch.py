@@ -148,3 +148,31 @@ async def test_rotation_size_counts_again_after_a_change(db: Database) -> None:
         assert await rotation.rotation_size(session) == len(ids) - 2
     _, after = await _show(db)
     assert (before, after) == (len(ids), len(ids) - 2)
+
+
+async def test_roster_is_not_checked_again_for_a_new_applicant_or_a_profile_edit(
+    db: Database,
+) -> None:
+    await _community(db)
+    shown, _ = await _show(db)
+    async with db.transaction() as session:
+        await add_member(session, "applicant", NOW, status=MemberStatus.APPLICANT)
+        member = await session.get(Member, shown[0])
+        assert member is not None
+        member.organisation = "Elsewhere"
+    with _statements(db) as seen:
+        await _show(db)
+    assert not _reads_members(seen)
+
+
+async def test_roster_sees_an_applicant_approved(db: Database) -> None:
+    ids = await _community(db)
+    async with db.transaction() as session:
+        applicant = await add_member(session, "applicant", NOW, status=MemberStatus.APPLICANT)
+    _, before = await _show(db)
+    async with db.transaction() as session:
+        found = await session.get(Member, applicant.id)
+        assert found is not None
+        found.status = MemberStatus.ACTIVE
+    _, after = await _show(db)
+    assert (before, after) == (len(ids), len(ids) + 1)

@@ -2,8 +2,10 @@
 need not scan the server's people to find out whether it is still current.
 
 Every session records which of the watched tables (``members``, ``rotation_entries``)
-it writes: objects it flushes, and INSERT/UPDATE/DELETE statements it executes (the
-onboarding sweep's set-based batches, say). When it commits at the top level, a counter
+it writes: objects it flushes (for members, only a change to whether they are an active
+member in the server: a new applicant or an edited profile does not count), and any
+INSERT/UPDATE/DELETE statement it executes on them (the onboarding sweep's set-based
+batches, say). When it commits at the top level, a counter
 per table goes up. A session notes the counters when its transaction begins, before it
 reads anything, so what it then finds in the database is at least as new as those
 counters.
@@ -20,12 +22,16 @@ import weakref
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from bot.models import MemberStatus
+
 WATCHED = frozenset({"members", "rotation_entries"})
+_MEMBER_COLUMNS = ("status", "in_guild")
+"""What says whether a member is in the rotation (with their rotation entry)."""
 
 Versions = tuple[tuple[str, int], ...]
 
@@ -58,6 +64,27 @@ def _table_of(obj: object) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _touched(session: Session) -> set[str]:
+    """The watched tables that this session's pending objects would change in a way the
+    rotation notices: a member becoming or stopping being an active member in the server
+    (a new applicant, or an edited profile, does not count), any rotation entry."""
+    touched: set[str] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        name = _table_of(obj)
+        if name not in WATCHED or name in touched:
+            continue
+        if name == "members" and obj in session.new:
+            if getattr(obj, "status", None) is MemberStatus.ACTIVE:
+                touched.add(name)
+        elif name == "members" and obj not in session.deleted:
+            attrs = inspect(obj).attrs
+            if any(attrs[key].history.has_changes() for key in _MEMBER_COLUMNS):
+                touched.add(name)
+        elif obj in session.new or obj in session.deleted or session.is_modified(obj):
+            touched.add(name)
+    return touched
+
+
 @event.listens_for(Session, "after_begin")
 def _begun(session: Session, transaction: Any, connection: Any) -> None:
     if not transaction.nested:
@@ -66,12 +93,7 @@ def _begun(session: Session, transaction: Any, connection: Any) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _flushing(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
-    for obj in (*session.new, *session.deleted):
-        if (name := _table_of(obj)) in WATCHED:
-            _written(session).add(name)
-    for obj in session.dirty:
-        if (name := _table_of(obj)) in WATCHED and session.is_modified(obj):
-            _written(session).add(name)
+    _written(session).update(_touched(session))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -111,9 +133,7 @@ def writes_pending(session: AsyncSession) -> bool:
     sync = session.sync_session
     if sync.info.get(_WRITTEN):
         return True
-    return any(_table_of(obj) in WATCHED for obj in (*sync.new, *sync.deleted)) or any(
-        _table_of(obj) in WATCHED and sync.is_modified(obj) for obj in sync.dirty
-    )
+    return bool(_touched(sync))
 
 
 def still_current(session: AsyncSession) -> bool:
