@@ -99,6 +99,29 @@ def card(
     )
 
 
+def dm_message(
+    ctx: DeliveryContext,
+    *,
+    title: str,
+    description: str,
+    footer: str,
+    buttons: tuple[port.Button, ...] = (),
+) -> port.Message:
+    """A DM of one card, its buttons, then the notification settings button."""
+    return port.Message(
+        cards=(
+            card(
+                title=title,
+                description=description,
+                footer=footer,
+                delivery_id=ctx.claim.delivery_id,
+                dm=True,
+            ),
+        ),
+        buttons=(*buttons, SETTINGS_BUTTON),
+    )
+
+
 def meeting_name(meeting: MeetingFacts, community: str) -> str:
     return meeting.title or f"{community} meeting"
 
@@ -293,17 +316,11 @@ def pack_post(
         "• Close by inviting everyone to record a learning with `/learning add`.\n"
         "Can't make it? Ask someone to swap with `/roster swap`, or tell a coordinator."
     )
-    return port.Message(
-        cards=(
-            card(
-                title=title,
-                description="\n\n".join(parts)[:4000],
-                footer="Facilitator hand-over pack",
-                delivery_id=ctx.claim.delivery_id,
-                dm=True,
-            ),
-        ),
-        buttons=(SETTINGS_BUTTON,),
+    return dm_message(
+        ctx,
+        title=title,
+        description="\n\n".join(parts)[:4000],
+        footer="Facilitator hand-over pack",
     )
 
 
@@ -314,17 +331,12 @@ def confirm_post(ctx: DeliveryContext, community: str) -> port.Message:
         f"{meeting_details(meeting)}\n\nPress **I'll be there** to confirm. If you can't make "
         "it, press **I can't make it** and the coordinators will find a stand-in."
     )
-    return port.Message(
-        cards=(
-            card(
-                title=f"Can you confirm you're facilitating {meeting_name(meeting, community)}?",
-                description=description,
-                footer="Facilitation check",
-                delivery_id=ctx.claim.delivery_id,
-                dm=True,
-            ),
-        ),
-        buttons=(*confirm_buttons(meeting.id), SETTINGS_BUTTON),
+    return dm_message(
+        ctx,
+        title=f"Can you confirm you're facilitating {meeting_name(meeting, community)}?",
+        description=description,
+        footer="Facilitation check",
+        buttons=confirm_buttons(meeting.id),
     )
 
 
@@ -375,17 +387,11 @@ def standby_post(ctx: DeliveryContext, community: str) -> port.Message:
         f"{meeting_details(meeting, people=False)}\n\n{reason_line} You're next in the "
         "rotation, so a coordinator may ask you to step in. If you can't, just let them know."
     )
-    return port.Message(
-        cards=(
-            card(
-                title=f"Could you stand by for {meeting_name(meeting, community)}?",
-                description=description,
-                footer="Stand-by request",
-                delivery_id=ctx.claim.delivery_id,
-                dm=True,
-            ),
-        ),
-        buttons=(SETTINGS_BUTTON,),
+    return dm_message(
+        ctx,
+        title=f"Could you stand by for {meeting_name(meeting, community)}?",
+        description=description,
+        footer="Stand-by request",
     )
 
 
@@ -416,17 +422,12 @@ def learning_post(ctx: DeliveryContext, community: str) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
     title, description = learning_card(meeting, community)
-    return port.Message(
-        cards=(
-            card(
-                title=title,
-                description=description,
-                footer="Learning prompt",
-                delivery_id=ctx.claim.delivery_id,
-                dm=True,
-            ),
-        ),
-        buttons=(*learning_buttons(meeting.id), SETTINGS_BUTTON),
+    return dm_message(
+        ctx,
+        title=title,
+        description=description,
+        footer="Learning prompt",
+        buttons=learning_buttons(meeting.id),
     )
 
 
@@ -445,17 +446,12 @@ def custom_post(ctx: DeliveryContext, schedule: str) -> port.Message:
         footer = f"Reminder #{reminder.id}{repeats}"
         if repeats:
             footer += f" · stop it with /reminder cancel {reminder.id}"
-        return port.Message(
-            cards=(
-                card(
-                    title="⏰ Your reminder",
-                    description=reminder.text,
-                    footer=footer,
-                    delivery_id=ctx.claim.delivery_id,
-                    dm=True,
-                ),
-            ),
-            buttons=(*snooze_buttons(reminder.id), SETTINGS_BUTTON),
+        return dm_message(
+            ctx,
+            title="⏰ Your reminder",
+            description=reminder.text,
+            footer=footer,
+            buttons=snooze_buttons(reminder.id),
         )
     return port.Message(
         content=reminder.text,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.learnings.helpers import fixed_keyring, make_members_active, run
-from tests.partnerships.test_e2e_partnerships import CLOCK_START, set_offers
+from tests.partnerships.test_e2e_partnerships import CLOCK_START, set_offers, start_with_onboarding
 
 
 async def test_connect_uses_offers_and_needs_and_offers_lets_partner(world: World) -> None:
@@ -40,12 +40,7 @@ async def test_connect_uses_offers_and_needs_and_offers_lets_partner(world: Worl
 async def test_profile_edit_and_join_offer_the_offers_form(world: World) -> None:
     from tests.onboarding import e2e_steps
 
-    await e2e_steps.start(
-        world,
-        clock=FakeClock(CLOCK_START),
-        keyring=fixed_keyring(),
-        extensions=[*e2e_steps.EXTENSIONS, "cogs.notifications", "cogs.partnerships"],
-    )
+    await start_with_onboarding(world, FakeClock(CLOCK_START))
     sent = await e2e_steps.fill_and_send(world, world.nina)
     assert "offers:edit" in sent.custom_ids()  # an applicant may say it while joining
     pressed = await world.emu.press_button(world.guild.id, world.nina.id, sent, "offers:edit")

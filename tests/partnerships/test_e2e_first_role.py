@@ -13,18 +13,24 @@ from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.learnings.helpers import fixed_keyring, make_members_active
 from tests.onboarding import e2e_steps
-from tests.partnerships.test_e2e_partnerships import CLOCK_START, button, dm_with
+from tests.partnerships.test_e2e_partnerships import (
+    CLOCK_START,
+    ONBOARDING_EXTENSIONS,
+    button,
+    dm_with,
+    start_with_onboarding,
+)
 from tests.reminders.helpers import add_meeting
 from tests.reminders.test_e2e_reminders import engine_of
 
-EXTENSIONS = [*e2e_steps.EXTENSIONS, "cogs.notifications", "cogs.partnerships", "cogs.reminders"]
+EXTENSIONS = (*ONBOARDING_EXTENSIONS, "cogs.reminders")
 MEETING_AT = CLOCK_START + timedelta(days=8, hours=12)
 """Within the offer's horizon (7 days' pack lead + 2), before the pack is due."""
 
 
 async def test_newcomer_takes_a_role_and_the_pack_names_them(world: World) -> None:
     clock = FakeClock(CLOCK_START)
-    await e2e_steps.start(world, clock=clock, keyring=fixed_keyring(), extensions=EXTENSIONS)
+    await start_with_onboarding(world, clock, EXTENSIONS)
     await make_members_active(world)
     assert world.db is not None
     async with world.db.transaction() as session:

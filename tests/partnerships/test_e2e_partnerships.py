@@ -27,6 +27,16 @@ async def start(world: World, clock: FakeClock) -> None:
     await make_members_active(world)
 
 
+ONBOARDING_EXTENSIONS = (*e2e_steps.EXTENSIONS, "cogs.notifications", "cogs.partnerships")
+
+
+async def start_with_onboarding(
+    world: World, clock: FakeClock, extensions: tuple[str, ...] = ONBOARDING_EXTENSIONS
+) -> None:
+    """The bot with onboarding (for /join and approvals) besides partnerships."""
+    await e2e_steps.start(world, clock=clock, keyring=fixed_keyring(), extensions=list(extensions))
+
+
 async def member_id(world: World, user: EmuUser) -> int:
     assert world.db is not None
     async with world.db.transaction() as session:
@@ -156,12 +166,7 @@ async def test_a_connection_round_pairs_everyone_and_checks_in(world_factory) ->
 
 async def test_a_newcomer_gets_a_buddy_at_approval(world: World) -> None:
     clock = FakeClock(CLOCK_START)
-    await e2e_steps.start(
-        world,
-        clock=clock,
-        keyring=fixed_keyring(),
-        extensions=[*e2e_steps.EXTENSIONS, "cogs.notifications", "cogs.partnerships"],
-    )
+    await start_with_onboarding(world, clock)
     await make_members_active(world)
     assert world.db is not None
     async with world.db.transaction() as session:
@@ -214,12 +219,7 @@ async def test_a_newcomer_gets_a_buddy_at_approval(world: World) -> None:
 
 
 async def test_coordinators_are_told_when_nobody_can_be_the_buddy(world: World) -> None:
-    await e2e_steps.start(
-        world,
-        clock=FakeClock(CLOCK_START),
-        keyring=fixed_keyring(),
-        extensions=[*e2e_steps.EXTENSIONS, "cogs.notifications", "cogs.partnerships"],
-    )
+    await start_with_onboarding(world, FakeClock(CLOCK_START))
     await make_members_active(world)
     assert world.db is not None
     async with world.db.transaction() as session:
