@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from bot.config import AppConfig, load_config, parse_config, resolve_token
 from bot.config.app import token_file_problem
 from bot.errors import ConfigError
 from tests.conftest import make_config_data
+from tests.ops.cli import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,15 +114,7 @@ def test_config_token_from_env_then_file(config: AppConfig, tmp_path: Path) -> N
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return run_cli(*args, env=env, timeout=60)
 
 
 @pytest.mark.e2e  # starts `python -m bot`

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from bot.client import CopBot
-from bot.models import NotificationPreference, OutboundKind
+from bot.models import NotificationPreference
 from bot.services import outbound
 from bot.services import reminders as svc
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
+from tests.outbound.test_outbound import queue_prompts as queue_batch
 from tests.reminders.helpers import add_meeting
 
 PROMPT = "What did you learn"
@@ -21,18 +22,14 @@ MANAGE_GUILD = 1 << 5
 
 
 async def queue_prompts(bot: CopBot, users: list[int], key: str) -> outbound.BatchInfo:
+    """Learning prompts for yesterday's meeting, as the reminders queue them."""
     now = bot.clock()
     async with bot.db.transaction() as session:
         meeting = await add_meeting(session, now - timedelta(days=1), now=now)
-        return await outbound.enqueue_many(
-            session,
-            now,
-            kind=OutboundKind.LEARNING_PROMPT,
-            key=key,
-            user_ids=users,
-            template=svc.LEARNING_TEMPLATE,
-            params={"meeting_id": meeting.id},
-        )
+    params = {"meeting_id": meeting.id}
+    return await queue_batch(
+        bot.db, now, users, key=key, template=svc.LEARNING_TEMPLATE, params=params
+    )
 
 
 async def test_opted_out_member_gets_no_learning_prompt_and_can_reopen_settings(

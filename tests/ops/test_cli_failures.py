@@ -6,14 +6,12 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.builders import write_config
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.ops.cli import run_cli
 
 pytestmark = pytest.mark.e2e  # each test starts `python -m bot`: seconds apiece
 
@@ -32,15 +30,7 @@ def _cli(tmp_path: Path, *args: str, token: str | None = None) -> subprocess.Com
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
     if token is not None:
         env["DISCORD_TOKEN"] = token
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(*args, env=env)
 
 
 def _closed_port() -> int:

@@ -18,6 +18,7 @@ import pytest
 from bot.config import AppConfig
 from bot.runner import HEALTHY_WITHIN, check_health, heartbeat_path, keep_heartbeat
 from tests.builders import write_config
+from tests.ops.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,11 +123,10 @@ async def test_heartbeat_only_while_connected_and_health_reads_it(config: AppCon
 def test_health_cli_exit_status(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.toml", tmp_path / "cop.sqlite3")
     env = {**os.environ, "COP_CONFIG": str(config)}
-    args = [sys.executable, "-m", "bot", "health"]
-    down = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    down = run_cli("health", env=env)
     assert down.returncode == 1
     assert down.stdout.startswith("unhealthy:")
     (tmp_path / "cop.sqlite3.heartbeat").touch()
-    up = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    up = run_cli("health", env=env)
     assert up.returncode == 0, up.stdout + up.stderr
     assert up.stdout.startswith("healthy:")

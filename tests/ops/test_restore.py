@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -25,9 +23,9 @@ from bot.services.learnings.text import content_aad, tags_aad
 from bot.services.members import add_member
 from tests.builders import write_config
 from tests.conftest import FakeClock, sqlite_only
+from tests.ops.cli import run_cli
 
 pytestmark = sqlite_only
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _add(db: Database, keyring: Keyring, user_id: int, now: datetime) -> None:
@@ -150,14 +148,7 @@ def test_restore_cli_refuses_a_file_that_is_not_a_database_in_one_line(tmp_path:
     config = write_config(
         tmp_path / "config.toml", tmp_path / "cop.sqlite3", backup_dir=tmp_path / "backups"
     )
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bot", "restore", str(not_a_db), "--config", str(config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli("restore", str(not_a_db), "--config", str(config), timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"restore: {not_a_db} is not a SQLite database; pick a file from {tmp_path / 'backups'}."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -64,8 +65,15 @@ def make_outbox(
 
 
 async def queue_prompts(
-    db: Database, now: datetime, users: list[int], *, key: str = "learn-1"
+    db: Database,
+    now: datetime,
+    users: list[int],
+    *,
+    key: str = "learn-1",
+    template: str = TEMPLATE,
+    params: Mapping[str, object] | None = None,
 ) -> outbound.BatchInfo:
+    """A batch of learning prompts for ``users`` (``params`` default: meeting 1)."""
     async with db.transaction() as session:
         return await outbound.enqueue_many(
             session,
@@ -73,8 +81,8 @@ async def queue_prompts(
             kind=OutboundKind.LEARNING_PROMPT,
             key=key,
             user_ids=users,
-            template=TEMPLATE,
-            params={"m": 1},
+            template=template,
+            params={"m": 1} if params is None else params,
             label="Learning prompt",
         )
 
