@@ -1,6 +1,7 @@
 """Where a consult's post lives: the forum and its tags, finding the post's thread again
 (also after a crash between Discord making the post and the bot recording it), the
-one-line notes to coordinators, and the invitation DM the outbox sends. Nothing here
+one-line notes to coordinators, the invitation DM the outbox sends, and the two ways a
+consult's own messages go out without failing the press (``quietly``, ``dm``). Nothing here
 carries a button: the buttons, forms and the views on the post are in ``components``,
 which uses this module and never the other way round.
 """
@@ -194,6 +195,7 @@ async def render_invitation_dm(
 
 
 async def quietly(action: Awaitable[object]) -> None:
+    """Send into a consult's post; a refusal from Discord is logged (status only), not raised."""
     try:
         await action
     except discord.HTTPException as exc:
@@ -203,6 +205,7 @@ async def quietly(action: Awaitable[object]) -> None:
 async def dm(
     bot: CopBot, user_id: int, content: str, buttons: tuple[port.Button, ...] = ()
 ) -> bool:
+    """DM a member through the port; whether it was delivered."""
     try:
         await bot.port.dm(user_id, port.Message(content=content, buttons=buttons))
     except port.PortError as exc:
