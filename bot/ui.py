@@ -5,8 +5,9 @@ commands, views, modals and persistent items, and the ephemeral ``send``.
 - ``CopItem``: the base for persistent buttons and menus (``DynamicItem``). Implement
   ``pressed``; any exception it (or ``from_custom_id`` or ``interaction_check``) raises
   goes through ``handle_interaction_error``, so a press is always answered.
-- ``CopButton``: a ``CopItem`` button declared by its template alone: the template's
-  named groups are its fields, and the custom id and ``from_custom_id`` follow from them.
+- ``CopButton`` / ``CopSelect``: a ``CopItem`` button or menu declared by its template
+  alone: the template's named groups are its fields, and the custom id and
+  ``from_custom_id`` follow from them.
 - ``CopView`` / ``OwnerOnlyView`` / ``CopModal``: views and modals on the same path.
 - ``send``: an ephemeral reply or follow-up that pings nobody; ``safe`` shows member
   text literally; ``quote`` echoes member input in an error, cut and escaped.
@@ -21,8 +22,17 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar, Self, TypeAlias, TypeVar, cast, dataclass_transform
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeAlias,
+    TypeVar,
+    cast,
+    dataclass_transform,
+)
 
 import discord
 
@@ -49,6 +59,7 @@ __all__ = [
     "CopInteraction",
     "CopItem",
     "CopModal",
+    "CopSelect",
     "CopView",
     "Looks",
     "OwnerOnlyView",
@@ -59,6 +70,7 @@ __all__ = [
     "fit",
     "guarded",
     "handle_interaction_error",
+    "page_buttons",
     "persistent_view",
     "quote",
     "reply_ephemeral",
@@ -281,7 +293,76 @@ Looks: TypeAlias = Mapping[str, str | tuple[str, discord.ButtonStyle]]
 
 
 @dataclass_transform(eq_default=False)
-class CopButton(CopItem[discord.ui.Button[Any]]):
+class _Declared(CopItem[ItemT]):
+    """A persistent item declared by its template: its named groups are the fields.
+
+    Each field is an ``int`` or a ``str``, as annotated, in the groups' order. The custom
+    id is the template with each group replaced by its field; ``from_custom_id`` parses
+    the groups of a press back into the same fields, so nothing else needs writing.
+    """
+
+    custom_id_format: ClassVar[str] = ""
+    _field_names: ClassVar[tuple[str, ...]] = ()
+    _int_fields: ClassVar[frozenset[str]] = frozenset()
+
+    if TYPE_CHECKING:
+        # What a declared item without fields takes (mypy writes no ``__init__`` for a
+        # dataclass-like class without fields, and would fall back to DynamicItem's).
+        def __init__(self) -> None: ...
+
+    def __init_subclass__(
+        cls, *, template: str | re.Pattern[str] | None = None, **kwargs: Any
+    ) -> None:
+        if template is None:  # a kind of declared item (CopButton, CopSelect), not an item
+            super().__init_subclass__(**kwargs)
+            return
+        super().__init_subclass__(template=template, **kwargs)
+        pattern = template if isinstance(template, str) else template.pattern
+        cls.custom_id_format = custom_id_format(pattern)
+        dataclasses.dataclass(cls, eq=False, repr=False, match_args=False)
+        fields = {field.name: field.type for field in dataclasses.fields(cast(Any, cls))}
+        cls._field_names = tuple(fields)
+        names = set(fields)
+        groups = set(re.compile(pattern).groupindex)
+        if names != groups:
+            raise TypeError(f"{cls.__name__}: fields {sorted(names)} != groups {sorted(groups)}")
+        kinds = [base for base in cls.__mro__[1:] if base.__module__ == __name__]
+        taken = sorted(name for name in names if any(hasattr(kind, name) for kind in kinds))
+        if taken:
+            raise TypeError(f"{cls.__name__}: field names {taken} are the item's own")
+        odd = sorted(name for name, kind in fields.items() if kind not in (int, "int", str, "str"))
+        if odd:
+            raise TypeError(f"{cls.__name__}: fields {odd} must be int or str")
+        cls._int_fields = frozenset(name for name, kind in fields.items() if kind in (int, "int"))
+
+    def __post_init__(self) -> None:
+        fields = {name: getattr(self, name) for name in self._field_names}
+        custom_id = self.custom_id_format.format_map(fields)
+        if not self.template.fullmatch(custom_id):
+            raise ValueError(f"{custom_id!r} does not match the template {self.template.pattern!r}")
+        super().__init__(self.build(custom_id))
+
+    def build(self, custom_id: str) -> ItemT:
+        """The Discord item itself, with this custom id."""
+        raise NotImplementedError
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        fields = {
+            name: int(value) if name in cls._int_fields else value
+            for name, value in match.groupdict().items()
+        }
+        built: Self = cast(Any, cls)(**fields)
+        return built
+
+
+class CopButton(_Declared[discord.ui.Button[Any]]):
     """A persistent button declared by its template: its named groups are the fields.
 
     ::
@@ -300,48 +381,29 @@ class CopButton(CopItem[discord.ui.Button[Any]]):
     ``Answer(7, "yes")`` is a button whose custom id is ``answer:7:yes``; a press on it
     after a restart is parsed back into the same fields (each field is an ``int`` or a
     ``str``, as annotated). The label and style are the class's ``label`` and
-    ``style``, or what ``appearance`` computes from the fields. Errors take the one path,
-    as for every ``CopItem``.
+    ``style``, or what ``appearance`` computes from the fields; ``emoji`` goes before
+    the label. ``shown`` changes one message's look (label, disabled, row) without
+    changing what a press does. Errors take the one path, as for every ``CopItem``.
     """
 
     label: ClassVar[str] = ""
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+    emoji: ClassVar[str | None] = None
     look_of: ClassVar[str] = ""
     """A field whose value picks the label (and style) from ``looks``."""
     looks: ClassVar[Looks] = {}
     """By the value of ``look_of``: a label (with ``style``), or a label and a style."""
-    custom_id_format: ClassVar[str] = ""
-    _field_names: ClassVar[tuple[str, ...]] = ()
-    _int_fields: ClassVar[frozenset[str]] = frozenset()
 
-    def __init_subclass__(cls, *, template: str | re.Pattern[str], **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, *, template: str | re.Pattern[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init_subclass__(template=template, **kwargs)
-        pattern = template if isinstance(template, str) else template.pattern
-        cls.custom_id_format = custom_id_format(pattern)
-        dataclasses.dataclass(cls, eq=False, repr=False, match_args=False)
-        fields = {field.name: field.type for field in dataclasses.fields(cast(Any, cls))}
-        cls._field_names = tuple(fields)
-        names = set(fields)
-        groups = set(re.compile(pattern).groupindex)
-        if names != groups:
-            raise TypeError(f"{cls.__name__}: fields {sorted(names)} != groups {sorted(groups)}")
-        taken = sorted(name for name in names if hasattr(CopButton, name))
-        if taken:
-            raise TypeError(f"{cls.__name__}: field names {taken} are the button's own")
-        odd = sorted(name for name, kind in fields.items() if kind not in (int, "int", str, "str"))
-        if odd:
-            raise TypeError(f"{cls.__name__}: fields {odd} must be int or str")
-        cls._int_fields = frozenset(name for name, kind in fields.items() if kind in (int, "int"))
-        if cls.look_of and cls.look_of not in names:
+        if cls.look_of and cls.look_of not in cls._field_names:
             raise TypeError(f"{cls.__name__}: look_of {cls.look_of!r} is not a field")
 
-    def __post_init__(self) -> None:
-        fields = {name: getattr(self, name) for name in self._field_names}
-        custom_id = self.custom_id_format.format_map(fields)
-        if not self.template.fullmatch(custom_id):
-            raise ValueError(f"{custom_id!r} does not match the template {self.template.pattern!r}")
+    def build(self, custom_id: str) -> discord.ui.Button[Any]:
         label, style = self.appearance()
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        return discord.ui.Button(label=label, style=style, custom_id=custom_id, emoji=self.emoji)
 
     def appearance(self) -> tuple[str, discord.ButtonStyle]:
         """The label and style: from ``looks`` when ``look_of`` names a field, else the
@@ -351,24 +413,69 @@ class CopButton(CopItem[discord.ui.Button[Any]]):
         look = self.looks[getattr(self, self.look_of)]
         return (look, self.style) if isinstance(look, str) else look
 
+    def shown(
+        self, *, label: str | None = None, disabled: bool = False, row: int | None = None
+    ) -> Self:
+        """This button as one message shows it: another label, greyed out, or in a given
+        row. Its custom id, and so what a press does, stay the same."""
+        if label is not None:
+            self.item.label = label
+        self.item.disabled = disabled
+        self.row = row
+        return self
+
     def as_port(self) -> port.Button:
         """The same button for a message sent through the port (a DM from a job)."""
         label, style = self.appearance()
         return port.Button(
-            label, custom_id=self.custom_id, style=cast(port.ButtonStyle, style.name)
+            label,
+            custom_id=self.custom_id,
+            style=cast(port.ButtonStyle, style.name),
+            emoji=self.emoji,
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> Self:
-        fields = {
-            name: int(value) if name in cls._int_fields else value
-            for name, value in match.groupdict().items()
-        }
-        built: Self = cast(Any, cls)(**fields)
-        return built
+
+class CopSelect(_Declared[discord.ui.Select[Any]]):
+    """A persistent menu declared by its template, as ``CopButton``::
+
+        class Share(CopSelect, template=r"share:(?P<learning_id>\\d+)"):
+            learning_id: int
+            placeholder = "Who may see it?"
+
+            async def pressed(self, interaction: CopInteraction) -> None:
+                chosen = self.item.values
+
+    ``Share(7).offering(options)`` is the menu a message shows. A press after a
+    restart rebuilds it from the custom id alone; ``self.item.values`` holds the choice.
+    With ``any_number = True`` a member may choose none or all of the options.
+    """
+
+    placeholder: ClassVar[str] = ""
+    any_number: ClassVar[bool] = False
+    """Choose from none to all of the options, rather than exactly one."""
+
+    def build(self, custom_id: str) -> discord.ui.Select[Any]:
+        return discord.ui.Select(custom_id=custom_id, placeholder=self.placeholder or None)
+
+    def offering(self, options: Sequence[discord.SelectOption]) -> Self:
+        """This menu with these options (at most 25). A menu fills a row of its own, so
+        menus stand in the order they are added (discord.py 2.7 loses a row given to
+        a menu inside a persistent item anyway)."""
+        self.item.options = list(options)
+        if self.any_number:
+            self.item.min_values = 0
+            self.item.max_values = max(len(options), 1)
+        return self
+
+
+def page_buttons(
+    button: Callable[[int], CopButton], page: int, pages: int, *, row: int | None = None
+) -> list[CopButton]:
+    """**◀ Newer** and **Older ▶** under page ``page`` of ``pages`` (none when there is
+    one page): ``button(n)`` is the persistent button that shows page ``n``."""
+    if pages <= 1:
+        return []
+    return [
+        button(page - 1).shown(label="◀ Newer", disabled=page <= 1, row=row),
+        button(page + 1).shown(label="Older ▶", disabled=page >= pages, row=row),
+    ]

@@ -16,8 +16,10 @@ from bot.ui import (
     CopButton,
     CopInteraction,
     CopItem,
+    CopSelect,
     Looks,
     custom_id_format,
+    page_buttons,
     persistent_view,
     send,
 )
@@ -200,7 +202,7 @@ def test_cop_button_refuses_fields_that_do_not_match_its_groups() -> None:
         class Missing(CopButton, template=r"test:missing:(?P<a>\d+):(?P<b>\d+)"):
             a: int
 
-    with pytest.raises(TypeError, match="button's own"):
+    with pytest.raises(TypeError, match="item's own"):
 
         class Clash(CopButton, template=r"test:clash:(?P<row>\d+)"):
             row: int
@@ -241,3 +243,107 @@ async def test_cop_button_press_parses_its_fields_back(
     reply = await it.wait_reply()
     assert says in reply.content
     assert reply.ephemeral
+
+
+class Bell(CopButton, template=r"test:bell"):
+    """A button without fields: built with no arguments."""
+
+    label = "Ring"
+    emoji = "🔔"
+
+
+class Leaf(CopButton, template=r"test:leaf:(?P<page>\d+)"):
+    page: int
+    label = "Page"
+
+
+def test_cop_button_shows_its_emoji_and_one_messages_look() -> None:
+    bell = Bell()
+    assert (bell.custom_id, bell.item.label, str(bell.item.emoji)) == ("test:bell", "Ring", "🔔")
+    assert bell.as_port() == port.Button("Ring", custom_id="test:bell", emoji="🔔")
+    shown = Leaf(3).shown(label="Next", disabled=True, row=2)
+    assert (shown.custom_id, shown.item.label, shown.item.disabled, shown.row) == (
+        "test:leaf:3",
+        "Next",
+        True,
+        2,
+    )
+
+
+def test_page_buttons_point_to_the_pages_either_side() -> None:
+    assert page_buttons(Leaf, 1, 1) == []
+    newer, older = page_buttons(Leaf, 1, 3, row=1)
+    assert [(b.custom_id, b.item.label, b.item.disabled, b.row) for b in (newer, older)] == [
+        ("test:leaf:0", "◀ Newer", True, 1),
+        ("test:leaf:2", "Older ▶", False, 1),
+    ]
+    newer, older = page_buttons(Leaf, 3, 3)
+    assert (newer.custom_id, newer.item.disabled, older.item.disabled) == (
+        "test:leaf:2",
+        False,
+        True,
+    )
+
+
+class Pick(CopSelect, template=r"test:pick:(?P<poll_id>\d+)"):
+    """A persistent menu declared by its template alone."""
+
+    poll_id: int
+    placeholder = "Pick one"
+
+    async def pressed(self, interaction: CopInteraction) -> None:
+        await send(interaction, f"{self.poll_id + 1} {','.join(self.item.values)}")
+
+
+class Several(CopSelect, template=r"test:several"):
+    any_number = True
+
+
+OPTIONS = [discord.SelectOption(label=name, value=name) for name in ("a", "b", "c")]
+
+
+def test_cop_select_builds_its_custom_id_and_offers_options() -> None:
+    pick = Pick(7).offering(OPTIONS)
+    assert (pick.custom_id, pick.item.placeholder) == ("test:pick:7", "Pick one")
+    assert [o.value for o in pick.item.options] == ["a", "b", "c"]
+    assert (pick.item.min_values, pick.item.max_values) == (1, 1)
+    several = Several().offering(OPTIONS)
+    assert (several.custom_id, several.item.min_values, several.item.max_values) == (
+        "test:several",
+        0,
+        3,
+    )
+    with pytest.raises(TypeError, match="item's own"):
+
+        class Clash(CopSelect, template=r"test:clash-menu:(?P<placeholder>\w+)"):
+            placeholder: str  # type: ignore[misc]  # the clash is the point
+
+
+async def test_cop_select_choice_reaches_the_menu_rebuilt_from_its_custom_id(
+    world: World,
+) -> None:
+    bot = await world.start_bot()
+    bot.add_dynamic_items(Pick)
+    channel = await bot.text_channel(world.general.id)
+    posted = await channel.send("Pick", view=persistent_view(Pick(41).offering(OPTIONS)))
+    message = await world.emu.wait_for_message(lambda m: m.id == posted.id)
+    it = await world.emu.choose(world.guild.id, world.ana.id, message, "test:pick:41", ["b"])
+    reply = await it.wait_reply()
+    assert reply.content == "42 b"
+    assert reply.ephemeral
+
+
+async def test_cop_select_for_any_number_can_clear_every_choice(world: World) -> None:
+    """/notifications' menu of optional DMs: a CopSelect with ``any_number``."""
+    await world.start_bot()
+    await world.add_active_members()
+    it = await world.emu.invoke_command(world.guild.id, world.ana.id, "notifications")
+    panel = await it.wait_reply()
+    assert "✅ **Learning prompts**" in panel.text
+    menu = panel.find_component("notif:kinds")
+    assert (menu["min_values"], menu["max_values"]) == (0, len(menu["options"]))
+    assert panel.find_component("notif:quiet")["emoji"]["name"] == "🌙"
+    chosen = await world.emu.choose(world.guild.id, world.ana.id, panel, "notif:kinds", [])
+    updated = await chosen.wait_reply()
+    assert "🚫 **Learning prompts**" in updated.text
+    assert "✅ **Learning prompts**" not in updated.text
