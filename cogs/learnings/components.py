@@ -9,9 +9,8 @@ Every press goes through the one error path (``bot.ui.CopItem``); every send pas
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import discord
 
@@ -23,7 +22,17 @@ from bot.services.learnings import knowledge, store
 from bot.services.learnings.store import MeetingChoice
 from bot.services.learnings.text import LEVEL_MEANINGS, DraftProblem, parse_level, validate
 from bot.timeutil import show
-from bot.ui import CopInteraction, CopItem, CopView, persistent_view, safe, send
+from bot.ui import (
+    CopButton,
+    CopInteraction,
+    CopSelect,
+    CopView,
+    Looks,
+    page_buttons,
+    persistent_view,
+    safe,
+    send,
+)
 from cogs.learnings.access import (
     guild_member,
     holds_member_role,
@@ -180,12 +189,13 @@ def confirmation_view(
     meeting_id: int | None,
     zone: Any,
 ) -> CopView:
-    view = persistent_view(ShareSelect(row_id, level))
+    view = persistent_view(ShareSelect(row_id).offering(sharing_options(level)))
     if meetings or meeting_id is not None:
         known = {m.id for m in meetings}
         if meeting_id is not None and meeting_id not in known:
             meetings = meetings[:23]
-        view.add_item(MeetingSelect(row_id, meeting_options(meetings, meeting_id, zone)))
+        options = meeting_options(meetings, meeting_id, zone)
+        view.add_item(MeetingSelect(row_id).offering(options))
     return view
 
 
@@ -199,10 +209,9 @@ def own_learning_view(
     """One of your learnings in full: who may see it, its meeting, Edit, Delete and (when
     shared with members) Publish to the forum."""
     view = confirmation_view(row_id, level, meetings, meeting_id, zone)
-    view.add_item(OwnLearningButton("edit", row_id))
-    view.add_item(OwnLearningButton("delete", row_id))
-    if level is not SharingLevel.PRIVATE:
-        view.add_item(OwnLearningButton("publish", row_id))
+    actions = ["edit", "delete"] if level is SharingLevel.PRIVATE else ["edit", "delete", "publish"]
+    for action in actions:
+        view.add_item(OwnLearningButton(action, row_id).shown(row=2))
     return view
 
 
@@ -278,8 +287,7 @@ async def ask_delete(interaction: CopInteraction, learning_id: int) -> None:
         member = await own_record(interaction, session)
         view = await store.read_own(session, bot.data_keyring, learning_id, member)
     buttons = persistent_view(
-        OwnLearningButton("delete-yes", learning_id, row=0),
-        OwnLearningButton("delete-no", learning_id, row=0),
+        OwnLearningButton("delete-yes", learning_id), OwnLearningButton("delete-no", learning_id)
     )
     also = " Its forum post goes too." if view.post_id is not None else ""
     await send(
@@ -316,7 +324,7 @@ async def publish(interaction: CopInteraction, learning_id: int, *, confirmed: b
             await send(
                 interaction,
                 flags_question(learning_id, content.flags),
-                view=persistent_view(OwnLearningButton("publish-yes", learning_id, row=0)),
+                view=persistent_view(OwnLearningButton("publish-yes", learning_id)),
             )
             return
         claim = await knowledge.claim(session, learning_id, forum.id, content.anonymous, now)
@@ -354,16 +362,11 @@ def page_view(
 ) -> CopView:
     view = persistent_view()
     if options:
-        view.add_item(OpenSelect(kind, options))
-    if page.pages > 1:
-        view.add_item(
-            PageButton(kind, page.page - 1, tag or "", label="◀ Newer", disabled=page.page <= 1)
-        )
-        view.add_item(
-            PageButton(
-                kind, page.page + 1, tag or "", label="Older ▶", disabled=page.page >= page.pages
-            )
-        )
+        view.add_item(OpenSelect(kind).offering(options))
+    for button in page_buttons(
+        lambda n: PageButton(kind, n, tag or ""), page.page, page.pages, row=1
+    ):
+        view.add_item(button)
     return view
 
 
@@ -416,37 +419,13 @@ async def open_one(interaction: CopInteraction, kind: str, learning_id: int) -> 
 # --- persistent menus and buttons --------------------------------------------------------
 
 
-class ShareSelect(CopItem[discord.ui.Select[Any]], template=r"learning:share:(?P<id>\d+)"):
+class ShareSelect(CopSelect, template=r"learning:share:(?P<learning_id>\d+)"):
     """Choose who may see a learning (shown with each of the author's learnings)."""
 
     where = "the sharing menu"
+    placeholder = "Who may see it?"
 
-    def __init__(
-        self,
-        learning_id: int,
-        current: SharingLevel = SharingLevel.PRIVATE,
-        select: discord.ui.Select[Any] | None = None,
-    ) -> None:
-        super().__init__(
-            select
-            or discord.ui.Select(
-                custom_id=f"learning:share:{learning_id}",
-                placeholder="Who may see it?",
-                options=sharing_options(current),
-                row=0,
-            )
-        )
-        self.learning_id = learning_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ShareSelect:
-        return cls(int(match["id"]), select=cast("discord.ui.Select[Any]", item))
+    learning_id: int
 
     async def pressed(self, interaction: CopInteraction) -> None:
         values = self.item.values
@@ -456,37 +435,13 @@ class ShareSelect(CopItem[discord.ui.Select[Any]], template=r"learning:share:(?P
         await change_sharing(interaction, self.learning_id, values[0], update=True)
 
 
-class MeetingSelect(CopItem[discord.ui.Select[Any]], template=r"learning:meeting:(?P<id>\d+)"):
+class MeetingSelect(CopSelect, template=r"learning:meeting:(?P<learning_id>\d+)"):
     """Link a learning to one of the recent meetings."""
 
     where = "the meeting menu"
+    placeholder = "Which meeting was it from?"
 
-    def __init__(
-        self,
-        learning_id: int,
-        options: list[discord.SelectOption] | None = None,
-        select: discord.ui.Select[Any] | None = None,
-    ) -> None:
-        super().__init__(
-            select
-            or discord.ui.Select(
-                custom_id=f"learning:meeting:{learning_id}",
-                placeholder="Which meeting was it from?",
-                options=options or [discord.SelectOption(label="Not linked", value="none")],
-                row=1,
-            )
-        )
-        self.learning_id = learning_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> MeetingSelect:
-        return cls(int(match["id"]), select=cast("discord.ui.Select[Any]", item))
+    learning_id: int
 
     async def pressed(self, interaction: CopInteraction) -> None:
         values = self.item.values
@@ -494,43 +449,27 @@ class MeetingSelect(CopItem[discord.ui.Select[Any]], template=r"learning:meeting
 
 
 class OwnLearningButton(
-    CopItem[discord.ui.Button[Any]],
+    CopButton,
     template=(
         r"learning:(?P<action>edit|delete|delete-yes|delete-no|publish|publish-yes)"
-        r":(?P<id>\d+)"
+        r":(?P<learning_id>\d+)"
     ),
 ):
     """Edit / Delete / Publish on one of your learnings, and their confirmations."""
 
     where = "a learning button"
-    LABELS: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
-        "edit": ("Edit", discord.ButtonStyle.secondary),
+
+    action: str
+    learning_id: int
+    look_of = "action"
+    looks: ClassVar[Looks] = {
+        "edit": "Edit",
         "delete": ("Delete", discord.ButtonStyle.danger),
         "delete-yes": ("Delete it", discord.ButtonStyle.danger),
-        "delete-no": ("Keep it", discord.ButtonStyle.secondary),
+        "delete-no": "Keep it",
         "publish": ("Publish to the forum", discord.ButtonStyle.primary),
         "publish-yes": ("Publish anyway", discord.ButtonStyle.primary),
     }
-
-    def __init__(self, action: str, learning_id: int, row: int | None = 2) -> None:
-        label, style = self.LABELS[action]
-        super().__init__(
-            discord.ui.Button(
-                label=label, style=style, custom_id=f"learning:{action}:{learning_id}", row=row
-            )
-        )
-        self.action = action
-        self.learning_id = learning_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> OwnLearningButton:
-        return cls(match["action"], int(match["id"]))
 
     async def pressed(self, interaction: CopInteraction) -> None:
         action, learning_id = self.action, self.learning_id
@@ -549,74 +488,32 @@ class OwnLearningButton(
 
 
 class PageButton(
-    CopItem[discord.ui.Button[Any]],
+    CopButton,
     template=r"learning:page:(?P<kind>mine|browse):(?P<page>\d+):(?P<tag>.{0,60})",
 ):
-    """Previous / next page of /learning mine and /learning browse."""
+    """Previous / next page of /learning mine and /learning browse (a tag is at most
+    ``MAX_TAG_LENGTH`` characters, so the custom id stays within Discord's 100)."""
 
     where = "a page button"
 
-    def __init__(
-        self, kind: str, page: int, tag: str = "", *, label: str = "", disabled: bool = False
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or f"Page {page}",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"learning:page:{kind}:{page}:{tag}"[:100],
-                disabled=disabled,
-                row=1,
-            )
-        )
-        self.kind = kind
-        self.page = page
-        self.tag = tag
+    kind: str
+    page: int
+    tag: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> PageButton:
-        return cls(match["kind"], int(match["page"]), match["tag"])
+    def appearance(self) -> tuple[str, discord.ButtonStyle]:
+        return f"Page {self.page}", self.style
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await show_page(interaction, self.kind, self.page, self.tag or None, update=True)
 
 
-class OpenSelect(CopItem[discord.ui.Select[Any]], template=r"learning:open:(?P<kind>mine|browse)"):
+class OpenSelect(CopSelect, template=r"learning:open:(?P<kind>mine|browse)"):
     """Read one learning of the page in full."""
 
     where = "the learning menu"
+    placeholder = "Read one in full…"
 
-    def __init__(
-        self,
-        kind: str,
-        options: list[discord.SelectOption] | None = None,
-        select: discord.ui.Select[Any] | None = None,
-    ) -> None:
-        super().__init__(
-            select
-            or discord.ui.Select(
-                custom_id=f"learning:open:{kind}",
-                placeholder="Read one in full…",
-                options=options or [discord.SelectOption(label="-", value="0")],
-                row=0,
-            )
-        )
-        self.kind = kind
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> OpenSelect:
-        return cls(match["kind"], select=cast("discord.ui.Select[Any]", item))
+    kind: str
 
     async def pressed(self, interaction: CopInteraction) -> None:
         values = self.item.values
