@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import discord
 
@@ -48,9 +48,10 @@ from bot.timeutil import show
 from bot.ui import (
     CopButton,
     CopInteraction,
-    CopItem,
     CopModal,
+    CopSelect,
     CopView,
+    Looks,
     OwnerOnlyView,
     bot_of,
     persistent_view,
@@ -88,33 +89,24 @@ def form_payload(
 def form_view(answers: Answers, bot: CopBot) -> discord.ui.View:
     config = bot.config
     view = persistent_view()
-    view.add_item(FormSelect.build("locality", answers, bot))
-    view.add_item(FormSelect.build("course", answers, bot))
-    pledge_ok = answers.agreed_pledge and answers.pledge_version == config.onboarding.pledge_version
-    if answers.agreed_facilitation:
-        view.add_item(FormButton("facilitation-no", "✓ Agreed to share facilitating (undo)", row=2))
-    else:
-        view.add_item(
-            FormButton(
-                "facilitation-yes", "I agree to share facilitating", discord.ButtonStyle.success, 2
-            )
-        )
+    view.add_item(FormSelect.showing("locality", answers, bot))
+    view.add_item(FormSelect.showing("course", answers, bot))
     version = config.onboarding.pledge_version
-    if pledge_ok:
-        view.add_item(FormButton("pledge-no", f"✓ Agreed to pledge v{version} (undo)"[:80], row=2))
-    else:
-        view.add_item(
-            FormButton(
-                "pledge-yes",
-                f"I agree to the confidentiality pledge (v{version})"[:80],
-                discord.ButtonStyle.success,
-                2,
-            )
-        )
-    view.add_item(FormButton("edit", "Edit my answers", row=3))
+    pledge_ok = answers.agreed_pledge and answers.pledge_version == version
+    facilitation = "facilitation-no" if answers.agreed_facilitation else "facilitation-yes"
+    view.add_item(FormButton(facilitation).shown(row=2))
+    pledge = "pledge-no" if pledge_ok else "pledge-yes"
+    pledge_label = (
+        f"✓ Agreed to pledge v{version} (undo)"
+        if pledge_ok
+        else f"I agree to the confidentiality pledge (v{version})"
+    )
+    view.add_item(FormButton(pledge).shown(label=pledge_label[:80], row=2))
+    actions = ["edit", "submit"]
     if answers.locality == ELSEWHERE or answers.course == OTHER_COURSE:
-        view.add_item(FormButton("details", "Say where / which training", row=3))
-    view.add_item(FormButton("submit", "Send application", discord.ButtonStyle.primary, 3))
+        actions.insert(1, "details")
+    for action in actions:
+        view.add_item(FormButton(action).shown(row=3))
     return view
 
 
@@ -152,66 +144,82 @@ def _needs_note(answers: Answers) -> bool:
 # --- modals -------------------------------------------------------------------------
 
 
-class JoinModal(CopModal, title="Apply to join"):
+@dataclass(frozen=True)
+class _Field:
+    """One thing a person types about themselves, as the join and profile forms ask it."""
+
+    key: str
+    label: str
+    limit: int
+    example: str
+    paragraph: bool = False
+    required: bool = True
+
+    def text_input(self, value: str) -> discord.ui.TextInput[Any]:
+        return discord.ui.TextInput(
+            custom_id=self.key,
+            label=self.label,
+            style=discord.TextStyle.paragraph if self.paragraph else discord.TextStyle.short,
+            max_length=self.limit,
+            required=self.required,
+            default=_fit(value, self.limit) or None,
+            placeholder=self.example,
+        )
+
+
+ABOUT_YOU = (
+    _Field("name", "Name you like to be called", NAME_MAX, "e.g. Sam Taylor"),
+    _Field("organisation", "Organisation", ORGANISATION_MAX, "e.g. Capricornia Regional Council"),
+    _Field("job_role", "Your role", ROLE_MAX, "e.g. Community partnerships officer"),
+    _Field(
+        "interests",
+        "Partnering interests, separated by commas",
+        INTERESTS_MAX,
+        "e.g. co-design, health, first nations partnerships",
+        paragraph=True,
+    ),
+)
+"""What the join form and the profile form both ask, in order."""
+
+TRAINING_YEAR = _Field(
+    "training_year",
+    "Year of your partnering training",
+    4,
+    "e.g. 2023 (leave empty if none yet)",
+    required=False,
+)
+
+
+class _AboutYouModal(CopModal):
+    """A modal of ``_Field``s; ``typed`` is what was submitted, by key."""
+
+    def __init__(
+        self, fields: tuple[_Field, ...], values: dict[str, str], *, custom_id: str
+    ) -> None:
+        super().__init__(custom_id=custom_id, timeout=None)
+        self.inputs = {field.key: field.text_input(values[field.key]) for field in fields}
+        for item in self.inputs.values():
+            self.add_item(item)
+
+    @property
+    def typed(self) -> dict[str, str]:
+        return {key: item.value for key, item in self.inputs.items()}
+
+
+class JoinModal(_AboutYouModal, title="Apply to join"):
     """What people type: name, organisation, role, interests, training year."""
 
     def __init__(self, answers: Answers, user_id: int) -> None:
+        fields = (*ABOUT_YOU, TRAINING_YEAR)
         # discord.py keeps pending modals by custom_id alone: one per person.
-        super().__init__(custom_id=f"onb:join-modal:{user_id}", timeout=None)
-        self.name: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
-            custom_id="name",
-            label="Name you like to be called",
-            max_length=NAME_MAX,
-            default=_fit(answers.name, NAME_MAX) or None,
-            placeholder="e.g. Sam Taylor",
+        super().__init__(
+            fields,
+            {field.key: getattr(answers, field.key) for field in fields},
+            custom_id=f"onb:join-modal:{user_id}",
         )
-        self.organisation: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
-            custom_id="organisation",
-            label="Organisation",
-            max_length=ORGANISATION_MAX,
-            default=_fit(answers.organisation, ORGANISATION_MAX) or None,
-            placeholder="e.g. Capricornia Regional Council",
-        )
-        self.job_role: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
-            custom_id="job_role",
-            label="Your role",
-            max_length=ROLE_MAX,
-            default=_fit(answers.job_role, ROLE_MAX) or None,
-            placeholder="e.g. Community partnerships officer",
-        )
-        self.interests: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
-            custom_id="interests",
-            label="Partnering interests, separated by commas",
-            style=discord.TextStyle.paragraph,
-            max_length=INTERESTS_MAX,
-            default=_fit(answers.interests, INTERESTS_MAX) or None,
-            placeholder="e.g. co-design, health, first nations partnerships",
-        )
-        self.training_year: discord.ui.TextInput[JoinModal] = discord.ui.TextInput(
-            custom_id="training_year",
-            label="Year of your partnering training",
-            required=False,
-            max_length=4,
-            default=_fit(answers.training_year, 4) or None,
-            placeholder="e.g. 2023 (leave empty if none yet)",
-        )
-        for item in (
-            self.name,
-            self.organisation,
-            self.job_role,
-            self.interests,
-            self.training_year,
-        ):
-            self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        typed = {
-            "name": self.name.value,
-            "organisation": self.organisation.value,
-            "job_role": self.job_role.value,
-            "interests": self.interests.value,
-            "training_year": self.training_year.value,
-        }
+        typed = self.typed
 
         def change(answers: Answers) -> None:
             for key, value in typed.items():
@@ -265,15 +273,14 @@ class NoteModal(CopModal, title="A little more detail"):
 # --- the form's menus and buttons ----------------------------------------------------
 
 
-class FormSelect(CopItem[discord.ui.Select[Any]], template=r"onb:form:(?P<field>locality|course)"):
+class FormSelect(CopSelect, template=r"onb:form:(?P<field>locality|course)"):
     where = "the /join form"
 
-    def __init__(self, field: str, select: discord.ui.Select[Any] | None = None) -> None:
-        super().__init__(select or discord.ui.Select(custom_id=f"onb:form:{field}"))
-        self.field = field
+    field: str
 
     @classmethod
-    def build(cls, field: str, answers: Answers, bot: CopBot) -> FormSelect:
+    def showing(cls, field: str, answers: Answers, bot: CopBot) -> FormSelect:
+        """The menu for ``field`` with the applicant's current answer chosen."""
         onboarding = bot.config.onboarding
         if field == "locality":
             choices = [(loc, loc) for loc in onboarding.localities]
@@ -286,26 +293,13 @@ class FormSelect(CopItem[discord.ui.Select[Any]], template=r"onb:form:(?P<field>
             choices.append(("None yet", NO_COURSE))
             current = answers.course
             placeholder = "Which partnering training have you done?"
-        select: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id=f"onb:form:{field}",
-            placeholder=placeholder[:150],
-            options=[
-                discord.SelectOption(label=label[:100], value=value[:100], default=value == current)
-                for label, value in choices
-            ],
-            row=0 if field == "locality" else 1,
-        )
-        return cls(field, select)
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> FormSelect:
-        return cls(match["field"], cast("discord.ui.Select[Any]", item))
+        options = [
+            discord.SelectOption(label=label[:100], value=value[:100], default=value == current)
+            for label, value in choices
+        ]
+        menu = cls(field).offering(options)
+        menu.item.placeholder = placeholder[:150]
+        return menu
 
     async def pressed(self, interaction: CopInteraction) -> None:
         values = self.item.values
@@ -330,32 +324,21 @@ class FormSelect(CopItem[discord.ui.Select[Any]], template=r"onb:form:(?P<field>
 FORM_ACTIONS = "edit|details|submit|facilitation-yes|facilitation-no|pledge-yes|pledge-no"
 
 
-class FormButton(CopItem[discord.ui.Button[Any]], template=rf"onb:form:(?P<action>{FORM_ACTIONS})"):
+class FormButton(CopButton, template=rf"onb:form:(?P<action>{FORM_ACTIONS})"):
     where = "the /join form"
 
-    def __init__(
-        self,
-        action: str,
-        label: str = "",
-        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
-        row: int | None = None,
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or action, style=style, custom_id=f"onb:form:{action}", row=row
-            )
-        )
-        self.action = action
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> FormButton:
-        return cls(match["action"])
+    action: str
+    look_of = "action"
+    looks: ClassVar[Looks] = {
+        "facilitation-yes": ("I agree to share facilitating", discord.ButtonStyle.success),
+        "facilitation-no": "✓ Agreed to share facilitating (undo)",
+        "pledge-yes": ("I agree to the confidentiality pledge", discord.ButtonStyle.success),
+        "pledge-no": "✓ Agreed to the pledge (undo)",
+        "edit": "Edit my answers",
+        "details": "Say where / which training",
+        "submit": ("Send application", discord.ButtonStyle.primary),
+    }
+    """The pledge's buttons are shown with its version in the label."""
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
@@ -573,37 +556,16 @@ class RenewalButton(CopButton, template=r"onb:renew:(?P<renewal_id>\d+):(?P<answ
 # --- profiles and connections ---------------------------------------------------------
 
 
-class ProfileModal(CopModal, title="Edit your profile"):
+class ProfileModal(_AboutYouModal, title="Edit your profile"):
     def __init__(self, member: Member) -> None:
+        values = {
+            "name": member.display_name,
+            "organisation": member.organisation,
+            "job_role": member.job_role,
+            "interests": ", ".join(member.interests),
+        }
         # discord.py keeps pending modals by custom_id alone: one per person.
-        super().__init__(custom_id=f"onb:profile-modal:{member.user_id}", timeout=None)
-        self.name: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
-            custom_id="name",
-            label="Name you like to be called",
-            max_length=NAME_MAX,
-            default=member.display_name[:NAME_MAX] or None,
-        )
-        self.organisation: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
-            custom_id="organisation",
-            label="Organisation",
-            max_length=ORGANISATION_MAX,
-            default=member.organisation[:ORGANISATION_MAX] or None,
-        )
-        self.job_role: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
-            custom_id="job_role",
-            label="Your role",
-            max_length=ROLE_MAX,
-            default=member.job_role[:ROLE_MAX] or None,
-        )
-        self.interests: discord.ui.TextInput[ProfileModal] = discord.ui.TextInput(
-            custom_id="interests",
-            label="Partnering interests, separated by commas",
-            style=discord.TextStyle.paragraph,
-            max_length=INTERESTS_MAX,
-            default=", ".join(member.interests)[:INTERESTS_MAX] or None,
-        )
-        for item in (self.name, self.organisation, self.job_role, self.interests):
-            self.add_item(item)
+        super().__init__(ABOUT_YOU, values, custom_id=f"onb:profile-modal:{member.user_id}")
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
@@ -611,10 +573,7 @@ class ProfileModal(CopModal, title="Edit your profile"):
             member = await lifecycle.edit_profile(
                 session,
                 interaction.user.id,
-                name=self.name.value,
-                organisation=self.organisation.value,
-                job_role=self.job_role.value,
-                interests=self.interests.value,
+                **self.typed,
             )
             embed = render.profile_embed(member)
         await send(interaction, "Saved. This is your profile now:", embed=embed, view=offers_view())
