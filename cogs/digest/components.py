@@ -8,7 +8,7 @@ from bot.checks import is_coordinator
 from bot.errors import NotAllowed
 from bot.mentions import NO_PINGS
 from bot.services.learnings.record import export_history
-from bot.ui import CopButton, CopInteraction, CopView, persistent_view
+from bot.ui import CopButton, CopInteraction, CopView, page_buttons, persistent_view
 from cogs.digest.render import history_embed
 
 
@@ -26,18 +26,8 @@ class HistoryButton(CopButton, template=r"digest:history:(?P<page>\d+)"):
         await show_history(interaction, self.page, True)
 
 
-def _labelled(button: HistoryButton, label: str, disabled: bool) -> HistoryButton:
-    button.item.label = label
-    button.item.disabled = disabled
-    return button
-
-
 def history_view(page: int, pages: int) -> CopView:
-    view = persistent_view()
-    if pages > 1:
-        view.add_item(_labelled(HistoryButton(page - 1), "◀ Newer", page <= 1))
-        view.add_item(_labelled(HistoryButton(page + 1), "Older ▶", page >= pages))
-    return view
+    return persistent_view(*page_buttons(HistoryButton, page, pages))
 
 
 async def show_history(interaction: CopInteraction, page: int, update: bool) -> None:

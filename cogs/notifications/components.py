@@ -11,7 +11,7 @@ import discord
 
 from bot.mentions import NO_PINGS
 from bot.services import notifications, outbound
-from bot.ui import CopButton, CopInteraction, CopItem, CopModal, bot_of, persistent_view
+from bot.ui import CopButton, CopInteraction, CopModal, CopSelect, bot_of, persistent_view
 from cogs.notifications import render
 
 
@@ -28,10 +28,13 @@ async def settings_message(interaction: CopInteraction) -> dict[str, Any]:
 
 
 def settings_view(prefs: notifications.Preferences) -> discord.ui.View:
-    # mypy writes no __init__ for a dataclass without fields (these buttons have none)
-    items: list[discord.ui.Item[Any]] = [KindsMenu(prefs), QuietHoursButton()]  # type: ignore[call-arg]
+    options = [
+        discord.SelectOption(label=name, value=kind.value, default=prefs.wants(kind))
+        for kind, name in notifications.OPTIONAL_KINDS.items()
+    ]
+    items: list[discord.ui.Item[Any]] = [KindsMenu().offering(options), QuietHoursButton()]
     if prefs.has_quiet_hours:
-        items.append(QuietOffButton())  # type: ignore[call-arg]
+        items.append(QuietOffButton())
     return persistent_view(*items)
 
 
@@ -39,10 +42,7 @@ class OpenSettingsButton(CopButton, template=re.escape(outbound.NOTIFICATIONS_BU
     """On every automatic DM: shows the member's settings."""
 
     label = "Notification settings"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.item.emoji = "🔔"
+    emoji = "🔔"
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.send_message(
@@ -50,37 +50,11 @@ class OpenSettingsButton(CopButton, template=re.escape(outbound.NOTIFICATIONS_BU
         )
 
 
-class KindsMenu(CopItem[discord.ui.Select[Any]], template=r"notif:kinds"):
+class KindsMenu(CopSelect, template=r"notif:kinds"):
     """Which optional kinds of DM the member gets."""
 
-    def __init__(self, prefs: notifications.Preferences | None = None) -> None:
-        options = [
-            discord.SelectOption(
-                label=name,
-                value=kind.value,
-                default=prefs is None or prefs.wants(kind),
-            )
-            for kind, name in notifications.OPTIONAL_KINDS.items()
-        ]
-        super().__init__(
-            discord.ui.Select(
-                custom_id="notif:kinds",
-                placeholder="Choose the DMs you want",
-                min_values=0,
-                max_values=len(options),
-                options=options,
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> KindsMenu:
-        return cls()
+    placeholder = "Choose the DMs you want"
+    any_number = True
 
     async def pressed(self, interaction: CopInteraction) -> None:
         chosen = set(self.item.values)
@@ -116,10 +90,7 @@ class QuietHoursModal(CopModal, title="Quiet hours"):
 
 class QuietHoursButton(CopButton, template=r"notif:quiet"):
     label = "Set quiet hours"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.item.emoji = "🌙"
+    emoji = "🌙"
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.send_modal(QuietHoursModal())
