@@ -242,15 +242,8 @@ class Meetings(commands.Cog):
     @app_commands.describe(date="The meeting's date, e.g. 2026-03-03")
     async def attendance(self, interaction: CopInteraction, date: str) -> None:
         bot = self.bot
-        now = bot.clock()
-        day = meeting_service.parse_day(date, bot.zone, now)
         async with bot.db.transaction() as session:
-            found = await meeting_service.last_started_on(session, day, bot.zone, now)
-        if found is None:
-            raise NotFound(
-                f"There's no meeting on `{day.isoformat()}` that has started. Check the date "
-                "with `/roster ledger` or `/meeting list`; attendance is recorded afterwards."
-            )
+            _, found = await meeting_service.started_meeting(session, date, bot.zone, bot.clock())
         await open_picker(interaction, found.id)
 
     @meeting.command(name="status", description="Whether meetings show as server events.")
@@ -590,14 +583,8 @@ class Roster(commands.Cog):
     ) -> None:
         bot = self.bot
         now = bot.clock()
-        day = meeting_service.parse_day(date, bot.zone, now)
         async with bot.db.transaction() as session:
-            found = await meeting_service.last_started_on(session, day, bot.zone, now)
-            if found is None:
-                raise NotFound(
-                    f"There's no past meeting on `{day.isoformat()}`. Check the date with "
-                    "`/roster ledger` or `/meeting list`."
-                )
+            day, found = await meeting_service.started_meeting(session, date, bot.zone, now)
             helper = await self._them(session, stand_in) if stand_in is not None else None
             assignment = await rotation.record_missed(session, found, helper, now)
             who = mention(assignment.member)

@@ -7,14 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import (
-    AssignmentRole,
-    AssignmentSource,
-    FacilitationAssignment,
-    Meeting,
-    MeetingStatus,
-    Member,
-)
+from bot.models import AssignmentRole, AssignmentSource, Meeting, MeetingStatus, Member
+from bot.services.rotation.assignments import set_assignment
 from tests.builders import JOINED, add_member
 
 __all__ = ["JOINED", "add_meeting", "add_member", "days", "set_facilitator"]
@@ -40,21 +34,13 @@ async def add_meeting(
     )
     session.add(meeting)
     await session.flush()
+    await session.refresh(meeting, ["assignments"])
     for member, role in (
         (facilitator, AssignmentRole.FACILITATOR),
         (co_facilitator, AssignmentRole.CO_FACILITATOR),
     ):
-        if member is not None:
-            session.add(
-                FacilitationAssignment(
-                    meeting_id=meeting.id,
-                    member_id=member.id,
-                    role=role,
-                    source=AssignmentSource.ASSIGNED,
-                    first_turn=role is AssignmentRole.CO_FACILITATOR,
-                    created_at=now,
-                )
-            )
+        first_turn = role is AssignmentRole.CO_FACILITATOR
+        set_assignment(meeting, role, member, AssignmentSource.ASSIGNED, now, first_turn=first_turn)
     await session.flush()
     await session.refresh(meeting, ["assignments"])
     return meeting

@@ -1,20 +1,25 @@
 """Helpers for rotation (and events) tests: members straight into the database
-(``tests.builders``), the community's usual meeting series, and a slash command's reply."""
+(``tests.builders``), the community's usual meeting series, a slash command's reply, and
+the SQL statements a piece of work runs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import Database
 from bot.services.rotation import series as meeting_service
 from emulator.models import RecordedMessage
 from tests.builders import add_member
 from tests.e2e.harness import World
 
-__all__ = ["WEEKLY", "ZONE", "add_member", "meeting_series", "reply_to"]
+__all__ = ["WEEKLY", "ZONE", "add_member", "meeting_series", "reply_to", "statements"]
 
 ZONE = ZoneInfo("Australia/Brisbane")
 WEEKLY = "every week on Tuesday at 10:00"
@@ -46,3 +51,18 @@ async def reply_to(
     """Run a slash command in the world's server as ``user_id``; the bot's visible answer."""
     it = await world.emu.invoke_command(world.guild.id, user_id, command, options)
     return await it.wait_reply()
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """Every SQL statement sent to ``db`` inside the block, in order."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)

@@ -4,10 +4,7 @@ ledger shows at most LEDGER_ROWS members."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
@@ -17,25 +14,11 @@ from bot.models import Member
 from bot.services import rotation
 from bot.services.rotation import LEDGER_ROWS, RotationRules
 from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import add_member, meeting_series
+from tests.rotation.helpers import add_member, meeting_series, statements
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
 NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
-
-
-@contextmanager
-def _statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def _rotation(db: Database, size: int) -> None:
@@ -55,7 +38,7 @@ async def _roster_statements(db: Database) -> tuple[list[str], int]:
 
     event.listen(Member, "load", loaded)
     try:
-        with _statements(db) as seen:
+        with statements(db) as seen:
             async with db.transaction() as session:
                 shown = await rotation.roster(session, NOW, 4, RULES)
                 assert len(shown) == 4

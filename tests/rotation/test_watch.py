@@ -4,38 +4,21 @@ ORM changes, set-based UPDATEs (the onboarding sweep's), and plans that rolled b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from bot.db import Database
 from bot.models import Member, MemberStatus, RotationEntry
 from bot.services import rotation
 from bot.services.rotation import RotationRules
-from tests.rotation.helpers import add_member, meeting_series
+from tests.rotation.helpers import add_member, meeting_series, statements
 
 ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=60)
 NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
-
-
-@contextmanager
-def _statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _community(db: Database, size: int = 4) -> list[int]:
@@ -64,9 +47,9 @@ def _reads_members(statements: list[str]) -> bool:
 
 async def test_roster_found_current_is_read_without_checking_the_members(db: Database) -> None:
     await _community(db)
-    with _statements(db) as first:
+    with statements(db) as first:
         await _show(db)
-    with _statements(db) as again:
+    with statements(db) as again:
         shown, size = await _show(db)
     assert _reads_members(first)  # a fresh look: who entered or left, and the count
     assert not _reads_members(again)
@@ -160,7 +143,7 @@ async def test_roster_is_not_checked_again_for_a_new_applicant_or_a_profile_edit
         member = await session.get(Member, shown[0])
         assert member is not None
         member.organisation = "Elsewhere"
-    with _statements(db) as seen:
+    with statements(db) as seen:
         await _show(db)
     assert not _reads_members(seen)
 

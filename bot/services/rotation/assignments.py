@@ -13,7 +13,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput
@@ -25,6 +24,7 @@ from bot.models import (
     MeetingStatus,
     Member,
 )
+from bot.services.unique import insert_once
 
 PINNED = frozenset({AssignmentSource.ASSIGNED, AssignmentSource.VOLUNTEER, AssignmentSource.SWAP})
 """Turns set by a person, which planning keeps while the member can take them."""
@@ -137,12 +137,7 @@ async def claim(
             missed=False,
             created_at=now,
         )
-        try:
-            async with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
-            return False
-        return True
+        return await insert_once(session, row)
     if only_if_empty:
         return False
     statement = (

@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
@@ -51,6 +50,7 @@ from bot.services.rotation.assignments import (
     set_assignment,
 )
 from bot.services.rotation.series import extend_series, upcoming_meetings
+from bot.services.unique import insert_once, insert_or_winner
 
 
 @dataclass(frozen=True)
@@ -160,15 +160,11 @@ async def _enter(
 ) -> RotationEntry:
     """One member's rotation entry, or the one another unit of work made just now."""
     row = RotationEntry(member_id=member_id, baseline=baseline, entered_at=now, active=True)
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        found = await session.get(RotationEntry, member_id, populate_existing=True)
-        if found is None:
-            raise
-        return found
-    return row
+    return await insert_or_winner(
+        session,
+        row,
+        lambda: session.get(RotationEntry, member_id, populate_existing=True),
+    )
 
 
 async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]:
@@ -209,15 +205,11 @@ async def sync_pool(session: AsyncSession, now: datetime) -> dict[int, Standing]
         for m in newcomers
         if m.id not in entries
     }
-    if fresh:
-        try:
-            async with session.begin_nested():
-                session.add_all(fresh.values())
-        except IntegrityError:
-            # Another unit of work entered some of them at the same moment: one at a time.
-            for member_id, row in fresh.items():
-                fresh[member_id] = await _enter(session, row.member_id, row.baseline, now)
-        entries.update(fresh)
+    if fresh and not await insert_once(session, *fresh.values()):
+        # Another unit of work entered some of them at the same moment: one at a time.
+        for member_id, row in fresh.items():
+            fresh[member_id] = await _enter(session, row.member_id, row.baseline, now)
+    entries.update(fresh)
     for member in newcomers:
         existing = entries[member.id]
         if member.id not in fresh:

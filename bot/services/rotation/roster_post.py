@@ -13,7 +13,6 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import port
@@ -21,6 +20,7 @@ from bot.config import AppConfig
 from bot.models import Meeting, MeetingStatus, RosterPost, RosterPostStatus
 from bot.services.rotation.ledger import pool_size, roster
 from bot.services.rotation.planner import RotationRules
+from bot.services.unique import insert_once
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +119,7 @@ async def claim_slot(session: AsyncSession, slot: Slot, now: datetime) -> Roster
         status=RosterPostStatus.CLAIMED,
         created_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(post)
-    except IntegrityError:
-        return None
-    return post
+    return post if await insert_once(session, post) else None
 
 
 async def previous_post(session: AsyncSession, channel_id: int) -> RosterPost | None:

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
 from bot.models import Meeting, MeetingSeries, MeetingStatus, Member
+from bot.services.unique import insert_once
 from bot.services.when import (
     Recurrence,
     example_day,
@@ -149,12 +149,20 @@ async def meetings_on(
     return list((await session.scalars(query.order_by(Meeting.starts_at, Meeting.id))).all())
 
 
-async def last_started_on(
-    session: AsyncSession, day: date, zone: ZoneInfo, now: datetime
-) -> Meeting | None:
-    """The latest meeting on a local calendar day that has started by ``now``, if any."""
+async def started_meeting(
+    session: AsyncSession, text: str, zone: ZoneInfo, now: datetime
+) -> tuple[date, Meeting]:
+    """The day typed, and the latest meeting on it that has started by ``now`` (for
+    recording what happened at it). Raises ``InvalidInput`` for an unreadable date and
+    ``NotFound`` when no meeting on that day has started."""
+    day = parse_day(text, zone, now)
     started = [m for m in await meetings_on(session, day, zone) if m.starts_at <= now]
-    return started[-1] if started else None
+    if not started:
+        raise NotFound(
+            f"There's no meeting on `{day.isoformat()}` that has started. Check the date "
+            "with `/roster ledger` or `/meeting list`; what happened is recorded afterwards."
+        )
+    return day, started[-1]
 
 
 async def find_meeting(session: AsyncSession, text: str, zone: ZoneInfo, now: datetime) -> Meeting:
@@ -334,12 +342,8 @@ async def _materialise(
     ]
     if not missing:
         return 0
-    try:
-        async with session.begin_nested():
-            session.add_all(missing)
-    except IntegrityError:
-        # Another unit of work materialised them at the same moment: theirs stand.
-        return 0
+    if not await insert_once(session, *missing):
+        return 0  # another unit of work materialised them at the same moment: theirs stand
     return len(missing)
 
 
