@@ -443,10 +443,11 @@ class CopSelect(_Declared[discord.ui.Select[Any]]):
             placeholder = "Who may see it?"
 
             async def pressed(self, interaction: CopInteraction) -> None:
-                chosen = self.item.values
+                level = self.choice  # or self.item.values when several may be chosen
 
     ``Share(7).offering(options)`` is the menu a message shows. A press after a
-    restart rebuilds it from the custom id alone; ``self.item.values`` holds the choice.
+    restart rebuilds it from the custom id alone; ``self.item.values`` holds what was
+    chosen (``self.choice``, the one value, for a menu of one).
     With ``any_number = True`` a member may choose none or all of the options.
     """
 
@@ -466,6 +467,12 @@ class CopSelect(_Declared[discord.ui.Select[Any]]):
             self.item.min_values = 0
             self.item.max_values = max(len(options), 1)
         return self
+
+    @property
+    def choice(self) -> str | None:
+        """The value chosen in a press, or None when the choice was cleared."""
+        values = self.item.values
+        return values[0] if values else None
 
 
 def page_buttons(

@@ -97,15 +97,7 @@ async def handle_form(interaction: CopInteraction, custom_id: str) -> None:
         text = validate(draft)
     except DraftProblem as problem:
         kwargs: dict[str, Any] = {
-            "view": FixDraftView(
-                interaction.user.id,
-                draft,
-                problem.fields,
-                mode,
-                learning_id,
-                meeting_id,
-                consult_id,
-            ),
+            "view": FixDraftView(interaction.user.id, draft, problem.fields, parsed)
         }
         message = problem.message
         if any(len(draft.get(key)) > DISCORD_TEXT_INPUT_MAX for key in problem.fields):
@@ -428,11 +420,10 @@ class ShareSelect(CopSelect, template=r"learning:share:(?P<learning_id>\d+)"):
     learning_id: int
 
     async def pressed(self, interaction: CopInteraction) -> None:
-        values = self.item.values
-        if not values:
+        if self.choice is None:
             await interaction.response.defer()
             return
-        await change_sharing(interaction, self.learning_id, values[0], update=True)
+        await change_sharing(interaction, self.learning_id, self.choice, update=True)
 
 
 class MeetingSelect(CopSelect, template=r"learning:meeting:(?P<learning_id>\d+)"):
@@ -444,8 +435,7 @@ class MeetingSelect(CopSelect, template=r"learning:meeting:(?P<learning_id>\d+)"
     learning_id: int
 
     async def pressed(self, interaction: CopInteraction) -> None:
-        values = self.item.values
-        await change_meeting(interaction, self.learning_id, values[0] if values else "none")
+        await change_meeting(interaction, self.learning_id, self.choice or "none")
 
 
 class OwnLearningButton(
@@ -516,11 +506,10 @@ class OpenSelect(CopSelect, template=r"learning:open:(?P<kind>mine|browse)"):
     kind: str
 
     async def pressed(self, interaction: CopInteraction) -> None:
-        values = self.item.values
-        if not values or not values[0].isdigit():
+        if self.choice is None or not self.choice.isdigit():
             await interaction.response.defer()
             return
-        await open_one(interaction, self.kind, int(values[0]))
+        await open_one(interaction, self.kind, int(self.choice))
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (

@@ -121,41 +121,21 @@ def draft_from(values: dict[str, str]) -> Draft:
 class FixDraftView(CopView):
     """Offered when the form had a problem: reopens it with everything that was typed."""
 
-    def __init__(
-        self,
-        owner_id: int,
-        draft: Draft,
-        fields: set[str],
-        mode: str,
-        learning_id: int | None,
-        meeting_id: int | None,
-        consult_id: int | None = None,
-    ) -> None:
+    def __init__(self, owner_id: int, draft: Draft, fields: set[str], form: FormId) -> None:
         super().__init__(timeout=3600)
         self.owner_id = owner_id
         self.draft = draft
         self.fields = fields
-        self.mode = mode
-        self.learning_id = learning_id
-        self.meeting_id = meeting_id
-        self.consult_id = consult_id
+        self.form = form
 
     @discord.ui.button(label="Fix it", style=discord.ButtonStyle.primary)
     async def fix(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
         if interaction.user.id != self.owner_id:
             await send(interaction, content="This button is for someone else.")
             return
-        title = "Edit your learning" if self.mode == "edit" else "Record a learning"
+        title = "Edit your learning" if self.form.mode == "edit" else "Record a learning"
         await interaction.response.send_modal(
-            LearningForm(
-                title=title,
-                mode=self.mode,
-                learning_id=self.learning_id,
-                meeting_id=self.meeting_id,
-                consult_id=self.consult_id,
-                draft=self.draft,
-                too_long=self.fields,
-            )
+            LearningForm(title=title, **self.form._asdict(), draft=self.draft, too_long=self.fields)
         )
 
 

@@ -302,12 +302,11 @@ class FormSelect(CopSelect, template=r"onb:form:(?P<field>locality|course)"):
         return menu
 
     async def pressed(self, interaction: CopInteraction) -> None:
-        values = self.item.values
-        if not values:
+        value = self.choice
+        if value is None:
             answers = await update_draft(interaction, lambda a: None)
             await respond_with_form(interaction, answers)
             return
-        value = values[0]
 
         def change(answers: Answers) -> None:
             setattr(answers, self.field, value)
@@ -413,6 +412,23 @@ NOT_A_COORDINATOR = (
 )
 
 
+async def decide(
+    interaction: discord.Interaction[Any], application_id: int, verdict: Verdict, reason: str = ""
+) -> lifecycle.Decision:
+    """The coordinator who pressed decides the application (exactly once)."""
+    bot = bot_of(interaction)
+    async with bot.db.transaction() as session:
+        return await lifecycle.decide(
+            session,
+            application_id,
+            verdict,
+            by_user_id=interaction.user.id,
+            config=bot.config,
+            now=bot.clock(),
+            reason=reason,
+        )
+
+
 class ReviewButton(
     CopButton, template=r"onb:review:(?P<application_id>\d+):(?P<action>approve|decline)"
 ):
@@ -442,15 +458,7 @@ class ReviewButton(
                 DeclineModal(self.application_id, interaction.user.id)
             )
             return
-        async with bot.db.transaction() as session:
-            decision = await lifecycle.decide(
-                session,
-                self.application_id,
-                Verdict.APPROVE,
-                by_user_id=interaction.user.id,
-                config=bot.config,
-                now=bot.clock(),
-            )
+        decision = await decide(interaction, self.application_id, Verdict.APPROVE)
         await interaction.response.edit_message(
             embed=render.review_embed(decision.application, decision.member, bot.config),
             view=None,
@@ -484,16 +492,9 @@ class DeclineModal(CopModal, title="Decline the application"):
         if not is_coordinator(interaction.user, bot.config):
             await send(interaction, NOT_A_COORDINATOR)
             return
-        async with bot.db.transaction() as session:
-            decision = await lifecycle.decide(
-                session,
-                self.application_id,
-                Verdict.DECLINE,
-                by_user_id=interaction.user.id,
-                config=bot.config,
-                now=bot.clock(),
-                reason=self.reason.value,
-            )
+        decision = await decide(
+            interaction, self.application_id, Verdict.DECLINE, reason=self.reason.value
+        )
         embed = render.review_embed(decision.application, decision.member, bot.config)
         if interaction.message is not None:
             await interaction.response.edit_message(
