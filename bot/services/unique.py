@@ -44,3 +44,16 @@ async def insert_or_winner(
             raise
         return found
     return row
+
+
+async def get_or_insert(
+    session: AsyncSession, model: type[Row], key: object, make: Callable[[], Row]
+) -> Row:
+    """The ``model`` row with primary key ``key``; when there is none, ``make()``'s row,
+    inserted, or the one a concurrent unit of work inserted first."""
+    found = await session.get(model, key)
+    if found is not None:
+        return found
+    return await insert_or_winner(
+        session, make(), lambda: session.get(model, key, populate_existing=True)
+    )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotAllowed, quote
 from bot.models import NotificationPreference, OutboundKind
+from bot.services.unique import get_or_insert
 from bot.services.when import parse_time_of_day
 
 OPTIONAL_KINDS: dict[OutboundKind, str] = {
@@ -135,16 +136,18 @@ async def preferences_for(session: AsyncSession, user_ids: Iterable[int]) -> dic
 
 
 async def _row(session: AsyncSession, now: datetime, user_id: int) -> NotificationPreference:
-    row = await session.get(NotificationPreference, user_id)
-    if row is None:
-        row = NotificationPreference(
+    row = await get_or_insert(
+        session,
+        NotificationPreference,
+        user_id,
+        lambda: NotificationPreference(
             user_id=user_id,
             meeting_reminders=True,
             learning_prompts=True,
             consult_invitations=True,
             updated_at=now,
-        )
-        session.add(row)
+        ),
+    )
     row.updated_at = now
     return row
 

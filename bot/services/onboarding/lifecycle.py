@@ -41,6 +41,7 @@ from bot.services.onboarding.forms import (
     text_problems,
 )
 from bot.services.onboarding.matching import Match, meet_first
+from bot.services.unique import get_or_insert
 from bot.timeutil import show
 
 log = logging.getLogger(__name__)
@@ -168,12 +169,15 @@ async def load_draft(session: AsyncSession, user_id: int) -> Answers:
 
 
 async def save_draft(session: AsyncSession, user_id: int, answers: Answers, now: datetime) -> None:
-    draft = await session.get(JoinDraft, user_id)
-    if draft is None:
-        session.add(JoinDraft(user_id=user_id, answers=answers.to_json(), updated_at=now))
-    else:
-        draft.answers = answers.to_json()
-        draft.updated_at = now
+    data = answers.to_json()
+    draft = await get_or_insert(
+        session,
+        JoinDraft,
+        user_id,
+        lambda: JoinDraft(user_id=user_id, answers=data, updated_at=now),
+    )
+    draft.answers = data
+    draft.updated_at = now
     await session.flush()
 
 

@@ -15,6 +15,7 @@ from bot.crypto import Keyring
 from bot.errors import InvalidInput
 from bot.models import Member, MemberStatus, OfferNeed
 from bot.services.partnerships.matching import Profile
+from bot.services.unique import get_or_insert
 from bot.tags import split_tags
 
 MAX_TAGS = 8
@@ -85,10 +86,9 @@ async def get_offers(session: AsyncSession, keyring: Keyring, member: Member) ->
 async def set_offers(
     session: AsyncSession, keyring: Keyring, member: Member, offers: Offers, now: datetime
 ) -> Offers:
-    row = await session.get(OfferNeed, member.id)
-    if row is None:
-        row = OfferNeed(member_id=member.id, updated_at=now)
-        session.add(row)
+    row = await get_or_insert(
+        session, OfferNeed, member.id, lambda: OfferNeed(member_id=member.id, updated_at=now)
+    )
     row.offer_tags = list(offers.offer_tags)
     row.need_tags = list(offers.need_tags)
     if offers.offer_text or offers.need_text:

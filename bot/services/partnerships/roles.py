@@ -27,7 +27,7 @@ from bot.models import (
     MeetingStatus,
     Member,
 )
-from bot.services.unique import insert_or_winner
+from bot.services.unique import get_or_insert
 
 OFFER_LEAD = timedelta(days=2)
 """The offer goes this long before the hand-over pack, so the answer is usually in when the
@@ -70,15 +70,9 @@ async def first_meeting(session: AsyncSession, approved_at: datetime) -> Meeting
 
 
 async def _row_for(session: AsyncSession, newcomer: Member, now: datetime) -> Buddy:
-    row = await session.get(Buddy, newcomer.id)
-    if row is not None:
-        return row
-    # No buddy search (buddies are off, or it began before this): a row for the offer
-    # only, or the one a concurrent tick made.
-    return await insert_or_winner(
-        session,
-        offer_only(newcomer.id, now, {}),
-        lambda: session.get(Buddy, newcomer.id),
+    # No buddy search (buddies are off, or it began before this): a row for the offer only.
+    return await get_or_insert(
+        session, Buddy, newcomer.id, lambda: offer_only(newcomer.id, now, {})
     )
 
 

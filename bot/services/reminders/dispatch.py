@@ -256,28 +256,21 @@ async def report_problems(
             .order_by(ReminderOccurrence.due_at)
         )
     )
-    failed = list(
-        await session.scalars(
-            select(ReminderDelivery)
-            .join(ReminderOccurrence, ReminderOccurrence.id == ReminderDelivery.occurrence_id)
-            .where(
-                ReminderDelivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.MISSED]),
-                ReminderDelivery.reported.is_(False),
-                ReminderOccurrence.step.not_in(list(FAILURE_STEPS)),
-            )
-            .order_by(ReminderDelivery.id)
-        )
-    )
-    for delivery in await session.scalars(
-        select(ReminderDelivery)
+    given_up = await session.execute(
+        select(ReminderDelivery, ReminderOccurrence.step)
         .join(ReminderOccurrence, ReminderOccurrence.id == ReminderDelivery.occurrence_id)
         .where(
             ReminderDelivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.MISSED]),
             ReminderDelivery.reported.is_(False),
-            ReminderOccurrence.step.in_(list(FAILURE_STEPS)),
         )
-    ):
-        delivery.reported = True  # logged when it failed; never reported about itself
+        .order_by(ReminderDelivery.id)
+    )
+    failed: list[ReminderDelivery] = []
+    for delivery, step in given_up:
+        if step in FAILURE_STEPS:
+            delivery.reported = True  # logged when it failed; never reported about itself
+        else:
+            failed.append(delivery)
     if not missed and not failed:
         return None
     report = new_occurrence(
