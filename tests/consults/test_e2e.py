@@ -55,12 +55,28 @@ class Asked:
     invitation: RecordedMessage
 
 
+def with_forum(
+    tmp_path: Path,
+    *,
+    invite_count: int,
+    name: str = "ask",
+    tags: list[str] | None = None,
+    require_tag: bool = False,
+) -> Consults:
+    """A world (not started yet) whose configured forum exists in the emulator."""
+    forum_id = new_snowflake()
+    world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": invite_count})
+    threads = ThreadActions(world.emu)
+    forum = threads.add_forum(
+        world.guild.id, name, tags=tags or [], require_tag=require_tag, id=forum_id
+    )
+    return Consults(world, forum, threads)
+
+
 @pytest.fixture
 async def consults_world(tmp_path: Path) -> AsyncIterator[Consults]:
-    forum_id = new_snowflake()
-    world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": 2})
-    threads = ThreadActions(world.emu)
-    forum = threads.add_forum(world.guild.id, "ask-the-community", tags=["trust"], id=forum_id)
+    c = with_forum(tmp_path, invite_count=2, name="ask-the-community", tags=["trust"])
+    world = c.world
     await world.start()
     try:
         # The learnings cog loads the data key; consults is the capability under test.
@@ -74,7 +90,7 @@ async def consults_world(tmp_path: Path) -> AsyncIterator[Consults]:
                 world.cora.id: ["health"],
             }
         )
-        yield Consults(world, forum, threads)
+        yield c
     finally:
         await world.close()
 

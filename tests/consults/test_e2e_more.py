@@ -11,8 +11,6 @@ from sqlalchemy import delete, select
 
 from bot.models import Consult, ConsultInvitation, ConsultInvitationStatus, ConsultPost, Member
 from cogs.consults.cog import weekly_post
-from emulator.models import new_snowflake
-from emulator.rest.threads import ThreadActions
 from tests.conftest import FakeClock
 from tests.consults.test_e2e import (
     EXTENSIONS,
@@ -21,6 +19,7 @@ from tests.consults.test_e2e import (
     ask,
     asked,
     consults_world,
+    with_forum,
 )
 from tests.e2e.harness import World
 
@@ -153,17 +152,14 @@ async def test_invitation_dms_go_out_through_the_outbound_queue(consults_world: 
 
 
 async def test_weekly_post_lists_consults_nobody_helps_with(tmp_path: Path) -> None:
-    forum_id = new_snowflake()
-    world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": 1})
-    threads = ThreadActions(world.emu)
-    forum = threads.add_forum(world.guild.id, "ask", tags=[], id=forum_id)
+    c = with_forum(tmp_path, invite_count=1)
+    world = c.world
     # Monday 10:00 in Brisbane: after the 09:00 slot.
     clock = FakeClock(datetime(2026, 3, 2, 0, 0, tzinfo=UTC))
     await world.start()
     try:
         bot = await world.start_bot(clock=clock, extensions=EXTENSIONS)
         await world.add_active_members(interests={world.ben.id: ["funding"]})
-        c = Consults(world, forum, threads)
         thread = await ask(c, world.ana.id, anonymous=False)
         await weekly_post(bot)
         await weekly_post(bot)  # a second wake-up in the same week posts nothing more
@@ -187,16 +183,13 @@ async def test_mydata_delete_replaces_the_posts_that_carried_a_consult(
 ) -> None:
     """Forum posts archive themselves after inactivity; Discord refuses edits in an
     archived thread (50083), so the clean-up unarchives the post first."""
-    forum_id = new_snowflake()
-    world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": 1})
-    threads = ThreadActions(world.emu)
-    forum = threads.add_forum(world.guild.id, "ask", tags=[], id=forum_id)
+    c = with_forum(tmp_path, invite_count=1)
+    world, threads = c.world, c.threads
     await world.start()
     try:
         await world.start_bot(extensions=[*EXTENSIONS, "cogs.mydata"])
         await world.add_active_members(interests={world.ben.id: ["funding"]})
         emu = world.emu
-        c = Consults(world, forum, threads)
         made = await asked(c, world.ana.id, anonymous=True)
         thread = made.thread
         reply = await emu.press_button(
@@ -245,10 +238,8 @@ async def test_mydata_delete_replaces_the_posts_that_carried_a_consult(
 async def test_a_consult_discord_refused_is_kept_and_posted_on_the_next_connect(
     tmp_path: Path,
 ) -> None:
-    forum_id = new_snowflake()
-    world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": 1})
-    threads = ThreadActions(world.emu)
-    forum = threads.add_forum(world.guild.id, "ask", tags=[], require_tag=True, id=forum_id)
+    c = with_forum(tmp_path, invite_count=1, require_tag=True)
+    world, threads, forum = c.world, c.threads, c.forum
     bot_role = next(r for r in world.guild.roles.values() if r.managed)
     everything = bot_role.permissions
     # The bot may post but not add the themes' tags, and the forum requires a tag.
@@ -330,10 +321,8 @@ async def test_fifty_presses_at_once_one_answer_counts(consults_world: Consults)
 
 
 async def test_fairness_over_30_consults_through_ask(tmp_path: Path) -> None:
-    forum_id = new_snowflake()
-    world = World(tmp_path, channels={"forum": forum_id}, consults={"invite_count": 2})
-    threads = ThreadActions(world.emu)
-    forum = threads.add_forum(world.guild.id, "ask", tags=[], id=forum_id)
+    c = with_forum(tmp_path, invite_count=2)
+    world = c.world
     await world.start()
     try:
         await world.start_bot(extensions=EXTENSIONS)
@@ -341,7 +330,6 @@ async def test_fairness_over_30_consults_through_ask(tmp_path: Path) -> None:
         await world.add_active_members(
             interests={u.id: ["funding"] for u in equal} | {world.ana.id: ["health"]}
         )
-        c = Consults(world, forum, threads)
         for _ in range(30):
             await ask(c, world.ana.id, anonymous=True)
         assert world.db is not None
