@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
 from bot.models import NotificationPreference
-from bot.services.unique import get_or_insert, insert_once, insert_or_winner
+from bot.services.unique import get_or_insert, insert_once, insert_or_winner, rows_changed
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -84,3 +84,18 @@ async def test_get_or_insert_makes_the_row_only_once(db: Database) -> None:
         again = await get_or_insert(session, NotificationPreference, 5, make)
     assert made == [1]
     assert (first.user_id, again.user_id, again.meeting_reminders) == (5, 5, False)
+
+
+async def test_rows_changed_lets_one_conditional_update_claim_a_row(db: Database) -> None:
+    async with db.transaction() as session:
+        await insert_once(session, preference(1), preference(2))
+    claim = (
+        sa.update(NotificationPreference)
+        .where(NotificationPreference.user_id == 1, NotificationPreference.meeting_reminders)
+        .values(meeting_reminders=False)
+    )
+    async with db.transaction() as session:
+        assert await rows_changed(session, claim) == 1
+        assert await rows_changed(session, claim) == 0
+        everyone = sa.delete(NotificationPreference)
+        assert await rows_changed(session, everyone) == 2

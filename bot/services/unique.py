@@ -4,14 +4,17 @@ same row at the same moment (two presses, two processes, a retried job).
 The insert runs inside a savepoint (``session.begin_nested()``): when the constraint
 refuses it, only the savepoint rolls back (the rows added in it leave the session) and the
 enclosing unit of work carries on. The constraint is the arbiter, never an earlier read,
-so exactly one of the racers wins.
+so exactly one of the racers wins. Likewise a row is claimed by a conditional UPDATE
+whose changed-row count (:func:`rows_changed`) says who won.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import Delete, Update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,3 +60,10 @@ async def get_or_insert(
     return await insert_or_winner(
         session, make(), lambda: session.get(model, key, populate_existing=True)
     )
+
+
+async def rows_changed(session: AsyncSession, statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed. A conditional UPDATE
+    is how a unit of work claims a row: of two running it at once, exactly one sees 1."""
+    result = await session.execute(statement)
+    return int(cast("CursorResult[Any]", result).rowcount or 0)

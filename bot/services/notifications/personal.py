@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from bot.models import NotificationPreference, OutboundBatch, OutboundItem, OutboundStatus
 from bot.services.mydata import Contributor, Erased, Person
 from bot.services.notifications.preferences import preferences, show_clock
+from bot.services.unique import rows_changed
 
 
 async def export(person: Person) -> dict[str, Any]:
@@ -42,8 +43,8 @@ async def erase(person: Person) -> Erased:
     """Forget the choices; cancel what is still waiting and forget every queued DM."""
     user_id = person.member.user_id
     session = person.session
-    prefs = await session.execute(
-        sa.delete(NotificationPreference).where(NotificationPreference.user_id == user_id)
+    prefs = await rows_changed(
+        session, sa.delete(NotificationPreference).where(NotificationPreference.user_id == user_id)
     )
     waiting = (
         await session.execute(
@@ -59,11 +60,12 @@ async def erase(person: Person) -> Erased:
                 .where(OutboundBatch.id == batch_id)
                 .values(cancelled=OutboundBatch.cancelled + count)
             )
-    items = await session.execute(sa.delete(OutboundItem).where(OutboundItem.user_id == user_id))
-    removed = int(getattr(items, "rowcount", 0) or 0)
+    removed = await rows_changed(
+        session, sa.delete(OutboundItem).where(OutboundItem.user_id == user_id)
+    )
     return Erased(
         counts={
-            "notification choices": int(getattr(prefs, "rowcount", 0) or 0),
+            "notification choices": prefs,
             "queued direct messages": removed,
             "unsent direct messages cancelled": sum(int(n) for _, n in waiting),
         }

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotAllowed, quote
 from bot.models import NotificationPreference, OutboundKind
-from bot.services.unique import get_or_insert
+from bot.services.unique import get_or_insert, rows_changed
 from bot.services.when import parse_time_of_day
 
 OPTIONAL_KINDS: dict[OutboundKind, str] = {
@@ -208,7 +208,6 @@ async def clear_quiet_hours(session: AsyncSession, now: datetime, user_id: int) 
 
 async def erase(session: AsyncSession, user_id: int) -> int:
     """Forget a member's choices (for /mydata delete). Returns the rows removed."""
-    result = await session.execute(
-        sa.delete(NotificationPreference).where(NotificationPreference.user_id == user_id)
+    return await rows_changed(
+        session, sa.delete(NotificationPreference).where(NotificationPreference.user_id == user_id)
     )
-    return int(getattr(result, "rowcount", 0) or 0)

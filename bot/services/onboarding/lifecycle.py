@@ -41,7 +41,7 @@ from bot.services.onboarding.forms import (
     text_problems,
 )
 from bot.services.onboarding.matching import Match, meet_first
-from bot.services.unique import get_or_insert
+from bot.services.unique import get_or_insert, rows_changed
 from bot.timeutil import show
 
 log = logging.getLogger(__name__)
@@ -100,13 +100,14 @@ async def claim_welcome(
     they were already welcomed (so it is sent once, whichever path gets there first)."""
     member = await record_presence(session, user_id, display_name, now)
     await standing_of(session, member)
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(Standing)
         .where(Standing.member_id == member.id, Standing.welcomed_at.is_(None))
         .values(welcomed_at=now, welcomed_via=via)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result != 1:
         return None
     return member
 
@@ -367,7 +368,8 @@ async def decide(
     status = (
         ApplicationStatus.APPROVED if verdict is Verdict.APPROVE else ApplicationStatus.DECLINED
     )
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(Application)
         .where(Application.id == application_id, Application.status == ApplicationStatus.PENDING)
         .values(
@@ -378,12 +380,12 @@ async def decide(
             auto_approved=by_user_id is None,
             decline_reason=reason,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     application = await session.get(Application, application_id, populate_existing=True)
     if application is None:
         raise NotFound(f"There is no application `#{application_id}`. It may have been removed.")
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result != 1:
         raise already_decided(application)
     member = await session.get(Member, application.member_id)
     assert member is not None  # a foreign key
@@ -442,7 +444,8 @@ async def claim_welcome_after_approval(
     session: AsyncSession, application_id: int, now: datetime
 ) -> bool:
     """Claim an approval's welcome (role, introduction, DM) so it happens once."""
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(Application)
         .where(
             Application.id == application_id,
@@ -450,9 +453,9 @@ async def claim_welcome_after_approval(
             Application.welcomed_at.is_(None),
         )
         .values(welcomed_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return result == 1
 
 
 async def set_review_post(

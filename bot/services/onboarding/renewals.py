@@ -27,6 +27,7 @@ from bot.models import (
     Standing,
 )
 from bot.services.onboarding.lifecycle import leave_rotation, standing_of
+from bot.services.unique import rows_changed
 from bot.timeutil import show
 
 
@@ -166,13 +167,14 @@ class Lapse:
 async def _end_membership(
     session: AsyncSession, renewal: Renewal, outcome: RenewalOutcome, now: datetime
 ) -> Lapse | None:
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(Renewal)
         .where(Renewal.id == renewal.id, Renewal.outcome == RenewalOutcome.OPEN)
         .values(outcome=outcome, closed_at=now, open_member_id=None)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result != 1:
         return None
     await session.refresh(renewal)
     member = await session.get(Member, renewal.member_id)
@@ -250,13 +252,14 @@ async def answer_renewal(
         if lapse is None:
             raise Conflict("This renewal request was already answered.")
         return Answer(renewal, member, False, None, lapse)
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(Renewal)
         .where(Renewal.id == renewal.id, Renewal.outcome == RenewalOutcome.OPEN)
         .values(outcome=RenewalOutcome.CONFIRMED, closed_at=now, open_member_id=None)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result != 1:
         raise Conflict("You've already answered this renewal. Thank you, nothing more to do.")
     await session.refresh(renewal)
     session.add(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import NotFound
 from bot.models import OutboundBatch, OutboundItem, OutboundKind, OutboundStatus
 from bot.services import notifications
+from bot.services.unique import rows_changed
 
 INSERT_CHUNK = 500
 
@@ -210,12 +211,12 @@ async def progress(session: AsyncSession, batch_id: int) -> Progress:
 
 async def cancel_batch(session: AsyncSession, now: datetime, batch_id: int) -> int:
     """Stop what has not gone out yet. Returns how many DMs were cancelled."""
-    result = await session.execute(
+    count = await rows_changed(
+        session,
         sa.update(OutboundItem)
         .where(OutboundItem.batch_id == batch_id, OutboundItem.status == OutboundStatus.PENDING)
-        .values(status=OutboundStatus.CANCELLED, reason="cancelled by a coordinator")
+        .values(status=OutboundStatus.CANCELLED, reason="cancelled by a coordinator"),
     )
-    count = int(getattr(result, "rowcount", 0) or 0)
     if count:
         await session.execute(
             sa.update(OutboundBatch)

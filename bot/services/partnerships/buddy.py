@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict, NotAllowed
 from bot.models import Buddy, BuddyStatus, Member, MemberStatus
-from bot.services.unique import insert_once
+from bot.services.unique import insert_once, rows_changed
 
 CHECKIN_AFTER = timedelta(days=14)
 
@@ -67,7 +67,8 @@ async def answer(
             raise Conflict("You are already their buddy. Thank you!")
         raise Conflict("That question has been answered already; thank you all the same.")
     if yes:
-        result = await session.execute(
+        result = await rows_changed(
+            session,
             update(Buddy)
             .where(Buddy.newcomer_id == newcomer_id, Buddy.status == BuddyStatus.ASKING)
             .values(
@@ -76,15 +77,16 @@ async def answer(
                 accepted_at=now,
                 checkin_at=now + CHECKIN_AFTER,
             )
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        if not getattr(result, "rowcount", 0):
+        if not result:
             raise Conflict("That question has been answered already; thank you all the same.")
         return BuddyAnswer(True, None)
     remaining = await _askable(session, row.candidates[row.asked :])
     next_id = remaining[0] if remaining else None
     asked = row.candidates.index(next_id) + 1 if next_id is not None else len(row.candidates)
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(Buddy)
         .where(
             Buddy.newcomer_id == newcomer_id,
@@ -92,9 +94,9 @@ async def answer(
             Buddy.asked == row.asked,
         )
         .values(asked=asked, status=BuddyStatus.ASKING if next_id else BuddyStatus.NONE)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if not getattr(result, "rowcount", 0):
+    if not result:
         raise Conflict("That question has been answered already; thank you all the same.")
     return BuddyAnswer(False, next_id)
 

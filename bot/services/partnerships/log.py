@@ -19,7 +19,7 @@ from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.models import Member, MemberStatus, OutcomeKind, Partnership, PartnershipStatus
 from bot.services import outcomes
 from bot.services.partnerships.matching import pair_key
-from bot.services.unique import insert_once
+from bot.services.unique import insert_once, rows_changed
 
 BRINGS_MAX = 200
 INTEREST_MAX = 100
@@ -137,13 +137,14 @@ async def answer(
         }
     else:
         values |= {"status": PartnershipStatus.DECLINED, "open_pair": None}
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(Partnership)
         .where(Partnership.id == row.id, Partnership.status == PartnershipStatus.PROPOSED)
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if not getattr(result, "rowcount", 0):
+    if not result:
         await session.refresh(row)
         raise Conflict(f"Partnership #{row.id} was already answered: it is {row.status.value}.")
     await session.refresh(row)

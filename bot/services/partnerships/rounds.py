@@ -21,7 +21,7 @@ from bot.models import (
 )
 from bot.services.partnerships.matching import pair_key, pair_round
 from bot.services.partnerships.offers import profiles
-from bot.services.unique import insert_once
+from bot.services.unique import insert_once, rows_changed
 
 
 async def opt_in(session: AsyncSession, member: Member, now: datetime) -> bool:
@@ -36,10 +36,10 @@ async def opt_in(session: AsyncSession, member: Member, now: datetime) -> bool:
 
 
 async def opt_out(session: AsyncSession, member: Member) -> bool:
-    result = await session.execute(
-        delete(ConnectionOptIn).where(ConnectionOptIn.member_id == member.id)
+    result = await rows_changed(
+        session, delete(ConnectionOptIn).where(ConnectionOptIn.member_id == member.id)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return bool(result)
 
 
 async def met_pairs(session: AsyncSession) -> set[tuple[int, int]]:
@@ -151,13 +151,14 @@ async def answer_checkin(
     session: AsyncSession, round_id: int, member: Member, answer: CheckinAnswer, now: datetime
 ) -> bool:
     """Record "did you meet?". False when the member was not in that round."""
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         update(ConnectionPair)
         .where(ConnectionPair.round_id == round_id, ConnectionPair.member_id == member.id)
         .values(answer=answer, answered_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return bool(getattr(result, "rowcount", 0))
+    return bool(result)
 
 
 async def rounds_due_checkin(session: AsyncSession, now: datetime, window: timedelta) -> list[int]:

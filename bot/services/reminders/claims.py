@@ -24,6 +24,7 @@ from bot.models import (
 from bot.services.reminders.meetings import meetings_by_id
 from bot.services.reminders.plan import aware
 from bot.services.reminders.settings import STALE_CLAIM, EngineSettings
+from bot.services.unique import rows_changed
 
 # --- claiming and recording -------------------------------------------------------------
 
@@ -124,7 +125,8 @@ async def claim_ready(
             result.dropped += 1
             continue
         since = delivery.claimed_at if recovering and delivery.claimed_at else now
-        claimed = await session.execute(
+        claimed = await rows_changed(
+            session,
             update(ReminderDelivery)
             .where(
                 ReminderDelivery.id == delivery.id,
@@ -139,9 +141,9 @@ async def claim_ready(
                 claimed_at=now if not recovering else since,
                 attempts=ReminderDelivery.attempts + (0 if recovering else 1),
             )
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        if getattr(claimed, "rowcount", 0) != 1:
+        if claimed != 1:
             continue
         result.claims.append(
             Claim(

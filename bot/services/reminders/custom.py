@@ -29,6 +29,7 @@ from bot.services.reminders.plan import (
 )
 from bot.services.reminders.schedule import Schedule
 from bot.services.reminders.settings import EngineSettings
+from bot.services.unique import rows_changed
 
 
 def clean_text(text: str, limit: int) -> str:
@@ -158,13 +159,14 @@ async def cancel_reminder(
     if reminder.status is not ReminderStatus.ACTIVE:
         state = "cancelled" if reminder.status is ReminderStatus.CANCELLED else "finished"
         raise Conflict(f"Reminder `#{reminder_id}` is already {state}, so there's nothing to do.")
-    cancelled = await session.execute(
+    cancelled = await rows_changed(
+        session,
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.ACTIVE)
         .values(status=ReminderStatus.CANCELLED, ended_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if getattr(cancelled, "rowcount", 0) != 1:
+    if cancelled != 1:
         raise Conflict(f"Reminder `#{reminder_id}` was just finished or cancelled.")
     ids = list(
         await session.scalars(

@@ -21,7 +21,7 @@ from bot.services.reminders.dispatch import confirmation_of, declined_key
 from bot.services.reminders.meetings import MeetingFacts, meeting_facts, meetings_by_id
 from bot.services.reminders.plan import PlanResult, new_occurrence
 from bot.services.reminders.settings import EngineSettings
-from bot.services.unique import insert_once
+from bot.services.unique import insert_once, rows_changed
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,8 @@ async def _record_answer(
     session: AsyncSession, meeting_id: int, user_id: int, confirmed: bool, now: datetime
 ) -> bool:
     """Atomically record the answer; True if it changed anything."""
-    changed = await session.execute(
+    changed = await rows_changed(
+        session,
         update(FacilitatorConfirmation)
         .where(
             FacilitatorConfirmation.meeting_id == meeting_id,
@@ -235,9 +236,9 @@ async def _record_answer(
             FacilitatorConfirmation.confirmed.is_not(confirmed),
         )
         .values(confirmed=confirmed, answered_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if getattr(changed, "rowcount", 0) == 1:
+    if changed == 1:
         return True
     if await confirmation_of(session, meeting_id, user_id) is not None:
         return False
