@@ -67,32 +67,33 @@ def item_key(key: str, user_id: int) -> str:
     return f"{key}:{user_id}"
 
 
-def _row(
-    *,
-    key: str,
-    kind: OutboundKind,
-    user_id: int,
-    template: str,
-    params: Mapping[str, object],
-    due: datetime,
-    now: datetime,
-    batch_id: int | None,
-) -> dict[str, object]:
-    return {
-        "key": key,
-        "batch_id": batch_id,
-        "kind": kind,
-        "user_id": user_id,
-        "template": template,
-        "params": dict(params),
-        "status": OutboundStatus.PENDING,
-        "due_at": due,
-        "next_attempt_at": due,
-        "attempts": 0,
-        "reason": "",
-        "quiet_delayed": False,
-        "created_at": now,
-    }
+@dataclass(frozen=True)
+class _Items:
+    """What every DM queued by one call shares."""
+
+    kind: OutboundKind
+    template: str
+    params: Mapping[str, object] | None
+    now: datetime
+    not_before: datetime | None
+
+    def row(self, key: str, user_id: int, batch_id: int | None) -> dict[str, object]:
+        due = max(self.now, self.not_before or self.now)
+        return {
+            "key": key,
+            "batch_id": batch_id,
+            "kind": self.kind,
+            "user_id": user_id,
+            "template": self.template,
+            "params": dict(self.params or {}),
+            "status": OutboundStatus.PENDING,
+            "due_at": due,
+            "next_attempt_at": due,
+            "attempts": 0,
+            "reason": "",
+            "quiet_delayed": False,
+            "created_at": self.now,
+        }
 
 
 async def _existing(session: AsyncSession, keys: list[str]) -> set[str]:
@@ -139,20 +140,9 @@ async def enqueue_many(
     users = list(dict.fromkeys(user_ids))
     keys = [item_key(key, u) for u in users]
     existing = await _existing(session, keys)
-    due = not_before if not_before is not None and not_before > now else now
+    items = _Items(kind, template, params, now, not_before)
     rows = [
-        _row(
-            key=k,
-            kind=kind,
-            user_id=u,
-            template=template,
-            params=params or {},
-            due=due,
-            now=now,
-            batch_id=batch.id,
-        )
-        for u, k in zip(users, keys, strict=True)
-        if k not in existing
+        items.row(k, u, batch.id) for u, k in zip(users, keys, strict=True) if k not in existing
     ]
     for start in range(0, len(rows), INSERT_CHUNK):
         await session.execute(sa.insert(OutboundItem), rows[start : start + INSERT_CHUNK])
@@ -175,19 +165,7 @@ async def enqueue(
     """Queue one DM. Returns its id, or None when ``key`` was already queued."""
     if await session.scalar(sa.select(OutboundItem.id).where(OutboundItem.key == key)):
         return None
-    due = not_before if not_before is not None and not_before > now else now
-    item = OutboundItem(
-        **_row(
-            key=key,
-            kind=kind,
-            user_id=user_id,
-            template=template,
-            params=params or {},
-            due=due,
-            now=now,
-            batch_id=None,
-        )
-    )
+    item = OutboundItem(**_Items(kind, template, params, now, not_before).row(key, user_id, None))
     session.add(item)
     await session.flush()
     return item.id
