@@ -180,7 +180,11 @@ def confirmation_view(
     meetings: list[MeetingChoice],
     meeting_id: int | None,
     zone: Any,
+    *,
+    in_full: bool = False,
 ) -> CopView:
+    """Who may see one of your learnings and its meeting; ``in_full`` (under the learning
+    itself) adds Edit, Delete and (when shared with members) Publish to the forum."""
     view = persistent_view(ShareSelect(row_id).offering(sharing_options(level)))
     if meetings or meeting_id is not None:
         known = {m.id for m in meetings}
@@ -188,22 +192,12 @@ def confirmation_view(
             meetings = meetings[:23]
         options = meeting_options(meetings, meeting_id, zone)
         view.add_item(MeetingSelect(row_id).offering(options))
-    return view
-
-
-def own_learning_view(
-    row_id: int,
-    level: SharingLevel,
-    meetings: list[MeetingChoice],
-    meeting_id: int | None,
-    zone: Any,
-) -> CopView:
-    """One of your learnings in full: who may see it, its meeting, Edit, Delete and (when
-    shared with members) Publish to the forum."""
-    view = confirmation_view(row_id, level, meetings, meeting_id, zone)
-    actions = ["edit", "delete"] if level is SharingLevel.PRIVATE else ["edit", "delete", "publish"]
-    for action in actions:
-        view.add_item(OwnLearningButton(action, row_id).shown(row=2))
+    if in_full:
+        actions = ["edit", "delete"]
+        if level is not SharingLevel.PRIVATE:
+            actions.append("publish")
+        for action in actions:
+            view.add_item(OwnLearningButton(action, row_id).shown(row=2))
     return view
 
 
@@ -228,10 +222,8 @@ async def change_sharing(
         await remove_withdrawn(bot)
         content += " Its forum post was removed; publish it again if you want it there."
     if update and interaction.message is not None:
-        if interaction.message.embeds:  # the full view of one learning keeps its buttons
-            view = own_learning_view(row_id, level, meetings, linked, bot.zone)
-        else:
-            view = confirmation_view(row_id, level, meetings, linked, bot.zone)
+        in_full = bool(interaction.message.embeds)  # the full view keeps its buttons
+        view = confirmation_view(row_id, level, meetings, linked, bot.zone, in_full=in_full)
         await interaction.response.edit_message(
             content=content, view=view, allowed_mentions=NO_PINGS
         )
@@ -402,7 +394,9 @@ async def open_one(interaction: CopInteraction, kind: str, learning_id: int) -> 
         meetings = await store.recent_meetings(session, bot.clock()) if item.mine else []
     embed = learning_embed(item, bot.zone)
     if item.mine:
-        view = own_learning_view(item.id, item.sharing, meetings, item.meeting_id, bot.zone)
+        view = confirmation_view(
+            item.id, item.sharing, meetings, item.meeting_id, bot.zone, in_full=True
+        )
         await send(interaction, embed=embed, view=view)
     else:
         await send(interaction, embed=embed)

@@ -436,10 +436,8 @@ class ReviewButton(
 
     application_id: int
     action: str
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        button = render.review_button(self.application_id, self.action)
-        return button.label, discord.ButtonStyle[button.style]
+    look_of = "action"
+    looks: ClassVar[Looks] = render.REVIEW_LOOKS
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if is_coordinator(interaction.user, bot_of(interaction).config):
@@ -519,10 +517,8 @@ class RenewalButton(CopButton, template=r"onb:renew:(?P<renewal_id>\d+):(?P<answ
 
     renewal_id: int
     answer: str
-
-    def appearance(self) -> tuple[str, discord.ButtonStyle]:
-        button = render.renewal_button(self.renewal_id, self.answer)
-        return button.label, discord.ButtonStyle[button.style]
+    look_of = "answer"
+    looks: ClassVar[Looks] = render.RENEWAL_LOOKS
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 import discord
 
@@ -495,39 +496,30 @@ def connect_embed(match: Match, reason: str = "") -> discord.Embed:
 # --- persistent buttons (answered by cogs.onboarding.components) ---------------------
 
 
+REVIEW_LOOKS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "approve": ("Approve", discord.ButtonStyle.success),
+    "decline": ("Decline…", discord.ButtonStyle.danger),
+}
+"""The review post's buttons by action: label and style."""
+
+RENEWAL_LOOKS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "yes": ("Yes, I still work in the region and hold to the pledge", discord.ButtonStyle.success),
+    "no": ("I'm stepping back (become alumni)", discord.ButtonStyle.secondary),
+}
+"""The renewal prompt's buttons by answer: label and style."""
+
+
+def _port_button(look: tuple[str, discord.ButtonStyle], custom_id: str) -> port.Button:
+    label, style = look
+    return port.Button(label, custom_id=custom_id, style=cast(port.ButtonStyle, style.name))
+
+
 def review_button(application_id: int, action: str) -> port.Button:
-    approve = action == "approve"
-    return port.Button(
-        "Approve" if approve else "Decline…",
-        custom_id=f"onb:review:{application_id}:{action}",
-        style="success" if approve else "danger",
-    )
+    return _port_button(REVIEW_LOOKS[action], f"onb:review:{application_id}:{action}")
 
 
 def renewal_button(renewal_id: int, answer: str) -> port.Button:
-    yes = answer == "yes"
-    return port.Button(
-        "Yes, I still work in the region and hold to the pledge"
-        if yes
-        else "I'm stepping back (become alumni)",
-        custom_id=f"onb:renew:{renewal_id}:{answer}",
-        style="success" if yes else "secondary",
-    )
-
-
-_STYLES = {
-    "primary": discord.ButtonStyle.primary,
-    "secondary": discord.ButtonStyle.secondary,
-    "success": discord.ButtonStyle.success,
-    "danger": discord.ButtonStyle.danger,
-}
-
-
-def discord_button(button: port.Button) -> discord.ui.Button[discord.ui.View]:
-    """A port button as the discord.py button a ``CopItem`` wraps."""
-    return discord.ui.Button(
-        label=button.label, custom_id=button.custom_id, style=_STYLES[button.style]
-    )
+    return _port_button(RENEWAL_LOOKS[answer], f"onb:renew:{renewal_id}:{answer}")
 
 
 # --- what the flows send ------------------------------------------------------------
