@@ -11,7 +11,7 @@ import pytest
 from bot.crypto import Keyring
 from bot.db import Database
 from bot.models import Member, MemberStatus
-from bot.services.members import add_member
+from tests.builders import add_member
 
 MakeMember = Callable[..., Awaitable[Member]]
 
@@ -23,7 +23,7 @@ def keyring() -> Keyring:
 
 @pytest.fixture
 def make_member(db: Database, clock: Callable[[], datetime]) -> MakeMember:
-    counter = iter(range(1, 10_000))
+    """``tests.builders.add_member`` in its own transaction, joined now."""
 
     async def make(
         name: str,
@@ -33,13 +33,8 @@ def make_member(db: Database, clock: Callable[[], datetime]) -> MakeMember:
         in_guild: bool = True,
     ) -> Member:
         async with db.transaction() as session:
-            member = await add_member(
-                session, 700_000_000_000_000_000 + next(counter), name, clock(), status=status
+            return await add_member(
+                session, name, clock(), status=status, interests=interests, in_guild=in_guild
             )
-            member.interests = list(interests)
-            member.in_guild = in_guild
-            member.joined_at = clock()
-            await session.flush()
-            return member
 
     return make

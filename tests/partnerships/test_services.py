@@ -10,10 +10,11 @@ import pytest
 from bot.crypto import Keyring
 from bot.db import Database, sqlite_path
 from bot.errors import Conflict, InvalidInput, NotAllowed
-from bot.models import CheckinAnswer, Member, MemberStatus, PartnershipStatus
+from bot.models import CheckinAnswer, Member, PartnershipStatus
 from bot.services import mydata, partnerships
 from bot.services.mydata_sources import contributors
 from bot.services.partnerships import buddy, log, rounds
+from tests.builders import add_member
 from tests.conftest import sqlite_only
 from tests.learnings.helpers import database_bytes
 
@@ -25,22 +26,18 @@ def keyring() -> Keyring:
     return Keyring.generate()
 
 
-async def people(db: Database, count: int, **kw: object) -> list[Member]:
+async def people(db: Database, count: int) -> list[Member]:
     async with db.transaction() as session:
-        rows = [
-            Member(
-                user_id=500 + i,
-                display_name=f"Person {i}",
-                status=MemberStatus.ACTIVE,
-                first_seen_at=NOW,
+        return [
+            await add_member(
+                session,
+                f"Person {i}",
+                NOW,
                 locality="Rockhampton" if i % 2 else "Emerald",
                 interests=["trust"],
-                **kw,
             )
             for i in range(count)
         ]
-        session.add_all(rows)
-    return rows
 
 
 @sqlite_only

@@ -10,8 +10,9 @@ import pytest
 from bot.crypto import Keyring
 from bot.db import Database, sqlite_path
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.models import ConsentStatus, Member, MemberStatus, OutcomeKind
+from bot.models import ConsentStatus, Member, OutcomeKind
 from bot.services import outcomes
+from tests.builders import add_member
 from tests.conftest import sqlite_only
 from tests.learnings.helpers import database_bytes
 
@@ -26,17 +27,7 @@ def keyring() -> Keyring:
 
 async def add_people(db: Database, *names: str) -> list[Member]:
     async with db.transaction() as session:
-        people = [
-            Member(
-                user_id=100 + i,
-                display_name=name,
-                status=MemberStatus.ACTIVE,
-                first_seen_at=NOW,
-            )
-            for i, name in enumerate(names)
-        ]
-        session.add_all(people)
-    return people
+        return [await add_member(session, name, NOW) for name in names]
 
 
 def draft(title: str = "Grant for the youth hub", **kw: object) -> outcomes.OutcomeDraft:

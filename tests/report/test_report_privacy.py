@@ -13,10 +13,11 @@ from sqlalchemy import delete
 from bot.config import AppConfig
 from bot.crypto import Keyring
 from bot.db import Database
-from bot.models import Learning, Member, MemberStatus, SharingLevel
+from bot.models import Learning, Member, SharingLevel
 from bot.services import report
 from bot.services.learnings.store import add_learning
 from bot.services.learnings.text import Draft, validate
+from tests.builders import add_member
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 KEYRING = Keyring.generate()
@@ -55,16 +56,12 @@ async def test_report_never_shows_private_text_or_a_small_group(
     secrets: list[str] = []
     async with db.transaction() as session:
         for n, who in enumerate(people):
-            member = Member(
-                user_id=10_000 + n,
-                display_name=f"Member {n}",
+            member = await add_member(
+                session,
+                f"Member {n}",
+                NOW - timedelta(days=30),
                 locality=str(who["locality"]),
-                status=MemberStatus.ACTIVE,
-                first_seen_at=NOW - timedelta(days=30),
-                joined_at=NOW - timedelta(days=30),
             )
-            session.add(member)
-            await session.flush()
             localities.setdefault(member.locality, set()).add(member.id)
             for level, tag, secret in who["learnings"]:  # type: ignore[attr-defined]
                 text = validate(
