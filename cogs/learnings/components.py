@@ -2,8 +2,8 @@
 saving the form, choosing who may see a learning, linking a meeting, editing, deleting,
 paging, reading one in full and publishing it to the forum.
 
-Every press goes through the one error path (``bot.ui.CopItem``); every send passes
-``NO_PINGS``. Nothing here logs what a member typed.
+Every press goes through the one error path (``bot.ui.CopButton``, ``CopSelect``);
+every send passes ``NO_PINGS``. Nothing here logs what a member typed.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@ type, then an ephemeral form with menus and agreement buttons), Approve / Declin
 review posts, the renewal answers, profile editing, /connect's "someone else", and the
 confirmation of ``/onboarding invite``.
 
-The form's menus and buttons are ``CopItem``s whose state lives in the database draft
-(keyed by the person), so they keep working after a restart. Every step saves the
-draft, so a mistake never means retyping.
+The form's menus and buttons are ``CopSelect``s and ``CopButton``s whose state lives
+in the database draft (keyed by the person), so they keep working after a restart.
+Every step saves the draft, so a mistake never means retyping.
 """
 
 from __future__ import annotations
