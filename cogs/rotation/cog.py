@@ -310,26 +310,21 @@ class Roster(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(SwapButton)
-        self.bot.scheduler.add_job(
-            roster_post_tick,
-            IntervalTrigger(minutes=1),
-            id=ROSTER_JOB_ID,
-            replace_existing=True,
-            args=[self.bot],
-            next_run_time=datetime.now(UTC) + timedelta(seconds=5),
-            coalesce=True,
-            misfire_grace_time=60,
+        jobs = (
+            (roster_post_tick, IntervalTrigger(minutes=1), ROSTER_JOB_ID, 5, 60),
+            (plan_tick, IntervalTrigger(hours=1), PLAN_JOB_ID, 2, 3600),
         )
-        self.bot.scheduler.add_job(
-            plan_tick,
-            IntervalTrigger(hours=1),
-            id=PLAN_JOB_ID,
-            replace_existing=True,
-            args=[self.bot],
-            next_run_time=datetime.now(UTC) + timedelta(seconds=2),
-            coalesce=True,
-            misfire_grace_time=3600,
-        )
+        for job, trigger, job_id, first_after, grace in jobs:
+            self.bot.scheduler.add_job(
+                job,
+                trigger,
+                id=job_id,
+                replace_existing=True,
+                args=[self.bot],
+                next_run_time=datetime.now(UTC) + timedelta(seconds=first_after),
+                coalesce=True,
+                misfire_grace_time=grace,
+            )
 
     async def cog_unload(self) -> None:
         for job_id in (ROSTER_JOB_ID, PLAN_JOB_ID):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,14 +14,28 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
+from bot.services.rotation import RotationRules
 from bot.services.rotation import series as meeting_service
 from emulator.models import RecordedMessage
 from tests.builders import add_member
 from tests.e2e.harness import World
 
-__all__ = ["WEEKLY", "ZONE", "add_member", "meeting_series", "reply_to", "statements"]
+__all__ = [
+    "NOW",
+    "RULES",
+    "WEEKLY",
+    "ZONE",
+    "add_member",
+    "meeting_series",
+    "reply_to",
+    "statements",
+]
 
 ZONE = ZoneInfo("Australia/Brisbane")
+RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
+"""The rotation's usual settings in these tests."""
+NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
+"""Monday 2 March 2026, 08:00 in Brisbane."""
 WEEKLY = "every week on Tuesday at 10:00"
 
 

@@ -6,16 +6,14 @@ import itertools
 import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.db import Database
 from bot.models import MemberStatus
 from bot.services import rotation
 from bot.services.rotation import RotationRules
 from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import add_member, meeting_series
+from tests.rotation.helpers import ZONE, add_member, meeting_series
 
-ZONE = ZoneInfo("Australia/Brisbane")
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=60)
 START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
 

@@ -4,21 +4,16 @@ ledger shows at most LEDGER_ROWS members."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from sqlalchemy import event
 
 from bot.db import Database
 from bot.models import Member
 from bot.services import rotation
-from bot.services.rotation import LEDGER_ROWS, RotationRules
+from bot.services.rotation import LEDGER_ROWS
 from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import add_member, meeting_series, statements
-
-ZONE = ZoneInfo("Australia/Brisbane")
-RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
-NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
+from tests.rotation.helpers import NOW, RULES, add_member, meeting_series, statements
 
 
 async def _rotation(db: Database, size: int) -> None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -27,12 +26,8 @@ from bot.models import (
     SwapStatus,
 )
 from bot.services import rotation
-from bot.services.rotation import RotationRules
-from tests.rotation.helpers import add_member, meeting_series
+from tests.rotation.helpers import NOW, RULES, add_member, meeting_series
 
-ZONE = ZoneInfo("Australia/Brisbane")
-RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
-NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
 CALLERS = 50
 
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from bot import port
 from bot.db import Database
 from bot.models import RosterPostStatus
 from bot.services import rotation
-from bot.services.rotation import PostPlan, RotationRules, Slot
+from bot.services.rotation import PostPlan, Slot
 from tests.fakes import FakePort
-from tests.rotation.helpers import add_member, meeting_series
+from tests.rotation.helpers import NOW, RULES, add_member, meeting_series
 
-ZONE = ZoneInfo("Australia/Brisbane")
-RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
-NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
 CHANNEL = 920000000000000002
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -22,13 +21,9 @@ from bot.models import (
     Unavailability,
 )
 from bot.services import rotation
-from bot.services.rotation import PostSchedule, RotationRules
+from bot.services.rotation import PostSchedule
 from bot.services.rotation import series as meeting_service
-from tests.rotation.helpers import WEEKLY, add_member, meeting_series
-
-ZONE = ZoneInfo("Australia/Brisbane")
-RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
-NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)  # Monday 2 March, 08:00 in Brisbane
+from tests.rotation.helpers import NOW, RULES, WEEKLY, ZONE, add_member, meeting_series
 
 
 async def _series(session: AsyncSession, phrase: str = WEEKLY) -> None:

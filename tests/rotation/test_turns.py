@@ -4,7 +4,6 @@ when their announced turn moves, standing availability, and naming a co-facilita
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,11 +12,9 @@ from bot.db import Database
 from bot.errors import Conflict, InvalidInput
 from bot.models import Meeting, Member
 from bot.services import rotation
-from bot.services.rotation import RotationRules, StandingRule, parse_standing
-from tests.rotation.helpers import add_member, meeting_series
+from bot.services.rotation import StandingRule, parse_standing
+from tests.rotation.helpers import RULES, ZONE, add_member, meeting_series
 
-ZONE = ZoneInfo("Australia/Brisbane")
-RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=120)
 # Friday 20 November 2026, 09:00 in Brisbane
 NOW = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)
 

@@ -4,8 +4,7 @@ ORM changes, set-based UPDATEs (the onboarding sweep's), and plans that rolled b
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -13,12 +12,7 @@ from sqlalchemy import select, update
 from bot.db import Database
 from bot.models import Member, MemberStatus, RotationEntry
 from bot.services import rotation
-from bot.services.rotation import RotationRules
-from tests.rotation.helpers import add_member, meeting_series, statements
-
-ZONE = ZoneInfo("Australia/Brisbane")
-RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=60)
-NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
+from tests.rotation.helpers import NOW, RULES, add_member, meeting_series, statements
 
 
 async def _community(db: Database, size: int = 4) -> list[int]:
