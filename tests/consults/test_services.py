@@ -66,6 +66,11 @@ async def _ask(
         return row.id, [i.member_id for i in invited]
 
 
+async def _asker_and_helper(make_member: MakeMember) -> tuple[Member, Member]:
+    """Someone who asks, and a member whose interest (trust) makes them the one invited."""
+    return await make_member("Asker", []), await make_member("Helper", ["trust"])
+
+
 def _db_bytes(config: AppConfig) -> bytes:
     path = sqlite_path(config.database.url)
     assert path is not None
@@ -383,8 +388,7 @@ async def test_post_deleted_by_hand_is_recorded_closed(
 async def test_relay_plans_dm_to_the_anonymous_asker_only(
     db: Database, keyring: Keyring, make_member: MakeMember, clock: FakeClock
 ) -> None:
-    asker = await make_member("Asker", [])
-    helper = await make_member("Helper", ["trust"])
+    asker, helper = await _asker_and_helper(make_member)
     cid, _ = await _ask(db, keyring, asker, clock, anonymous=True, themes=("trust",), thread_id=77)
     named, _ = await _ask(db, keyring, asker, clock, themes=("trust",), thread_id=78)
     async with db.transaction() as session:
@@ -409,8 +413,7 @@ async def test_weekly_post_claimed_once_and_lists_unhelped(
     db: Database, keyring: Keyring, make_member: MakeMember, clock: FakeClock
 ) -> None:
     zone = ZoneInfo("Australia/Brisbane")
-    asker = await make_member("Asker", [])
-    helper = await make_member("Helper", ["trust"])
+    asker, helper = await _asker_and_helper(make_member)
     helped, _ = await _ask(db, keyring, asker, clock, themes=("trust",), thread_id=11)
     lonely, _ = await _ask(db, keyring, asker, clock, themes=("health",), thread_id=12)
     async with db.transaction() as session:
@@ -443,8 +446,7 @@ async def test_weekly_post_claimed_once_and_lists_unhelped(
 async def test_export_and_erasure_cover_anonymous_consults(
     db: Database, keyring: Keyring, make_member: MakeMember, clock: FakeClock
 ) -> None:
-    asker = await make_member("Asker", [])
-    helper = await make_member("Helper", ["trust"])
+    asker, helper = await _asker_and_helper(make_member)
     anon, _ = await _ask(db, keyring, asker, clock, anonymous=True, themes=("trust",), thread_id=21)
     named, _ = await _ask(db, keyring, helper, clock, themes=("trust",), thread_id=22)
     async with db.transaction() as session:
