@@ -191,9 +191,9 @@ class CopItem(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
         super().__init_subclass__(template=template, **kwargs)
         own = cls.__dict__
         if "callback" in own:
-            setattr(cls, "callback", _guard_callback(own["callback"]))  # noqa: B010
+            setattr(cls, "callback", _guard(own["callback"], None))  # noqa: B010
         if "interaction_check" in own:
-            setattr(cls, "interaction_check", _guard_check(own["interaction_check"]))  # noqa: B010
+            setattr(cls, "interaction_check", _guard(own["interaction_check"], False))  # noqa: B010
         if "from_custom_id" in own and isinstance(own["from_custom_id"], classmethod):
             setattr(cls, "from_custom_id", _guard_factory(own["from_custom_id"].__func__))  # noqa: B010
 
@@ -220,31 +220,24 @@ class _Answered(discord.ui.DynamicItem[discord.ui.Item[Any]], template=_ANY):
         return False
 
 
-def _guard_callback(
-    func: Callable[[Any, discord.Interaction[Any]], Awaitable[Any]],
-) -> Callable[[Any, discord.Interaction[Any]], Awaitable[None]]:
+T = TypeVar("T")
+
+
+def _guard(
+    func: Callable[[Any, discord.Interaction[Any]], Awaitable[T]], failed: T
+) -> Callable[[Any, discord.Interaction[Any]], Awaitable[T]]:
+    """``func`` (an item's ``callback`` or ``interaction_check``) with whatever it raises
+    answered through the one error path; it then returns ``failed``."""
+
     @functools.wraps(func)
-    async def callback(self: Any, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await func(self, interaction)
-        except Exception as exc:
-            await handle_interaction_error(interaction, exc, type(self).label_for_logs())
-
-    return callback
-
-
-def _guard_check(
-    func: Callable[[Any, discord.Interaction[Any]], Awaitable[bool]],
-) -> Callable[[Any, discord.Interaction[Any]], Awaitable[bool]]:
-    @functools.wraps(func)
-    async def interaction_check(self: Any, interaction: discord.Interaction[Any]) -> bool:
+    async def guarded(self: Any, interaction: discord.Interaction[Any]) -> T:
         try:
             return await func(self, interaction)
         except Exception as exc:
             await handle_interaction_error(interaction, exc, type(self).label_for_logs())
-            return False
+            return failed
 
-    return interaction_check
+    return guarded
 
 
 def _guard_factory(func: Callable[..., Awaitable[Any]]) -> classmethod[Any, Any, Any]:
