@@ -189,18 +189,24 @@ class ReminderSender:
         the bot's clock reaches ``due`` (the same instant in production)."""
         return utcnow() + (due - self.clock())
 
-    def _add_date_job(self, job_id: str, due: datetime) -> None:
+    def _add_wake_job(self, job_id: str, trigger: Any, *, plan: bool, **options: Any) -> None:
+        """One APScheduler job that wakes the sender (explicit id, replacing its earlier
+        self; runs once however many runs it missed)."""
         self.scheduler.add_job(
             wake,
-            DateTrigger(run_date=self._run_date(due)),
-            args=[self, False],
+            trigger,
+            args=[self, plan],
             id=job_id,
             name=job_id,
             replace_existing=True,
             coalesce=True,
-            misfire_grace_time=None,
             max_instances=1,
+            **options,
         )
+
+    def _add_date_job(self, job_id: str, due: datetime) -> None:
+        trigger = DateTrigger(run_date=self._run_date(due))
+        self._add_wake_job(job_id, trigger, plan=False, misfire_grace_time=None)
 
     def schedule(self, planned: Sequence[tuple[int, datetime]]) -> None:
         for occurrence_id, due in planned:
@@ -231,16 +237,11 @@ class ReminderSender:
         for delivery_id, at in retries:
             self.schedule_retry(delivery_id, at)
         poll = self.config.reminders.poll_seconds
-        self.scheduler.add_job(
-            wake,
+        self._add_wake_job(
+            SWEEP_JOB,
             IntervalTrigger(seconds=poll),
-            args=[self, True],
-            id=SWEEP_JOB,
-            name=SWEEP_JOB,
-            replace_existing=True,
-            coalesce=True,
+            plan=True,
             misfire_grace_time=poll,
-            max_instances=1,
             next_run_time=utcnow(),
         )
         log.info(
