@@ -67,6 +67,7 @@ Discord's docs and ``openapi.json``, and test it in ``tests/emulator/``.
 
 from emulator.errors import ApiError
 from emulator.facade import DiscordEmulator
+from emulator.http import InvalidBody
 from emulator.models import (
     EPHEMERAL,
     EmuChannel,
@@ -74,6 +75,7 @@ from emulator.models import (
     EmulatorEvent,
     EmuMember,
     EmuRole,
+    EmuScheduledEvent,
     EmuUser,
     InteractionCallback,
     Mentions,
@@ -84,6 +86,7 @@ from emulator.models import (
     new_snowflake,
 )
 from emulator.patch import point_discord_at
+from emulator.ratelimit import RateLimitPolicy
 
 __all__ = [
     "EPHEMERAL",
@@ -93,10 +96,13 @@ __all__ = [
     "EmuGuild",
     "EmuMember",
     "EmuRole",
+    "EmuScheduledEvent",
     "EmuUser",
     "EmulatorEvent",
     "InteractionCallback",
+    "InvalidBody",
     "Mentions",
+    "RateLimitPolicy",
     "RecordedAttachment",
     "RecordedInteraction",
     "RecordedMessage",
