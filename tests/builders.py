@@ -31,7 +31,7 @@ def next_user_id() -> int:
 async def add_member(
     session: AsyncSession,
     name: str,
-    joined_at: datetime = JOINED,
+    joined_at: datetime | None = JOINED,
     *,
     user_id: int | None = None,
     status: MemberStatus = MemberStatus.ACTIVE,
@@ -43,8 +43,9 @@ async def add_member(
     in_guild: bool = True,
     first_seen_at: datetime | None = None,
 ) -> Member:
-    """A member (active by default) who joined at ``joined_at``, flushed so it has an id.
-    Profile fields are left empty unless given."""
+    """A member (active by default) who joined at ``joined_at`` (None: no join date; then
+    give ``first_seen_at``), flushed so it has an id. Profile fields are left empty unless
+    given."""
     profile = {
         key: value
         for key, value in (

@@ -29,8 +29,9 @@ class Member(Base):
 
     __tablename__ = "members"
     __table_args__ = (
-        # Who is an active member in the server, without reading everyone else in it.
-        Index("ix_members_status_in_guild", "status", "in_guild"),
+        # Who is an active member in the server, without reading everyone else in it, in
+        # the order they joined (the rotation's ledger lists the earliest first).
+        Index("ix_members_status_in_guild_joined_at", "status", "in_guild", "joined_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,5 @@
-"""members: an index on (status, in_guild), so finding the active members in the server
-does not read everyone else in it
+"""members: an index on (status, in_guild, joined_at), so finding the active members in the
+server, earliest joined first, does not read everyone else in it
 
 Revision ID: 0013
 Revises: 0012
@@ -17,8 +17,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_members_status_in_guild', 'members', ['status', 'in_guild'], unique=False)
+    op.create_index(
+        'ix_members_status_in_guild_joined_at',
+        'members',
+        ['status', 'in_guild', 'joined_at'],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_members_status_in_guild', table_name='members')
+    op.drop_index('ix_members_status_in_guild_joined_at', table_name='members')

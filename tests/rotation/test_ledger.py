@@ -74,3 +74,18 @@ async def test_ledger_shows_at_most_its_rows_soonest_turn_first(db: Database) ->
     assert rows[0].next_turn.id == upcoming[0].id
     assert all(r.next_turn is not None for r in rows[: len(with_turns)])
     assert all(r.next_turn is None for r in rows[len(with_turns) :])
+
+
+async def test_ledger_lists_the_earliest_joined_first_and_no_join_date_last(db: Database) -> None:
+    async with db.transaction() as session:
+        undated = await add_member(
+            session, "undated", None, first_seen_at=NOW - timedelta(days=900)
+        )
+        later = await add_member(session, "later", NOW - timedelta(days=10))
+        earlier = await add_member(session, "earlier", NOW - timedelta(days=300))
+        await rotation.plan(session, NOW, RULES)  # no meetings: nobody has a turn
+    async with db.transaction() as session:
+        rows = await rotation.ledger(session, NOW, RULES, limit=2)
+        every = await rotation.ledger(session, NOW, RULES)
+    assert [r.member.id for r in rows] == [earlier.id, later.id]
+    assert [r.member.id for r in every] == [earlier.id, later.id, undated.id]

@@ -100,13 +100,15 @@ async def ledger(
     with_turn = list((await session.scalars(in_rotation.where(Member.id.in_(list(next_of))))).all())
     with_turn.sort(key=lambda m: (next_of[m.id][0].starts_at, _joined_key(m), m.id))
     shown = with_turn[:limit]
-    if len(shown) < limit:
-        rest = await session.scalars(
-            in_rotation.where(Member.id.not_in(list(next_of)))
-            .order_by(Member.joined_at.is_(None), Member.joined_at, Member.id)
-            .limit(limit - len(shown))
-        )
-        shown.extend(rest.all())
+    without_turn = in_rotation.where(Member.id.not_in(list(next_of)))
+    # Earliest joined first, then those with no join date: each read along the members
+    # (status, in_guild, joined_at) index, stopping at the rows shown.
+    for part in (
+        without_turn.where(Member.joined_at.is_not(None)).order_by(Member.joined_at, Member.id),
+        without_turn.where(Member.joined_at.is_(None)).order_by(Member.id),
+    ):
+        if len(shown) < limit:
+            shown.extend((await session.scalars(part.limit(limit - len(shown)))).all())
     ids = {m.id for m in shown}
     counts = await history(session, now, ids)
     swaps = await _swap_counts(session, ids)
