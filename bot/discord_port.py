@@ -13,13 +13,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
 
 from bot import port
 from bot.mentions import NO_PINGS, only_users
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 log = logging.getLogger(__name__)
 
@@ -217,25 +220,18 @@ class DiscordPort:
             made = await forum.create_thread(name=name[:100], applied_tags=tags[:5], **kwargs)
             return port.Sent(made.thread.id, made.message.id)
 
-    async def edit_thread(
-        self,
-        thread_id: int,
-        *,
-        name: str | None = None,
-        tag_ids: Sequence[int] | None = None,
-        archived: bool | None = None,
-    ) -> None:
-        changes: dict[str, Any] = {}
-        if archived is not None:
-            changes["archived"] = archived
-        if name is not None:
-            changes["name"] = name[:100]
-        if tag_ids is not None:
-            changes["applied_tags"] = [str(i) for i in tag_ids][:5]
-        if not changes:
+    async def edit_thread(self, thread_id: int, **changes: Unpack[port.ThreadChanges]) -> None:
+        fields: dict[str, Any] = {}
+        if (archived := changes.get("archived")) is not None:
+            fields["archived"] = archived
+        if (name := changes.get("name")) is not None:
+            fields["name"] = name[:100]
+        if (tag_ids := changes.get("tag_ids")) is not None:
+            fields["applied_tags"] = [str(i) for i in tag_ids][:5]
+        if not fields:
             return
         with translated():
-            await self.client.http.edit_channel(thread_id, **changes)
+            await self.client.http.edit_channel(thread_id, **fields)
 
     async def unarchive(self, channel_id: int) -> bool:
         with translated():

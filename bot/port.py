@@ -25,7 +25,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypedDict, runtime_checkable
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 
@@ -90,6 +93,15 @@ class Sent:
 
     channel_id: int
     message_id: int
+
+
+class ThreadChanges(TypedDict, total=False):
+    """What :meth:`DiscordPort.edit_thread` changes; a key left out, or None, stays."""
+
+    name: str | None
+    tag_ids: Sequence[int] | None
+    """A forum post's tags."""
+    archived: bool | None
 
 
 @dataclass(frozen=True)
@@ -185,14 +197,7 @@ class DiscordPort(Protocol):
         first message (the same id)."""
         ...
 
-    async def edit_thread(
-        self,
-        thread_id: int,
-        *,
-        name: str | None = None,
-        tag_ids: Sequence[int] | None = None,
-        archived: bool | None = None,
-    ) -> None:
+    async def edit_thread(self, thread_id: int, **changes: Unpack[ThreadChanges]) -> None:
         """Rename a thread, set a forum post's tags, or (un)archive it; only what is given
         changes. Discord refuses edits in an archived thread, so unarchive it first."""
         ...

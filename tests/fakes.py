@@ -12,8 +12,12 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot import port
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 FIRST_ID = 900_000_000_000_000_000
 
@@ -157,21 +161,13 @@ class FakePort:
         self.sent.append(delivered)
         return port.Sent(thread_id, thread_id)
 
-    async def edit_thread(
-        self,
-        thread_id: int,
-        *,
-        name: str | None = None,
-        tag_ids: Sequence[int] | None = None,
-        archived: bool | None = None,
-    ) -> None:
+    async def edit_thread(self, thread_id: int, **changes: Unpack[port.ThreadChanges]) -> None:
         self._before("edit_thread", thread_id, None)
         self._channel(thread_id)
         if thread_id in self.deleted_channels:
             raise port.Gone(f"unknown channel {thread_id}")
-        changes = {"name": name, "tag_ids": tag_ids, "archived": archived}
         self.thread_edits.append((thread_id, {k: v for k, v in changes.items() if v is not None}))
-        if archived is not None:
+        if (archived := changes.get("archived")) is not None:
             (self.archived.add if archived else self.archived.discard)(thread_id)
 
     async def unarchive(self, channel_id: int) -> bool:
