@@ -123,13 +123,14 @@ async def fill(db: Database, keyring: Keyring, count: int, members: int, withhel
     for n, level in enumerate(levels):
         author = 1 + n % members
         created = START + timedelta(minutes=5 * n)
-        body = {
+        tags = rng.sample(THEMES, rng.randint(0, 3))
+        body = {  # as text.seal writes it: the tags inside the content too
             "title": sentence(rng, 6),
             "happened": sentence(rng, 60),
             "learned": sentence(rng, 50),
             "next_time": sentence(rng, 30),
+            "tags": tags,
         }
-        tags = rng.sample(THEMES, rng.randint(0, 3))
         batch.append(
             {
                 "author_id": author,

@@ -1,22 +1,31 @@
 """The review flag: finding members' names, organisations and Discord mentions in what a
-learning says, with one matcher built once per export."""
+learning says, with one matcher built once per export.
+
+An export asks first which of a batch of texts could name anyone (``NameMatcher.suspects``:
+one compiled Aho-Corasick automaton, ``ahocorasick_rs``, over the whole batch); only
+those few go through the exact word-by-word ``NameMatcher.find``."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+import ahocorasick_rs
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Member, MemberStatus
 
 _MENTION = re.compile(r"<@!?\d+>")
-_ASCII_SEPARATORS = bytes.maketrans(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", b" " * 32)
-_UNICODE_SEPARATORS = str.maketrans(
-    dict.fromkeys("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb", " ")
-)
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_UNICODE_PUNCTUATION = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb"
+_ASCII_SEPARATORS = bytes.maketrans(_PUNCTUATION.encode("ascii"), b" " * len(_PUNCTUATION))
+_UNICODE_SEPARATORS = str.maketrans(dict.fromkeys(_UNICODE_PUNCTUATION, " "))
+_WORD_EDGES = frozenset(" \t\n\r\x0b\x0c" + _PUNCTUATION + _UNICODE_PUNCTUATION)
+"""What ends a word for ``_words``: ASCII whitespace (``bytes.split``) and the punctuation
+it turns into spaces."""
 
 
 def _words(text: str) -> list[bytes]:
@@ -67,6 +76,50 @@ class NameMatcher:
         self._second_words = frozenset(pair[1] for pair in self._longer)
         self._triggers = self._second_words.union(self._singles, self._parts)
         """Every word without which nothing can match."""
+        triggers = sorted(self._triggers)
+        dfa = ahocorasick_rs.Implementation.DFA
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick([w.decode("utf-8") for w in triggers], implementation=dfa)
+            if triggers
+            else None
+        )
+        """Finds the trigger words in casefolded text, all of them in one pass."""
+        self._ascii_automaton = (
+            ahocorasick_rs.BytesAhoCorasick(triggers, implementation=dfa) if triggers else None
+        )
+        """The same, over ASCII text's bytes (faster than over a ``str``)."""
+
+    def suspects(self, texts: Sequence[str]) -> list[int]:
+        """The indexes of the ``texts`` in which ``find`` could find anything, in order
+        (each text is the fields ``find`` gets, joined by newlines). One pass over all of
+        them: a text in which no trigger word stands as a whole word and no ``<@`` occurs
+        names nobody, so only the few others need ``find``."""
+        whole = "\n".join(texts)
+        found: set[int] = set()
+        if self._automaton is not None and self._ascii_automaton is not None:
+            if whole.isascii():
+                folded = whole.lower()  # casefold, for ASCII
+                lengths = map(len, texts)
+                hits = self._ascii_automaton.find_matches_as_indexes(
+                    folded.encode("ascii"), overlapping=True
+                )
+            else:
+                pieces = [text.casefold() for text in texts]
+                folded = "\n".join(pieces)
+                lengths = map(len, pieces)
+                hits = self._automaton.find_matches_as_indexes(folded, overlapping=True)
+            if hits:
+                starts = list(itertools.accumulate(lengths, lambda at, n: at + n + 1, initial=0))
+                end_of_text = len(folded)
+                edges = _WORD_EDGES
+                for _, start, end in hits:
+                    if (start == 0 or folded[start - 1] in edges) and (
+                        end == end_of_text or folded[end] in edges
+                    ):
+                        found.add(bisect.bisect_right(starts, start) - 1)
+        if "<@" in whole:
+            found.update(i for i, text in enumerate(texts) if "<@" in text)
+        return sorted(found)
 
     def find(self, texts: Sequence[str], exclude: int | None = None) -> list[str]:
         """The names, organisations and Discord mentions in ``texts`` (once each),

@@ -9,7 +9,7 @@ import functools
 import html
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -129,6 +129,49 @@ class Renderer:
     def footer(self, stats: DigestStats) -> str:
         return ""
 
+    def _entry(
+        self,
+        e: DigestEntry,
+        title: str,
+        happened: str,
+        learned: str,
+        next_time: str,
+        tags: str,
+        author: str,
+    ) -> str:
+        """One entry, from the escaped pieces of what was typed (``_typed``)."""
+        raise NotImplementedError
+
+    def _escaped_entries(
+        self, entries: Sequence[DigestEntry], escape: Callable[[str], str], separator: str
+    ) -> str:
+        """The same as each ``entry`` in turn, with one ``escape`` over what all of them
+        hold: the pieces joined by ``separator`` and split back. (One call for the many
+        instead of several for each: most of the time in ``escape`` is per call.) Someone
+        who typed the separator's odd character, or a carriage return, gets ``entry``."""
+        typed = [piece for e in entries for piece in _typed(e)]
+        raw = "".join(typed)
+        if "\x00" in raw or "\r" in raw:
+            return "".join(map(self.entry, entries))
+        escaped = escape(separator.join(typed)).split(separator)
+        if len(escaped) != len(typed):  # an escape that made a separator: never, but safe
+            return "".join(map(self.entry, entries))
+        entry = self._entry
+        return "".join(
+            [entry(e, *escaped[n * _PIECES : (n + 1) * _PIECES]) for n, e in enumerate(entries)]
+        )
+
+
+def _typed(e: DigestEntry) -> tuple[str, str, str, str, str, str]:
+    """What people typed in an entry: title, what happened, what was learned, what to do
+    next time, the tags, the author's name (empty for anonymous entries)."""
+    t = e.text
+    return (t.title, t.happened, t.learned, t.next_time, ", ".join(t.tags), e.author or "")
+
+
+_PIECES = 6
+"""How many pieces ``_typed`` gives."""
+
 
 def _entries(count: int) -> str:
     return f"{count} {'entry' if count == 1 else 'entries'}"
@@ -141,20 +184,19 @@ _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _LINE_START_CHARS = frozenset(" \t-=>")
 
 
-_MD_LINE_START_ONE = re.compile(r"(\s*)(?:[-=>]|\d+[.)])")
+_MD_FIRST_LINE_START = re.compile(r"([^\S\n]*)(?=[-=>]|\d+[.)])")
+_MD_LINE_START = re.compile(r"\n([^\S\n]*)(?=[-=>]|\d+[.)])")
 
 
 def _escape_line_starts(text: str) -> str:
-    """A backslash before what would start a list, quote or heading rule on any line
-    (line by line: a regex over the whole text tries every position)."""
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        first = line.lstrip()[:1]
-        if first and (first in "-=>" or first.isdigit()):
-            match = _MD_LINE_START_ONE.match(line)
-            if match is not None:
-                lines[i] = match.group(1) + "\\" + line[match.end(1) :]
-    return "\n".join(lines)
+    """A backslash before what would start a list, quote or heading rule on any line.
+    (The pattern for the lines after the first starts with a newline, which the regex
+    engine finds fast; one anchored at every line start would be tried at every
+    position.)"""
+    first = _MD_FIRST_LINE_START.match(text)
+    if first is not None:
+        text = first.group(1) + "\\" + text[first.end(1) :]
+    return _MD_LINE_START.sub(r"\n\1\\", text) if "\n" in text else text
 
 
 def md(text: str) -> str:
@@ -196,10 +238,14 @@ def review_sentence(flagged: Sequence[str]) -> str:
 _PIECE = "\n\x00\n"
 
 
+def _breaks(escaped: str) -> str:
+    """Markdown line breaks (two spaces) where the text has them."""
+    return escaped.replace("\n", "  \n") if "\n" in escaped else escaped
+
+
 def md_block(text: str) -> str:
     """A multi-line paragraph whose line breaks survive."""
-    escaped = md(text)
-    return escaped.replace("\n", "  \n") if "\n" in escaped else escaped
+    return _breaks(md(text))
 
 
 class MarkdownRenderer(Renderer):
@@ -217,46 +263,48 @@ class MarkdownRenderer(Renderer):
         return f"## {_md_theme(theme)} ({_entries(theme.count)})\n\n"
 
     def entry(self, e: DigestEntry) -> str:
-        t = e.text
+        typed: tuple[str, ...] = _typed(e)
+        if "\x00" in "".join(typed):
+            typed = tuple(piece.replace("\x00", "") for piece in typed)
         # One escaping pass over everything typed (each piece starts on a line of its own,
         # so line-start escapes apply to it), then split back.
-        title, happened, learned, next_time, tags, author = md(
-            _PIECE.join(
-                (t.title, t.happened, t.learned, t.next_time, ", ".join(t.tags), e.author or "")
-                if "\x00" not in "".join((t.title, t.happened, t.learned, t.next_time))
-                else (
-                    t.title.replace("\x00", ""),
-                    t.happened.replace("\x00", ""),
-                    t.learned.replace("\x00", ""),
-                    t.next_time.replace("\x00", ""),
-                    ", ".join(t.tags),
-                    e.author or "",
-                )
-            )
-        ).split(_PIECE)
+        return self._entry(e, *md(_PIECE.join(typed)).split(_PIECE))
+
+    def entries(self, entries: Sequence[DigestEntry]) -> str:
+        return self._escaped_entries(entries, md, _PIECE)
+
+    def _entry(
+        self,
+        e: DigestEntry,
+        title: str,
+        happened: str,
+        learned: str,
+        next_time: str,
+        tags: str,
+        author: str,
+    ) -> str:
+        """One entry, from the escaped pieces of what was typed."""
         meta = f"_{_day(e.day)} · {'anonymous' if e.anonymous else author}"
         if e.meeting_day:
             meta += f" · from the meeting of {_day(e.meeting_day)}"
-        parts = [f"### {e.number}. {title}", "", meta + "_  "]
+        text = f"### {e.number}. {title}\n\n{meta}_  \n"
         if tags:
-            parts.append("Tags: " + tags)
-        parts.append("")
-        for label, value in (
-            ("What happened", happened),
-            ("What I learned", learned),
-            ("What I would do next time", next_time),
-        ):
-            if value:
-                parts += [f"**{label}**  ", value.replace("\n", "  \n"), ""]
+            text += f"Tags: {tags}\n"
+        text += "\n"
+        if happened:
+            text += f"**What happened**  \n{_breaks(happened)}\n\n"
+        if learned:
+            text += f"**What I learned**  \n{_breaks(learned)}\n\n"
+        if next_time:
+            text += f"**What I would do next time**  \n{_breaks(next_time)}\n\n"
         if e.flags:
-            parts += [
+            text += (
                 "> ⚠️ **Review before sharing:** this "
                 f"{'anonymous ' if e.anonymous else ''}entry mentions "
                 + ", ".join(f"`{_code(f)}`" for f in e.flags)
-                + ".",
-                "",
-            ]
-        return "\n".join(parts) + "\n"
+                + ".\n\n"
+            )
+        return text
 
     def footer(self, stats: DigestStats) -> str:
         lines = ["---", "", "## Review", "", review_sentence([md(f) for f in stats.flagged])]
@@ -270,6 +318,11 @@ class MarkdownRenderer(Renderer):
 
 def h(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _h_day(d: date) -> str:
+    return h(_day(d))
 
 
 _CSS = """
@@ -332,28 +385,41 @@ class HtmlRenderer(Renderer):
         return f'<section><h2 id="theme-{index}">{h(theme.label)} ({_entries(theme.count)})</h2>\n'
 
     def entry(self, e: DigestEntry) -> str:
-        who = "anonymous" if e.anonymous else h(e.author or "")
-        meta = f"{h(_day(e.day))} · {who}"
+        return self._entry(e, *map(h, _typed(e)))
+
+    def entries(self, entries: Sequence[DigestEntry]) -> str:
+        return self._escaped_entries(entries, h, "\x00")
+
+    def _entry(
+        self,
+        e: DigestEntry,
+        title: str,
+        happened: str,
+        learned: str,
+        next_time: str,
+        tags: str,
+        author: str,
+    ) -> str:
+        """One entry, from the escaped pieces of what was typed."""
+        meta = f"{_h_day(e.day)} · {'anonymous' if e.anonymous else author}"
         if e.meeting_day:
-            meta += f" · from the meeting of {h(_day(e.meeting_day))}"
-        parts = [f'<article><h3>{e.number}. {h(e.text.title)}</h3><p class="meta">{meta}</p>']
+            meta += f" · from the meeting of {_h_day(e.meeting_day)}"
+        text = f'<article><h3>{e.number}. {title}</h3><p class="meta">{meta}</p>'
         if e.text.tags:
-            parts.append(f'<p class="tags">Tags: {h(", ".join(e.text.tags))}</p>')
-        for label, value in (
-            ("What happened", e.text.happened),
-            ("What I learned", e.text.learned),
-            ("What I would do next time", e.text.next_time),
-        ):
-            if value:
-                parts.append(f'<h4>{label}</h4><p class="text">{h(value)}</p>')
+            text += f'<p class="tags">Tags: {tags}</p>'
+        if happened:
+            text += f'<h4>What happened</h4><p class="text">{happened}</p>'
+        if learned:
+            text += f'<h4>What I learned</h4><p class="text">{learned}</p>'
+        if next_time:
+            text += f'<h4>What I would do next time</h4><p class="text">{next_time}</p>'
         if e.flags:
             names = ", ".join(f"<code>{h(f)}</code>" for f in e.flags)
-            parts.append(
+            text += (
                 f'<p class="flag"><strong>Review before sharing:</strong> this '
                 f"{'anonymous ' if e.anonymous else ''}entry mentions {names}.</p>"
             )
-        parts.append("</article>\n")
-        return "".join(parts)
+        return text + "</article>\n"
 
     def theme_end(self, theme: Theme) -> str:
         return "</section>\n"
@@ -402,44 +468,50 @@ def _cell(value: str) -> str:
     return safe_cell(value) if value[:1] in _LOOK_FIRST else value  # type: ignore[return-value]
 
 
-class CsvRenderer(Renderer):
-    def __init__(self, request: DigestRequest) -> None:
-        super().__init__(request)
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+def _csv_field(value: str) -> str:
+    """One field as ``csv.writer`` writes it (``QUOTE_MINIMAL``, ``doublequote``): quoted
+    only when it holds a comma, a quote or a line break, its quotes doubled."""
+    if '"' in value:
+        return '"' + value.replace('"', '""') + '"'
+    if "," in value or "\n" in value or "\r" in value:
+        return '"' + value + '"'
+    return value
 
-    def _rows(self, rows: Iterable[Sequence[object]]) -> str:
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        self._writer.writerows(rows)
-        return self._buffer.getvalue()
+
+class CsvRenderer(Renderer):
+    """Rows as ``csv.writer`` (``QUOTE_MINIMAL``, ``\\r\\n``) writes them; the header goes
+    through ``csv.writer`` itself, the entries through ``_csv_field`` (the same rules,
+    several times faster)."""
 
     def header(self, stats: DigestStats) -> str:
-        return "\ufeff" + self._rows([[safe_cell(c) for c in CSV_COLUMNS]])
-
-    @staticmethod
-    def _cells(e: DigestEntry) -> tuple[object, ...]:
-        t = e.text
-        return (
-            _cell(e.theme) if e.theme else NO_THEME,
-            e.number,
-            e.day.isoformat(),
-            e.sharing,
-            "" if e.anonymous or not e.author else _cell(e.author),
-            _cell(t.title),
-            _cell(t.happened),
-            _cell(t.learned),
-            _cell(t.next_time),
-            _cell(", ".join(t.tags)) if t.tags else "",
-            e.meeting_day.isoformat() if e.meeting_day else "",
-            ("mentions " + ", ".join(e.flags)) if e.flags else "",
+        buffer = io.StringIO()
+        csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(
+            [safe_cell(c) for c in CSV_COLUMNS]
         )
+        return "\ufeff" + buffer.getvalue()
 
     def entry(self, e: DigestEntry) -> str:
-        return self._rows([self._cells(e)])
-
-    def entries(self, entries: Sequence[DigestEntry]) -> str:
-        return self._rows(map(self._cells, entries))
+        t = e.text
+        field = _csv_field
+        return (
+            ",".join(
+                (
+                    field(_cell(e.theme)) if e.theme else NO_THEME,
+                    str(e.number),
+                    e.day.isoformat(),
+                    e.sharing,
+                    "" if e.anonymous or not e.author else field(_cell(e.author)),
+                    field(_cell(t.title)),
+                    field(_cell(t.happened)),
+                    field(_cell(t.learned)),
+                    field(_cell(t.next_time)),
+                    field(_cell(", ".join(t.tags))) if t.tags else "",
+                    e.meeting_day.isoformat() if e.meeting_day else "",
+                    field("mentions " + ", ".join(e.flags)) if e.flags else "",
+                )
+            )
+            + "\r\n"
+        )
 
 
 RENDERERS: dict[DigestFormat, type[Renderer]] = {

@@ -212,44 +212,50 @@ async def iter_digest(
     find = matcher.find
     wanted = set(request.tags)
     themes: dict[str | None, Theme] = {}
-    days: dict[datetime, date] = {}
+    days: dict[tuple[int, ...], date] = {}
     spool = Spool()
     counts = ReadCounts()
     try:
         async for batch in opened_batches(session, keyring, request, counts):
+            kept: list[tuple[Opened, str | None]]
+            if wanted:
+                kept = []
+                for row in batch:
+                    matching = [t for t in row.text.tags if t in wanted]
+                    if matching:
+                        kept.append((row, matching[0]))
+            else:
+                kept = [(row, row.text.theme) for row in batch]
+            suspects = matcher.suspects(["\n".join(row.text.text_fields()) for row, _ in kept])
+            suspects.reverse()
             rendered: dict[str | None, list[DigestEntry]] = {}
-            for row in batch:
-                tags = row.text.tags
-                if wanted:
-                    matching = [t for t in tags if t in wanted]
-                    if not matching:
-                        continue
-                    name: str | None = matching[0]
-                else:
-                    name = tags[0] if tags else None
+            for index, (row, name) in enumerate(kept):
                 theme = themes.get(name)
                 if theme is None:
                     theme = themes[name] = Theme(name)
                 theme.count += 1
                 anonymous = row.anonymous
-                flags = find(row.text.text_fields(), None if anonymous else row.author_id)
-                if flags:
-                    theme.flagged.append(theme.count)
+                flags: tuple[str, ...] = ()
+                if suspects and suspects[-1] == index:
+                    suspects.pop()
+                    found = find(row.text.text_fields(), None if anonymous else row.author_id)
+                    flags = tuple(found)
+                    if flags:
+                        theme.flagged.append(theme.count)
                 group = rendered.get(name)
                 if group is None:
                     group = rendered[name] = []
+                meeting_at = row.meeting_at
                 group.append(
                     DigestEntry(
-                        number=theme.count,
-                        theme=name,
-                        text=row.text,
-                        anonymous=anonymous,
-                        author=None if anonymous else names.get(row.author_id, "a member"),
-                        day=_local_day(row.created_at, zone, days),
-                        meeting_day=(
-                            _local_day(row.meeting_at, zone, days) if row.meeting_at else None
-                        ),
-                        flags=tuple(flags),
+                        theme.count,
+                        name,
+                        row.text,
+                        anonymous,
+                        None if anonymous else names.get(row.author_id, "a member"),
+                        _local_day(row.created_at, zone, days),
+                        None if meeting_at is None else _local_day(meeting_at, zone, days),
+                        flags,
                     )
                 )
             for name, group in rendered.items():
@@ -272,12 +278,13 @@ async def iter_digest(
         spool.close()
 
 
-def _local_day(moment: datetime, zone: ZoneInfo, cache: dict[datetime, date]) -> date:
-    """The day ``moment`` falls on in the community's zone (cached by the hour)."""
-    hour = moment.replace(minute=0, second=0, microsecond=0)
-    day = cache.get(hour)
+def _local_day(moment: datetime, zone: ZoneInfo, cache: dict[tuple[int, ...], date]) -> date:
+    """The day ``moment`` (aware UTC) falls on in the community's zone, cached by the
+    quarter hour (every zone's offset, and every change of it, falls on one)."""
+    key = (moment.year, moment.month, moment.day, moment.hour, moment.minute // 15)
+    day = cache.get(key)
     if day is None:
-        day = cache[hour] = hour.astimezone(zone).date()
+        day = cache[key] = moment.astimezone(zone).date()
     return day
 
 

@@ -1,0 +1,112 @@
+"""The digest's fast paths give what the plain ones give: the batch name check never
+misses what the exact one finds, the CSV rows are what ``csv.writer`` writes, a group of
+entries renders as each entry alone does, and a day is the community's day even in a
+zone half an hour off UTC."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.services.learnings.flags import NameMatcher
+from bot.services.learnings.render import RENDERERS, DigestEntry, _csv_field
+from bot.services.learnings.request import DigestFormat, DigestRequest
+from bot.services.learnings.stream import _local_day
+from bot.services.learnings.text import LearningText
+
+MEMBERS = [
+    (1, "Ana Alvarez", "Rocky Council"),
+    (2, "Ben Brooks", "CQ Health"),
+    (3, "Zoë Straße", "Örtliche Hilfe e.V."),
+    (4, "Kim", "Org 7 Partners"),
+]
+WORDS = [
+    "ben", "Ben", "BEN", "benefit", "Brooks", "rocky", "Council", "Rocky-Council", "cq",
+    "health", "Zoë", "ZOË", "strasse", "STRASSE", "Straße", "örtliche", "hilfe", "e.V.",
+    "kim", "Kim's", "org", "7", "partners", "<@12>", "<@!3>", "Ana", "alvarez", "the",
+    "1.", "-", "> ", "=", "@here", "&", "<b>", '"', ",", "*", "_", "#",
+]  # fmt: skip
+SEPARATORS = [" ", "  ", "\n", "\r\n", "\r", "\t", ", ", ". ", "-", "’", "—", "\u00a0", "\x00"]
+text = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=12).map(
+    lambda pairs: "".join(w + s for w, s in pairs)
+) | st.text(max_size=30)
+learning = st.builds(
+    LearningText,
+    text,
+    text,
+    text,
+    text,
+    st.lists(st.sampled_from(["trust", "Ben", "a,b", '"q"', "=x", "é"]), max_size=3).map(tuple),
+)
+
+
+def request(fmt: DigestFormat) -> DigestRequest:
+    return DigestRequest(
+        date(2026, 1, 1), date(2026, 1, 31), fmt, (), ZoneInfo("UTC"), "CoP", datetime.now(UTC)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(learning, max_size=8), st.sampled_from([None, 1, 2, 3, 4]))
+def test_suspects_hold_every_text_the_exact_check_flags(
+    texts: list[LearningText], exclude: int | None
+) -> None:
+    matcher = NameMatcher(MEMBERS)
+    suspects = matcher.suspects(["\n".join(t.text_fields()) for t in texts])
+    flagged = [i for i, t in enumerate(texts) if matcher.find(t.text_fields(), exclude)]
+    assert set(flagged) <= set(suspects)
+
+
+def test_suspects_skip_texts_that_only_contain_a_name_inside_a_word() -> None:
+    matcher = NameMatcher(MEMBERS)
+    texts = ["a real benefit", "Ben said so", "kimono, councils", "met <@5>", "Rocky  council"]
+    assert matcher.suspects(texts) == [1, 3, 4]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=2, max_size=6))
+def test_csv_fields_are_what_csv_writer_writes(fields: list[str]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(fields)
+    assert ",".join(map(_csv_field, fields)) + "\r\n" == buffer.getvalue()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(learning, st.booleans(), st.sampled_from(["Ben Brooks", "A\r", "x\x00y", "- z"])),
+        max_size=6,
+    ),
+    st.sampled_from(list(DigestFormat)),
+)
+def test_a_group_of_entries_renders_as_each_entry_alone(
+    rows: list[tuple[LearningText, bool, str]], fmt: DigestFormat
+) -> None:
+    entries = [
+        DigestEntry(
+            number=n,
+            theme=t.theme,
+            text=t,
+            anonymous=anonymous,
+            author=None if anonymous else author,
+            day=date(2026, 1, 2),
+            meeting_day=date(2025, 12, 30) if n % 2 else None,
+            flags=("Ben",) if n % 3 == 0 else (),
+        )
+        for n, (t, anonymous, author) in enumerate(rows, start=1)
+    ]
+    renderer = RENDERERS[fmt](request(fmt))
+    assert renderer.entries(entries) == "".join(renderer.entry(e) for e in entries)
+
+
+def test_a_day_is_the_communitys_day_in_a_zone_half_an_hour_off() -> None:
+    adelaide = ZoneInfo("Australia/Adelaide")  # +10:30 in January
+    days: dict[tuple[int, ...], date] = {}
+    assert _local_day(datetime(2026, 1, 9, 13, 20, tzinfo=UTC), adelaide, days) == date(2026, 1, 9)
+    assert _local_day(datetime(2026, 1, 9, 13, 40, tzinfo=UTC), adelaide, days) == date(2026, 1, 10)
+    assert _local_day(datetime(2026, 1, 9, 13, 5, tzinfo=UTC), adelaide, days) == date(2026, 1, 9)
