@@ -15,20 +15,12 @@ from typing import Any
 from bot.crypto import Keyring
 from bot.errors import InvalidInput, quote
 from bot.models import Consult
+from bot.services.learnings import FieldSpec as FieldSpec  # re-exported by consults
+from bot.services.learnings import FormDraft, FormProblem, field_problems
 from bot.tags import normalise_tag
 
 MAX_THEMES = 5
 """Discord's limit on the tags one forum post carries."""
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    key: str
-    label: str
-    max_length: int
-    required: bool
-    paragraph: bool
-    placeholder: str
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -52,17 +44,13 @@ REPLY_MAX_LENGTH = 1500
 
 
 @dataclass(frozen=True)
-class Draft:
+class Draft(FormDraft):
     """The form's raw text, kept whole (in memory only) until it is valid."""
 
     title: str = ""
     happening: str = ""
     tried: str = ""
     would_help: str = ""
-
-    def get(self, key: str) -> str:
-        value: str = getattr(self, key)
-        return value
 
 
 @dataclass(frozen=True)
@@ -76,19 +64,8 @@ class ConsultText:
         return Draft(self.title, self.happening, self.tried, self.would_help)
 
 
-class DraftProblem(InvalidInput):
-    """The form has problems; ``draft`` keeps everything typed so nothing is lost."""
-
-    def __init__(self, draft: Draft, problems: list[str], fields: set[str]) -> None:
-        lead = (
-            "Your consult isn't posted yet: "
-            if len(problems) == 1
-            else ("Your consult isn't posted yet:\n• ")
-        )
-        super().__init__(lead + "\n• ".join(problems) + "\nPress **Fix it**: your text is kept.")
-        self.draft = draft
-        self.problems = problems
-        self.fields = fields
+class DraftProblem(FormProblem[Draft]):
+    unsaved = "Your consult isn't posted yet"
 
 
 def _clean(value: str) -> str:
@@ -97,19 +74,7 @@ def _clean(value: str) -> str:
 
 def validate(draft: Draft) -> ConsultText:
     """The consult's text, or ``DraftProblem`` naming each problem and keeping the draft."""
-    problems: list[str] = []
-    bad: set[str] = set()
-    for spec in FIELDS:
-        value = _clean(draft.get(spec.key))
-        if spec.required and not value:
-            problems.append(f"**{spec.label}** is empty; fill it in.")
-            bad.add(spec.key)
-        elif len(value) > spec.max_length:
-            problems.append(
-                f"**{spec.label}** is {len(value):,} characters; the limit is "
-                f"{spec.max_length:,}, so shorten it by {len(value) - spec.max_length:,}."
-            )
-            bad.add(spec.key)
+    problems, bad = field_problems(FIELDS, draft, _clean)
     if problems:
         raise DraftProblem(draft, problems, bad)
     return ConsultText(

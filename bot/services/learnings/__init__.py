@@ -11,21 +11,37 @@ and personal data.
 
 Other capabilities use :func:`shareable_themes` (the facilitator's hand-over pack),
 :func:`anonymity_order` (order entries so position reveals no author), :func:`open_tags`
-and ``FILTERS_AAD`` (the impact report's theme counts and its export record).
+and ``FILTERS_AAD`` (the impact report's theme counts), :func:`add_export_record` (the
+impact report's line in the export history) and the form pieces ``FieldSpec``,
+``FormDraft``, ``FormProblem`` and :func:`field_problems` (the consults' form).
 """
 
 from bot.services.learnings.order import anonymity_order
 from bot.services.learnings.personal import CONTRIBUTOR as MYDATA
+from bot.services.learnings.record import add_export_record
 from bot.services.learnings.request import FILTERS_AAD
 from bot.services.learnings.store import shareable_themes
-from bot.services.learnings.text import DIGEST_LEVELS, SHARED_LEVELS, open_tags
+from bot.services.learnings.text import (
+    DIGEST_LEVELS,
+    SHARED_LEVELS,
+    FieldSpec,
+    FormDraft,
+    FormProblem,
+    field_problems,
+    open_tags,
+)
 
 __all__ = [
     "DIGEST_LEVELS",
     "FILTERS_AAD",
     "MYDATA",
     "SHARED_LEVELS",
+    "FieldSpec",
+    "FormDraft",
+    "FormProblem",
+    "add_export_record",
     "anonymity_order",
+    "field_problems",
     "open_tags",
     "shareable_themes",
 ]

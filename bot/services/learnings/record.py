@@ -3,6 +3,7 @@ how many entries and the file's SHA-256; the history coordinators read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,6 +19,44 @@ from bot.services.learnings.stream import DigestOutcome
 # --- the record ---------------------------------------------------------------------------
 
 
+async def add_export_record(
+    session: AsyncSession,
+    keyring: Keyring,
+    *,
+    by: Member | None,
+    via: str,
+    start: date,
+    end: date,
+    format: str,
+    tags: Sequence[str],
+    entries: int,
+    flagged: int,
+    size: int,
+    sha256: str,
+    now: datetime,
+) -> DigestExport:
+    """One line of the export history (digests and impact reports): who, when, through
+    what, the range, the tags asked for (encrypted), how many entries, the file's size and
+    SHA-256."""
+    record = DigestExport(
+        exported_by_id=by.id if by else None,
+        via=via[:200],
+        exported_at=now,
+        range_start=start,
+        range_end=end,
+        format=format,
+        filters=keyring.encrypt_json({"tags": list(tags)}, FILTERS_AAD),
+        key_id=keyring.primary_id,
+        entry_count=entries,
+        flagged_count=flagged,
+        size_bytes=size,
+        sha256=sha256,
+    )
+    session.add(record)
+    await session.flush()
+    return record
+
+
 async def record_export(
     session: AsyncSession,
     keyring: Keyring,
@@ -28,23 +67,22 @@ async def record_export(
     outcome: DigestOutcome,
     now: datetime,
 ) -> DigestExport:
-    record = DigestExport(
-        exported_by_id=by.id if by else None,
-        via=via[:200],
-        exported_at=now,
-        range_start=request.start,
-        range_end=request.end,
+    """The history's line for a digest export."""
+    return await add_export_record(
+        session,
+        keyring,
+        by=by,
+        via=via,
+        start=request.start,
+        end=request.end,
         format=request.format.value,
-        filters=keyring.encrypt_json({"tags": list(request.tags)}, FILTERS_AAD),
-        key_id=keyring.primary_id,
-        entry_count=outcome.entries,
-        flagged_count=len(outcome.flagged),
-        size_bytes=outcome.size,
+        tags=request.tags,
+        entries=outcome.entries,
+        flagged=len(outcome.flagged),
+        size=outcome.size,
         sha256=outcome.sha256,
+        now=now,
     )
-    session.add(record)
-    await session.flush()
-    return record
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ No function here logs or puts what a member typed into an exception message.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bot.crypto import Keyring
 from bot.errors import InvalidInput
@@ -41,14 +42,68 @@ MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
 
 
+# --- forms (shared with the consults' form) ------------------------------------------------
+
+
 @dataclass(frozen=True)
 class FieldSpec:
+    """One field of a form: its key, label, limit, and how Discord shows it."""
+
     key: str
     label: str
     max_length: int
     required: bool
     paragraph: bool
     placeholder: str
+
+
+class FormDraft:
+    """A form's raw text by field key (a frozen dataclass of ``str`` fields derives it)."""
+
+    def get(self, key: str) -> str:
+        value: str = getattr(self, key)
+        return value
+
+
+D = TypeVar("D", bound=FormDraft)
+
+
+class FormProblem(InvalidInput, Generic[D]):
+    """A form has problems; ``draft`` keeps everything typed so nothing is lost."""
+
+    unsaved = "Your text isn't saved yet"
+    """The sentence's start, for the form's kind of text."""
+
+    def __init__(self, draft: D, problems: list[str], fields: set[str]) -> None:
+        lead = f"{self.unsaved}: " if len(problems) == 1 else f"{self.unsaved}:\n• "
+        super().__init__(lead + "\n• ".join(problems) + "\nPress **Fix it**: your text is kept.")
+        self.draft = draft
+        self.problems = problems
+        self.fields = fields
+
+
+def field_problems(
+    fields: Sequence[FieldSpec], draft: FormDraft, clean: Callable[[str], str] = str.strip
+) -> tuple[list[str], set[str]]:
+    """Each required field left empty and each field over its limit (after ``clean``), in
+    one sentence each, and their keys."""
+    problems: list[str] = []
+    bad: set[str] = set()
+    for spec in fields:
+        value = clean(draft.get(spec.key))
+        if spec.required and not value:
+            problems.append(f"**{spec.label}** is empty; fill it in.")
+            bad.add(spec.key)
+        elif len(value) > spec.max_length:
+            problems.append(
+                f"**{spec.label}** is {len(value):,} characters; the limit is "
+                f"{spec.max_length:,}, so shorten it by {len(value) - spec.max_length:,}."
+            )
+            bad.add(spec.key)
+    return problems, bad
+
+
+# --- the learning's form -------------------------------------------------------------------
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -77,7 +132,7 @@ def tags_aad(author_id: int, sharing: SharingLevel | str) -> bytes:
 
 
 @dataclass(frozen=True)
-class Draft:
+class Draft(FormDraft):
     """The form's raw text, kept whole (in memory only) until it is valid."""
 
     title: str = ""
@@ -85,10 +140,6 @@ class Draft:
     learned: str = ""
     next_time: str = ""
     tags: str = ""
-
-    def get(self, key: str) -> str:
-        value: str = getattr(self, key)
-        return value
 
 
 @dataclass(frozen=True)
@@ -113,36 +164,13 @@ class LearningText:
         return (self.title, self.happened, self.learned, self.next_time, *self.tags)
 
 
-class DraftProblem(InvalidInput):
-    """The form has problems; ``draft`` keeps everything typed so nothing is lost."""
-
-    def __init__(self, draft: Draft, problems: list[str], fields: set[str]) -> None:
-        lead = (
-            "Your learning isn't saved yet: "
-            if len(problems) == 1
-            else ("Your learning isn't saved yet:\n• ")
-        )
-        super().__init__(lead + "\n• ".join(problems) + "\nPress **Fix it**: your text is kept.")
-        self.draft = draft
-        self.problems = problems
-        self.fields = fields
+class DraftProblem(FormProblem[Draft]):
+    unsaved = "Your learning isn't saved yet"
 
 
 def validate(draft: Draft) -> LearningText:
     """The learning's text, or ``DraftProblem`` naming each problem and keeping the draft."""
-    problems: list[str] = []
-    bad: set[str] = set()
-    for spec in FIELDS:
-        value = draft.get(spec.key).strip()
-        if spec.required and not value:
-            problems.append(f"**{spec.label}** is empty; fill it in.")
-            bad.add(spec.key)
-        elif len(value) > spec.max_length:
-            problems.append(
-                f"**{spec.label}** is {len(value):,} characters; the limit is "
-                f"{spec.max_length:,}, so shorten it by {len(value) - spec.max_length:,}."
-            )
-            bad.add(spec.key)
+    problems, bad = field_problems(FIELDS, draft)
     tags = split_tags(draft.tags)
     long_tags = [t for t in tags if len(t) > MAX_TAG_LENGTH]
     if long_tags and "tags" not in bad:
