@@ -9,6 +9,7 @@ commands, views, modals and persistent items, and the ephemeral ``send``.
   alone: the template's named groups are its fields, and the custom id and
   ``from_custom_id`` follow from them.
 - ``CopView`` / ``OwnerOnlyView`` / ``CopModal``: views and modals on the same path.
+- ``CopCog``: a capability's cog, registering its persistent items when loaded.
 - ``send``: an ephemeral reply or follow-up that pings nobody; ``safe`` shows member
   text literally; ``quote`` echoes member input in an error, cut and escaped.
 - ``guarded``: run any other callback through the error path.
@@ -35,6 +36,7 @@ from typing import (
 )
 
 import discord
+from discord.ext import commands
 
 from bot import port
 from bot.client import CopBot
@@ -55,6 +57,7 @@ __all__ = [
     "INTERNAL_ERROR",
     "MESSAGE_LIMIT",
     "CopButton",
+    "CopCog",
     "CopCommandTree",
     "CopInteraction",
     "CopItem",
@@ -120,6 +123,23 @@ async def guarded(
         await action()
     except Exception as exc:
         await handle_interaction_error(interaction, exc, where)
+
+
+class CopCog(commands.Cog):
+    """A capability's cog: it holds the bot, and registers its persistent items
+    (``persistent_items``) when loaded and removes them when unloaded. A cog with more
+    to do on load or unload calls ``super()`` there."""
+
+    persistent_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = ()
+
+    def __init__(self, bot: CopBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*self.persistent_items)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*self.persistent_items)
 
 
 class CopView(discord.ui.View):

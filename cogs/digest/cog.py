@@ -15,7 +15,6 @@ import zipfile
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.checks import coordinator_only, has_role
 from bot.client import CopBot
@@ -31,7 +30,7 @@ from bot.services.learnings.request import (
 )
 from bot.services.learnings.store import record_for_role_holder
 from bot.services.learnings.stream import TooLarge, write_digest
-from bot.ui import CopInteraction, safe
+from bot.ui import CopCog, CopInteraction, safe
 from cogs.digest.components import HistoryButton, show_history
 from cogs.digest.render import summary
 
@@ -76,19 +75,12 @@ class ProgressReporter:
             await asyncio.gather(self.task, return_exceptions=True)
 
 
-class Digest(commands.Cog):
+class Digest(CopCog):
     digest = app_commands.Group(
         name="digest", description="Coordinators: export the learnings digest; see past exports."
     )
 
-    def __init__(self, bot: CopBot) -> None:
-        self.bot = bot
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(HistoryButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(HistoryButton)
+    persistent_items = (HistoryButton,)
 
     @digest.command(name="export", description="Export shareable learnings for a period as a file.")
     @app_commands.rename(start="from", end="to")

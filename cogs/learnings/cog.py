@@ -19,7 +19,7 @@ from bot.services import members
 from bot.services.learnings import knowledge, store
 from bot.services.learnings.text import MAX_TAG_LENGTH
 from bot.tags import normalise_tag
-from bot.ui import CopInteraction
+from bot.ui import CopCog, CopInteraction
 from cogs.learnings.components import (
     DYNAMIC_ITEMS,
     ask_delete,
@@ -38,21 +38,17 @@ from cogs.learnings.forum import remove_withdrawn
 LEVEL_CHOICES = [app_commands.Choice(name=level.value, value=level.value) for level in SharingLevel]
 
 
-class Learnings(commands.Cog):
+class Learnings(CopCog):
     learning = app_commands.Group(
         name="learning", description="Record your learnings and read the group's."
     )
 
-    def __init__(self, bot: CopBot) -> None:
-        self.bot = bot
+    persistent_items = DYNAMIC_ITEMS
 
     async def cog_load(self) -> None:
         if self.bot.keyring is None:
             self.bot.keyring = await prepare_keyring(self.bot.config, self.bot.db)
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+        await super().cog_load()
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.checks import audience
 from bot.client import CopBot
@@ -16,24 +15,17 @@ from bot.mentions import NO_PINGS
 from bot.services import members, mydata
 from bot.services.mydata import Person
 from bot.services.mydata_sources import contributors
-from bot.ui import CopInteraction, persistent_view
+from bot.ui import CopCog, CopInteraction, persistent_view
 from cogs.mydata.components import EraseButton
 from cogs.mydata.render import NOTHING_HELD, erase_question
 
 
-class MyData(commands.Cog):
+class MyData(CopCog):
     mydata_group = app_commands.Group(
         name="mydata", description="See or erase everything the bot holds about you."
     )
 
-    def __init__(self, bot: CopBot) -> None:
-        self.bot = bot
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(EraseButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(EraseButton)
+    persistent_items = (EraseButton,)
 
     @mydata_group.command(name="export", description="Everything the bot holds about you, as JSON.")
     @audience("everyone")

@@ -8,25 +8,24 @@ from typing import TYPE_CHECKING
 import discord
 import sqlalchemy as sa
 from discord import app_commands
-from discord.ext import commands
 
 from bot.checks import audience, coordinator_only
 from bot.errors import InvalidInput, NotAllowed
 from bot.mentions import NO_PINGS
 from bot.models import OutboundBatch, OutboundKind
 from bot.services import notifications, outbound
-from bot.ui import CopInteraction, send
+from bot.ui import CopCog, CopInteraction, send
 from cogs.notifications import render
 from cogs.notifications.components import DYNAMIC_ITEMS, settings_message
 from cogs.notifications.progress import follow_progress
 
 if TYPE_CHECKING:
-    from bot.client import CopBot
+    pass
 
 RECENT_BATCHES = 10
 
 
-class Notifications(commands.Cog):
+class Notifications(CopCog):
     outbound_group = app_commands.Group(
         name="outbound",
         description="Bulk DMs being sent (coordinators).",
@@ -34,14 +33,7 @@ class Notifications(commands.Cog):
         guild_only=True,
     )
 
-    def __init__(self, bot: CopBot) -> None:
-        self.bot = bot
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+    persistent_items = DYNAMIC_ITEMS
 
     @app_commands.command(
         name="notifications", description="Choose which DMs I send you, and quiet hours."

@@ -21,7 +21,7 @@ from bot.client import CopBot
 from bot.services import outbound
 from bot.services.onboarding import flows, invites, lifecycle
 from bot.services.onboarding.sweep import Sweep, SweepReport
-from bot.ui import CopInteraction, send
+from bot.ui import CopCog, CopInteraction, send
 from cogs.onboarding import render
 from cogs.onboarding.adapter import DiscordMemberList, outreach
 from cogs.onboarding.components import (
@@ -41,7 +41,7 @@ COORDINATORS = discord.Permissions(manage_guild=True)
 → Integrations); the coordinator role is still checked when one runs."""
 
 
-class Onboarding(commands.Cog):
+class Onboarding(CopCog):
     onboarding = app_commands.Group(
         name="onboarding",
         description="Applications to join (coordinators).",
@@ -50,8 +50,10 @@ class Onboarding(commands.Cog):
     )
     profile = app_commands.Group(name="profile", description="Members' profiles.", guild_only=True)
 
+    persistent_items = DYNAMIC_ITEMS
+
     def __init__(self, bot: CopBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.members = DiscordMemberList(bot)
         self.sweep = Sweep(outreach(bot), self.members)
         self.connected_sweep_done = asyncio.Event()
@@ -72,7 +74,7 @@ class Onboarding(commands.Cog):
         self.bot.outbox.register(flows.RENEWAL_TEMPLATE, renewal)
         self.bot.outbox.register(invites.INVITE_TEMPLATE, invitation)
         self.bot.connect_work.append(self.connected_sweep_done)
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        await super().cog_load()
         self.bot.scheduler.add_job(
             self.run_sweep,
             "interval",
@@ -85,7 +87,7 @@ class Onboarding(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.connect_work.remove(self.connected_sweep_done)
-        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+        await super().cog_unload()
         if self.bot.scheduler.get_job(SWEEP_JOB_ID) is not None:
             self.bot.scheduler.remove_job(SWEEP_JOB_ID)
 
