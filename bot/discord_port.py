@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -281,8 +281,15 @@ class DiscordPort:
             )
 
     async def _find(
-        self, channel: discord.abc.Messageable, marker: str, limit: int
+        self, opening: Awaitable[discord.abc.Messageable], marker: str, limit: int
     ) -> port.Sent | None:
+        """The bot's recent message in the channel ``opening`` gives that ends with
+        ``marker``; None when there is none or the channel or its history can't be read."""
+        try:
+            with translated():
+                channel = await opening
+        except port.PortError:
+            return None
         me = self.client.user
         try:
             async for message in channel.history(limit=limit):
@@ -297,20 +304,10 @@ class DiscordPort:
     async def find_in_channel(
         self, channel_id: int, marker: str, *, limit: int = 100
     ) -> port.Sent | None:
-        try:
-            with translated():
-                channel = await self._messageable(channel_id)
-        except port.PortError:
-            return None
-        return await self._find(channel, marker, limit)
+        return await self._find(self._messageable(channel_id), marker, limit)
 
     async def find_in_dm(self, user_id: int, marker: str, *, limit: int = 100) -> port.Sent | None:
-        try:
-            with translated():
-                channel = await self._dm_channel(user_id)
-        except port.PortError:
-            return None
-        return await self._find(channel, marker, limit)
+        return await self._find(self._dm_channel(user_id), marker, limit)
 
 
 def _conforms(implementation: DiscordPort) -> port.DiscordPort:
