@@ -16,9 +16,10 @@ from bot.config import parse_config
 from bot.crypto import Keyring, generate_key
 from bot.datakeys import KEY_ENV, read_key_file
 from bot.db import Database, migrate
-from bot.models import DigestExport, Learning, Member, MemberStatus, SharingLevel
+from bot.models import DigestExport, Learning, SharingLevel
 from bot.services.learnings import store
 from bot.services.learnings import text as ltext
+from tests.builders import add_member
 from tests.conftest import make_config_data
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -42,15 +43,7 @@ async def arrange(tmp_path: Path, keyring: Keyring) -> None:
     await migrate(database.engine)
     try:
         async with database.transaction() as session:
-            member = Member(
-                user_id=5,
-                display_name="Dee Dawson",
-                status=MemberStatus.ACTIVE,
-                first_seen_at=NOW,
-                interests=[],
-            )
-            session.add(member)
-            await session.flush()
+            member = await add_member(session, "Dee Dawson", None, user_id=5, first_seen_at=NOW)
             for level, learned in (
                 (SharingLevel.DIGEST_NAMED, "SHARED-ONE"),
                 (SharingLevel.PRIVATE, "PRIVATE-ONE"),

@@ -16,24 +16,17 @@ from bot.crypto import DecryptionError, Keyring, generate_key, key_id, parse_key
 from bot.datakeys import KEY_ENV, load_keys, prepare_keyring, reencrypt_all, write_key_file
 from bot.db import Database
 from bot.errors import StartupError
-from bot.models import Learning, Member, MemberStatus, SharingLevel
+from bot.models import Learning, Member, SharingLevel
 from bot.services.learnings import store
 from bot.services.learnings import text as ltext
+from tests.builders import add_member
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
 
 
 async def _member(db: Database, user_id: int = 1) -> Member:
     async with db.transaction() as session:
-        member = Member(
-            user_id=user_id,
-            display_name="Ana",
-            status=MemberStatus.ACTIVE,
-            first_seen_at=NOW,
-            interests=[],
-        )
-        session.add(member)
-    return member
+        return await add_member(session, "Ana", None, user_id=user_id, first_seen_at=NOW)
 
 
 async def _learning(db: Database, keyring: Keyring, member: Member, title: str) -> int:

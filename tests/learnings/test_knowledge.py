@@ -11,12 +11,13 @@ import pytest
 from bot.crypto import Keyring
 from bot.db import Database
 from bot.errors import Conflict, NotAllowed
-from bot.models import KnowledgePost, Member, MemberStatus, SharingLevel
+from bot.models import KnowledgePost, Member, SharingLevel
 from bot.services import mydata
 from bot.services.learnings import knowledge, store
 from bot.services.learnings import text as ltext
 from bot.services.mydata import Person, PostCleanup
 from bot.services.mydata_sources import contributors
+from tests.builders import add_member
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 FORUM = 930000000000000001
@@ -29,23 +30,12 @@ def keyring() -> Keyring:
 
 async def people(db: Database) -> tuple[Member, Member]:
     async with db.transaction() as session:
-        dee = Member(
-            user_id=44,
-            display_name="Dee Dawson",
-            organisation="CQ Housing",
-            status=MemberStatus.ACTIVE,
-            first_seen_at=NOW,
-            interests=[],
+        dee = await add_member(
+            session, "Dee Dawson", None, user_id=44, organisation="CQ Housing", first_seen_at=NOW
         )
-        eli = Member(
-            user_id=55,
-            display_name="Eli Evans",
-            organisation="Rocky Council",
-            status=MemberStatus.ACTIVE,
-            first_seen_at=NOW,
-            interests=[],
+        eli = await add_member(
+            session, "Eli Evans", None, user_id=55, organisation="Rocky Council", first_seen_at=NOW
         )
-        session.add_all([dee, eli])
     return dee, eli
 
 

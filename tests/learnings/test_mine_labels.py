@@ -10,10 +10,11 @@ import pytest
 
 from bot.crypto import Keyring
 from bot.db import Database
-from bot.models import Member, MemberStatus, SharingLevel
+from bot.models import SharingLevel
 from bot.services.learnings import store
 from bot.services.learnings import text as ltext
 from cogs.learnings.render import learning_embed, list_field, page_embed
+from tests.builders import add_member
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Australia/Brisbane")
@@ -32,16 +33,9 @@ async def test_learning_mine_labels_each_level_in_plain_words(
 ) -> None:
     keyring = Keyring.generate()
     async with db.transaction() as session:
-        dee = Member(
-            user_id=44,
-            display_name="Dee Dawson",
-            organisation="CQ Housing",
-            status=MemberStatus.ACTIVE,
-            first_seen_at=NOW,
-            interests=[],
+        dee = await add_member(
+            session, "Dee Dawson", None, user_id=44, organisation="CQ Housing", first_seen_at=NOW
         )
-        session.add(dee)
-        await session.flush()
         text = ltext.validate(ltext.Draft("Co-design", "", "Ask early", "", "trust"))
         row = await store.add_learning(session, keyring, dee, text, NOW, sharing=level)
         page = await store.my_learnings(session, keyring, dee, 1, 5)

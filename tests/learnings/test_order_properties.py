@@ -26,10 +26,11 @@ from hypothesis import strategies as st
 
 from bot.crypto import Keyring, generate_key, parse_key
 from bot.db import Database
-from bot.models import Member, MemberStatus, SharingLevel
+from bot.models import SharingLevel
 from bot.services.learnings import anonymity_order, store, stream
 from bot.services.learnings.request import DigestFormat, DigestRequest
 from bot.services.learnings.text import LearningText
+from tests.builders import add_member
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 KEY = parse_key(generate_key())
@@ -64,19 +65,12 @@ async def _digest(
     database = Database.from_url(f"sqlite+aiosqlite:///{path}")
     try:
         async with database.transaction() as session:
-            members = []
-            for n, name in enumerate(AUTHORS):
-                member = Member(
-                    user_id=100 + n,
-                    display_name=name,
-                    organisation="",
-                    status=MemberStatus.ACTIVE,
-                    first_seen_at=NOW,
-                    interests=[],
+            members = [
+                await add_member(
+                    session, name, None, user_id=100 + n, organisation="", first_seen_at=NOW
                 )
-                session.add(member)
-                members.append(member)
-            await session.flush()
+                for n, name in enumerate(AUTHORS)
+            ]
             for minute, n in enumerate(recording):
                 _, anonymous, theme, nonce = entries[n]
                 nonces.extend([nonce, bytes(12)])  # the content token's, then the tags'

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 from bot.crypto import Keyring
 from bot.db import Database
-from bot.models import Member, MemberStatus, SharingLevel
+from bot.models import SharingLevel
 from bot.services.learnings import store, stream
 from bot.services.learnings import text as ltext
 from bot.services.learnings.request import DigestFormat, DigestRequest
+from tests.builders import add_member
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 KEYRING = Keyring.generate()
@@ -56,19 +57,17 @@ async def _run(path: Path, entries: list[tuple[SharingLevel, int, str, str, list
     database = Database.from_url(f"sqlite+aiosqlite:///{path}")
     try:
         async with database.transaction() as session:
-            authors = []
-            for n, name in enumerate(AUTHORS):
-                member = Member(
+            authors = [
+                await add_member(
+                    session,
+                    name,
+                    None,
                     user_id=100 + n,
-                    display_name=name,
                     organisation=f"Org{n} Unlimited",
-                    status=MemberStatus.ACTIVE,
                     first_seen_at=NOW,
-                    interests=[],
                 )
-                session.add(member)
-                authors.append(member)
-            await session.flush()
+                for n, name in enumerate(AUTHORS)
+            ]
             for n, (level, who, title, body, tags) in enumerate(entries):
                 text = ltext.LearningText(
                     title=f"{title[:40]} {_marker(n)}",

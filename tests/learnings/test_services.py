@@ -25,6 +25,7 @@ from bot.services.learnings.request import DigestFormat, DigestRequest
 from bot.services.members import member_by_user
 from bot.services.mydata import Person
 from bot.services.mydata_sources import contributors
+from tests.builders import add_member
 from tests.conftest import sqlite_only
 from tests.learnings.helpers import database_bytes
 
@@ -39,23 +40,18 @@ def keyring() -> Keyring:
 
 async def members(db: Database) -> tuple[Member, Member]:
     async with db.transaction() as session:
-        ana = Member(
+        ana = await add_member(
+            session,
+            "Ana Alvarez",
+            None,
             user_id=11,
-            display_name="Ana Alvarez",
             organisation="Rocky Council",
-            status=MemberStatus.ACTIVE,
-            first_seen_at=NOW,
             interests=["trust"],
-        )
-        ben = Member(
-            user_id=22,
-            display_name="Ben Brooks",
-            organisation="CQ Health",
-            status=MemberStatus.ACTIVE,
             first_seen_at=NOW,
-            interests=[],
         )
-        session.add_all([ana, ben])
+        ben = await add_member(
+            session, "Ben Brooks", None, user_id=22, organisation="CQ Health", first_seen_at=NOW
+        )
     return ana, ben
 
 

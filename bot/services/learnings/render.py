@@ -129,17 +129,8 @@ class Renderer:
     def footer(self, stats: DigestStats) -> str:
         return ""
 
-    def _entry(
-        self,
-        e: DigestEntry,
-        title: str,
-        happened: str,
-        learned: str,
-        next_time: str,
-        tags: str,
-        author: str,
-    ) -> str:
-        """One entry, from the escaped pieces of what was typed (``_typed``)."""
+    def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
+        """One entry, from the escaped pieces of what was typed (in ``_typed``'s order)."""
         raise NotImplementedError
 
     def _escaped_entries(
@@ -158,7 +149,7 @@ class Renderer:
             return "".join(map(self.entry, entries))
         entry = self._entry
         return "".join(
-            [entry(e, *escaped[n * _PIECES : (n + 1) * _PIECES]) for n, e in enumerate(entries)]
+            [entry(e, escaped[n * _PIECES : (n + 1) * _PIECES]) for n, e in enumerate(entries)]
         )
 
 
@@ -268,22 +259,13 @@ class MarkdownRenderer(Renderer):
             typed = tuple(piece.replace("\x00", "") for piece in typed)
         # One escaping pass over everything typed (each piece starts on a line of its own,
         # so line-start escapes apply to it), then split back.
-        return self._entry(e, *md(_PIECE.join(typed)).split(_PIECE))
+        return self._entry(e, md(_PIECE.join(typed)).split(_PIECE))
 
     def entries(self, entries: Sequence[DigestEntry]) -> str:
         return self._escaped_entries(entries, md, _PIECE)
 
-    def _entry(
-        self,
-        e: DigestEntry,
-        title: str,
-        happened: str,
-        learned: str,
-        next_time: str,
-        tags: str,
-        author: str,
-    ) -> str:
-        """One entry, from the escaped pieces of what was typed."""
+    def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
+        title, happened, learned, next_time, tags, author = escaped
         meta = f"_{_day(e.day)} · {'anonymous' if e.anonymous else author}"
         if e.meeting_day:
             meta += f" · from the meeting of {_day(e.meeting_day)}"
@@ -385,22 +367,13 @@ class HtmlRenderer(Renderer):
         return f'<section><h2 id="theme-{index}">{h(theme.label)} ({_entries(theme.count)})</h2>\n'
 
     def entry(self, e: DigestEntry) -> str:
-        return self._entry(e, *map(h, _typed(e)))
+        return self._entry(e, list(map(h, _typed(e))))
 
     def entries(self, entries: Sequence[DigestEntry]) -> str:
         return self._escaped_entries(entries, h, "\x00")
 
-    def _entry(
-        self,
-        e: DigestEntry,
-        title: str,
-        happened: str,
-        learned: str,
-        next_time: str,
-        tags: str,
-        author: str,
-    ) -> str:
-        """One entry, from the escaped pieces of what was typed."""
+    def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
+        title, happened, learned, next_time, tags, author = escaped
         meta = f"{_h_day(e.day)} · {'anonymous' if e.anonymous else author}"
         if e.meeting_day:
             meta += f" · from the meeting of {_h_day(e.meeting_day)}"
