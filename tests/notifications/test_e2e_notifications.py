@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -12,6 +13,7 @@ from bot.client import CopBot
 from bot.models import NotificationPreference
 from bot.services import outbound
 from bot.services import reminders as svc
+from emulator import RecordedMessage
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.outbound.test_outbound import queue_prompts as queue_batch
@@ -32,15 +34,20 @@ async def queue_prompts(bot: CopBot, users: list[int], key: str) -> outbound.Bat
     )
 
 
+async def reply_to(
+    world: World, user_id: int, command: str, options: dict[str, Any] | None = None
+) -> RecordedMessage:
+    """Run a slash command in the guild as ``user_id``; the bot's visible reply."""
+    it = await world.emu.invoke_command(world.guild.id, user_id, command, options)
+    return await it.wait_reply()
+
+
 async def test_opted_out_member_gets_no_learning_prompt_and_can_reopen_settings(
     world: World,
 ) -> None:
     bot = await world.start_bot()
     await world.add_active_members()
-    it = await world.emu.invoke_command(
-        world.guild.id, world.ana.id, "notifications", {"learning_prompts": False}
-    )
-    reply = await it.wait_reply()
+    reply = await reply_to(world, world.ana.id, "notifications", {"learning_prompts": False})
     assert reply.ephemeral
     assert "🚫 **Learning prompts**" in reply.text
     assert "Renewal prompts** are required" in reply.text
@@ -60,10 +67,7 @@ async def test_opted_out_member_gets_no_learning_prompt_and_can_reopen_settings(
 
 async def test_renewal_prompts_cannot_be_turned_off(world: World) -> None:
     await world.start_bot()
-    it = await world.emu.invoke_command(
-        world.guild.id, world.ana.id, "notifications", {"renewal_prompts": False}
-    )
-    reply = await it.wait_reply()
+    reply = await reply_to(world, world.ana.id, "notifications", {"renewal_prompts": False})
     assert reply.ephemeral
     assert "required" in reply.text
     assert world.db is not None
@@ -76,18 +80,12 @@ async def test_quiet_hours_hold_a_dm_until_they_end(world: World) -> None:
     clock = FakeClock(datetime(2026, 3, 2, 13, 30, tzinfo=UTC))
     bot = await world.start_bot(clock=clock)
     await world.add_active_members()
-    it = await world.emu.invoke_command(
-        world.guild.id,
-        world.cal.id,
-        "notifications",
-        {"quiet_from": "10pm", "quiet_until": "7:30am"},
+    quiet = {"quiet_from": "10pm", "quiet_until": "7:30am"}
+    assert "22:00 to 07:30" in (await reply_to(world, world.cal.id, "notifications", quiet)).text
+    bad = await reply_to(
+        world, world.cal.id, "notifications", {"quiet_from": "late", "quiet_until": "7"}
     )
-    reply = await it.wait_reply()
-    assert "22:00 to 07:30" in reply.text
-    bad = await world.emu.invoke_command(
-        world.guild.id, world.cal.id, "notifications", {"quiet_from": "late", "quiet_until": "7"}
-    )
-    assert "isn't a time of day" in (await bad.wait_reply()).text
+    assert "isn't a time of day" in bad.text
     await queue_prompts(bot, [world.cal.id], "learn-quiet")
     assert (await bot.outbox.drain()).delayed == 1
     clock.set(datetime(2026, 3, 2, 21, 29, tzinfo=UTC))  # 07:29 in Brisbane
@@ -102,19 +100,15 @@ async def test_outbound_commands_are_hidden_and_still_role_checked(world: World)
     bot = await world.start_bot()
     (command,) = [c for c in world.emu.commands(world.guild.id) if c["name"] == "outbound"]
     assert int(command["default_member_permissions"]) == MANAGE_GUILD
-    refused = await world.emu.invoke_command(world.guild.id, world.ana.id, "outbound status")
-    refusal = await refused.wait_reply()
+    refusal = await reply_to(world, world.ana.id, "outbound status")
     assert refusal.ephemeral
     assert "Bulk sends" not in refusal.text
     batch = await queue_prompts(bot, [world.ana.id, world.ben.id], "learn-status")
-    it = await world.emu.invoke_command(world.guild.id, world.cora.id, "outbound status")
-    status = await it.wait_reply()
+    status = await reply_to(world, world.cora.id, "outbound status")
     assert f"`#{batch.id}`" in status.text
     assert "0 of 2 sent" in status.text
-    cancel = await world.emu.invoke_command(
-        world.guild.id, world.cora.id, "outbound cancel", {"batch": batch.id}
-    )
-    assert "2 DMs" in (await cancel.wait_reply()).text
+    cancel = await reply_to(world, world.cora.id, "outbound cancel", {"batch": batch.id})
+    assert "2 DMs" in cancel.text
     await bot.outbox.drain()
     assert not [m for m in world.emu.dms_to(world.ana.id) if PROMPT in m.text]
 
@@ -157,10 +151,8 @@ async def test_coordinator_follows_a_bulk_send_until_it_is_done(world: World) ->
     )
     assert it.original is not None
     assert "done" in it.original.text
-    missing = await world.emu.invoke_command(
-        world.guild.id, world.cora.id, "outbound status", {"batch": 999}
-    )
-    assert "no bulk send `#999`" in (await missing.wait_reply()).text
+    missing = await reply_to(world, world.cora.id, "outbound status", {"batch": 999})
+    assert "no bulk send `#999`" in missing.text
 
 
 async def test_gateway_drop_mid_send_loses_nothing_and_doubles_nothing(world: World) -> None:
