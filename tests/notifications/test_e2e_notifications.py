@@ -42,6 +42,16 @@ async def reply_to(
     return await it.wait_reply()
 
 
+def members(world: World, prefix: str, count: int) -> list[int]:
+    """``count`` new members of the guild (user ids), named ``prefix`` and a number."""
+    people = []
+    for i in range(count):
+        user = world.emu.add_user(f"{prefix}{i:02d}")
+        world.emu.add_member(world.guild.id, user.id, roles=[world.member_role.id])
+        people.append(user.id)
+    return people
+
+
 async def test_opted_out_member_gets_no_learning_prompt_and_can_reopen_settings(
     world: World,
 ) -> None:
@@ -116,11 +126,7 @@ async def test_outbound_commands_are_hidden_and_still_role_checked(world: World)
 async def test_429_storm_mid_send_loses_nothing_and_doubles_nothing(world: World) -> None:
     clock = FakeClock(datetime(2026, 3, 3, 0, 0, tzinfo=UTC))
     bot = await world.start_bot(clock=clock)
-    people = []
-    for i in range(20):
-        user = world.emu.add_user(f"storm{i:02d}")
-        world.emu.add_member(world.guild.id, user.id, roles=[world.member_role.id])
-        people.append(user.id)
+    people = members(world, "storm", 20)
     await queue_prompts(bot, people, "learn-storm")
     # Discord answers 429 to the next 12 message posts: discord.py waits and retries some
     # itself; what still fails goes back on the queue with Discord's retry_after.
@@ -157,11 +163,7 @@ async def test_coordinator_follows_a_bulk_send_until_it_is_done(world: World) ->
 
 async def test_gateway_drop_mid_send_loses_nothing_and_doubles_nothing(world: World) -> None:
     bot = await world.start_bot()
-    people = []
-    for i in range(8):
-        user = world.emu.add_user(f"drop{i}")
-        world.emu.add_member(world.guild.id, user.id, roles=[world.member_role.id])
-        people.append(user.id)
+    people = members(world, "drop", 8)
     await queue_prompts(bot, people, "learn-drop")
     sending = asyncio.create_task(bot.outbox.drain())
 
