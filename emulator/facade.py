@@ -13,7 +13,7 @@ import functools
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
+from typing import Any, Concatenate, Generic, Never, ParamSpec, Self, TypeVar, overload
 
 from aiohttp import web
 
@@ -96,7 +96,7 @@ class Mirrored(Generic[T]):
     def __get__(self, emulator: DiscordEmulator | None, owner: type[Any] | None = None) -> Self | T:
         return self if emulator is None else self.read(emulator.world)
 
-    def __set__(self, emulator: DiscordEmulator, value: object) -> None:
+    def __set__(self, emulator: DiscordEmulator, value: Never) -> None:
         raise AttributeError("read-only: change the emulator's world through its methods")
 
 

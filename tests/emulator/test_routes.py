@@ -1,0 +1,65 @@
+"""The emulator's REST route table and its facade, as a new resource or action would meet them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from emulator import DiscordEmulator
+from emulator.rest import RESOURCES
+from emulator.rest.base import Call, Resource, serves
+from emulator.state import World
+
+
+def test_routes_every_template_is_reached_by_its_own_paths() -> None:
+    """A literal segment (``@me``, ``@original``, ``search``) is matched before a ``{param}`` in
+    the same place, so no route is shadowed by one listed earlier."""
+    emu = DiscordEmulator()
+    assert len(emu.rest.routes) > 50
+    for route in emu.rest.routes:
+        path = re.sub(r"\{\w+\}", "1234", route.template)
+        found = emu.rest.match(route.method, path)
+        assert found is not None, f"{route.method} {path} matches nothing"
+        assert found[0].template == route.template, (
+            f"{route.method} {path} reaches {found[0].template}, not {route.template}"
+        )
+
+
+def test_routes_are_the_handlers_marked_with_serves_in_class_order() -> None:
+    class Things(Resource):
+        @serves("GET", "/things/@mine")
+        async def mine(self, call: Call) -> tuple[int, None]:
+            return 204, None
+
+        @serves("GET", "/things/{thing_id}")
+        @serves("GET", "/other-things/{thing_id}", auth=False)
+        async def one(self, call: Call) -> tuple[int, None]:
+            return 204, None
+
+        async def not_a_route(self, call: Call) -> tuple[int, None]:
+            return 204, None
+
+    emu = DiscordEmulator()
+    added: list[tuple[str, str, str, bool]] = []
+
+    def add(method: str, template: str, handler: object, *, auth: bool = True) -> None:
+        added.append((method, template, getattr(handler, "__name__", ""), auth))
+
+    Things(emu.rest.resources[0].ctx).register(add)
+    assert added == [
+        ("GET", "/things/@mine", "mine", True),
+        ("GET", "/things/{thing_id}", "one", True),
+        ("GET", "/other-things/{thing_id}", "one", False),
+    ]
+    assert Things not in RESOURCES
+
+
+def test_facade_forwards_to_the_world_with_its_signature_and_doc() -> None:
+    emu = DiscordEmulator()
+    guild = emu.add_guild("Guild")
+    assert emu.guild(guild.id) is emu.world.guild(guild.id)
+    assert emu.add_member.__doc__ == World.add_member.__doc__
+    assert emu.guilds is emu.world.guilds
+    with pytest.raises(AttributeError, match="read-only"):
+        emu.guilds = {}  # type: ignore[assignment]
