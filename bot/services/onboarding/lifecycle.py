@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
@@ -41,7 +40,7 @@ from bot.services.onboarding.forms import (
     text_problems,
 )
 from bot.services.onboarding.matching import Match, meet_first
-from bot.services.unique import get_or_insert, rows_changed
+from bot.services.unique import get_or_insert, insert_once, rows_changed
 from bot.timeutil import show
 
 log = logging.getLogger(__name__)
@@ -286,16 +285,13 @@ async def submit_application(
         decline_reason="",
         meet_first=[],
     )
-    session.add(application)
-    try:
-        await session.flush()
-    except IntegrityError:
+    if not await insert_once(session, application):
         # Two submits at once: the unique ``open_user_id`` let one through. The whole
         # unit of work rolls back with this error.
         raise Conflict(
             "You already applied, and a coordinator will review it soon; you'll get a DM "
             "with the decision."
-        ) from None
+        )
     member.status = MemberStatus.APPLICANT
     member.display_name = done.name
     member.organisation = done.organisation
