@@ -83,9 +83,10 @@ class Spool:
         if self._file is None:
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         nonce = os.urandom(12)
-        sealed = nonce + self._aead.encrypt(nonce, data, None)
+        sealed = self._aead.encrypt(nonce, data, None)
         self._file.seek(0, os.SEEK_END)
         self._chunks.setdefault(theme, []).append((self._file.tell(), len(sealed)))
+        self._file.write(nonce)  # nonce, then the sealed text: no copy to join them
         self._file.write(sealed)
 
     def read(self, theme: str | None) -> Iterator[bytes]:
@@ -93,8 +94,8 @@ class Spool:
         for offset, length in self._chunks.get(theme, []):
             assert self._file is not None
             self._file.seek(offset)
-            sealed = self._file.read(length)
-            yield self._aead.decrypt(sealed[:12], sealed[12:], None)
+            nonce = self._file.read(12)
+            yield self._aead.decrypt(nonce, self._file.read(length), None)
         rest = "".join(self._buffers.get(theme, []))
         if rest:
             yield rest.encode("utf-8")
