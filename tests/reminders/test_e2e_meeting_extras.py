@@ -56,8 +56,12 @@ async def test_rsvps_show_in_reminders_and_attendance_picks_the_prompts(world: W
         meeting_id = meeting.id
     await _events_cog(world).sweep()
     (event,) = [e for e in world.emu.scheduled_events(world.guild.id) if e.is_open]
-    for person in (world.ben, world.dee, world.cal):
+    # The bot handles gateway events concurrently, and the pack lists who is coming
+    # earliest first: each mark goes in before the next is made (and Cal's taking it back
+    # cannot overtake Cal's mark).
+    for count, person in enumerate((world.ben, world.dee, world.cal), start=1):
         await world.emu.mark_interested(world.guild.id, event.id, person.id)
+        assert len(await _wait_for_rsvps(world, meeting_id, count)) == count
     await world.emu.mark_interested(world.guild.id, event.id, world.cal.id, interested=False)
     assert len(await _wait_for_rsvps(world, meeting_id, 2)) == 2
 
