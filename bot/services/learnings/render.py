@@ -195,11 +195,25 @@ def md(text: str) -> str:
     escaped = text.translate(_MD_SPECIAL)
     if escaped[:1] in _LINE_START_CHARS or "\n" in escaped or escaped[:1].isdigit():
         escaped = _escape_line_starts(escaped)
+    return _md_mentions_and_breaks(escaped)
+
+
+def _md_mentions_and_breaks(escaped: str) -> str:
     if "@" in escaped:
         escaped = _MASS_MENTION.sub("@\u200b\\1", escaped)
     if "\r" in escaped:
         escaped = escaped.replace("\r\n", "\n").replace("\r", "\n")
     return escaped
+
+
+_MD_PIECE_START = re.compile(r"\x00([^\S\n]*)(?=[-=>]|\d+[.)])")
+
+
+def _md_pieces(joined: str) -> str:
+    """``md`` over pieces of text joined by NULs, each piece escaped as if it started a
+    line of its own (as ``MarkdownRenderer.entry`` escapes them)."""
+    escaped = _escape_line_starts(joined.translate(_MD_SPECIAL))
+    return _md_mentions_and_breaks(_MD_PIECE_START.sub("\x00\\1\\\\", escaped))
 
 
 def _md_theme(theme: Theme) -> str:
@@ -262,7 +276,7 @@ class MarkdownRenderer(Renderer):
         return self._entry(e, md(_PIECE.join(typed)).split(_PIECE))
 
     def entries(self, entries: Sequence[DigestEntry]) -> str:
-        return self._escaped_entries(entries, md, _PIECE)
+        return self._escaped_entries(entries, _md_pieces, "\x00")
 
     def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
         title, happened, learned, next_time, tags, author = escaped
