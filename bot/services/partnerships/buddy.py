@@ -6,14 +6,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict, NotAllowed
-from bot.models import Buddy, BuddyStatus, Member, MemberStatus
+from bot.models import Application, ApplicationStatus, Buddy, BuddyStatus, Member, MemberStatus
 from bot.services.unique import insert_once, rows_changed
 
 CHECKIN_AFTER = timedelta(days=14)
+
+
+def welcomed_since(since: datetime) -> ColumnElement[bool]:
+    """Applications approved since ``since`` whose newcomer has been welcomed: the
+    newcomers that buddies and first-meeting roles are for."""
+    return and_(
+        Application.status == ApplicationStatus.APPROVED,
+        Application.decided_at >= since,
+        Application.welcomed_at.is_not(None),
+    )
 
 
 async def _askable(session: AsyncSession, ids: list[int]) -> list[int]:

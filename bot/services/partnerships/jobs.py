@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Application, ApplicationStatus, Buddy, Member, Partnership
+from bot.models import Application, Buddy, Member, Partnership
 from bot.services import outbound
 from bot.services.outbound import Kind
 from bot.services.partnerships import buddy, log, roles, rounds
@@ -154,12 +154,7 @@ async def _buddies(session: AsyncSession, now: datetime) -> int:
     approved = await session.execute(
         select(Application.member_id, Application.meet_first)
         .outerjoin(Buddy, Buddy.newcomer_id == Application.member_id)
-        .where(
-            Application.status == ApplicationStatus.APPROVED,
-            Application.decided_at >= now - BUDDY_LOOKBACK,
-            Application.welcomed_at.is_not(None),
-            Buddy.newcomer_id.is_(None),
-        )
+        .where(buddy.welcomed_since(now - BUDDY_LOOKBACK), Buddy.newcomer_id.is_(None))
     )
     for member_id, meet_first in approved.all():
         newcomer = await session.get(Member, member_id)

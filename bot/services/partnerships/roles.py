@@ -20,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import Conflict, NotAllowed, NotFound
 from bot.models import (
     Application,
-    ApplicationStatus,
     Buddy,
     BuddyStatus,
     Meeting,
     MeetingStatus,
     Member,
 )
+from bot.services.partnerships.buddy import welcomed_since
 from bot.services.unique import get_or_insert
 
 OFFER_LEAD = timedelta(days=2)
@@ -103,12 +103,7 @@ async def offers_due(
             select(Member, Application.decided_at)
             .join(Application, Application.member_id == Member.id)
             .outerjoin(Buddy, Buddy.newcomer_id == Member.id)
-            .where(
-                Application.status == ApplicationStatus.APPROVED,
-                Application.decided_at >= now - LOOKBACK,
-                Application.welcomed_at.is_not(None),
-                Member.in_guild.is_(True),
-            )
+            .where(welcomed_since(now - LOOKBACK), Member.in_guild.is_(True))
             .order_by(Application.decided_at)
         )
     ).all()
