@@ -8,12 +8,17 @@
   data and the key is missing or is not the one that data was encrypted with. It never
   creates a new key while encrypted data exists.
 - ``python -m bot rotate-key`` re-encrypts everything with the newest key.
+- Text that versions before migration 0014 stored in plain text (unavailability reasons)
+  is encrypted when the bot starts (:func:`seal_plain_texts`), and a SQLite file is then
+  rewritten so none of it lingers in free pages or the write-ahead log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sqlite3
 import stat
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -25,10 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
 from bot.crypto import DecryptionError, KeyFormatError, Keyring, generate_key, parse_key
-from bot.db import Database
+from bot.db import Database, sqlite_path
 from bot.errors import StartupError
 from bot.models import DigestExport, Learning
-from bot.services import consults, outcomes, partnerships
+from bot.services import consults, outcomes, partnerships, rotation
 from bot.services.learnings.request import filters_aad
 from bot.services.learnings.text import content_aad, tags_aad
 
@@ -119,6 +124,10 @@ def write_key_file(path: Path, keys: Sequence[str]) -> None:
 
 # --- the database side ----------------------------------------------------------------
 
+SEALED_CAPABILITIES = (consults, outcomes, partnerships, rotation)
+"""Capabilities with encrypted columns of their own: each offers ``key_ids_in_use`` and
+``reencrypt``."""
+
 
 async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
     """Each key id the database holds encrypted data under, with how many rows use it."""
@@ -127,7 +136,7 @@ async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
         rows = await session.execute(select(model.key_id, func.count()).group_by(model.key_id))
         for ident, count in rows:
             counts[ident] = counts.get(ident, 0) + count
-    for capability in (consults, outcomes, partnerships):
+    for capability in SEALED_CAPABILITIES:
         for ident, count in (await capability.key_ids_in_use(session)).items():
             counts[ident] = counts.get(ident, 0) + count
     return counts
@@ -137,7 +146,7 @@ async def has_encrypted_data(session: AsyncSession) -> bool:
     for ident in (Learning.id, DigestExport.id):
         if await session.scalar(select(ident).limit(1)) is not None:
             return True
-    for capability in (consults, outcomes, partnerships):
+    for capability in SEALED_CAPABILITIES:
         if await capability.key_ids_in_use(session):
             return True
     return False
@@ -213,9 +222,48 @@ async def prepare_keyring(
                 "without it the learnings in the database cannot be read.",
                 source.path,
             )
-            return load_keys(config, environ).keyring or Keyring.generate()
-        await check_keyring(session, source.keyring, source.label)
-    return source.keyring
+            keyring = load_keys(config, environ).keyring or Keyring.generate()
+        else:
+            await check_keyring(session, source.keyring, source.label)
+            keyring = source.keyring
+    await seal_plain_texts(db, keyring)
+    return keyring
+
+
+# --- text older versions stored in plain text -------------------------------------------
+
+
+PLAIN_SEALERS = (rotation.seal_plain,)
+"""Each encrypts its capability's rows still holding plain text (written before migration
+0014) and empties the plain column: ``seal(session, keyring) -> rows changed``."""
+
+
+async def seal_plain_texts(db: Database, keyring: Keyring) -> int:
+    """Encrypt member text an older version stored in plain text; returns how many rows.
+
+    On SQLite the file is then vacuumed and its write-ahead log checkpointed and
+    truncated, so the old plain bytes do not linger in free pages or the log. (Backups
+    taken before the upgrade still hold them; PostgreSQL reclaims the old row versions
+    at its next vacuum.)"""
+    async with db.transaction() as session:
+        sealed = 0
+        for seal in PLAIN_SEALERS:
+            sealed += await seal(session, keyring)
+    if sealed:
+        log.info("Encrypted %d texts that an older version had stored in plain text.", sealed)
+        path = sqlite_path(db.engine.url.render_as_string(hide_password=False))
+        if path is not None:
+            await asyncio.to_thread(_scrub_sqlite, path)
+    return sealed
+
+
+def _scrub_sqlite(path: Path) -> None:
+    """Rewrite the SQLite file without its free pages and empty its write-ahead log."""
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
 
 
 # --- rotation ---------------------------------------------------------------------------
@@ -258,6 +306,6 @@ async def reencrypt_all(
         record.key_id = primary
         exports += 1
     await session.flush()
-    for capability in (consults, outcomes, partnerships):
+    for capability in SEALED_CAPABILITIES:
         await capability.reencrypt(session, keyring, batch)
     return RotationResult(learnings, exports, primary)

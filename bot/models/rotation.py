@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UtcDateTime
@@ -184,7 +184,14 @@ class Unavailability(Base):
     )
     first_day: Mapped[date] = mapped_column(sa.Date)
     last_day: Mapped[date] = mapped_column(sa.Date)
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """Why, as the member typed it, encrypted with the data key and bound to the member
+    (``bot.services.rotation.reasons``); None when they gave no reason."""
+    key_id: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    """The data key ``reason_sealed`` is encrypted under (None with no reason)."""
+    legacy_reason: Mapped[str] = mapped_column("reason", Text, default="")
+    """Plain text written before migration 0014. Never written now: the bot seals what it
+    finds here when it starts (``bot.services.rotation.reasons.seal_plain``) and empties it."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

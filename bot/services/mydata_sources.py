@@ -72,7 +72,7 @@ def contributors() -> tuple[Contributor, ...]:
         consults.MYDATA,
         outcomes.MYDATA,
         partnerships.MYDATA,
-        adapted("rotation", rotation.personal_data, rotation.erase_personal_data),
+        rotation.MYDATA,
         events.MYDATA,
         adapted("reminders", reminders.personal_data, reminders.erase_personal_data),
         notifications.MYDATA,

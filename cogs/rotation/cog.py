@@ -399,7 +399,7 @@ class Roster(commands.Cog):
         async with bot.db.transaction() as session:
             me = await self._me(session, interaction.user)
             result = await rotation.mark_unavailable(
-                session, me, first, last, reason or "", now, self.rules
+                session, me, first, last, reason or "", now, self.rules, keyring=bot.data_keyring
             )
             handed = [
                 f"{show(m.starts_at, 'D')} now goes to {mention(m.facilitator)}"

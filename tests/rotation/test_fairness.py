@@ -7,12 +7,15 @@ import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+from bot.crypto import Keyring
 from bot.db import Database
 from bot.models import MemberStatus
 from bot.services import rotation
 from bot.services.rotation import RotationRules
 from bot.services.rotation import series as meeting_service
 from tests.rotation.helpers import ZONE, add_member, meeting_series
+
+KEYRING = Keyring.generate()
 
 RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_days=60)
 START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
@@ -67,7 +70,9 @@ async def test_year_simulation_keeps_turns_within_one_and_honours_unavailability
                 last = first + timedelta(days=rng.randint(0, 14))
                 member = await session.get(type(founders[0]), who)
                 assert member is not None
-                await rotation.mark_unavailable(session, member, first, last, "away", now, RULES)
+                await rotation.mark_unavailable(
+                    session, member, first, last, "away", now, RULES, keyring=KEYRING
+                )
                 unavailable.setdefault(who, []).append((first, last))
             await rotation.plan(session, now, RULES)
         # let this week's meeting happen

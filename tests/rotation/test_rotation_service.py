@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto import Keyring
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.models import (
@@ -24,6 +25,8 @@ from bot.services import rotation
 from bot.services.rotation import PostSchedule
 from bot.services.rotation import series as meeting_service
 from tests.rotation.helpers import NOW, RULES, WEEKLY, ZONE, add_member, meeting_series
+
+KEYRING = Keyring.generate()
 
 
 async def _series(session: AsyncSession, phrase: str = WEEKLY) -> None:
@@ -84,7 +87,9 @@ async def test_unavailability_is_honoured_without_losing_place(db: Database) -> 
         assert meetings[1].facilitator is not None
         assert meetings[1].facilitator.id == group[1].id
         day = meetings[1].starts_at.astimezone(ZONE).date()
-        result = await rotation.mark_unavailable(session, group[1], day, day, "travel", NOW, RULES)
+        result = await rotation.mark_unavailable(
+            session, group[1], day, day, "travel", NOW, RULES, keyring=KEYRING
+        )
         assert [m.id for m in result.released] == [meetings[1].id]
         meetings = await rotation.plan(session, NOW, RULES)
     assert meetings[1].facilitator is not None
@@ -197,7 +202,7 @@ async def test_volunteer_and_assign(db: Database) -> None:
         with pytest.raises(Conflict, match="already taken"):
             await rotation.volunteer(session, meetings[2], b, NOW, RULES)
         day = meetings[3].starts_at.astimezone(ZONE).date()
-        await rotation.mark_unavailable(session, c, day, day, "", NOW, RULES)
+        await rotation.mark_unavailable(session, c, day, day, "", NOW, RULES, keyring=KEYRING)
         with pytest.raises(Conflict, match="unavailable"):
             await rotation.assign(session, meetings[3], c, NOW, RULES)
 
@@ -259,11 +264,18 @@ async def test_personal_data_and_erasure_keep_history(db: Database) -> None:
         a, b = await _group(session, 2)
         await rotation.plan(session, NOW, RULES)
         await rotation.mark_unavailable(
-            session, b, date(2026, 5, 1), date(2026, 5, 10), "family matter", NOW, RULES
+            session,
+            b,
+            date(2026, 5, 1),
+            date(2026, 5, 10),
+            "family matter",
+            NOW,
+            RULES,
+            keyring=KEYRING,
         )
     later = NOW + timedelta(days=10)
     async with db.transaction() as session:
-        data = await rotation.personal_data(session, b)
+        data = await rotation.personal_data(session, b, KEYRING)
         assert data["unavailability"][0]["reason"] == "family matter"
         assert any(x["role"] == "facilitator" for x in data["assignments"])
         await rotation.erase_personal_data(session, b, later)

@@ -12,7 +12,8 @@ One module per concern:
 - ``swaps``: asking another member to take a turn, and answering;
 - ``roster_post``: when the roster posts itself, claimed once per slot;
 - ``ledger``: the roster and the shared workload;
-- ``personal``: what /mydata shows, and erasure.
+- ``personal``: what /mydata shows, and erasure;
+- ``reasons``: why a member is unavailable, encrypted with the data key.
 
 Other capabilities use the names exported here.
 """
@@ -37,7 +38,7 @@ from bot.services.rotation.ledger import (
     pool_size,
     roster,
 )
-from bot.services.rotation.personal import erase_personal_data, personal_data
+from bot.services.rotation.personal import MYDATA, erase_personal_data, personal_data
 from bot.services.rotation.planner import (
     PlanResult,
     RotationRules,
@@ -50,6 +51,7 @@ from bot.services.rotation.planner import (
     standby_for,
     sync_pool,
 )
+from bot.services.rotation.reasons import key_ids_in_use, open_reason, reencrypt, seal_plain
 from bot.services.rotation.roster_post import (
     PostOutcome,
     PostPlan,
@@ -108,6 +110,7 @@ __all__ = [
     "LEDGER_ROWS",
     "MAX_REASON",
     "MAX_UNAVAILABLE_DAYS",
+    "MYDATA",
     "PINNED",
     "Availability",
     "Blocked",
@@ -143,6 +146,7 @@ __all__ = [
     "finish_post",
     "has_series",
     "is_unavailable",
+    "key_ids_in_use",
     "latest_slot",
     "ledger",
     "mark_unavailable",
@@ -151,6 +155,7 @@ __all__ = [
     "next_meeting",
     "next_turn_of",
     "nobody_experienced",
+    "open_reason",
     "parse_standing",
     "personal_data",
     "plan",
@@ -161,11 +166,13 @@ __all__ = [
     "reassign_future_turns",
     "record_missed",
     "record_post",
+    "reencrypt",
     "release_slot",
     "request_swap",
     "require_in_rotation",
     "roster",
     "rotation_size",
+    "seal_plain",
     "series_recurrence",
     "set_series",
     "set_standing_availability",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto import Keyring
 from bot.models import (
     FacilitationAssignment,
     Meeting,
@@ -17,13 +18,15 @@ from bot.models import (
     SwapRequest,
     Unavailability,
 )
+from bot.services.mydata import Contributor, Erased, Person
 from bot.services.rotation.availability import standing_rule
+from bot.services.rotation.reasons import open_reason
 from bot.services.rotation.series import upcoming_meetings
 from bot.services.rotation.swaps import withdraw_swaps_of
 
 
-async def personal_data(session: AsyncSession, member: Member) -> dict[str, Any]:
-    """Everything the rotation holds about one member."""
+async def personal_data(session: AsyncSession, member: Member, keyring: Keyring) -> dict[str, Any]:
+    """Everything the rotation holds about one member (reasons decrypted with ``keyring``)."""
     rows = (
         await session.execute(
             select(FacilitationAssignment, Meeting.starts_at, Meeting.status)
@@ -52,7 +55,7 @@ async def personal_data(session: AsyncSession, member: Member) -> dict[str, Any]
         {
             "first_day": u.first_day.isoformat(),
             "last_day": u.last_day.isoformat(),
-            "reason": u.reason,
+            "reason": open_reason(keyring, u),
             "recorded_at": u.created_at.isoformat(),
         }
         for u in (
@@ -115,3 +118,19 @@ async def erase_personal_data(session: AsyncSession, member: Member, now: dateti
     if entry is not None:
         entry.active = False
     await session.flush()
+
+
+# --- /mydata ------------------------------------------------------------------------------
+
+
+async def _export(person: Person) -> dict[str, Any]:
+    return await personal_data(person.session, person.member, person.keyring)
+
+
+async def _erase(person: Person) -> Erased:
+    await erase_personal_data(person.session, person.member, person.now)
+    return Erased()
+
+
+MYDATA = Contributor("rotation", export=_export, erase=_erase)
+"""The rotation's part of ``/mydata`` (``bot.services.mydata``)."""

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto import Keyring
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.models import (
     AssignmentRole,
@@ -43,6 +44,7 @@ from bot.services.rotation.planner import (
     plan,
     plan_changes,
 )
+from bot.services.rotation.reasons import seal_reason
 from bot.services.rotation.series import clean_text, example_day, upcoming_meetings
 from bot.services.rotation.swaps import withdraw_swaps_of
 
@@ -95,10 +97,12 @@ async def mark_unavailable(
     reason: str,
     now: datetime,
     rules: RotationRules | None = None,
+    *,
+    keyring: Keyring,
 ) -> UnavailableResult:
     """Record that ``member`` can't facilitate on these local days (inclusive); any turn
     they had in the range goes to someone else. Their count is untouched, so they keep
-    their place in the rotation."""
+    their place in the rotation. The reason is stored encrypted with ``keyring``."""
     rules = rules or RotationRules()
     reason_clean = clean_text(reason, MAX_REASON, "reason")
     if (last_day - first_day).days + 1 > MAX_UNAVAILABLE_DAYS:
@@ -111,9 +115,9 @@ async def mark_unavailable(
         member_id=member.id,
         first_day=first_day,
         last_day=last_day,
-        reason=reason_clean,
         created_at=now,
     )
+    seal_reason(keyring, record, reason_clean)
     session.add(record)
     in_range = [
         m
@@ -154,7 +158,9 @@ async def clear_unavailable(
                         member_id=member.id,
                         first_day=start,
                         last_day=end,
-                        reason=row.reason,
+                        reason_sealed=row.reason_sealed,
+                        key_id=row.key_id,
+                        legacy_reason=row.legacy_reason,
                         created_at=row.created_at,
                     )
                 )

@@ -1,0 +1,204 @@
+"""Member text stored encrypted since migration 0014: why a member is unavailable.
+
+Each text: never in the database file's bytes (nor its write-ahead log), shown decrypted in
+/mydata and erased by it, re-encrypted by ``rotate-key``; and rows an older version wrote in
+plain text are encrypted when the bot starts, leaving no plain copy in the file."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from bot.config import AppConfig
+from bot.crypto import DecryptionError, Keyring, generate_key
+from bot.datakeys import key_ids_in_use, prepare_keyring, reencrypt_all, seal_plain_texts
+from bot.db import Database, migrate, sqlite_path
+from bot.models import Member, Unavailability
+from bot.services import mydata, rotation
+from bot.services.mydata import Person
+from bot.services.mydata_sources import contributors
+from bot.services.rotation import RotationRules
+from tests.builders import add_member
+from tests.conftest import sqlite_only
+from tests.learnings.helpers import database_bytes
+
+NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+RULES = RotationRules()
+REASON = "Kookaburra surgery at Rockhampton Base"
+"""Words that appear nowhere else in the database."""
+
+
+def _raw(config: AppConfig) -> bytes:
+    path = sqlite_path(config.database.url)
+    assert path is not None
+    return database_bytes(Path(path))
+
+
+async def _mark(db: Database, keyring: Keyring, reason: str = REASON) -> Member:
+    async with db.transaction() as session:
+        member = await add_member(session, "Ana")
+        await rotation.mark_unavailable(
+            session,
+            member,
+            date(2026, 4, 1),
+            date(2026, 4, 10),
+            reason,
+            NOW,
+            RULES,
+            keyring=keyring,
+        )
+    return member
+
+
+# --- unavailability reasons -------------------------------------------------------------
+
+
+@sqlite_only
+async def test_unavailability_reason_never_in_database_file(
+    config: AppConfig, db: Database
+) -> None:
+    keyring = Keyring.generate()
+    member = await _mark(db, keyring)
+    raw = _raw(config)
+    assert b"Kookaburra" not in raw
+    assert b"Rockhampton" not in raw
+    async with db.transaction() as session:
+        row = (await session.scalars(select(Unavailability))).one()
+        assert row.legacy_reason == ""
+        assert row.key_id == keyring.primary_id
+        assert rotation.open_reason(keyring, row) == REASON
+        # bound to its member: the same bytes on another member's row do not open
+        moved = Unavailability(
+            member_id=member.id + 1,
+            first_day=row.first_day,
+            last_day=row.last_day,
+            reason_sealed=row.reason_sealed,
+            key_id=row.key_id,
+            created_at=NOW,
+        )
+        with pytest.raises(DecryptionError) as refused:
+            rotation.open_reason(keyring, moved)
+        assert "Kookaburra" not in str(refused.value)
+
+
+async def test_unavailability_reason_in_mydata_export_and_gone_after_erase(
+    db: Database,
+) -> None:
+    keyring = Keyring.generate()
+    member = await _mark(db, keyring)
+    async with db.transaction() as session:
+        fresh = await session.get(Member, member.id)
+        assert fresh is not None
+        person = Person(session, fresh, NOW, keyring)
+        export = mydata.jsonable(await mydata.collect(person, contributors()))
+        [entry] = export["rotation"]["unavailability"]
+        assert entry["reason"] == REASON
+        assert entry["first_day"] == "2026-04-01"
+        await mydata.erase(person, contributors())
+    async with db.transaction() as session:
+        assert (await session.scalars(select(Unavailability))).all() == []
+
+
+async def test_unavailability_reason_split_by_clearing_keeps_reason(db: Database) -> None:
+    keyring = Keyring.generate()
+    member = await _mark(db, keyring)
+    async with db.transaction() as session:
+        fresh = await session.get(Member, member.id)
+        assert fresh is not None
+        await rotation.clear_unavailable(
+            session, fresh, date(2026, 4, 4), date(2026, 4, 5), NOW, RULES
+        )
+    async with db.transaction() as session:
+        rows = (
+            await session.scalars(select(Unavailability).order_by(Unavailability.first_day))
+        ).all()
+        assert [(r.first_day.day, r.last_day.day) for r in rows] == [(1, 3), (6, 10)]
+        assert [rotation.open_reason(keyring, r) for r in rows] == [REASON, REASON]
+
+
+async def test_unavailability_without_reason_stores_nothing_encrypted(db: Database) -> None:
+    keyring = Keyring.generate()
+    await _mark(db, keyring, reason="")
+    async with db.transaction() as session:
+        row = (await session.scalars(select(Unavailability))).one()
+        assert (row.reason_sealed, row.key_id) == (None, None)
+        assert rotation.open_reason(keyring, row) == ""
+        assert await key_ids_in_use(session) == {}
+
+
+async def test_unavailability_reason_rotates_to_new_key(db: Database) -> None:
+    old_key, new_key = generate_key(), generate_key()
+    old = Keyring.from_texts([old_key])
+    await _mark(db, old)
+    both, new = Keyring.from_texts([new_key, old_key]), Keyring.from_texts([new_key])
+    async with db.transaction() as session:
+        assert await key_ids_in_use(session) == {old.primary_id: 1}
+        await reencrypt_all(session, both)
+    async with db.transaction() as session:
+        assert await key_ids_in_use(session) == {new.primary_id: 1}
+        row = (await session.scalars(select(Unavailability))).one()
+        assert rotation.open_reason(new, row) == REASON  # the old key is no longer needed
+
+
+# --- rows an older version wrote in plain text ------------------------------------------
+
+
+async def _database_at_0013_with_plain_rows(config: AppConfig) -> Database:
+    """The database as the version before 0014 left it: reasons in plain text."""
+    db = Database.from_url(config.database.url, hide_parameters=True)
+    await migrate(db.engine, "0013")
+    async with db.transaction() as session:
+        ana = await add_member(session, "Ana")
+        ben = await add_member(session, "Ben")
+        for member, reason in ((ana, REASON), (ben, ""), (ana, "Second plain reason")):
+            await session.execute(
+                sa.text(
+                    "INSERT INTO unavailabilities (member_id, first_day, last_day, reason, "
+                    "created_at) VALUES (:m, :f, :l, :r, :c)"
+                ),
+                {
+                    "m": member.id,
+                    "f": date(2026, 4, 1),
+                    "l": date(2026, 4, 2),
+                    "r": reason,
+                    "c": NOW.replace(tzinfo=None),
+                },
+            )
+    await migrate(db.engine)
+    return db
+
+
+async def test_plain_reasons_from_before_0014_are_sealed_at_start(config: AppConfig) -> None:
+    db = await _database_at_0013_with_plain_rows(config)
+    try:
+        if sqlite_path(config.database.url) is not None:
+            assert b"Kookaburra" in _raw(config)  # the test can see plain text when it is there
+        keyring = await prepare_keyring(config, db, environ={})  # what the bot does at start
+        if sqlite_path(config.database.url) is not None:
+            raw = _raw(config)
+            assert b"Kookaburra" not in raw
+            assert b"Rockhampton" not in raw
+            assert b"Second plain reason" not in raw
+        async with db.transaction() as session:
+            rows = (await session.scalars(select(Unavailability).order_by(Unavailability.id))).all()
+            assert [r.legacy_reason for r in rows] == ["", "", ""]
+            assert [rotation.open_reason(keyring, r) for r in rows] == [
+                REASON,
+                "",
+                "Second plain reason",
+            ]
+            assert await key_ids_in_use(session) == {keyring.primary_id: 2}
+            ana = await session.get(Member, rows[0].member_id)
+            assert ana is not None
+            data = await rotation.personal_data(session, ana, keyring)
+            assert [u["reason"] for u in data["unavailability"]] == [REASON, "Second plain reason"]
+        # a second start finds nothing left to seal, and the key still opens everything
+        assert await seal_plain_texts(db, keyring) == 0
+        again = await prepare_keyring(config, db, environ={})
+        assert again.primary_id == keyring.primary_id
+    finally:
+        await db.dispose()
