@@ -28,6 +28,7 @@ from bot.services.outbound.sender import (
     Renderer,
     Rendering,
     decorate,
+    late_note,
     marker,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "enqueue",
     "enqueue_many",
     "item_key",
+    "late_note",
     "marker",
     "progress",
 ]

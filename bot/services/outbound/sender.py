@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from bot.config import AppConfig
 from bot.db import Database
 from bot.models import OutboundKind, OutboundStatus
 from bot.services.outbound import queue
-from bot.timeutil import Clock
+from bot.timeutil import Clock, show
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +101,12 @@ class DrainSummary:
     reasons: list[str] = field(default_factory=list)
 
 
-def _timestamp(moment: datetime, style: str = "f") -> str:
-    return f"<t:{int(moment.timestamp())}:{style}>"
+def late_note(due_at: datetime) -> str:
+    """The line an automatic message carries when it goes out late."""
+    return (
+        f"⏰ Sent late: this was due {show(due_at, 'f')} ({show(due_at, 'R')}), "
+        "while the bot was offline or couldn't reach Discord."
+    )
 
 
 def decorate(message: port.Message, item_id: int, *, late_since: datetime | None) -> port.Message:
@@ -113,33 +117,19 @@ def decorate(message: port.Message, item_id: int, *, late_since: datetime | None
     if cards:
         last = cards[-1]
         text = f"{last.footer} · {footer}" if last.footer else footer
-        cards[-1] = port.Card(
-            title=last.title,
-            description=last.description,
-            colour=last.colour,
-            footer=text[-2048:],
-            fields=last.fields,
-            url=last.url,
-        )
+        cards[-1] = replace(last, footer=text[-2048:])
     else:
         cards.append(port.Card(footer=footer))
     content = message.content
     if late_since is not None:
-        note = (
-            f"⏰ Sent late: this was due {_timestamp(late_since)}, while the bot was offline "
-            "or couldn't reach Discord."
-        )
+        note = late_note(late_since)
         content = f"{note}\n{content}" if content else note
     buttons = (
         *message.buttons,
         port.Button("Notification settings", custom_id=NOTIFICATIONS_BUTTON_ID, emoji="🔔"),
     )
-    return port.Message(
-        content=content,
-        cards=tuple(cards),
-        buttons=buttons[:25],
-        ping_users=message.ping_users,
-        nonce=nonce(item_id),
+    return replace(
+        message, content=content, cards=tuple(cards), buttons=buttons[:25], nonce=nonce(item_id)
     )
 
 

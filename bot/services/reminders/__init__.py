@@ -71,7 +71,6 @@ from bot.services.reminders.sender import (
     Look,
     ReminderSender,
     RunSummary,
-    late_note,
 )
 from bot.services.reminders.settings import (
     EngineSettings,
@@ -113,7 +112,6 @@ __all__ = [
     "dispatch_due",
     "erase_personal_data",
     "is_confirmed",
-    "late_note",
     "list_reminders",
     "marker",
     "meeting_facts",

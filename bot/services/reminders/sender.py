@@ -22,7 +22,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -36,6 +36,7 @@ from bot.config import AppConfig
 from bot.db import Database
 from bot.models import OutboundKind, ReminderStep
 from bot.services import notifications, outbound
+from bot.services.outbound import late_note
 from bot.services.reminders import claims as claiming
 from bot.services.reminders.delivery import DeliveryContext, delivery_contexts
 from bot.services.reminders.dispatch import dispatch_due, report_problems
@@ -48,7 +49,7 @@ from bot.services.reminders.settings import (
     nonce,
     parse_target,
 )
-from bot.timeutil import Clock, show, utcnow
+from bot.timeutil import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -114,38 +115,14 @@ class Outcome:
     """Not sent yet: the person's quiet hours end then."""
 
 
-def late_note(due_at: datetime) -> str:
-    return (
-        f"⏰ Sent late: this was due {show(due_at, 'f')} ({show(due_at, 'R')}), "
-        "while the bot was offline or couldn't reach Discord."
-    )
-
-
 def with_late_note(message: port.Message, due_at: datetime) -> port.Message:
+    """The message with the late note: in its first card's description, or its text."""
     note = late_note(due_at)
     if not message.cards:
-        content = f"{note}\n{message.content}" if message.content else note
-        return port.Message(content, (), message.buttons, message.ping_users, message.nonce)
+        return replace(message, content=f"{note}\n{message.content}" if message.content else note)
     first = message.cards[0]
-    card = port.Card(
-        title=first.title,
-        description=f"{note}\n\n{first.description or ''}".strip()[:4096],
-        colour=first.colour,
-        footer=first.footer,
-        fields=first.fields,
-        url=first.url,
-    )
-    return port.Message(
-        message.content,
-        (card, *message.cards[1:]),
-        message.buttons,
-        message.ping_users,
-        message.nonce,
-    )
-
-
-def _with_nonce(message: port.Message, value: str) -> port.Message:
-    return port.Message(message.content, message.cards, message.buttons, message.ping_users, value)
+    description = f"{note}\n\n{first.description or ''}".strip()[:4096]
+    return replace(message, cards=(replace(first, description=description), *message.cards[1:]))
 
 
 class ReminderSender:
@@ -526,7 +503,7 @@ class ReminderSender:
     ) -> port.Message:
         if late:
             message = with_late_note(message, ctx.occurrence.due_at)
-        return _with_nonce(message, nonce(ctx.claim.delivery_id, fallback=fallback))
+        return replace(message, nonce=nonce(ctx.claim.delivery_id, fallback=fallback))
 
     async def _send(self, ctx: DeliveryContext, extras: Extras, late: bool) -> Outcome:
         claim = ctx.claim
