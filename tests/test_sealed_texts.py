@@ -23,7 +23,8 @@ from bot.services.mydata import Person
 from bot.services.mydata_sources import contributors
 from bot.services.rotation import RotationRules
 from tests.builders import add_member
-from tests.conftest import sqlite_only
+from tests.conftest import FakeClock, sqlite_only
+from tests.e2e.harness import World
 from tests.learnings.helpers import database_bytes
 
 NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -202,3 +203,29 @@ async def test_plain_reasons_from_before_0014_are_sealed_at_start(config: AppCon
         assert again.primary_id == keyring.primary_id
     finally:
         await db.dispose()
+
+
+async def test_roster_unavailable_reason_typed_in_discord_never_in_database_file(
+    world: World,
+) -> None:
+    keyring = Keyring.generate()
+    await world.start_bot(
+        clock=FakeClock(NOW), extensions=["cogs.about", "cogs.rotation"], keyring=keyring
+    )
+    await world.add_active_members()
+    it = await world.emu.invoke_command(
+        world.guild.id,
+        world.ana.id,
+        "roster unavailable",
+        {"when": "2026-04-01..2026-04-03", "reason": REASON},
+    )
+    reply = await it.wait_reply()
+    assert reply.ephemeral
+    assert "marked unavailable" in reply.text
+    assert "Kookaburra" not in reply.text
+    raw = database_bytes(world.tmp_path / "cop.sqlite3")
+    assert b"Kookaburra" not in raw
+    assert world.db is not None
+    async with world.db.transaction() as session:
+        row = (await session.scalars(select(Unavailability))).one()
+        assert rotation.open_reason(keyring, row) == REASON
