@@ -83,9 +83,6 @@ class Message:
     ping_users: tuple[int, ...] = ()
     nonce: str | None = None
 
-    def with_card(self, card: Card) -> Message:
-        return Message(self.content, (*self.cards, card), self.buttons, self.ping_users, self.nonce)
-
 
 @dataclass(frozen=True)
 class Sent:
