@@ -11,7 +11,7 @@ from bot.checks import is_coordinator
 from bot.errors import NotAllowed, NotFound
 from bot.models import Meeting
 from bot.services import events
-from bot.ui import CopButton, CopInteraction, CopView, bot_of, send
+from bot.ui import CopButton, CopInteraction, OwnerOnlyView, bot_of, send
 from cogs.events.render import attendance_prompt, attendance_saved
 
 PICK_LIMIT = 25
@@ -40,12 +40,11 @@ async def open_picker(interaction: CopInteraction, meeting_id: int) -> None:
     )
 
 
-class AttendancePicker(CopView):
+class AttendancePicker(OwnerOnlyView):
     """A one-person picker (it times out; the button or the command opens a new one)."""
 
     def __init__(self, owner_id: int, meeting_id: int, prefill: list[int]) -> None:
-        super().__init__(timeout=600)
-        self.owner_id = owner_id
+        super().__init__(owner_id, timeout=600)
         self.meeting_id = meeting_id
         select: discord.ui.UserSelect[AttendancePicker] = discord.ui.UserSelect(
             placeholder="Who came?",
@@ -59,9 +58,6 @@ class AttendancePicker(CopView):
         select.callback = self._picked  # type: ignore[method-assign]
         self.select = select
         self.add_item(select)
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        return interaction.user.id == self.owner_id
 
     async def _picked(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
