@@ -65,6 +65,16 @@ async def run(
     return await world.emu.invoke_command(world.guild.id, user_id, command, options or {})
 
 
+async def publish_new(
+    world: World, values: dict[str, str], level: str
+) -> tuple[int, RecordedMessage]:
+    """Ana records a learning shared at ``level`` and asks to publish it to the knowledge
+    base: its number and the bot's reply."""
+    ident, _ = await record_learning(world, world.ana.id, values, level)
+    asked = await run(world, world.ana.id, "learning publish", {"id": ident})
+    return ident, await asked.wait_reply()
+
+
 async def make_members_active(world: World) -> None:
     """Record the sample members as active CoP members (updating rows the bot may already
     have made for them, e.g. onboarding's sweep of people in the server)."""

@@ -16,7 +16,7 @@ from emulator.models import new_snowflake
 from emulator.rest.threads import EmuForum, ThreadActions
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
-from tests.learnings.helpers import fixed_keyring, make_members_active, record_learning, run
+from tests.learnings.helpers import fixed_keyring, make_members_active, publish_new, run
 
 
 @dataclass
@@ -54,14 +54,11 @@ def button(message: RecordedMessage, prefix: str) -> str:
 async def test_knowledge_base_publish_edit_and_remove(forum_world: Forum) -> None:
     f = forum_world
     world, emu = f.world, f.world.emu
-    ident, _ = await record_learning(
+    ident, reply = await publish_new(
         world,
-        world.ana.id,
         {"title": "Co-design with a council", "learned": "Ask early @everyone", "tags": "trust"},
-        level="group",
+        "group",
     )
-    it = await run(world, world.ana.id, "learning publish", {"id": ident})
-    reply = await it.wait_reply()
     assert reply.ephemeral
     assert "Published learning" in reply.text
     [thread] = f.threads.threads_in(f.forum.id)
@@ -113,11 +110,8 @@ async def test_knowledge_base_edit_unarchives_an_archived_post(forum_world: Foru
     # archived thread (50083), so the bot unarchives the post in the same request.
     f = forum_world
     world, emu = f.world, f.world.emu
-    ident, _ = await record_learning(
-        world, world.ana.id, {"title": "Quiet post", "learned": "Old text"}, level="group"
-    )
-    it = await run(world, world.ana.id, "learning publish", {"id": ident})
-    assert "Published learning" in (await it.wait_reply()).text
+    ident, reply = await publish_new(world, {"title": "Quiet post", "learned": "Old text"}, "group")
+    assert "Published learning" in reply.text
     [thread] = f.threads.threads_in(f.forum.id)
     await f.threads.archive(thread.id)
 
@@ -138,14 +132,11 @@ async def test_knowledge_base_anonymous_post_asks_first_and_goes_with_mydata_del
 ) -> None:
     f = forum_world
     world, emu = f.world, f.world.emu
-    ident, _ = await record_learning(
+    _, ask = await publish_new(
         world,
-        world.ana.id,
         {"title": "Funding talk", "learned": "Ben Brooks showed me how.", "tags": "funding"},
-        level="digest-anonymous",
+        "digest-anonymous",
     )
-    it = await run(world, world.ana.id, "learning publish", {"id": ident})
-    ask = await it.wait_reply()
     assert "mentions" in ask.text
     assert "Ben Brooks" in ask.text
     assert f.threads.threads_in(f.forum.id) == []  # nothing posted before she confirms
@@ -178,14 +169,10 @@ async def test_knowledge_base_edit_naming_someone_withdraws_and_hand_deletion_is
 ) -> None:
     f = forum_world
     world, emu = f.world, f.world.emu
-    ident, _ = await record_learning(
-        world,
-        world.ana.id,
-        {"title": "Small steps", "learned": "Start small.", "tags": "trust"},
-        level="digest-named",
+    ident, reply = await publish_new(
+        world, {"title": "Small steps", "learned": "Start small.", "tags": "trust"}, "digest-named"
     )
-    it = await run(world, world.ana.id, "learning publish", {"id": ident})
-    assert "Published" in (await it.wait_reply()).text
+    assert "Published" in reply.text
     [thread] = f.threads.threads_in(f.forum.id)
 
     # A coordinator deletes the post by hand: the bot forgets it, so it can be published again.
@@ -215,11 +202,7 @@ async def test_knowledge_base_without_a_forum_says_it_is_not_set_up(world: World
         clock=FakeClock(datetime(2026, 3, 10, 1, 0, tzinfo=UTC)), keyring=fixed_keyring()
     )
     await make_members_active(world)
-    ident, _ = await record_learning(
-        world, world.ana.id, {"title": "Kept", "learned": "Still here"}, level="group"
-    )
-    it = await run(world, world.ana.id, "learning publish", {"id": ident})
-    reply = await it.wait_reply()
+    _, reply = await publish_new(world, {"title": "Kept", "learned": "Still here"}, "group")
     assert reply.ephemeral
     assert "isn't set up yet" in reply.text
     it = await run(world, world.ana.id, "learning mine")
