@@ -286,6 +286,16 @@ class Actions:
         data["permissions"] = str(ALL_PERMISSIONS)
         resolved.setdefault("channels", {})[str(channel_id)] = data
 
+    def _resolve_mentionable(self, guild_id: int | None, value: Any, resolved: JSON) -> None:
+        """A mentionable is a role (an ``EmuRole``, or an id of one of the guild's roles) or
+        else a user."""
+        vid = to_id(value)
+        guild = self.world.guilds.get(guild_id) if guild_id is not None else None
+        if isinstance(value, EmuRole) or (guild is not None and vid in guild.roles):
+            self._resolve_role(guild_id, vid, resolved)
+        else:
+            self._resolve_user(guild_id, vid, resolved)
+
     def _build_options(
         self,
         guild_id: int | None,
@@ -329,14 +339,8 @@ class Actions:
                 self._resolve_role(guild_id, to_id(value), resolved)
                 entry["value"] = str(to_id(value))
             elif otype == 9:
-                vid = to_id(value)
-                if isinstance(value, EmuRole) or (
-                    guild_id in self.world.guilds and vid in self.world.guilds[guild_id].roles
-                ):
-                    self._resolve_role(guild_id, vid, resolved)
-                else:
-                    self._resolve_user(guild_id, vid, resolved)
-                entry["value"] = str(vid)
+                self._resolve_mentionable(guild_id, value, resolved)
+                entry["value"] = str(to_id(value))
             elif otype == 11:
                 filename, raw = value
                 att = RecordedAttachment(new_snowflake(), filename, bytes(raw))
@@ -442,12 +446,8 @@ class Actions:
                 self._resolve_role(guild_id, vid, resolved)
             elif ctype == 8:
                 self._resolve_channel(guild_id, vid, resolved)
-            elif isinstance(v, EmuRole) or (
-                guild_id in self.world.guilds and vid in self.world.guilds[guild_id].roles
-            ):
-                self._resolve_role(guild_id, vid, resolved)
             else:
-                self._resolve_user(guild_id, vid, resolved)
+                self._resolve_mentionable(guild_id, v, resolved)
         out["values"] = [str(i) for i in ids]
         out["resolved"] = resolved
         return out

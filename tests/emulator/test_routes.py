@@ -1,4 +1,4 @@
-"""The emulator's REST route table and its facade, as a new resource or action would meet them."""
+"""The emulator's REST route table, its facade, and how its actions resolve options."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import re
 
 import pytest
 
-from emulator import DiscordEmulator
+from emulator import DiscordEmulator, RecordedInteraction
 from emulator.rest import RESOURCES
 from emulator.rest.base import Call, Resource, serves
 from emulator.state import World
+from tests.emulator.conftest import World as EmuWorld
+from tests.emulator.wire import Wire
 
 
 def test_routes_every_template_is_reached_by_its_own_paths() -> None:
@@ -63,3 +65,45 @@ def test_facade_forwards_to_the_world_with_its_signature_and_doc() -> None:
     assert emu.guilds is emu.world.guilds
     with pytest.raises(AttributeError, match="read-only"):
         emu.guilds = {}  # type: ignore[assignment]
+
+
+async def test_mentionable_option_and_select_resolve_a_role_or_else_a_user(
+    emu: DiscordEmulator, world: EmuWorld, wire: Wire
+) -> None:
+    guild = world.guild
+    emu.world.guild_commands[guild.id] = {
+        1: {
+            "id": "1",
+            "name": "tag",
+            "type": 1,
+            "guild_id": str(guild.id),
+            "options": [{"name": "who", "type": 9, "required": True}],
+        }
+    }
+    await wire.identify(emu.bot_token, 1)
+    await wire.dispatch("GUILD_CREATE")
+
+    async def tag(who: object) -> RecordedInteraction:
+        return await emu.invoke_command(guild.id, world.alice.id, "tag", {"who": who})
+
+    by_role, by_role_id, by_user = [
+        await tag(w) for w in (world.coordinator, world.member_role.id, world.bob.id)
+    ]
+    for it, role in ((by_role, world.coordinator), (by_role_id, world.member_role)):
+        resolved = it.payload["data"]["resolved"]
+        assert set(resolved) == {"roles"}
+        assert resolved["roles"][str(role.id)]["name"] == role.name
+    resolved = by_user.payload["data"]["resolved"]
+    assert set(resolved) == {"users", "members"}
+    assert resolved["users"][str(world.bob.id)]["username"] == "bob"
+
+    select = {"type": 7, "custom_id": "who", "min_values": 1, "max_values": 2}
+    payload = {"content": "Who?", "components": [{"type": 1, "components": [select]}]}
+    asked = emu.messages.new_message(world.general, emu.bot_user.id, payload, [])
+    chosen = await emu.choose(
+        guild.id, world.alice.id, asked, "who", [world.coordinator.id, world.bob]
+    )
+    data = chosen.payload["data"]
+    assert data["values"] == [str(world.coordinator.id), str(world.bob.id)]
+    assert list(data["resolved"]["roles"]) == [str(world.coordinator.id)]
+    assert list(data["resolved"]["users"]) == [str(world.bob.id)]
