@@ -66,6 +66,8 @@ def test_suspects_skip_texts_that_only_contain_a_name_inside_a_word() -> None:
     matcher = NameMatcher(MEMBERS)
     texts = ["a real benefit", "Ben said so", "kimono, councils", "met <@5>", "Rocky  council"]
     assert matcher.suspects(texts) == [1, 3, 4]
+    texts = ["Zoëx and örtliche HILFE", "the STRASSE—", "«Zoë»", "zoëstrasse"]
+    assert matcher.suspects(texts) == [0, 1, 2]
 
 
 @settings(max_examples=300, deadline=None)

@@ -8,6 +8,7 @@ those few go through the exact word-by-word ``NameMatcher.find``."""
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,26 @@ _UNICODE_SEPARATORS = str.maketrans(dict.fromkeys(_UNICODE_PUNCTUATION, " "))
 _WORD_EDGES = frozenset(" \t\n\r\x0b\x0c" + _PUNCTUATION + _UNICODE_PUNCTUATION)
 """What ends a word for ``_words``: ASCII whitespace (``bytes.split``) and the punctuation
 it turns into spaces."""
+_DFA_TRIGGERS = 5000
+"""Up to this many trigger words the automaton is a DFA (the fastest); past it, a compact
+NFA, so a server with many thousands of members does not pay tens of MB for it."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _capitalised(part: str) -> re.Pattern[str]:
+    """``part`` as a whole word, as written (compiled when a text first needs it: a server
+    of thousands would otherwise hold thousands of patterns)."""
+    return re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")
+
+
+def _edge_before(text: bytes, at: int) -> bool:
+    """Whether a word of ``_words`` may start at byte ``at`` of UTF-8 ``text``."""
+    return at == 0 or text[max(0, at - 4) : at].decode("utf-8", "ignore")[-1:] in _WORD_EDGES
+
+
+def _edge_after(text: bytes, at: int) -> bool:
+    """Whether a word of ``_words`` may end at byte ``at`` of UTF-8 ``text``."""
+    return at == len(text) or text[at : at + 4].decode("utf-8", "ignore")[:1] in _WORD_EDGES
 
 
 def _words(text: str) -> list[bytes]:
@@ -46,8 +67,8 @@ class NameMatcher:
 
     def __init__(self, members: Iterable[tuple[int, str, str]]) -> None:
         phrases: dict[tuple[bytes, ...], tuple[str, set[int]]] = {}
-        self._parts: dict[bytes, tuple[re.Pattern[str], set[int]]] = {}
-        """A name part, casefolded -> (its capitalised whole-word pattern, owners)."""
+        self._parts: dict[bytes, tuple[str, set[int]]] = {}
+        """A name part, casefolded -> (the part as first written, owners)."""
         for member_id, name, organisation in members:
             for phrase in (name, organisation):
                 words = tuple(_words(phrase))
@@ -58,10 +79,7 @@ class NameMatcher:
             for part in re.split(r"[\W_]+", name):
                 if len(part) >= 3 and part[0].isupper() and not part.isdigit():
                     key = part.casefold().encode("utf-8")
-                    if key not in self._parts:
-                        pattern = re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")
-                        self._parts[key] = (pattern, set())
-                    self._parts[key][1].add(member_id)
+                    self._parts.setdefault(key, (part, set()))[1].add(member_id)
         # Indexed by the first word (one-word phrases) or the first two words (longer
         # ones), so a text is only searched for phrases whose start it contains.
         self._singles: dict[bytes, tuple[str, set[int]]] = {}
@@ -77,17 +95,19 @@ class NameMatcher:
         self._triggers = self._second_words.union(self._singles, self._parts)
         """Every word without which nothing can match."""
         triggers = sorted(self._triggers)
-        dfa = ahocorasick_rs.Implementation.DFA
         self._automaton = (
-            ahocorasick_rs.AhoCorasick([w.decode("utf-8") for w in triggers], implementation=dfa)
+            ahocorasick_rs.BytesAhoCorasick(
+                triggers,
+                implementation=(
+                    ahocorasick_rs.Implementation.DFA
+                    if len(triggers) <= _DFA_TRIGGERS
+                    else ahocorasick_rs.Implementation.ContiguousNFA
+                ),
+            )
             if triggers
             else None
         )
-        """Finds the trigger words in casefolded text, all of them in one pass."""
-        self._ascii_automaton = (
-            ahocorasick_rs.BytesAhoCorasick(triggers, implementation=dfa) if triggers else None
-        )
-        """The same, over ASCII text's bytes (faster than over a ``str``)."""
+        """Finds the trigger words in casefolded UTF-8, all of them in one pass."""
 
     def suspects(self, texts: Sequence[str]) -> list[int]:
         """The indexes of the ``texts`` in which ``find`` could find anything, in order
@@ -96,26 +116,19 @@ class NameMatcher:
         names nobody, so only the few others need ``find``."""
         whole = "\n".join(texts)
         found: set[int] = set()
-        if self._automaton is not None and self._ascii_automaton is not None:
+        if self._automaton is not None:
             if whole.isascii():
-                folded = whole.lower()  # casefold, for ASCII
+                folded = whole.lower().encode("ascii")  # casefold, for ASCII
                 lengths = map(len, texts)
-                hits = self._ascii_automaton.find_matches_as_indexes(
-                    folded.encode("ascii"), overlapping=True
-                )
             else:
-                pieces = [text.casefold() for text in texts]
-                folded = "\n".join(pieces)
+                pieces = [text.casefold().encode("utf-8") for text in texts]
+                folded = b"\n".join(pieces)
                 lengths = map(len, pieces)
-                hits = self._automaton.find_matches_as_indexes(folded, overlapping=True)
+            hits = self._automaton.find_matches_as_indexes(folded, overlapping=True)
             if hits:
                 starts = list(itertools.accumulate(lengths, lambda at, n: at + n + 1, initial=0))
-                end_of_text = len(folded)
-                edges = _WORD_EDGES
                 for _, start, end in hits:
-                    if (start == 0 or folded[start - 1] in edges) and (
-                        end == end_of_text or folded[end] in edges
-                    ):
+                    if _edge_before(folded, start) and _edge_after(folded, end):
                         found.add(bisect.bisect_right(starts, start) - 1)
         if "<@" in whole:
             found.update(i for i, text in enumerate(texts) if "<@" in text)
@@ -152,8 +165,8 @@ class NameMatcher:
                         note(shown, owners)
         if not self._parts.keys().isdisjoint(present):
             for key in present.intersection(self._parts):
-                pattern, owners = self._parts[key]
-                match = pattern.search(text)
+                part, owners = self._parts[key]
+                match = _capitalised(part).search(text)
                 if match is not None:
                     note(match.group(0), owners)
         if "<@" in text:
