@@ -38,6 +38,7 @@ from sqlalchemy import select
 from bot import port
 from bot.client import CopBot
 from bot.config import parse_config
+from bot.crypto import Keyring
 from bot.db import Database, migrate
 from bot.models import (
     OccurrenceStatus,
@@ -47,6 +48,7 @@ from bot.models import (
     ReminderStatus,
 )
 from bot.services import reminders as svc
+from bot.services.reminders.text import seal_text
 from bot.timeutil import utcnow
 from cogs.reminders.render import Look
 from tests.e2e.harness import World
@@ -70,6 +72,7 @@ async def fill(
     window: float,
     channels: list[int],
     lead: float,
+    keyring: Keyring,
 ) -> dict[str, datetime]:
     """``count`` channel reminders: ``fire`` due within ``window`` seconds after ``lead``
     seconds, the rest spread over the next 30 days (a fifth of them weekly)."""
@@ -87,7 +90,6 @@ async def fill(
                     kind=ReminderKind.CHANNEL,
                     owner_user_id=1,
                     channel_id=channels[n % len(channels)],
-                    text=f"Benchmark reminder {n}",
                     first_at=at,
                     rule=f"FREQ=WEEKLY;BYDAY={'MO'};BYHOUR=9;BYMINUTE=0" if weekly else None,
                     timezone=ZONE,
@@ -97,9 +99,10 @@ async def fill(
             )
         session.add_all(rows)
         await session.flush()
+        for n, r in enumerate(rows):
+            seal_text(keyring, r, f"Benchmark reminder {n}")
+            due[f"Benchmark reminder {n}"] = r.first_at
         await svc.plan_custom(session, now, settings)
-        for r in rows:
-            due[r.text] = r.first_at
     return due
 
 
@@ -119,12 +122,19 @@ async def bench_rebuild(count: int) -> None:
         settings = svc.EngineSettings.from_config(config)
         now = utcnow()
         started = time.perf_counter()
-        await fill(db, settings, now, count, 0, 0, list(range(100, 100 + CHANNELS)), 60)
+        keyring = Keyring.generate()
+        await fill(db, settings, now, count, 0, 0, list(range(100, 100 + CHANNELS)), 60, keyring)
         filled = time.perf_counter() - started
 
         bot = CopBot(config, db, extensions=[])
         engine = svc.ReminderSender(
-            db, bot.port, bot.clock, config, bot.scheduler, Look(config.community.name, 90)
+            db,
+            bot.port,
+            bot.clock,
+            config,
+            bot.scheduler,
+            Look(config.community.name, 90),
+            keyring=lambda: keyring,
         )
         started = time.perf_counter()
         jobs = await engine.rebuild()
@@ -164,6 +174,7 @@ async def bench_firing(count: int, fire: int, window: float) -> None:
             db = Database.from_url(config.database.url)
             await migrate(db.engine)
             lead = 15.0  # time for the bot to start before the first reminder is due
+            keyring = Keyring.generate()
             due = await fill(
                 db,
                 svc.EngineSettings.from_config(config),
@@ -173,10 +184,11 @@ async def bench_firing(count: int, fire: int, window: float) -> None:
                 window,
                 channels,
                 lead,
+                keyring,
             )
             await db.dispose()
             started = time.perf_counter()
-            await world.start_bot(extensions=["cogs.reminders"])
+            await world.start_bot(extensions=["cogs.reminders"], keyring=keyring)
             ready = time.perf_counter() - started
             deadline = time.monotonic() + lead + window + 120
             texts = {f"Benchmark reminder {n}" for n in range(fire)}

@@ -8,9 +8,9 @@
   data and the key is missing or is not the one that data was encrypted with. It never
   creates a new key while encrypted data exists.
 - ``python -m bot rotate-key`` re-encrypts everything with the newest key.
-- Text that versions before migration 0014 stored in plain text (unavailability reasons)
-  is encrypted when the bot starts (:func:`seal_plain_texts`), and a SQLite file is then
-  rewritten so none of it lingers in free pages or the write-ahead log.
+- Text that versions before migration 0014 stored in plain text (unavailability reasons,
+  reminder texts) is encrypted when the bot starts (:func:`seal_plain_texts`), and a
+  SQLite file is then rewritten so none of it lingers in free pages or the write-ahead log.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bot.crypto import DecryptionError, KeyFormatError, Keyring, generate_key, p
 from bot.db import Database, sqlite_path
 from bot.errors import StartupError
 from bot.models import DigestExport, Learning
-from bot.services import consults, outcomes, partnerships, rotation
+from bot.services import consults, outcomes, partnerships, reminders, rotation
 from bot.services.learnings.request import filters_aad
 from bot.services.learnings.text import content_aad, tags_aad
 
@@ -124,7 +124,7 @@ def write_key_file(path: Path, keys: Sequence[str]) -> None:
 
 # --- the database side ----------------------------------------------------------------
 
-SEALED_CAPABILITIES = (consults, outcomes, partnerships, rotation)
+SEALED_CAPABILITIES = (consults, outcomes, partnerships, reminders, rotation)
 """Capabilities with encrypted columns of their own: each offers ``key_ids_in_use`` and
 ``reencrypt``."""
 
@@ -233,7 +233,7 @@ async def prepare_keyring(
 # --- text older versions stored in plain text -------------------------------------------
 
 
-PLAIN_SEALERS = (rotation.seal_plain,)
+PLAIN_SEALERS = (rotation.seal_plain, reminders.seal_plain)
 """Each encrypts its capability's rows still holding plain text (written before migration
 0014) and empties the plain column: ``seal(session, keyring) -> rows changed``."""
 

@@ -1,4 +1,5 @@
-"""Member text stored encrypted since migration 0014: why a member is unavailable.
+"""Member text stored encrypted since migration 0014: why a member is unavailable, and
+what a reminder says.
 
 Each text: never in the database file's bytes (nor its write-ahead log), shown decrypted in
 /mydata and erased by it, re-encrypted by ``rotate-key``; and rows an older version wrote in
@@ -17,8 +18,8 @@ from bot.config import AppConfig
 from bot.crypto import DecryptionError, Keyring, generate_key
 from bot.datakeys import key_ids_in_use, prepare_keyring, reencrypt_all, seal_plain_texts
 from bot.db import Database, migrate, sqlite_path
-from bot.models import Member, Unavailability
-from bot.services import mydata, rotation
+from bot.models import Member, Reminder, ReminderKind, Unavailability
+from bot.services import mydata, reminders, rotation
 from bot.services.mydata import Person
 from bot.services.mydata_sources import contributors
 from bot.services.rotation import RotationRules
@@ -31,6 +32,7 @@ NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 RULES = RotationRules()
 REASON = "Kookaburra surgery at Rockhampton Base"
 """Words that appear nowhere else in the database."""
+REMINDER = "Wallaby grant deadline Yeppoon"
 
 
 def _raw(config: AppConfig) -> bytes:
@@ -169,21 +171,41 @@ async def _database_at_0013_with_plain_rows(config: AppConfig) -> Database:
                     "c": NOW.replace(tzinfo=None),
                 },
             )
+        for kind, owner, text in (
+            ("personal", ana.user_id, REMINDER),
+            ("channel", ben.user_id, "Plain channel note"),
+        ):
+            await session.execute(
+                sa.text(
+                    "INSERT INTO reminders (kind, owner_user_id, channel_id, text, first_at, "
+                    "timezone, status, created_at) VALUES (:k, :o, :ch, :t, :f, :z, 'active', :c)"
+                ),
+                {
+                    "k": kind,
+                    "o": owner,
+                    "ch": 920000000000000002 if kind == "channel" else None,
+                    "t": text,
+                    "f": NOW.replace(tzinfo=None),
+                    "z": "Australia/Brisbane",
+                    "c": NOW.replace(tzinfo=None),
+                },
+            )
     await migrate(db.engine)
     return db
 
 
-async def test_plain_reasons_from_before_0014_are_sealed_at_start(config: AppConfig) -> None:
+async def test_plain_texts_from_before_0014_are_sealed_at_start(config: AppConfig) -> None:
     db = await _database_at_0013_with_plain_rows(config)
+    plain = [b"Kookaburra", b"Rockhampton", b"Second plain reason", b"Wallaby", b"Yeppoon"]
+    plain.append(b"Plain channel note")
     try:
         if sqlite_path(config.database.url) is not None:
-            assert b"Kookaburra" in _raw(config)  # the test can see plain text when it is there
+            raw = _raw(config)
+            assert all(words in raw for words in plain)  # the test sees plain text when it's there
         keyring = await prepare_keyring(config, db, environ={})  # what the bot does at start
         if sqlite_path(config.database.url) is not None:
             raw = _raw(config)
-            assert b"Kookaburra" not in raw
-            assert b"Rockhampton" not in raw
-            assert b"Second plain reason" not in raw
+            assert [words for words in plain if words in raw] == []
         async with db.transaction() as session:
             rows = (await session.scalars(select(Unavailability).order_by(Unavailability.id))).all()
             assert [r.legacy_reason for r in rows] == ["", "", ""]
@@ -192,11 +214,22 @@ async def test_plain_reasons_from_before_0014_are_sealed_at_start(config: AppCon
                 "",
                 "Second plain reason",
             ]
-            assert await key_ids_in_use(session) == {keyring.primary_id: 2}
+            notes = (await session.scalars(select(Reminder).order_by(Reminder.id))).all()
+            assert [r.legacy_text for r in notes] == ["", ""]
+            assert [reminders.open_text(keyring, r) for r in notes] == [
+                REMINDER,
+                "Plain channel note",
+            ]
+            assert await key_ids_in_use(session) == {keyring.primary_id: 4}
             ana = await session.get(Member, rows[0].member_id)
             assert ana is not None
-            data = await rotation.personal_data(session, ana, keyring)
-            assert [u["reason"] for u in data["unavailability"]] == [REASON, "Second plain reason"]
+            person = Person(session, ana, NOW, keyring)
+            export = mydata.jsonable(await mydata.collect(person, contributors()))
+            assert [u["reason"] for u in export["rotation"]["unavailability"]] == [
+                REASON,
+                "Second plain reason",
+            ]
+            assert [r["text"] for r in export["reminders"]["reminders"]] == [REMINDER]
         # a second start finds nothing left to seal, and the key still opens everything
         assert await seal_plain_texts(db, keyring) == 0
         again = await prepare_keyring(config, db, environ={})
@@ -229,3 +262,119 @@ async def test_roster_unavailable_reason_typed_in_discord_never_in_database_file
     async with world.db.transaction() as session:
         row = (await session.scalars(select(Unavailability))).one()
         assert rotation.open_reason(keyring, row) == REASON
+
+
+# --- reminder texts ---------------------------------------------------------------------
+
+
+async def _remind(
+    db: Database, keyring: Keyring, config: AppConfig, kind: ReminderKind, owner: int, text: str
+) -> int:
+    async with db.transaction() as session:
+        info, _ = await reminders.add_reminder(
+            session,
+            keyring=keyring,
+            kind=kind,
+            owner_user_id=owner,
+            channel_id=920000000000000002 if kind is ReminderKind.CHANNEL else None,
+            schedule=reminders.Schedule(
+                first_at=datetime(2026, 3, 5, tzinfo=UTC), rule=None, timezone="UTC"
+            ),
+            text=text,
+            now=NOW,
+            settings=reminders.EngineSettings.from_config(config),
+            text_limit=1500,
+        )
+        assert info.text == text
+    return info.id
+
+
+@sqlite_only
+async def test_reminder_text_never_in_database_file(config: AppConfig, db: Database) -> None:
+    keyring = Keyring.generate()
+    first = await _remind(db, keyring, config, ReminderKind.PERSONAL, 42, REMINDER)
+    second = await _remind(db, keyring, config, ReminderKind.PERSONAL, 42, "Other words")
+    raw = _raw(config)
+    assert b"Wallaby" not in raw
+    assert b"Yeppoon" not in raw
+    async with db.transaction() as session:
+        listed = await reminders.list_reminders(session, keyring, user_id=42, coordinator=False)
+        assert [(i.id, i.text) for i in listed] == [(first, REMINDER), (second, "Other words")]
+        one = await session.get(Reminder, first)
+        two = await session.get(Reminder, second)
+        assert one is not None
+        assert two is not None
+        assert (one.legacy_text, one.key_id) == ("", keyring.primary_id)
+        # bound to its reminder: moved onto another row, it does not open
+        two.text_sealed = one.text_sealed
+        with pytest.raises(DecryptionError):
+            reminders.open_text(keyring, two)
+        assert reminders.text.readable_text(keyring, two) == reminders.text.UNREADABLE
+
+
+async def test_reminder_text_in_mydata_export_and_erase_keeps_group_reminders_readable(
+    config: AppConfig, db: Database
+) -> None:
+    keyring = Keyring.generate()
+    async with db.transaction() as session:
+        ana = await add_member(session, "Ana")
+        ana_user = ana.user_id
+    await _remind(db, keyring, config, ReminderKind.PERSONAL, ana_user, REMINDER)
+    channel = await _remind(db, keyring, config, ReminderKind.CHANNEL, ana_user, "Group note")
+    async with db.transaction() as session:
+        fresh = await session.get(Member, ana.id)
+        assert fresh is not None
+        person = Person(session, fresh, NOW, keyring)
+        export = mydata.jsonable(await mydata.collect(person, contributors()))
+        assert sorted(r["text"] for r in export["reminders"]["reminders"]) == [
+            "Group note",
+            REMINDER,
+        ]
+        await mydata.erase(person, contributors())
+    async with db.transaction() as session:
+        left = (await session.scalars(select(Reminder))).all()
+        assert [(r.id, r.owner_user_id) for r in left] == [(channel, 0)]
+        # the group's reminder still reads after its author is erased
+        assert reminders.open_text(keyring, left[0]) == "Group note"
+
+
+async def test_reminder_text_rotates_to_new_key(config: AppConfig, db: Database) -> None:
+    old_key, new_key = generate_key(), generate_key()
+    old = Keyring.from_texts([old_key])
+    ident = await _remind(db, old, config, ReminderKind.PERSONAL, 42, REMINDER)
+    both, new = Keyring.from_texts([new_key, old_key]), Keyring.from_texts([new_key])
+    async with db.transaction() as session:
+        assert await key_ids_in_use(session) == {old.primary_id: 1}
+        await reencrypt_all(session, both)
+    async with db.transaction() as session:
+        assert await key_ids_in_use(session) == {new.primary_id: 1}
+        row = await session.get(Reminder, ident)
+        assert row is not None
+        assert reminders.open_text(new, row) == REMINDER
+
+
+async def test_remindme_text_typed_in_discord_sealed_listed_and_delivered(world: World) -> None:
+    keyring = Keyring.generate()
+    clock = FakeClock(NOW)
+    bot = await world.start_bot(
+        clock=clock, extensions=["cogs.about", "cogs.reminders"], keyring=keyring
+    )
+    await world.add_active_members()
+    it = await world.emu.invoke_command(
+        world.guild.id, world.dee.id, "remindme", {"when": "in 2 hours", "text": REMINDER}
+    )
+    reply = await it.wait_reply()
+    assert reply.ephemeral
+    assert "I'll DM you" in reply.text
+    raw = database_bytes(world.tmp_path / "cop.sqlite3")
+    assert b"Wallaby" not in raw
+    listed = await world.emu.invoke_command(world.guild.id, world.dee.id, "reminder list")
+    shown = await listed.wait_reply()
+    assert REMINDER in shown.text
+    clock.advance(hours=2)
+    cog = bot.get_cog("Reminders")
+    assert cog is not None
+    await cog.engine.run_due()  # type: ignore[attr-defined]
+    dms = [m for m in world.emu.dms_to(world.dee.id) if REMINDER in m.text]
+    assert len(dms) == 1
+    assert b"Wallaby" not in database_bytes(world.tmp_path / "cop.sqlite3")

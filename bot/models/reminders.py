@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy import JSON, BigInteger, String, Text
+from sqlalchemy import JSON, BigInteger, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UtcDateTime
@@ -37,7 +37,15 @@ class Reminder(Base):
     owner_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     """Who set it (for a personal reminder, who receives it)."""
     channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    text: Mapped[str] = mapped_column(Text)
+    text_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """What it says, encrypted with the data key and bound to the reminder's id
+    (``bot.services.reminders.text``). None only for a row from before migration 0014
+    (until the bot's next start seals it) or in the moment before its id exists."""
+    key_id: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    """The data key ``text_sealed`` is encrypted under."""
+    legacy_text: Mapped[str] = mapped_column("text", Text, default="")
+    """Plain text written before migration 0014. Never written now: the bot seals what it
+    finds here when it starts (``bot.services.reminders.text.seal_plain``) and empties it."""
     first_at: Mapped[datetime] = mapped_column(UtcDateTime)
     rule: Mapped[str | None] = mapped_column(String(500), default=None)
     timezone: Mapped[str] = mapped_column(String(64))

@@ -74,7 +74,7 @@ def contributors() -> tuple[Contributor, ...]:
         partnerships.MYDATA,
         rotation.MYDATA,
         events.MYDATA,
-        adapted("reminders", reminders.personal_data, reminders.erase_personal_data),
+        reminders.MYDATA,
         notifications.MYDATA,
         Contributor("onboarding", export=_onboarding_export, erase=_onboarding_erase),
     )

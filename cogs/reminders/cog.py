@@ -69,6 +69,7 @@ class Reminders(commands.Cog):
             bot.config,
             bot.scheduler,
             render.Look(bot.config.community.name, bot.config.reminders.themes_lookback_days),
+            keyring=lambda: bot.data_keyring,
             outbox=bot.outbox,
             standby=self._standby,
             themes=self._themes,
@@ -160,6 +161,7 @@ class Reminders(commands.Cog):
         async with self.bot.db.transaction() as session:
             info, planned = await svc.add_reminder(
                 session,
+                keyring=self.bot.data_keyring,
                 kind=ReminderKind.CHANNEL,
                 owner_user_id=interaction.user.id,
                 channel_id=channel.id,
@@ -189,6 +191,7 @@ class Reminders(commands.Cog):
         async with self.bot.db.transaction() as session:
             info, planned = await svc.add_reminder(
                 session,
+                keyring=self.bot.data_keyring,
                 kind=ReminderKind.PERSONAL,
                 owner_user_id=interaction.user.id,
                 schedule=schedule,
@@ -212,7 +215,7 @@ class Reminders(commands.Cog):
         coordinator = is_coordinator(interaction.user, self.bot.config)
         async with self.bot.db.transaction() as session:
             infos = await svc.list_reminders(
-                session, user_id=interaction.user.id, coordinator=coordinator
+                session, self.bot.data_keyring, user_id=interaction.user.id, coordinator=coordinator
             )
         if not infos:
             await interaction.response.send_message(
@@ -232,7 +235,7 @@ class Reminders(commands.Cog):
                 else "no time left"
             )
             repeats = "" if info.schedule == "once" else f" · {info.schedule}"
-            lines.append(f"`#{r.id}` · {where} · {due}{repeats}\n> {_snippet(r.text)}")
+            lines.append(f"`#{r.id}` · {where} · {due}{repeats}\n> {_snippet(info.text)}")
         if len(infos) > MAX_LISTED:
             lines.append(f"…and {len(infos) - MAX_LISTED} more.")
         embed = discord.Embed(
@@ -271,11 +274,11 @@ class Reminders(commands.Cog):
         coordinator = is_coordinator(interaction.user, self.bot.config)
         async with self.bot.db.transaction() as session:
             infos = await svc.list_reminders(
-                session, user_id=interaction.user.id, coordinator=coordinator
+                session, self.bot.data_keyring, user_id=interaction.user.id, coordinator=coordinator
             )
         choices = []
         for info in infos:
-            label = f"#{info.id} · {' '.join(info.reminder.text.split())}"[:100]
+            label = f"#{info.id} · {' '.join(info.text.split())}"[:100]
             if current.strip() and current.strip().lstrip("#") not in label:
                 continue
             choices.append(app_commands.Choice(name=label, value=info.id))

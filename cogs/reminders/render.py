@@ -449,19 +449,19 @@ def custom_post(ctx: DeliveryContext, schedule: str) -> port.Message:
         return dm_message(
             ctx,
             title="⏰ Your reminder",
-            description=reminder.text,
+            description=ctx.text,
             footer=footer,
             buttons=snooze_buttons(reminder.id),
         )
     return port.Message(
-        content=reminder.text,
+        content=ctx.text,
         cards=(
             card(
                 footer=f"🔔 Reminder #{reminder.id}{repeats}",
                 delivery_id=ctx.claim.delivery_id,
             ),
         ),
-        ping_users=_mentioned_users(reminder.text),
+        ping_users=_mentioned_users(ctx.text),
     )
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import parse_config
+from bot.datakeys import load_keys
 from bot.db import Database
 from bot.models import ReminderKind
 from bot.services.reminders import EngineSettings, add_reminder
@@ -56,10 +57,13 @@ async def test_reminder_survives_sigkill_exactly_once(world: World, running: Bot
     config = running.config
     due = datetime.now(UTC) + timedelta(seconds=6)
     database = Database.from_url(config.database.url)
+    keyring = load_keys(config).keyring  # the running bot's key file
+    assert keyring is not None
     try:
         async with database.transaction() as session:
             await add_reminder(
                 session,
+                keyring=keyring,
                 kind=ReminderKind.PERSONAL,
                 owner_user_id=world.dee.id,
                 schedule=Schedule(first_at=due, rule=None, timezone="Australia/Brisbane"),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
+from bot.crypto import Keyring
 from bot.db import Database
 from bot.errors import Conflict, NotAllowed, NotFound
 from bot.models import (
@@ -33,6 +34,7 @@ from tests.reminders.helpers import add_meeting, add_member, days, set_facilitat
 BRISBANE = ZoneInfo("Australia/Brisbane")
 START = datetime(2026, 3, 2, tzinfo=UTC)
 MEETING_AT = datetime(2026, 3, 24, 0, 0, tzinfo=UTC)  # 10:00 in Brisbane
+KEYRING = Keyring.generate()
 
 
 def settings(config: AppConfig) -> svc.EngineSettings:
@@ -418,7 +420,7 @@ async def test_past_grace_window_it_is_reported_not_sent(
         ReminderStep.FACILITATOR_PACK: OccurrenceStatus.MISSED,
     }
     async with db.transaction() as session:
-        contexts = await svc.delivery_contexts(session, claims)
+        contexts = await svc.delivery_contexts(session, claims, KEYRING)
     lines = next(iter(contexts.values())).report
     assert {(line.what, line.step) for line in lines} == {
         ("missed", ReminderStep.GROUP),
@@ -437,6 +439,7 @@ async def test_one_off_personal_reminder_fires_once_then_is_done(
     async with db.transaction() as session:
         info, planned = await svc.add_reminder(
             session,
+            keyring=KEYRING,
             kind=ReminderKind.PERSONAL,
             owner_user_id=42,
             schedule=schedule,
@@ -450,7 +453,7 @@ async def test_one_off_personal_reminder_fires_once_then_is_done(
     claims = await tick(db, config, clock() + timedelta(hours=2))
     assert [(c.step, c.target) for c in claims] == [(ReminderStep.CUSTOM, "user:42")]
     async with db.transaction() as session:
-        listed = await svc.list_reminders(session, user_id=42, coordinator=False)
+        listed = await svc.list_reminders(session, KEYRING, user_id=42, coordinator=False)
     assert listed == []  # done
     del info
 
@@ -465,6 +468,7 @@ async def test_recurring_reminder_keeps_wall_time_across_dst(
     async with db.transaction() as session:
         info, _ = await svc.add_reminder(
             session,
+            keyring=KEYRING,
             kind=ReminderKind.CHANNEL,
             owner_user_id=1,
             channel_id=5,
@@ -478,7 +482,9 @@ async def test_recurring_reminder_keeps_wall_time_across_dst(
     moment = now
     for _ in range(4):
         async with db.transaction() as session:
-            due = (await svc.list_reminders(session, user_id=1, coordinator=True))[0].next_due
+            due = (await svc.list_reminders(session, KEYRING, user_id=1, coordinator=True))[
+                0
+            ].next_due
         assert due is not None
         claims = await tick(db, config, due)
         await send_all(db, claims, due)
@@ -500,6 +506,7 @@ async def test_recurring_reminder_after_long_downtime_records_one_missed_and_mov
     async with db.transaction() as session:
         info, _ = await svc.add_reminder(
             session,
+            keyring=KEYRING,
             kind=ReminderKind.CHANNEL,
             owner_user_id=1,
             channel_id=5,
@@ -532,6 +539,7 @@ async def test_cancel_reminder_stops_it_and_only_owner_or_coordinator_can(
     async with db.transaction() as session:
         info, _ = await svc.add_reminder(
             session,
+            keyring=KEYRING,
             kind=ReminderKind.PERSONAL,
             owner_user_id=42,
             schedule=schedule,
@@ -574,6 +582,7 @@ async def test_personal_reminder_limit_is_enforced(
         for n in range(2):
             await svc.add_reminder(
                 session,
+                keyring=KEYRING,
                 kind=ReminderKind.PERSONAL,
                 owner_user_id=42,
                 schedule=svc.parse_when(f"in {n + 1} hours", BRISBANE, clock()),
@@ -586,6 +595,7 @@ async def test_personal_reminder_limit_is_enforced(
         with pytest.raises(Conflict, match="Cancel one"):
             await svc.add_reminder(
                 session,
+                keyring=KEYRING,
                 kind=ReminderKind.PERSONAL,
                 owner_user_id=42,
                 schedule=svc.parse_when("in 3 hours", BRISBANE, clock()),
@@ -609,6 +619,7 @@ async def test_personal_data_and_erasure(
         assert ana is not None
         await svc.add_reminder(
             session,
+            keyring=KEYRING,
             kind=ReminderKind.PERSONAL,
             owner_user_id=ana.user_id,
             schedule=svc.parse_when("in 2 hours", BRISBANE, START),
@@ -625,7 +636,7 @@ async def test_personal_data_and_erasure(
     async with db.transaction() as session:
         ana = await session.scalar(select(Member).where(Member.user_id == team["ana"]))
         assert ana is not None
-        data = await svc.personal_data(session, ana)
+        data = await svc.personal_data(session, ana, KEYRING)
     assert [r["text"] for r in data["reminders"]] == ["Ring Sam"]
     assert {m["kind"] for m in data["messages_sent_to_you"]} >= {"facilitator_pack"}
     assert data["facilitation_confirmations"][0]["answer"] == "confirmed"
@@ -636,7 +647,7 @@ async def test_personal_data_and_erasure(
         ana = await session.scalar(select(Member).where(Member.user_id == team["ana"]))
         assert ana is not None
         await svc.erase_personal_data(session, ana, START)
-        after = await svc.personal_data(session, ana)
+        after = await svc.personal_data(session, ana, KEYRING)
     assert after == {"reminders": [], "messages_sent_to_you": [], "facilitation_confirmations": []}
     assert not any(str(team["ana"]) in o.key for o in await occurrences(db))
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot import port
 from bot.config import AppConfig
+from bot.crypto import Keyring
 from bot.db import Database
 from bot.errors import NotAllowed
 from bot.models import (
@@ -32,6 +33,7 @@ from tests.reminders.helpers import add_meeting, add_member
 START = datetime(2026, 3, 2, tzinfo=UTC)
 OWNER = 830_000_000_000_000_001
 BRISBANE = ZoneInfo("Australia/Brisbane")
+KEYRING = Keyring.generate()
 
 
 class Killed(BaseException):
@@ -54,6 +56,7 @@ def make_sender(
         config,
         scheduler,
         Look(config.community.name, 90),
+        keyring=lambda: KEYRING,
         outbox=outbox,
         roles=roles,
     )
@@ -63,6 +66,7 @@ async def personal(db: Database, config: AppConfig, due: datetime, text: str = "
     async with db.transaction() as session:
         info, _ = await svc.add_reminder(
             session,
+            keyring=KEYRING,
             kind=ReminderKind.PERSONAL,
             owner_user_id=OWNER,
             schedule=Schedule(first_at=due, rule=None, timezone="Australia/Brisbane"),

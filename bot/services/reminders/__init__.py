@@ -64,7 +64,7 @@ from bot.services.reminders.plan import (
     plan_meetings,
     schedule_of,
 )
-from bot.services.reminders.privacy import erase_personal_data, personal_data
+from bot.services.reminders.privacy import MYDATA, erase_personal_data, personal_data
 from bot.services.reminders.schedule import Schedule, parse_when
 from bot.services.reminders.sender import (
     LEARNING_TEMPLATE,
@@ -79,9 +79,11 @@ from bot.services.reminders.settings import (
     nonce,
     parse_target,
 )
+from bot.services.reminders.text import key_ids_in_use, open_text, reencrypt, seal_plain
 
 __all__ = [
     "LEARNING_TEMPLATE",
+    "MYDATA",
     "SNOOZES",
     "Claim",
     "ClaimResult",
@@ -112,10 +114,12 @@ __all__ = [
     "dispatch_due",
     "erase_personal_data",
     "is_confirmed",
+    "key_ids_in_use",
     "list_reminders",
     "marker",
     "meeting_facts",
     "nonce",
+    "open_text",
     "parse_target",
     "parse_when",
     "personal_data",
@@ -125,9 +129,11 @@ __all__ = [
     "record_failure",
     "record_missed",
     "record_sent",
+    "reencrypt",
     "release",
     "report_problems",
     "schedule_of",
+    "seal_plain",
     "snooze",
     "snooze_until",
     "wake_times",

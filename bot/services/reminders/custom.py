@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto import Keyring
 from bot.db import fits_integer
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound, quote
 from bot.models import (
@@ -29,6 +30,7 @@ from bot.services.reminders.plan import (
 )
 from bot.services.reminders.schedule import Schedule
 from bot.services.reminders.settings import EngineSettings
+from bot.services.reminders.text import readable_text, seal_text
 from bot.services.unique import rows_changed
 
 
@@ -50,6 +52,8 @@ class ReminderInfo:
     reminder: Reminder
     next_due: datetime | None
     schedule: str
+    text: str
+    """What it says, decrypted (the row holds it encrypted)."""
 
     @property
     def id(self) -> int:
@@ -59,6 +63,7 @@ class ReminderInfo:
 async def add_reminder(
     session: AsyncSession,
     *,
+    keyring: Keyring,
     kind: ReminderKind,
     owner_user_id: int,
     schedule: Schedule,
@@ -69,8 +74,8 @@ async def add_reminder(
     channel_id: int | None = None,
     personal_limit: int | None = None,
 ) -> tuple[ReminderInfo, PlanResult]:
-    """Store a reminder and plan its first occurrence (in the same transaction, so the
-    engine never sees one without the other)."""
+    """Store a reminder (its text encrypted with ``keyring``) and plan its first occurrence
+    (in the same transaction, so the engine never sees one without the other)."""
     body = clean_text(text, text_limit)
     if kind is ReminderKind.CHANNEL and channel_id is None:
         raise InvalidInput("Pick the channel the reminder should be posted in.")
@@ -91,7 +96,6 @@ async def add_reminder(
         kind=kind,
         owner_user_id=owner_user_id,
         channel_id=channel_id if kind is ReminderKind.CHANNEL else None,
-        text=body,
         first_at=schedule.first_at,
         rule=schedule.rule,
         timezone=schedule.timezone,
@@ -99,10 +103,11 @@ async def add_reminder(
         created_at=now,
     )
     session.add(reminder)
-    await session.flush()
+    await session.flush()  # the text is bound to the reminder's id
+    seal_text(keyring, reminder, body)
     planned = await plan_custom(session, now, settings, [reminder.id])
     next_due = planned.planned[0][1] if planned.planned else None
-    return ReminderInfo(reminder, next_due, schedule.describe()), planned
+    return ReminderInfo(reminder, next_due, schedule.describe(), body), planned
 
 
 async def _next_dues(session: AsyncSession, ids: list[int]) -> dict[int, datetime]:
@@ -118,10 +123,10 @@ async def _next_dues(session: AsyncSession, ids: list[int]) -> dict[int, datetim
 
 
 async def list_reminders(
-    session: AsyncSession, *, user_id: int, coordinator: bool
+    session: AsyncSession, keyring: Keyring, *, user_id: int, coordinator: bool
 ) -> list[ReminderInfo]:
     """Active reminders this person may manage: their personal ones, and every channel
-    reminder for coordinators. Soonest first."""
+    reminder for coordinators. Soonest first; texts decrypted with ``keyring``."""
     visible = (Reminder.kind == ReminderKind.PERSONAL) & (Reminder.owner_user_id == user_id)
     if coordinator:
         visible = visible | (Reminder.kind == ReminderKind.CHANNEL)
@@ -133,7 +138,10 @@ async def list_reminders(
         )
     )
     dues = await _next_dues(session, [r.id for r in reminders])
-    infos = [ReminderInfo(r, dues.get(r.id), schedule_of(r).describe()) for r in reminders]
+    infos = [
+        ReminderInfo(r, dues.get(r.id), schedule_of(r).describe(), readable_text(keyring, r))
+        for r in reminders
+    ]
     infos.sort(key=lambda i: (i.next_due is None, i.next_due or i.reminder.first_at, i.id))
     return infos
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto import Keyring
 from bot.errors import Conflict, NotAllowed, NotFound
 from bot.models import (
     FacilitatorConfirmation,
@@ -21,6 +22,7 @@ from bot.services.reminders.dispatch import confirmation_of, declined_key
 from bot.services.reminders.meetings import MeetingFacts, meeting_facts, meetings_by_id
 from bot.services.reminders.plan import PlanResult, new_occurrence
 from bot.services.reminders.settings import EngineSettings
+from bot.services.reminders.text import readable_text
 from bot.services.unique import insert_once, rows_changed
 
 
@@ -48,6 +50,8 @@ class DeliveryContext:
     reminder: Reminder | None
     meeting: MeetingFacts | None
     report: tuple[ReportLine, ...] = ()
+    text: str = ""
+    """A custom reminder's text, decrypted ("" for other steps)."""
 
     @property
     def standby_user_id(self) -> int | None:
@@ -63,9 +67,10 @@ class DeliveryContext:
 
 
 async def delivery_contexts(
-    session: AsyncSession, claims: list[Claim]
+    session: AsyncSession, claims: list[Claim], keyring: Keyring
 ) -> dict[int, DeliveryContext]:
-    """Everything needed to write each claimed delivery, keyed by delivery id."""
+    """Everything needed to write each claimed delivery, keyed by delivery id (a custom
+    reminder's text decrypted with ``keyring``)."""
     if not claims:
         return {}
     occurrences = {
@@ -90,12 +95,14 @@ async def delivery_contexts(
         report: tuple[ReportLine, ...] = ()
         if occurrence.step is ReminderStep.REPORT:
             report = tuple(await report_lines(session, occurrence))
+        reminder = reminders.get(occurrence.reminder_id or 0)
         contexts[claim.delivery_id] = DeliveryContext(
             claim=claim,
             occurrence=occurrence,
-            reminder=reminders.get(occurrence.reminder_id or 0),
+            reminder=reminder,
             meeting=meetings.get(occurrence.meeting_id or 0),
             report=report,
+            text=readable_text(keyring, reminder) if reminder is not None else "",
         )
     return contexts
 

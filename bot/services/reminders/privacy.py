@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto import Keyring
 from bot.models import (
     FacilitatorConfirmation,
     Member,
@@ -17,16 +18,18 @@ from bot.models import (
     ReminderOccurrence,
     ReminderStep,
 )
+from bot.services.mydata import Contributor, Erased, Person
 from bot.services.reminders.plan import schedule_of
 from bot.services.reminders.settings import user_target
+from bot.services.reminders.text import open_text
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-async def personal_data(session: AsyncSession, member: Member) -> dict[str, Any]:
-    """Everything the reminders hold about ``member``, JSON-ready."""
+async def personal_data(session: AsyncSession, member: Member, keyring: Keyring) -> dict[str, Any]:
+    """Everything the reminders hold about ``member``, JSON-ready (texts decrypted)."""
     user_id = member.user_id
     reminders = list(
         await session.scalars(
@@ -55,7 +58,7 @@ async def personal_data(session: AsyncSession, member: Member) -> dict[str, Any]
             {
                 "id": r.id,
                 "kind": r.kind.value,
-                "text": r.text,
+                "text": open_text(keyring, r),
                 "channel_id": str(r.channel_id) if r.channel_id is not None else None,
                 "schedule": schedule_of(r).describe(),
                 "first_at": _iso(r.first_at),
@@ -131,3 +134,19 @@ async def erase_personal_data(session: AsyncSession, member: Member, now: dateti
                 k: v for k, v in occurrence.payload.items() if k != "standby_user_id"
             }
     await session.flush()
+
+
+# --- /mydata ------------------------------------------------------------------------------
+
+
+async def _export(person: Person) -> dict[str, Any]:
+    return await personal_data(person.session, person.member, person.keyring)
+
+
+async def _erase(person: Person) -> Erased:
+    await erase_personal_data(person.session, person.member, person.now)
+    return Erased()
+
+
+MYDATA = Contributor("reminders", export=_export, erase=_erase)
+"""The reminders' part of ``/mydata`` (``bot.services.mydata``)."""

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import port
 from bot.config import AppConfig
+from bot.crypto import Keyring
 from bot.db import Database
 from bot.models import OutboundKind, ReminderStep
 from bot.services import notifications, outbound
@@ -135,6 +136,7 @@ class ReminderSender:
         scheduler: Any,
         look: Look,
         *,
+        keyring: Callable[[], Keyring],
         outbox: outbound.Outbox | None = None,
         standby: StandbyFinder | None = None,
         themes: ThemesFinder | None = None,
@@ -146,6 +148,9 @@ class ReminderSender:
         self.config = config
         self.scheduler = scheduler
         self.look = look
+        self.keyring = keyring
+        """The data key (asked for when needed: it may load after the sender is built),
+        which opens the custom reminders' texts."""
         self.outbox = outbox
         self.settings = EngineSettings.from_config(config)
         self.token = secrets.token_hex(8)
@@ -297,7 +302,7 @@ class ReminderSender:
                 claimed = await claiming.claim_ready(
                     session, self._now(fixed), self.token, self.settings, limit=CLAIM_BATCH
                 )
-                contexts = await delivery_contexts(session, claimed.claims)
+                contexts = await delivery_contexts(session, claimed.claims, self.keyring())
                 extras = await self._extras(session, contexts)
                 choices = await notifications.preferences_for(
                     session,

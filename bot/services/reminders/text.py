@@ -1,0 +1,112 @@
+"""What a custom reminder says: encrypted with the data key, bound to its reminder.
+
+Reminder text (``/remindme``, ``/reminder add``) is member text: the database holds it
+encrypted like a learning, and only the reminder's own DM or post, ``/reminder list`` and
+``/mydata`` show it. Rows written before migration 0014 held it in plain text
+(``Reminder.legacy_text``): the bot seals those when it starts (:func:`seal_plain`, called
+by ``bot.datakeys``) and empties the plain column.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.crypto import DecryptionError, Keyring
+from bot.models import Reminder
+
+log = logging.getLogger(__name__)
+
+UNREADABLE = (
+    "(This reminder's text could not be decrypted with the bot's data key. "
+    "Cancel it with `/reminder cancel` and set it again.)"
+)
+"""Shown instead of a text the data key does not open (never the ciphertext)."""
+
+
+def text_aad(reminder_id: int) -> bytes:
+    """A reminder text's associated data: it opens only on its own reminder."""
+    return f"reminder:{reminder_id}".encode()
+
+
+def seal_text(keyring: Keyring, reminder: Reminder, text: str) -> None:
+    """Store ``text`` as the reminder's, encrypted. The reminder must have its id (flushed)."""
+    if reminder.id is None:
+        raise ValueError("flush the reminder before sealing its text: the text is bound to its id")
+    reminder.text_sealed = keyring.encrypt(text.encode(), text_aad(reminder.id))
+    reminder.key_id = keyring.primary_id
+    reminder.legacy_text = ""
+
+
+def open_text(keyring: Keyring, reminder: Reminder) -> str:
+    """The reminder's text as it was typed. Raises ``DecryptionError`` for a wrong key."""
+    if reminder.text_sealed is None:
+        return reminder.legacy_text  # not yet sealed (only before the first start after 0014)
+    return keyring.decrypt(reminder.text_sealed, text_aad(reminder.id)).decode()
+
+
+def readable_text(keyring: Keyring, reminder: Reminder) -> str:
+    """The reminder's text, or :data:`UNREADABLE` (logged, by id only) when the key does
+    not open it: for sending and listing, where one bad row must not stop the others."""
+    try:
+        return open_text(keyring, reminder)
+    except DecryptionError as exc:
+        log.error("reminders: the text of reminder #%d cannot be decrypted (%s)", reminder.id, exc)
+        return UNREADABLE
+
+
+async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
+    """Each data key id reminder texts are encrypted under, with how many use it."""
+    rows = await session.execute(
+        select(Reminder.key_id, func.count())
+        .where(Reminder.key_id.is_not(None))
+        .group_by(Reminder.key_id)
+    )
+    return {ident: int(n) for ident, n in rows if ident is not None}
+
+
+async def reencrypt(session: AsyncSession, keyring: Keyring, batch: int = 500) -> int:
+    """Re-encrypt every reminder text not yet under the keyring's newest key."""
+    primary, done = keyring.primary_id, 0
+    while True:
+        rows = (
+            await session.scalars(
+                select(Reminder)
+                .where(Reminder.key_id.is_not(None), Reminder.key_id != primary)
+                .order_by(Reminder.id)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return done
+        for row in rows:
+            if row.text_sealed is not None:
+                row.text_sealed = keyring.reencrypt(row.text_sealed, text_aad(row.id))
+            row.key_id = primary
+        done += len(rows)
+        await session.flush()
+
+
+async def seal_plain(session: AsyncSession, keyring: Keyring, batch: int = 500) -> int:
+    """Encrypt the reminder texts still held in plain text (written before migration 0014)
+    and empty the plain column; returns how many rows changed. Idempotent."""
+    done = 0
+    while True:
+        rows = (
+            await session.scalars(
+                select(Reminder)
+                .where(Reminder.legacy_text != "")
+                .order_by(Reminder.id)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return done
+        for row in rows:
+            if row.text_sealed is None:
+                seal_text(keyring, row, row.legacy_text)
+            row.legacy_text = ""
+        done += len(rows)
+        await session.flush()
