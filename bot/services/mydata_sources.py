@@ -1,20 +1,12 @@
 """Every capability's part of /mydata, in one list (``bot.services.mydata`` explains a
 contributor). A new capability adds its contributor here; this is the only module that
 imports them all, so none of them depends on another through /mydata.
-
-Capabilities that still offer the older pair ``personal_data(session, member)`` /
-``erase_personal_data(session, member, now)`` are adapted with :func:`adapted`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.models import Member
 from bot.services import (
     consults,
     events,
@@ -31,23 +23,6 @@ from bot.services.mydata import Contributor, Erased, Person, PostCleanup
 ERASED_REVIEW = (
     "This application's details were erased at the applicant's request (`/mydata delete`)."
 )
-
-
-def adapted(
-    name: str,
-    export: Callable[[AsyncSession, Member], Awaitable[Any]],
-    erase: Callable[[AsyncSession, Member, datetime], Awaitable[object]],
-) -> Contributor:
-    """A contributor made of the older ``personal_data``/``erase_personal_data`` pair."""
-
-    async def _export(person: Person) -> Any:
-        return await export(person.session, person.member)
-
-    async def _erase(person: Person) -> Erased:
-        await erase(person.session, person.member, person.now)
-        return Erased()
-
-    return Contributor(name, export=_export, erase=_erase)
 
 
 async def _onboarding_erase(person: Person) -> Erased:
