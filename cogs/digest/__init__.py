@@ -1,7 +1,11 @@
 """/digest (coordinators): the learnings digest and the record of every export.
 
 - ``cog``: the slash commands; ``components``: the history's page buttons;
-- ``render``: the summary and the history's embed.
+- ``progress``: a large export's progress in the deferred reply;
+- ``render``: the summary, the progress line and the history's embed.
+
+The export's decisions (nothing to export, too large, zipped, recorded) are
+``bot.services.digest_export``'s.
 """
 
 from cogs.digest.cog import Digest, setup

@@ -29,6 +29,11 @@ def day_text(d: Any) -> str:
     return f"{d.day} {d.strftime('%b %Y')}"
 
 
+def progress_text(total: int, done: int) -> str:
+    percent = done * 100 // max(1, total)
+    return f"Exporting the digest… {done:,} of {total:,} entries ({percent}%)."
+
+
 def summary(request: DigestRequest, outcome: DigestOutcome, record_id: int, zipped: bool) -> str:
     what = f"{request.format.value}" + (
         f"; tags: {safe(', '.join(request.tags))}" if request.tags else ""
