@@ -25,7 +25,7 @@ from bot.services import events, members, rotation
 from bot.services.rotation import PostOutcome, PostSchedule, RotationRules, Slot
 from bot.services.rotation import series as meeting_service
 from bot.timeutil import show
-from bot.ui import CopInteraction, send
+from bot.ui import CopCog, CopInteraction, send
 from cogs.events import open_picker, status_lines
 from cogs.rotation.choices import meeting_autocomplete, my_meeting_autocomplete
 from cogs.rotation.components import SwapButton, swap_buttons
@@ -33,6 +33,7 @@ from cogs.rotation.render import (
     NO_MEETINGS,
     NOBODY_IN_ROTATION,
     ROSTER_HINT,
+    handed_over,
     ledger_embed,
     local_date,
     meeting_list_embed,
@@ -69,22 +70,33 @@ def _rules(bot: CopBot) -> RotationRules:
     return RotationRules.from_config(bot.config)
 
 
-class Meetings(commands.Cog):
+async def _post_notice(
+    bot: CopBot, channel_id: int, text: str, users: list[int], what: str
+) -> None:
+    """Post ``text`` in a channel, pinging only ``users``; a failure is logged as ``what``
+    (the command's own answer has gone already)."""
+    try:
+        channel = await bot.text_channel(channel_id)
+        await channel.send(text, allowed_mentions=only_users(users) if users else NO_PINGS)
+    except (discord.HTTPException, TypeError):
+        log.warning("could not %s", what, exc_info=True)
+
+
+class Meetings(CopCog):
     """The meeting schedule."""
 
     meeting = app_commands.Group(
         name="meeting", description="The group's meetings: schedule, list and calendar."
     )
 
-    def __init__(self, bot: CopBot) -> None:
-        self.bot = bot
-
     async def _announce(self, text: str, users: list[int]) -> None:
-        try:
-            channel = await self.bot.text_channel(self.bot.config.channels.announcements)
-            await channel.send(text, allowed_mentions=only_users(users) if users else NO_PINGS)
-        except (discord.HTTPException, TypeError):
-            log.warning("could not post to the announcements channel", exc_info=True)
+        await _post_notice(
+            self.bot,
+            self.bot.config.channels.announcements,
+            text,
+            users,
+            "post to the announcements channel",
+        )
 
     @meeting.command(name="series", description="Set the recurring meeting schedule.")
     @app_commands.describe(
@@ -294,22 +306,21 @@ class Meetings(commands.Cog):
         )
 
 
-class Roster(commands.Cog):
+class Roster(CopCog):
     """The facilitation rotation."""
 
     roster = app_commands.Group(
         name="roster", description="Who facilitates which meeting, shared fairly."
     )
 
-    def __init__(self, bot: CopBot) -> None:
-        self.bot = bot
+    persistent_items = (SwapButton,)
 
     @property
     def rules(self) -> RotationRules:
         return _rules(self.bot)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(SwapButton)
+        await super().cog_load()
         jobs = (
             (roster_post_tick, IntervalTrigger(minutes=1), ROSTER_JOB_ID, 5, 60),
             (plan_tick, IntervalTrigger(hours=1), PLAN_JOB_ID, 2, 3600),
@@ -327,19 +338,20 @@ class Roster(commands.Cog):
             )
 
     async def cog_unload(self) -> None:
+        await super().cog_unload()
         for job_id in (ROSTER_JOB_ID, PLAN_JOB_ID):
             if self.bot.scheduler.get_job(job_id) is not None:
                 self.bot.scheduler.remove_job(job_id)
 
     # --- helpers -------------------------------------------------------------------
 
-    async def _me(self, session: AsyncSession, user: discord.abc.User) -> Member:
+    async def _in_rotation(
+        self, session: AsyncSession, user: discord.abc.User, *, you: bool
+    ) -> Member:
+        """``user``'s member row, refused (addressed to ``you`` or by mention) if they
+        are not in the rotation."""
         found = await members.member_by_user(session, user.id)
-        return rotation.require_in_rotation(found, mention=user.mention, you=True)
-
-    async def _them(self, session: AsyncSession, user: discord.abc.User) -> Member:
-        found = await members.member_by_user(session, user.id)
-        return rotation.require_in_rotation(found, mention=user.mention, you=False)
+        return rotation.require_in_rotation(found, mention=user.mention, you=you)
 
     async def refresh_plan(self) -> None:
         try:
@@ -351,16 +363,14 @@ class Roster(commands.Cog):
     async def _tell_moved(self, moved: list[rotation.TurnMoved], skip: set[int]) -> None:
         """Tell members whose announced turn moved, in the roster channel."""
         moved = [m for m in moved if m.member.id not in skip]
-        if not moved:
-            return
-        try:
-            channel = await self.bot.text_channel(self.bot.config.channels.roster)
-            await channel.send(
+        if moved:
+            await _post_notice(
+                self.bot,
+                self.bot.config.channels.roster,
                 moved_text(moved),
-                allowed_mentions=only_users([m.member.user_id for m in moved]),
+                [m.member.user_id for m in moved],
+                "tell members their turn moved",
             )
-        except (discord.HTTPException, TypeError):
-            log.warning("could not tell members their turn moved", exc_info=True)
 
     # --- commands ------------------------------------------------------------------
 
@@ -397,14 +407,11 @@ class Roster(commands.Cog):
         now = bot.clock()
         first, last = meeting_service.parse_day_range(when, bot.zone, now)
         async with bot.db.transaction() as session:
-            me = await self._me(session, interaction.user)
+            me = await self._in_rotation(session, interaction.user, you=True)
             result = await rotation.mark_unavailable(
                 session, me, first, last, reason or "", now, self.rules, keyring=bot.data_keyring
             )
-            handed = [
-                f"{show(m.starts_at, 'D')} now goes to {mention(m.facilitator)}"
-                for m in result.released
-            ]
+            handed = handed_over(result.released)
         self.bot.dispatch("cop_meetings_changed")
         span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
         text = f"You're marked unavailable for `{span}`. Your place in the rotation is kept."
@@ -419,7 +426,7 @@ class Roster(commands.Cog):
         now = bot.clock()
         first, last = meeting_service.parse_day_range(when, bot.zone, now)
         async with bot.db.transaction() as session:
-            me = await self._me(session, interaction.user)
+            me = await self._in_rotation(session, interaction.user, you=True)
             cleared = await rotation.clear_unavailable(session, me, first, last, now, self.rules)
         self.bot.dispatch("cop_meetings_changed")
         if not cleared:
@@ -440,13 +447,11 @@ class Roster(commands.Cog):
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
-            me = await self._me(session, interaction.user)
+            me = await self._in_rotation(session, interaction.user, you=True)
             parsed, released = await rotation.set_standing_availability(
                 session, me, rule, now, self.rules
             )
-            handed = [
-                f"{show(m.starts_at, 'D')} now goes to {mention(m.facilitator)}" for m in released
-            ]
+            handed = handed_over(released)
         self.bot.dispatch("cop_meetings_changed")
         if parsed.is_empty:
             text = "Done: you can facilitate any day and time again."
@@ -466,12 +471,12 @@ class Roster(commands.Cog):
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
-            me = await self._me(session, interaction.user)
+            me = await self._in_rotation(session, interaction.user, you=True)
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             if member.id == interaction.user.id:
                 target = me
             else:
-                target = await self._them(session, member)
+                target = await self._in_rotation(session, member, you=False)
             swap = await rotation.request_swap(
                 session, requester=me, target=target, meeting=meeting, now=now, rules=self.rules
             )
@@ -492,7 +497,7 @@ class Roster(commands.Cog):
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
-            me = await self._me(session, interaction.user)
+            me = await self._in_rotation(session, interaction.user, you=True)
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             result = await rotation.volunteer(session, meeting, me, now, self.rules)
             co = meeting.co_facilitator
@@ -515,7 +520,7 @@ class Roster(commands.Cog):
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
-            target = await self._them(session, member)
+            target = await self._in_rotation(session, member, you=False)
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             before = meeting.facilitator
             result = await rotation.assign(session, meeting, target, now, self.rules)
@@ -525,15 +530,14 @@ class Roster(commands.Cog):
             f"{member.mention} now facilitates the meeting on {when_text(meeting)}"
             + (f" (instead of {mention(before)})." if before and before.id != target.id else "."),
         )
-        try:
-            channel = await bot.text_channel(bot.config.channels.roster)
-            await channel.send(
-                f"{member.mention}, a coordinator has asked you to facilitate the meeting on "
-                f"{when_text(meeting)}. If you can't, use `/roster swap` or `/roster unavailable`.",
-                allowed_mentions=only_users([member.id]),
-            )
-        except (discord.HTTPException, TypeError):
-            log.warning("could not tell the assigned member in the roster channel", exc_info=True)
+        await _post_notice(
+            bot,
+            bot.config.channels.roster,
+            f"{member.mention}, a coordinator has asked you to facilitate the meeting on "
+            f"{when_text(meeting)}. If you can't, use `/roster swap` or `/roster unavailable`.",
+            [member.id],
+            "tell the assigned member in the roster channel",
+        )
         await self._tell_moved(result.moved, {target.id})
 
     @roster.command(
@@ -552,7 +556,7 @@ class Roster(commands.Cog):
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
-            target = await self._them(session, member)
+            target = await self._in_rotation(session, member, you=False)
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             await rotation.name_co_facilitator(session, meeting, target, now, self.rules)
             facilitator = meeting.facilitator
@@ -580,7 +584,9 @@ class Roster(commands.Cog):
         now = bot.clock()
         async with bot.db.transaction() as session:
             day, found = await meeting_service.started_meeting(session, date, bot.zone, now)
-            helper = await self._them(session, stand_in) if stand_in is not None else None
+            helper = None
+            if stand_in is not None:
+                helper = await self._in_rotation(session, stand_in, you=False)
             assignment = await rotation.record_missed(session, found, helper, now)
             who = mention(assignment.member)
         text = f"Recorded that {who} missed their turn on `{day.isoformat()}`"

@@ -12,7 +12,7 @@ from bot.models import SwapStatus
 from bot.services import rotation
 from bot.services.rotation import RotationRules
 from bot.ui import CopButton, CopInteraction, CopView, Looks, persistent_view
-from cogs.rotation.render import moved_text, when
+from cogs.rotation.render import moved_text, swap_decision_text
 
 SWAP_TEMPLATE = r"rotation:swap:(?P<action>accept|decline):(?P<swap_id>[0-9]{1,19})"
 
@@ -46,29 +46,13 @@ class SwapButton(CopButton, template=SWAP_TEMPLATE):
             )
         if decision.status is SwapStatus.ACCEPTED:
             bot.dispatch("cop_meetings_changed")
-        view = decision.view
-        asked = f"<@{view.target.user_id}>"
-        requester = f"<@{view.requester.user_id}>"
-        if decision.status is SwapStatus.ACCEPTED:
-            outcome = f"✅ {asked} accepted: they facilitate on {when(view.meeting)}."
-            if decision.exchanged and view.return_meeting is not None:
-                outcome += f" {requester} takes their turn on {when(view.return_meeting)}."
-            notice = f"{requester}, {asked} accepted your swap for {when(view.meeting)}."
-        elif decision.status is SwapStatus.DECLINED:
-            outcome = f"{asked} declined the swap for {when(view.meeting)}."
-            notice = (
-                f"{requester}, {asked} can't swap {when(view.meeting)}. You could ask someone "
-                "else with `/roster swap`, or mark yourself unavailable with `/roster unavailable`."
-            )
-        else:
-            outcome = f"This swap can't go ahead: {decision.note}"
-            notice = ""
+        outcome, notice = swap_decision_text(decision)
         await interaction.response.edit_message(
             content=outcome, view=None, allowed_mentions=NO_PINGS
         )
         if notice:
             await interaction.followup.send(
-                notice, allowed_mentions=only_users([view.requester.user_id])
+                notice, allowed_mentions=only_users([decision.view.requester.user_id])
             )
         if decision.moved:
             await interaction.followup.send(

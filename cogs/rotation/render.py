@@ -9,8 +9,15 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot import port
-from bot.models import AssignmentRole, Meeting, Member
-from bot.services.rotation import LedgerRow, PostPlan, SwapView, TurnMoved, nobody_experienced
+from bot.models import AssignmentRole, Meeting, Member, SwapStatus
+from bot.services.rotation import (
+    LedgerRow,
+    PostPlan,
+    SwapDecision,
+    SwapView,
+    TurnMoved,
+    nobody_experienced,
+)
 from bot.timeutil import show
 
 MESSAGE_LIMIT = 2000
@@ -34,6 +41,11 @@ NOBODY_IN_ROTATION = (
 
 def mention(member: Member | None) -> str:
     return f"<@{member.user_id}>" if member is not None else "nobody yet"
+
+
+def handed_over(meetings: Sequence[Meeting]) -> list[str]:
+    """One phrase per turn that went to someone else: "<date> now goes to @name"."""
+    return [f"{show(m.starts_at, 'D')} now goes to {mention(m.facilitator)}" for m in meetings]
 
 
 def when(meeting: Meeting) -> str:
@@ -174,6 +186,25 @@ def swap_request_text(view: SwapView) -> str:
     if view.return_meeting is not None:
         text += f" In return they'll take your turn on {when(view.return_meeting)}."
     return text + "\nOnly you can answer, with the buttons below."
+
+
+def swap_decision_text(decision: SwapDecision) -> tuple[str, str]:
+    """What the swap request message now says, and the notice for the requester ("" for
+    none)."""
+    view = decision.view
+    asked, requester = view.target_mention, view.requester_mention
+    if decision.status is SwapStatus.ACCEPTED:
+        outcome = f"✅ {asked} accepted: they facilitate on {when(view.meeting)}."
+        if decision.exchanged and view.return_meeting is not None:
+            outcome += f" {requester} takes their turn on {when(view.return_meeting)}."
+        return outcome, f"{requester}, {asked} accepted your swap for {when(view.meeting)}."
+    if decision.status is SwapStatus.DECLINED:
+        return (
+            f"{asked} declined the swap for {when(view.meeting)}.",
+            f"{requester}, {asked} can't swap {when(view.meeting)}. You could ask someone "
+            "else with `/roster swap`, or mark yourself unavailable with `/roster unavailable`.",
+        )
+    return f"This swap can't go ahead: {decision.note}", ""
 
 
 def moved_text(moved: Sequence[TurnMoved]) -> str:

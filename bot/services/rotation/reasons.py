@@ -9,7 +9,9 @@ learning. Rows written before migration 0014 held it in plain text
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import Keyring
@@ -49,46 +51,49 @@ async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
     return {ident: int(n) for ident, n in rows if ident is not None}
 
 
-async def reencrypt(session: AsyncSession, keyring: Keyring, batch: int = 500) -> int:
-    """Re-encrypt every reason not yet under the keyring's newest key; returns how many."""
-    primary, done = keyring.primary_id, 0
+async def _rewrite_each(
+    session: AsyncSession,
+    which: ColumnElement[bool],
+    rewrite: Callable[[Unavailability], None],
+    batch: int,
+) -> int:
+    """``rewrite`` every row that matches ``which``, a batch at a time; a rewritten row
+    must no longer match. Returns how many rows were rewritten."""
+    done = 0
     while True:
         rows = (
             await session.scalars(
-                select(Unavailability)
-                .where(Unavailability.key_id.is_not(None), Unavailability.key_id != primary)
-                .order_by(Unavailability.id)
-                .limit(batch)
+                select(Unavailability).where(which).order_by(Unavailability.id).limit(batch)
             )
         ).all()
         if not rows:
             return done
         for row in rows:
-            if row.reason_sealed is not None:
-                row.reason_sealed = keyring.reencrypt(row.reason_sealed, reason_aad(row.member_id))
-            row.key_id = primary
+            rewrite(row)
         done += len(rows)
         await session.flush()
+
+
+async def reencrypt(session: AsyncSession, keyring: Keyring, batch: int = 500) -> int:
+    """Re-encrypt every reason not yet under the keyring's newest key; returns how many."""
+    primary = keyring.primary_id
+
+    def rekey(row: Unavailability) -> None:
+        if row.reason_sealed is not None:
+            row.reason_sealed = keyring.reencrypt(row.reason_sealed, reason_aad(row.member_id))
+        row.key_id = primary
+
+    stale = and_(Unavailability.key_id.is_not(None), Unavailability.key_id != primary)
+    return await _rewrite_each(session, stale, rekey, batch)
 
 
 async def seal_plain(session: AsyncSession, keyring: Keyring, batch: int = 500) -> int:
     """Encrypt the reasons still held in plain text (written before migration 0014) and
     empty the plain column; returns how many rows changed. Idempotent."""
-    done = 0
-    while True:
-        rows = (
-            await session.scalars(
-                select(Unavailability)
-                .where(Unavailability.legacy_reason != "")
-                .order_by(Unavailability.id)
-                .limit(batch)
-            )
-        ).all()
-        if not rows:
-            return done
-        for row in rows:
-            if row.reason_sealed is None:
-                seal_reason(keyring, row, row.legacy_reason)
-            row.legacy_reason = ""
-        done += len(rows)
-        await session.flush()
+
+    def seal(row: Unavailability) -> None:
+        if row.reason_sealed is None:
+            seal_reason(keyring, row, row.legacy_reason)
+        row.legacy_reason = ""
+
+    return await _rewrite_each(session, Unavailability.legacy_reason != "", seal, batch)

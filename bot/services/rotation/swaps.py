@@ -164,7 +164,7 @@ async def _blocker(
     if meeting.status is not MeetingStatus.SCHEDULED:
         return "The meeting was cancelled, so there's nothing to swap."
     if current is None or current.member_id != view.requester.id:
-        return f"<@{view.requester.user_id}> no longer facilitates that meeting."
+        return f"{view.requester_mention} no longer facilitates that meeting."
     if view.target.status is not MemberStatus.ACTIVE:
         return "You're no longer in the facilitation rotation."
     blocked = await availability.blocking(session, view.target, meeting, rules.zone)
@@ -207,7 +207,7 @@ async def decide_swap(
     swap = view.swap
     if view.target.user_id != user_id:
         raise NotAllowed(
-            f"Only <@{view.target.user_id}> can answer this swap request, because they were asked."
+            f"Only {view.target_mention} can answer this swap request, because they were asked."
         )
     if swap.status is not SwapStatus.PENDING:
         raise Conflict(f"This swap request has already been answered ({swap.status.value}).")
@@ -230,7 +230,7 @@ async def decide_swap(
             from_member_id=view.requester.id,
         )
         if not won:
-            note = f"<@{view.requester.user_id}> no longer facilitates that meeting."
+            note = f"{view.requester_mention} no longer facilitates that meeting."
             status = SwapStatus.WITHDRAWN
             await session.execute(
                 update(SwapRequest)
