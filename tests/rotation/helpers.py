@@ -1,6 +1,6 @@
 """Helpers for rotation (and events) tests: members straight into the database
-(``tests.builders``), the community's usual meeting series, a slash command's reply, and
-the SQL statements a piece of work runs."""
+(``tests.builders``), the community's usual meeting series, a slash command's reply, a
+started bot with a fortnightly series, and the SQL statements a piece of work runs."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import Database
 from bot.services.rotation import RotationRules
 from bot.services.rotation import series as meeting_service
+from emulator import EmuUser
 from emulator.models import RecordedMessage
 from tests.builders import add_member
+from tests.conftest import FakeClock
 from tests.e2e.harness import World
 
 __all__ = [
+    "FORTNIGHTLY",
     "NOW",
     "RULES",
     "WEEKLY",
@@ -28,6 +31,7 @@ __all__ = [
     "add_member",
     "meeting_series",
     "reply_to",
+    "start_with_series",
     "statements",
 ]
 
@@ -37,6 +41,7 @@ RULES = RotationRules(zone=ZONE, settle_days=7, experienced_after=1, horizon_day
 NOW = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
 """Monday 2 March 2026, 08:00 in Brisbane."""
 WEEKLY = "every week on Tuesday at 10:00"
+FORTNIGHTLY = "every 2 weeks on Tuesday at 10:00"
 
 
 async def meeting_series(
@@ -65,6 +70,23 @@ async def reply_to(
     """Run a slash command in the world's server as ``user_id``; the bot's visible answer."""
     it = await world.emu.invoke_command(world.guild.id, user_id, command, options)
     return await it.wait_reply()
+
+
+async def start_with_series(
+    world: World,
+    clock: FakeClock,
+    extensions: list[str],
+    *,
+    members: list[EmuUser] | None = None,
+    **series: Any,
+) -> RecordedMessage:
+    """Start the bot with ``extensions``, record ``members`` (default: the sample members)
+    as active, and have Cora set the series (fortnightly on Tuesday at 10:00 in Room 4;
+    ``series`` overrides the options). Her reply."""
+    await world.start_bot(clock=clock, extensions=extensions)
+    await world.add_active_members(members)
+    options = {"when": FORTNIGHTLY, "place": "Room 4, CQUniversity", **series}
+    return await reply_to(world, world.cora.id, "meeting series", options)
 
 
 @contextmanager

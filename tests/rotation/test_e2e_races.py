@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from emulator import EmuUser
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
+from tests.rotation.helpers import start_with_series
 
 START = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)  # Monday 2 March, 08:00 in Brisbane
 EXTENSIONS = ["cogs.about", "cogs.rotation"]
@@ -16,20 +17,12 @@ PRESSES = 50
 
 
 async def test_fifty_volunteers_at_once_get_one_yes(world: World) -> None:
-    await world.start_bot(clock=FakeClock(START), extensions=EXTENSIONS)
     crowd: list[EmuUser] = []
     for i in range(PRESSES):
         user = world.emu.add_user(f"vol{i}", global_name=f"Volunteer {i}")
         world.emu.add_member(world.guild.id, user.id, roles=[world.member_role.id])
         crowd.append(user)
-    await world.add_active_members([*world.members, *crowd])
-    setup = await world.emu.invoke_command(
-        world.guild.id,
-        world.cora.id,
-        "meeting series",
-        {"when": "every 2 weeks on Tuesday at 10:00", "place": "Room 4"},
-    )
-    await setup.wait_reply()
+    await start_with_series(world, FakeClock(START), EXTENSIONS, members=[*world.members, *crowd])
     # The fourth meeting (14 April) is automatic and far enough ahead to be open.
     presses = await asyncio.gather(
         *(

@@ -14,7 +14,7 @@ from bot.services.rotation import series as meeting_service
 from cogs.rotation.cog import Roster
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
-from tests.rotation.helpers import reply_to
+from tests.rotation.helpers import reply_to, start_with_series
 
 pytestmark = pytest.mark.e2e
 
@@ -26,14 +26,7 @@ EXTENSIONS = ["cogs.about", "cogs.rotation"]
 
 async def _setup(world: World, clock: FakeClock | None = None, **series: Any) -> FakeClock:
     clock = clock or FakeClock(START)
-    await world.start_bot(clock=clock, extensions=EXTENSIONS)
-    await world.add_active_members()
-    reply = await reply_to(
-        world,
-        world.cora.id,
-        "meeting series",
-        {"when": "every 2 weeks on Tuesday at 10:00", "place": "Room 4, CQUniversity", **series},
-    )
+    reply = await start_with_series(world, clock, EXTENSIONS, **series)
     assert reply.ephemeral, reply.text
     assert "every 2 weeks on Tuesday at 10:00" in reply.text
     return clock

@@ -18,7 +18,7 @@ from bot.models import (
     SwapRequest,
     Unavailability,
 )
-from bot.services.mydata import Contributor, Erased, Person
+from bot.services.mydata import Contributor
 from bot.services.rotation.availability import standing_rule
 from bot.services.rotation.reasons import open_reason
 from bot.services.rotation.series import upcoming_meetings
@@ -123,14 +123,9 @@ async def erase_personal_data(session: AsyncSession, member: Member, now: dateti
 # --- /mydata ------------------------------------------------------------------------------
 
 
-async def _export(person: Person) -> dict[str, Any]:
-    return await personal_data(person.session, person.member, person.keyring)
-
-
-async def _erase(person: Person) -> Erased:
-    await erase_personal_data(person.session, person.member, person.now)
-    return Erased()
-
-
-MYDATA = Contributor("rotation", export=_export, erase=_erase)
+MYDATA = Contributor(
+    "rotation",
+    export=lambda person: personal_data(person.session, person.member, person.keyring),
+    erase=lambda person: erase_personal_data(person.session, person.member, person.now),
+)
 """The rotation's part of ``/mydata`` (``bot.services.mydata``)."""
