@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -12,8 +11,7 @@ from discord import app_commands
 from bot.checks import audience
 from bot.client import CopBot
 from bot.mentions import NO_PINGS
-from bot.services import members, mydata
-from bot.services.mydata import Person
+from bot.services import mydata
 from bot.services.mydata_sources import contributors
 from bot.ui import CopCog, CopInteraction, persistent_view
 from cogs.mydata.components import EraseButton
@@ -34,15 +32,10 @@ class MyData(CopCog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = bot.clock()
         async with bot.db.transaction() as session:
-            member = await members.member_by_user(session, interaction.user.id)
-            if member is None:
-                data: dict[str, Any] = {
-                    "about": "The community's bot holds no profile or learnings for you.",
-                    "exported_at": now.isoformat(),
-                    "discord_user_id": interaction.user.id,
-                }
+            person = await mydata.person_of(session, interaction.user.id, now, bot.data_keyring)
+            if person is None:
+                data = mydata.nothing_held(interaction.user.id, now)
             else:
-                person = Person(session, member, now, bot.data_keyring)
                 data = await mydata.collect(person, contributors())
         payload = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
         local = now.astimezone(bot.zone).date()
@@ -60,11 +53,11 @@ class MyData(CopCog):
     async def delete(self, interaction: CopInteraction) -> None:
         bot = self.bot
         async with bot.db.transaction() as session:
-            member = await members.member_by_user(session, interaction.user.id)
-            if member is not None:
-                person = Person(session, member, bot.clock(), bot.data_keyring)
-                lines = await mydata.preview(person, contributors())
-        if member is None:
+            person = await mydata.person_of(
+                session, interaction.user.id, bot.clock(), bot.data_keyring
+            )
+            lines = await mydata.preview(person, contributors()) if person is not None else []
+        if person is None:
             await interaction.response.send_message(
                 NOTHING_HELD, ephemeral=True, allowed_mentions=NO_PINGS
             )

@@ -11,8 +11,7 @@ import discord
 from bot.client import CopBot
 from bot.errors import NotAllowed
 from bot.mentions import NO_PINGS
-from bot.services import members, mydata
-from bot.services.mydata import Person
+from bot.services import mydata
 from bot.services.mydata_sources import contributors
 from bot.ui import CopButton, CopInteraction, Looks
 from cogs.mydata.render import NOTHING_HELD, erased_text
@@ -48,13 +47,12 @@ async def erase_now(interaction: CopInteraction) -> None:
     bot = interaction.client
     await interaction.response.defer()
     async with bot.db.transaction() as session:
-        member = await members.member_by_user(session, interaction.user.id)
-        if member is None:
+        person = await mydata.person_of(session, interaction.user.id, bot.clock(), bot.data_keyring)
+        if person is None:
             await interaction.edit_original_response(
                 content=NOTHING_HELD, view=None, allowed_mentions=NO_PINGS
             )
             return
-        person = Person(session, member, bot.clock(), bot.data_keyring)
         result = await mydata.erase(person, contributors())
     await remove_roles(bot, interaction.user.id)
     await mydata.clean_up_posts(bot.port, result.posts, configured_channels(bot))

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import port
 from bot.crypto import Keyring
 from bot.models import Member
-from bot.services.members import clear_profile
+from bot.services.members import clear_profile, member_by_user
 
 __all__ = [
     "Contributor",
@@ -130,6 +130,23 @@ def profile(member: Member) -> dict[str, Any]:
         "joined_at": member.joined_at,
         "left_at": member.left_at,
         "in_guild": member.in_guild,
+    }
+
+
+async def person_of(
+    session: AsyncSession, user_id: int, now: datetime, keyring: Keyring
+) -> Person | None:
+    """The person behind a Discord user, or None when the bot holds no member row for them."""
+    member = await member_by_user(session, user_id)
+    return None if member is None else Person(session, member, now, keyring)
+
+
+def nothing_held(user_id: int, now: datetime) -> dict[str, Any]:
+    """The export for someone the bot holds nothing about."""
+    return {
+        "about": "The community's bot holds no profile or learnings for you.",
+        "exported_at": now.isoformat(),
+        "discord_user_id": user_id,
     }
 
 
