@@ -6,12 +6,11 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.checks import Audience, audience, audience_of
 from bot.client import CopBot
 from bot.config import AppConfig
-from bot.ui import CopInteraction, send
+from bot.ui import CopCog, CopInteraction, send
 
 EMBED_COLOUR = discord.Colour.teal()
 
@@ -70,10 +69,7 @@ def help_embed(tree: app_commands.CommandTree[Any], community_name: str) -> disc
     )
 
 
-class About(commands.Cog):
-    def __init__(self, bot: CopBot) -> None:
-        self.bot = bot
-
+class About(CopCog):
     @app_commands.command(name="about", description="The community's info sheet and how to join.")
     @audience("everyone")
     async def about(self, interaction: CopInteraction) -> None:

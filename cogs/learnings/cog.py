@@ -3,8 +3,6 @@ group's, and publish your own to the forum's knowledge base."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -65,7 +63,7 @@ class Learnings(CopCog):
                 await knowledge.removed(session, payload.thread_id)
 
     @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+    async def on_interaction(self, interaction: CopInteraction) -> None:
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         custom_id = str(dict(interaction.data or {}).get("custom_id", ""))

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import discord
 
 from bot.services.learnings.text import FIELDS, Draft
-from bot.ui import CopModal, CopView, send
+from bot.ui import CopInteraction, CopModal, CopView, send
 
 DISCORD_TEXT_INPUT_MAX = 4000
 FORM_PREFIX = "learning:form"
@@ -129,7 +129,7 @@ class FixDraftView(CopView):
         self.form = form
 
     @discord.ui.button(label="Fix it", style=discord.ButtonStyle.primary)
-    async def fix(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
+    async def fix(self, interaction: CopInteraction, _: discord.ui.Button[Any]) -> None:
         if interaction.user.id != self.owner_id:
             await send(interaction, content="This button is for someone else.")
             return

@@ -111,12 +111,7 @@ class Notifications(CopCog):
         if not progress:
             await send(interaction, "No bulk sends yet.")
             return
-        lines = [f"`#{p.batch_id}` · {render.progress_line(p)}" for p in progress]
-        embed = discord.Embed(
-            title="Bulk sends", description="\n".join(lines)[:4000], colour=render.COLOUR
-        )
-        embed.set_footer(text="Stop one with /outbound cancel <number>.")
-        await send(interaction, embed=embed)
+        await send(interaction, embed=render.batches_embed(progress))
 
     @outbound_group.command(name="cancel", description="Stop a bulk send that is under way.")
     @app_commands.describe(batch="The bulk send's number, from /outbound status")

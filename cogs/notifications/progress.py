@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
 import discord
 
 from bot.mentions import NO_PINGS
 from bot.services import outbound
-from bot.ui import bot_of
+from bot.ui import CopInteraction
 from cogs.notifications import render
 
 log = logging.getLogger(__name__)
@@ -22,14 +21,14 @@ FOLLOW_FOR_SECONDS = 14 * 60
 
 
 async def follow_progress(
-    interaction: discord.Interaction[Any],
+    interaction: CopInteraction,
     batch_id: int,
     *,
     refresh_seconds: float = REFRESH_SECONDS,
 ) -> outbound.Progress:
     """Show the batch's progress in the interaction's response (deferred or sent before;
     it is edited) every few seconds until everything is sent or the interaction expires."""
-    bot = bot_of(interaction)
+    bot = interaction.client
     bot.outbox.wake()
     async with bot.db.transaction() as session:
         progress = await outbound.progress(session, batch_id)

@@ -51,3 +51,11 @@ def progress_embed(progress: Progress) -> discord.Embed:
             "members' quiet hours and choices are respected."
         )
     return embed
+
+
+def batches_embed(batches: list[Progress]) -> discord.Embed:
+    """The recent bulk sends, newest first."""
+    lines = [f"`#{p.batch_id}` · {progress_line(p)}" for p in batches]
+    embed = discord.Embed(title="Bulk sends", description="\n".join(lines)[:4000], colour=COLOUR)
+    embed.set_footer(text="Stop one with /outbound cancel <number>.")
+    return embed

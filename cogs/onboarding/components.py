@@ -111,10 +111,10 @@ def form_view(answers: Answers, bot: CopBot) -> discord.ui.View:
 
 
 async def respond_with_form(
-    interaction: discord.Interaction[Any], answers: Answers, problems: list[str] | None = None
+    interaction: CopInteraction, answers: Answers, problems: list[str] | None = None
 ) -> None:
     """Show the form: edit it in place when the interaction came from it, else send it."""
-    payload = form_payload(bot_of(interaction), answers, problems)
+    payload = form_payload(interaction.client, answers, problems)
     if (
         interaction.message is not None
         and interaction.type is not discord.InteractionType.application_command
@@ -126,10 +126,8 @@ async def respond_with_form(
         )
 
 
-async def update_draft(
-    interaction: discord.Interaction[Any], change: Callable[[Answers], None]
-) -> Answers:
-    bot = bot_of(interaction)
+async def update_draft(interaction: CopInteraction, change: Callable[[Answers], None]) -> Answers:
+    bot = interaction.client
     async with bot.db.transaction() as session:
         answers = await lifecycle.load_draft(session, interaction.user.id)
         change(answers)
@@ -370,8 +368,8 @@ class FormButton(CopButton, template=rf"onb:form:(?P<action>{FORM_ACTIONS})"):
             await submit(interaction)
 
 
-async def submit(interaction: discord.Interaction[Any]) -> None:
-    bot = bot_of(interaction)
+async def submit(interaction: CopInteraction) -> None:
+    bot = interaction.client
     async with bot.db.transaction() as session:
         answers = await lifecycle.load_draft(session, interaction.user.id)
     if not text_problems(answers, this_year(bot)) and answers.has_text and _needs_note(answers):
@@ -413,10 +411,10 @@ NOT_A_COORDINATOR = (
 
 
 async def decide(
-    interaction: discord.Interaction[Any], application_id: int, verdict: Verdict, reason: str = ""
+    interaction: CopInteraction, application_id: int, verdict: Verdict, reason: str = ""
 ) -> lifecycle.Decision:
     """The coordinator who pressed decides the application (exactly once)."""
-    bot = bot_of(interaction)
+    bot = interaction.client
     async with bot.db.transaction() as session:
         return await lifecycle.decide(
             session,
@@ -618,7 +616,7 @@ class ConnectView(OwnerOnlyView):
 
     @discord.ui.button(label="Suggest someone else", style=discord.ButtonStyle.secondary)
     async def another(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConnectView]
+        self, interaction: CopInteraction, button: discord.ui.Button[ConnectView]
     ) -> None:
         match, reason = await suggest(self.bot, interaction.user.id, self.interest)
         view = ConnectView(self.bot, interaction.user.id, self.interest, match.member.id)
@@ -648,7 +646,7 @@ class InviteConfirmView(OwnerOnlyView):
 
     @discord.ui.button(label="Send the invitations", style=discord.ButtonStyle.primary)
     async def confirm(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[InviteConfirmView]
+        self, interaction: CopInteraction, button: discord.ui.Button[InviteConfirmView]
     ) -> None:
         bot = self.bot
         self.stop()
@@ -683,7 +681,7 @@ class InviteConfirmView(OwnerOnlyView):
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[InviteConfirmView]
+        self, interaction: CopInteraction, button: discord.ui.Button[InviteConfirmView]
     ) -> None:
         self.stop()
         await interaction.response.edit_message(
@@ -692,7 +690,7 @@ class InviteConfirmView(OwnerOnlyView):
 
 
 async def follow_progress(
-    interaction: discord.Interaction[Any], bot: CopBot, batch_id: int, count: int
+    interaction: CopInteraction, bot: CopBot, batch_id: int, count: int
 ) -> None:
     """Edit the coordinator's message with the batch's progress until it is done."""
     waited = 0.0
