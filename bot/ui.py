@@ -9,7 +9,8 @@ commands, views, modals and persistent items, and the ephemeral ``send``.
   alone: the template's named groups are its fields, and the custom id and
   ``from_custom_id`` follow from them.
 - ``CopView`` / ``OwnerOnlyView`` / ``CopModal``: views and modals on the same path.
-- ``CopCog``: a capability's cog, registering its persistent items when loaded.
+- ``CopCog``: a capability's cog, registering its persistent items when loaded, and
+  its scheduled jobs (``schedule``) until it unloads.
 - ``send``: an ephemeral reply or follow-up that pings nobody; ``safe`` shows member
   text literally; ``quote`` echoes member input in an error, cut and escaped.
 - ``guarded``: run any other callback through the error path.
@@ -24,6 +25,7 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -36,6 +38,7 @@ from typing import (
 )
 
 import discord
+from apscheduler.triggers.base import BaseTrigger
 from discord.ext import commands
 
 from bot import port
@@ -127,19 +130,54 @@ async def guarded(
 
 class CopCog(commands.Cog):
     """A capability's cog: it holds the bot, and registers its persistent items
-    (``persistent_items``) when loaded and removes them when unloaded. A cog with more
-    to do on load or unload calls ``super()`` there."""
+    (``persistent_items``) when loaded and removes them when unloaded; the jobs it
+    ``schedule``s are removed when it unloads too. A cog with more to do on load or
+    unload calls ``super()`` there."""
 
     persistent_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = ()
+    _job_ids: tuple[str, ...] = ()
 
     def __init__(self, bot: CopBot) -> None:
         self.bot = bot
+
+    def schedule(
+        self,
+        job_id: str,
+        job: Callable[..., Awaitable[object]],
+        trigger: BaseTrigger,
+        *,
+        grace_seconds: int,
+        args: Sequence[object] = (),
+        first_after: float | None = None,
+    ) -> None:
+        """Run ``job(*args)`` on ``trigger`` under ``job_id``, replacing a job of that id
+        from before. Runs missed while the bot was busy or down collapse into one, up to
+        ``grace_seconds`` late; ``first_after`` (seconds) runs it once soon after start."""
+        extra: dict[str, Any] = {}
+        if first_after is not None:
+            extra["next_run_time"] = datetime.now(UTC) + timedelta(seconds=first_after)
+        self.bot.scheduler.add_job(
+            job,
+            trigger,
+            args=list(args),
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=grace_seconds,
+            **extra,
+        )
+        if job_id not in self._job_ids:
+            self._job_ids = (*self._job_ids, job_id)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*self.persistent_items)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*self.persistent_items)
+        for job_id in self._job_ids:
+            if self.bot.scheduler.get_job(job_id) is not None:
+                self.bot.scheduler.remove_job(job_id)
+        self._job_ids = ()
 
 
 class CopView(discord.ui.View):

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, cast
 
 import discord
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 
 from bot import port
+from bot.client import CopBot
 from bot.errors import InvalidInput, NotAllowed, NotFound, quote
 from bot.replies import INTERNAL_ERROR, MESSAGE_LIMIT, clamp, describe_error, fit
 from bot.ui import (
     CopButton,
+    CopCog,
     CopInteraction,
     CopItem,
     CopSelect,
@@ -369,3 +374,53 @@ async def test_cop_select_for_any_number_can_clear_every_choice(world: World) ->
     updated = await chosen.wait_reply()
     assert "🚫 **Learning prompts**" in updated.text
     assert "✅ **Learning prompts**" not in updated.text
+
+
+class _Dynamic:
+    """What a CopCog asks of its bot: dynamic items and a scheduler."""
+
+    def __init__(self) -> None:
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.items: set[type[Any]] = set()
+
+    def add_dynamic_items(self, *items: type[Any]) -> None:
+        self.items.update(items)
+
+    def remove_dynamic_items(self, *items: type[Any]) -> None:
+        self.items.difference_update(items)
+
+
+async def _tick() -> None:
+    return None
+
+
+class _Ticking(CopCog):
+    persistent_items = (Gate,)
+
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.schedule("test:tick", _tick, IntervalTrigger(minutes=5), grace_seconds=60)
+        self.schedule(
+            "test:soon", _tick, IntervalTrigger(hours=1), grace_seconds=3600, first_after=30
+        )
+
+
+async def test_cop_cog_schedules_its_jobs_and_removes_them_with_its_items() -> None:
+    bot = _Dynamic()
+    bot.scheduler.start(paused=True)
+    cog = _Ticking(cast("CopBot", bot))
+    before = datetime.now(UTC)
+    await cog.cog_load()
+    assert bot.items == {Gate}
+    tick = bot.scheduler.get_job("test:tick")
+    soon = bot.scheduler.get_job("test:soon")
+    assert tick is not None
+    assert soon is not None
+    assert (tick.coalesce, tick.misfire_grace_time) == (True, 60)
+    assert soon.next_run_time >= before + timedelta(seconds=30)
+    await cog.cog_load()  # loading again replaces the jobs rather than adding more
+    assert len(bot.scheduler.get_jobs()) == 2
+    await cog.cog_unload()
+    assert bot.items == set()
+    assert bot.scheduler.get_jobs() == []
+    bot.scheduler.shutdown(wait=False)

@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 import discord
+from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,21 +76,16 @@ class Onboarding(CopCog):
         self.bot.outbox.register(invites.INVITE_TEMPLATE, invitation)
         self.bot.connect_work.append(self.connected_sweep_done)
         await super().cog_load()
-        self.bot.scheduler.add_job(
+        self.schedule(
+            SWEEP_JOB_ID,
             self.run_sweep,
-            "interval",
-            minutes=self.bot.config.onboarding.sweep_interval_minutes,
-            id=SWEEP_JOB_ID,
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=300,
+            IntervalTrigger(minutes=self.bot.config.onboarding.sweep_interval_minutes),
+            grace_seconds=300,
         )
 
     async def cog_unload(self) -> None:
         self.bot.connect_work.remove(self.connected_sweep_done)
         await super().cog_unload()
-        if self.bot.scheduler.get_job(SWEEP_JOB_ID) is not None:
-            self.bot.scheduler.remove_job(SWEEP_JOB_ID)
 
     # --- /join ----------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import UTC, datetime, timedelta
 
 import discord
 from apscheduler.triggers.interval import IntervalTrigger
@@ -321,27 +320,22 @@ class Roster(CopCog):
 
     async def cog_load(self) -> None:
         await super().cog_load()
-        jobs = (
-            (roster_post_tick, IntervalTrigger(minutes=1), ROSTER_JOB_ID, 5, 60),
-            (plan_tick, IntervalTrigger(hours=1), PLAN_JOB_ID, 2, 3600),
+        self.schedule(
+            ROSTER_JOB_ID,
+            roster_post_tick,
+            IntervalTrigger(minutes=1),
+            args=[self.bot],
+            grace_seconds=60,
+            first_after=5,
         )
-        for job, trigger, job_id, first_after, grace in jobs:
-            self.bot.scheduler.add_job(
-                job,
-                trigger,
-                id=job_id,
-                replace_existing=True,
-                args=[self.bot],
-                next_run_time=datetime.now(UTC) + timedelta(seconds=first_after),
-                coalesce=True,
-                misfire_grace_time=grace,
-            )
-
-    async def cog_unload(self) -> None:
-        await super().cog_unload()
-        for job_id in (ROSTER_JOB_ID, PLAN_JOB_ID):
-            if self.bot.scheduler.get_job(job_id) is not None:
-                self.bot.scheduler.remove_job(job_id)
+        self.schedule(
+            PLAN_JOB_ID,
+            plan_tick,
+            IntervalTrigger(hours=1),
+            args=[self.bot],
+            grace_seconds=3600,
+            first_after=2,
+        )
 
     # --- helpers -------------------------------------------------------------------
 
