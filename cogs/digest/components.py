@@ -8,7 +8,7 @@ from bot.checks import is_coordinator
 from bot.errors import NotAllowed
 from bot.mentions import NO_PINGS
 from bot.services.learnings.record import export_history
-from bot.ui import CopButton, CopInteraction, CopView, page_buttons, persistent_view
+from bot.ui import CopButton, CopInteraction, CopView, page_buttons, persistent_view, send
 from cogs.digest.render import history_embed
 
 
@@ -41,6 +41,4 @@ async def show_history(interaction: CopInteraction, page: int, update: bool) -> 
     if update:
         await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
     else:
-        await interaction.response.send_message(
-            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await send(interaction, embed=embed, view=view)

@@ -13,7 +13,7 @@ from bot.client import CopBot
 from bot.mentions import NO_PINGS
 from bot.services import mydata
 from bot.services.mydata_sources import contributors
-from bot.ui import CopCog, CopInteraction, persistent_view
+from bot.ui import CopCog, CopInteraction, persistent_view, send
 from cogs.mydata.components import EraseButton
 from cogs.mydata.render import NOTHING_HELD, erase_question
 
@@ -58,18 +58,15 @@ class MyData(CopCog):
             )
             lines = await mydata.preview(person, contributors()) if person is not None else []
         if person is None:
-            await interaction.response.send_message(
-                NOTHING_HELD, ephemeral=True, allowed_mentions=NO_PINGS
-            )
+            await send(interaction, NOTHING_HELD)
             return
-        await interaction.response.send_message(
+        await send(
+            interaction,
             erase_question(lines),
             view=persistent_view(
                 EraseButton("erase", interaction.user.id),
                 EraseButton("keep", interaction.user.id),
             ),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
 
 

@@ -85,9 +85,7 @@ class Notifications(CopCog):
                 await notifications.set_quiet_hours(session, now, user_id, quiet_from, quiet_until)
             if quiet_hours_off:
                 await notifications.clear_quiet_hours(session, now, user_id)
-        await interaction.response.send_message(
-            ephemeral=True, **(await settings_message(interaction))
-        )
+        await send(interaction, **(await settings_message(interaction)))
 
     @outbound_group.command(name="status", description="Progress of the recent bulk sends.")
     @app_commands.describe(batch="Follow one bulk send live until it is done (its number)")

@@ -11,7 +11,7 @@ import discord
 
 from bot.mentions import NO_PINGS
 from bot.services import notifications, outbound
-from bot.ui import CopButton, CopInteraction, CopModal, CopSelect, bot_of, persistent_view
+from bot.ui import CopButton, CopInteraction, CopModal, CopSelect, bot_of, persistent_view, send
 from cogs.notifications import render
 
 
@@ -45,9 +45,7 @@ class OpenSettingsButton(CopButton, template=re.escape(outbound.NOTIFICATIONS_BU
     emoji = "🔔"
 
     async def pressed(self, interaction: CopInteraction) -> None:
-        await interaction.response.send_message(
-            ephemeral=True, **(await settings_message(interaction))
-        )
+        await send(interaction, **(await settings_message(interaction)))
 
 
 class KindsMenu(CopSelect, template=r"notif:kinds"):
@@ -85,7 +83,7 @@ class QuietHoursModal(CopModal, title="Quiet hours"):
         if interaction.message is not None:  # the panel it was opened from, updated in place
             await interaction.response.edit_message(**message)
         else:
-            await interaction.response.send_message(ephemeral=True, **message)
+            await send(interaction, **message)
 
 
 class QuietHoursButton(CopButton, template=r"notif:quiet"):

@@ -464,9 +464,7 @@ class ReviewButton(
         name = render.safe(decision.member.display_name, 100) or "They"
         if not decision.in_guild:
             report.in_server = False
-        await interaction.followup.send(
-            report.sentence(name), ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await send(interaction, report.sentence(name))
 
 
 class DeclineModal(CopModal, title="Decline the application"):
@@ -507,7 +505,7 @@ class DeclineModal(CopModal, title="Decline the application"):
             else f"Declined and recorded. {name} couldn't be told by DM (closed, or they've "
             "left), so please let them know if you can."
         )
-        await interaction.followup.send(sentence, ephemeral=True, allowed_mentions=NO_PINGS)
+        await send(interaction, sentence)
 
 
 class RenewalButton(CopButton, template=r"onb:renew:(?P<renewal_id>\d+):(?P<answer>yes|no)"):

@@ -596,11 +596,7 @@ class Roster(CopCog):
         if outcome is None or outcome.status is RosterPostStatus.SKIPPED:
             raise InvalidInput(NO_MEETINGS)
         verb = "Updated" if outcome.status is RosterPostStatus.EDITED else "Posted"
-        await interaction.followup.send(
-            f"{verb} the roster in <#{self.bot.config.channels.roster}>.",
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
+        await send(interaction, f"{verb} the roster in <#{self.bot.config.channels.roster}>.")
 
     @roster.command(name="ledger", description="Show the shared facilitation workload.")
     @audience("everyone")
