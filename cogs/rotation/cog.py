@@ -49,6 +49,11 @@ log = logging.getLogger(__name__)
 ROSTER_JOB_ID = "rotation:roster-post"
 PLAN_JOB_ID = "rotation:plan"
 
+MeetingMinutes = app_commands.Range[int, 15, 600]
+"""How long a meeting lasts, in minutes."""
+PLACE_HELP = "Where: a room and address, or a video-call link"
+MEETING_DATE_HELP = "The meeting's date, e.g. 2026-03-17 (pick from the list)"
+
 
 async def roster_post_tick(bot: CopBot) -> None:
     """APScheduler job: post the roster if a slot is due (decided from the database)."""
@@ -101,7 +106,7 @@ class Meetings(CopCog):
     @app_commands.describe(
         when="When meetings repeat, e.g. 'every 4 weeks on Tuesday at 10:00' or "
         "'every second Thursday at 10am'",
-        place="Where: a room and address, or a video-call link",
+        place=PLACE_HELP,
         duration="How long each meeting lasts, in minutes (default from config)",
     )
     @app_commands.default_permissions(manage_guild=True)
@@ -111,7 +116,7 @@ class Meetings(CopCog):
         interaction: CopInteraction,
         when: str,
         place: str,
-        duration: app_commands.Range[int, 15, 600] | None = None,
+        duration: MeetingMinutes | None = None,
     ) -> None:
         bot = self.bot
         now = bot.clock()
@@ -154,7 +159,7 @@ class Meetings(CopCog):
     @meeting.command(name="add", description="Add a one-off meeting.")
     @app_commands.describe(
         when="Date and time in the community's time zone, e.g. 2026-03-17 10:00",
-        place="Where: a room and address, or a video-call link",
+        place=PLACE_HELP,
         title="What the meeting is, if it is special (optional)",
         duration="How long it lasts, in minutes (default from config)",
     )
@@ -166,7 +171,7 @@ class Meetings(CopCog):
         when: str,
         place: str,
         title: str | None = None,
-        duration: app_commands.Range[int, 15, 600] | None = None,
+        duration: MeetingMinutes | None = None,
     ) -> None:
         bot = self.bot
         now = bot.clock()
@@ -195,7 +200,7 @@ class Meetings(CopCog):
 
     @meeting.command(name="cancel", description="Cancel one meeting and tell the group.")
     @app_commands.describe(
-        date="The meeting's date, e.g. 2026-03-17 (pick from the list)",
+        date=MEETING_DATE_HELP,
         reason="Why, for the group (optional)",
     )
     @app_commands.autocomplete(date=meeting_autocomplete)
@@ -485,7 +490,7 @@ class Roster(CopCog):
             await rotation.set_swap_message(session, swap.id, message.channel.id, message.id)
 
     @roster.command(name="volunteer", description="Put yourself forward to facilitate a meeting.")
-    @app_commands.describe(date="The meeting's date, e.g. 2026-03-17 (pick from the list)")
+    @app_commands.describe(date=MEETING_DATE_HELP)
     @app_commands.autocomplete(date=meeting_autocomplete)
     async def volunteer(self, interaction: CopInteraction, date: str) -> None:
         bot = self.bot
@@ -504,7 +509,7 @@ class Roster(CopCog):
 
     @roster.command(name="assign", description="Set who facilitates a meeting.")
     @app_commands.describe(
-        date="The meeting's date, e.g. 2026-03-17 (pick from the list)",
+        date=MEETING_DATE_HELP,
         member="The member who will facilitate",
     )
     @app_commands.autocomplete(date=meeting_autocomplete)
@@ -538,7 +543,7 @@ class Roster(CopCog):
         name="cofacilitator", description="Name the co-facilitator of a meeting (coordinators)."
     )
     @app_commands.describe(
-        date="The meeting's date, e.g. 2026-03-17 (pick from the list)",
+        date=MEETING_DATE_HELP,
         member="The member who will co-facilitate",
     )
     @app_commands.autocomplete(date=meeting_autocomplete)
