@@ -34,6 +34,7 @@ from cogs.learnings.form import FORM_PREFIX
 from cogs.learnings.forum import remove_withdrawn
 
 LEVEL_CHOICES = [app_commands.Choice(name=level.value, value=level.value) for level in SharingLevel]
+LEARNING_ID_HELP = "The learning's number, like 12 (see /learning mine)."
 
 
 class Learnings(CopCog):
@@ -99,20 +100,20 @@ class Learnings(CopCog):
         await show_page(interaction, "mine", page, None, update=False)
 
     @learning.command(name="edit", description="Edit one of your learnings.")
-    @app_commands.describe(id="The learning's number, like 12 (see /learning mine).")
+    @app_commands.describe(id=LEARNING_ID_HELP)
     @audience("member")
     async def edit(self, interaction: CopInteraction, id: int) -> None:
         await start_edit(interaction, id)
 
     @learning.command(name="delete", description="Delete one of your learnings.")
-    @app_commands.describe(id="The learning's number, like 12 (see /learning mine).")
+    @app_commands.describe(id=LEARNING_ID_HELP)
     @audience("member")
     async def delete(self, interaction: CopInteraction, id: int) -> None:
         await ask_delete(interaction, id)
 
     @learning.command(name="share", description="Change who may see one of your learnings.")
     @app_commands.describe(
-        id="The learning's number, like 12 (see /learning mine).",
+        id=LEARNING_ID_HELP,
         level="private (only you), group (members, never exported), digest-anonymous, digest-named",
     )
     @app_commands.choices(level=LEVEL_CHOICES)
@@ -125,7 +126,7 @@ class Learnings(CopCog):
     @learning.command(
         name="publish", description="Publish one of your shared learnings to the forum."
     )
-    @app_commands.describe(id="The learning's number, like 12 (see /learning mine).")
+    @app_commands.describe(id=LEARNING_ID_HELP)
     @audience("member")
     async def publish(self, interaction: CopInteraction, id: int) -> None:
         await publish_learning(interaction, id, confirmed=False)
