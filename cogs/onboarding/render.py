@@ -15,15 +15,7 @@ import discord
 from bot import port
 from bot.config import AppConfig
 from bot.models import Application, ApplicationStatus, Meeting, Member, MemberStatus
-from bot.services.onboarding.forms import (
-    ELSEWHERE,
-    NO_COURSE,
-    OTHER_COURSE,
-    Answers,
-    Check,
-    Outcome,
-    clean,
-)
+from bot.services.onboarding import forms
 from bot.services.onboarding.lifecycle import MemberRecord, PendingPage
 from bot.services.onboarding.matching import Match
 from bot.services.outbound import Progress
@@ -35,7 +27,7 @@ ATTENTION = discord.Colour.orange()
 APPROVED = discord.Colour.green()
 DECLINED = discord.Colour.dark_grey()
 
-ICONS = {Outcome.MET: "✅", Outcome.REVIEW: "⚠️", Outcome.UNMET: "❌"}
+ICONS = {forms.Outcome.MET: "✅", forms.Outcome.REVIEW: "⚠️", forms.Outcome.UNMET: "❌"}
 NOT_SET = "*not given*"
 
 
@@ -54,7 +46,7 @@ def rule_title(config: AppConfig, rule: int) -> str:
     return rules[rule - 1] if rule <= len(rules) else f"Rule {rule}"
 
 
-def check_lines(checks: Sequence[Check], config: AppConfig, *, with_remedy: bool) -> str:
+def check_lines(checks: Sequence[forms.Check], config: AppConfig, *, with_remedy: bool) -> str:
     lines = []
     for check in checks:
         line = f"{ICONS[check.outcome]} **{check.rule}. {rule_title(config, check.rule)}** "
@@ -66,16 +58,16 @@ def check_lines(checks: Sequence[Check], config: AppConfig, *, with_remedy: bool
 
 
 def where_text(locality: str, note: str) -> str:
-    if locality == ELSEWHERE:
+    if locality == forms.ELSEWHERE:
         return f"Elsewhere: {safe(note, 200)}" if note else "Elsewhere (not said where yet)"
     return safe(locality, 100) if locality else ""
 
 
 def course_text(course: str, note: str, year: str | int | None = None) -> str:
     year_text = f" ({year})" if year else ""
-    if course == OTHER_COURSE:
+    if course == forms.OTHER_COURSE:
         return f"Other: {safe(note, 200)}{year_text}" if note else "Other training (not said which)"
-    if course == NO_COURSE:
+    if course == forms.NO_COURSE:
         return "None yet"
     return f"{safe(course, 100)}{year_text}" if course else ""
 
@@ -88,9 +80,9 @@ def interests_text(tags: Sequence[str]) -> str:
 
 
 def form_embed(
-    answers: Answers,
+    answers: forms.Answers,
     config: AppConfig,
-    checks: Sequence[Check] | None,
+    checks: Sequence[forms.Check] | None,
     problems: Sequence[str] = (),
 ) -> discord.Embed:
     onboarding = config.onboarding
@@ -116,9 +108,9 @@ def form_embed(
             inline=False,
         )
     typed = [
-        f"**Name:** {safe(clean(answers.name), 100) or NOT_SET}",
-        f"**Organisation:** {safe(clean(answers.organisation), 200) or NOT_SET}",
-        f"**Role:** {safe(clean(answers.job_role), 200) or NOT_SET}",
+        f"**Name:** {safe(forms.clean(answers.name), 100) or NOT_SET}",
+        f"**Organisation:** {safe(forms.clean(answers.organisation), 200) or NOT_SET}",
+        f"**Role:** {safe(forms.clean(answers.job_role), 200) or NOT_SET}",
         f"**Interests:** {safe(answers.interests.strip(), 400) or NOT_SET}",
         f"**Training year:** {safe(answers.training_year.strip(), 20) or NOT_SET}",
     ]
@@ -149,7 +141,7 @@ def form_embed(
 
 
 def submitted_embed(application: Application, config: AppConfig) -> discord.Embed:
-    checks = [Check.from_json(c) for c in application.checks]
+    checks = [forms.Check.from_json(c) for c in application.checks]
     if application.all_met:
         summary = (
             "Every membership rule is met. A coordinator will review your application; "
@@ -181,7 +173,7 @@ def submitted_embed(application: Application, config: AppConfig) -> discord.Embe
 def review_embed(
     application: Application, member: Member, config: AppConfig, *, mention: bool = True
 ) -> discord.Embed:
-    checks = [Check.from_json(c) for c in application.checks]
+    checks = [forms.Check.from_json(c) for c in application.checks]
     unmet = sum(1 for c in checks if not c.met)
     who = f"<@{application.user_id}>" if mention else safe(application.display_name)
     embed = discord.Embed(
@@ -254,7 +246,7 @@ def pending_embed(page: PendingPage, config: AppConfig) -> discord.Embed:
         )
     lines = []
     for app in page.applications:
-        checks = [Check.from_json(c) for c in app.checks]
+        checks = [forms.Check.from_json(c) for c in app.checks]
         met = sum(1 for c in checks if c.met)
         link = ""
         if app.review_channel_id and app.review_message_id:
@@ -300,7 +292,7 @@ def record_embed(record: MemberRecord, config: AppConfig) -> discord.Embed:
         )
     if record.applications:
         latest = record.applications[0]
-        checks = [Check.from_json(c) for c in latest.checks]
+        checks = [forms.Check.from_json(c) for c in latest.checks]
         embed.add_field(
             name=f"Application #{latest.id} ({latest.status.value}), sent "
             f"{latest.submitted_at:%Y-%m-%d}",
