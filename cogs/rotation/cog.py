@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import discord
 from apscheduler.triggers.interval import IntervalTrigger
@@ -74,6 +76,15 @@ def _rules(bot: CopBot) -> RotationRules:
     return RotationRules.from_config(bot.config)
 
 
+@asynccontextmanager
+async def _changing(bot: CopBot) -> AsyncIterator[AsyncSession]:
+    """A unit of work that changes meetings or turns; once it is committed, listeners
+    (the events mirror) hear ``cop_meetings_changed``. Nothing is heard if it fails."""
+    async with bot.db.transaction() as session:
+        yield session
+    bot.dispatch("cop_meetings_changed")
+
+
 async def _post_notice(
     bot: CopBot, channel_id: int, text: str, users: list[int], what: str
 ) -> None:
@@ -121,7 +132,7 @@ class Meetings(CopCog):
         bot = self.bot
         now = bot.clock()
         rules = _rules(bot)
-        async with bot.db.transaction() as session:
+        async with _changing(bot) as session:
             change = await meeting_service.set_series(
                 session,
                 phrase=when,
@@ -133,7 +144,6 @@ class Meetings(CopCog):
                 created_by=interaction.user.id,
             )
             upcoming = (await rotation.plan(session, now, rules))[:3]
-        self.bot.dispatch("cop_meetings_changed")
         schedule = change.recurrence.describe()
         lines = [
             f"Meetings are now **{schedule}**"
@@ -176,7 +186,7 @@ class Meetings(CopCog):
         bot = self.bot
         now = bot.clock()
         starts_at = meeting_service.parse_when(when, bot.zone, now)
-        async with bot.db.transaction() as session:
+        async with _changing(bot) as session:
             meeting = await meeting_service.add_meeting(
                 session,
                 starts_at=starts_at,
@@ -189,7 +199,6 @@ class Meetings(CopCog):
             await rotation.plan(session, now, _rules(bot))
             meeting_id = meeting.id
             facilitator = meeting.facilitator
-        self.bot.dispatch("cop_meetings_changed")
         await send(
             interaction,
             f"Added a meeting on {show(starts_at)} (`{local_date(meeting, bot.zone)}`)"
@@ -211,12 +220,11 @@ class Meetings(CopCog):
     ) -> None:
         bot = self.bot
         now = bot.clock()
-        async with bot.db.transaction() as session:
+        async with _changing(bot) as session:
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             people = [m for m in (meeting.facilitator, meeting.co_facilitator) if m is not None]
             await meeting_service.cancel_meeting(session, meeting, reason=reason or "", now=now)
             await rotation.plan(session, now, _rules(bot))
-        self.bot.dispatch("cop_meetings_changed")
         users = [p.user_id for p in people]
         named = " and ".join(mention(p) for p in people)
         because = f" Reason: {meeting.cancel_reason}" if meeting.cancel_reason else ""
@@ -405,13 +413,12 @@ class Roster(CopCog):
         bot = self.bot
         now = bot.clock()
         first, last = meeting_service.parse_day_range(when, bot.zone, now)
-        async with bot.db.transaction() as session:
+        async with _changing(bot) as session:
             me = await self._in_rotation(session, interaction.user, you=True)
             result = await rotation.mark_unavailable(
                 session, me, first, last, reason or "", now, self.rules, keyring=bot.data_keyring
             )
             handed = handed_over(result.released)
-        self.bot.dispatch("cop_meetings_changed")
         span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
         text = f"You're marked unavailable for `{span}`. Your place in the rotation is kept."
         if handed:
@@ -424,10 +431,9 @@ class Roster(CopCog):
         bot = self.bot
         now = bot.clock()
         first, last = meeting_service.parse_day_range(when, bot.zone, now)
-        async with bot.db.transaction() as session:
+        async with _changing(bot) as session:
             me = await self._in_rotation(session, interaction.user, you=True)
             cleared = await rotation.clear_unavailable(session, me, first, last, now, self.rules)
-        self.bot.dispatch("cop_meetings_changed")
         if not cleared:
             raise NotFound(
                 "You weren't marked unavailable on those days, so there's nothing to clear. "
@@ -445,13 +451,12 @@ class Roster(CopCog):
     async def availability(self, interaction: CopInteraction, rule: str) -> None:
         bot = self.bot
         now = bot.clock()
-        async with bot.db.transaction() as session:
+        async with _changing(bot) as session:
             me = await self._in_rotation(session, interaction.user, you=True)
             parsed, released = await rotation.set_standing_availability(
                 session, me, rule, now, self.rules
             )
             handed = handed_over(released)
-        self.bot.dispatch("cop_meetings_changed")
         if parsed.is_empty:
             text = "Done: you can facilitate any day and time again."
         else:
@@ -495,12 +500,11 @@ class Roster(CopCog):
     async def volunteer(self, interaction: CopInteraction, date: str) -> None:
         bot = self.bot
         now = bot.clock()
-        async with bot.db.transaction() as session:
+        async with _changing(bot) as session:
             me = await self._in_rotation(session, interaction.user, you=True)
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             result = await rotation.volunteer(session, meeting, me, now, self.rules)
             co = meeting.co_facilitator
-        self.bot.dispatch("cop_meetings_changed")
         extra = f" {mention(co)} will co-facilitate with you." if co else ""
         await send(
             interaction, f"Thank you! You'll facilitate the meeting on {when_text(meeting)}.{extra}"
@@ -518,12 +522,11 @@ class Roster(CopCog):
     async def assign(self, interaction: CopInteraction, date: str, member: discord.Member) -> None:
         bot = self.bot
         now = bot.clock()
-        async with bot.db.transaction() as session:
+        async with _changing(bot) as session:
             target = await self._in_rotation(session, member, you=False)
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             before = meeting.facilitator
             result = await rotation.assign(session, meeting, target, now, self.rules)
-        self.bot.dispatch("cop_meetings_changed")
         await send(
             interaction,
             f"{member.mention} now facilitates the meeting on {when_text(meeting)}"
@@ -554,12 +557,11 @@ class Roster(CopCog):
     ) -> None:
         bot = self.bot
         now = bot.clock()
-        async with bot.db.transaction() as session:
+        async with _changing(bot) as session:
             target = await self._in_rotation(session, member, you=False)
             meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
             await rotation.name_co_facilitator(session, meeting, target, now, self.rules)
             facilitator = meeting.facilitator
-        self.bot.dispatch("cop_meetings_changed")
         await send(
             interaction,
             f"{member.mention} will co-facilitate the meeting on {when_text(meeting)} with "
