@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import AppConfig
 from bot.crypto import Keyring
 from bot.models import DigestExport, Member
-from bot.services.learnings import FILTERS_AAD
+from bot.services.learnings import add_export_record
 from bot.services.report.data import Grouped, Period, ReportData, gather, group_small, make_period
 from bot.services.report.rendered import RenderedReport
 
@@ -61,23 +61,21 @@ async def record_report(
     now: datetime,
 ) -> DigestExport:
     """Record who made the report, when, for which range, and its SHA-256."""
-    record = DigestExport(
-        exported_by_id=by.id if by else None,
-        via=via[:200],
-        exported_at=now,
-        range_start=period.start,
-        range_end=period.end,
+    return await add_export_record(
+        session,
+        keyring,
+        by=by,
+        via=via,
+        start=period.start,
+        end=period.end,
         format=REPORT_FORMAT,
-        filters=keyring.encrypt_json({"tags": []}, FILTERS_AAD),
-        key_id=keyring.primary_id,
-        entry_count=rendered.charts,
-        flagged_count=0,
-        size_bytes=len(rendered.html),
+        tags=(),
+        entries=rendered.charts,
+        flagged=0,
+        size=len(rendered.html),
         sha256=rendered.sha256,
+        now=now,
     )
-    session.add(record)
-    await session.flush()
-    return record
 
 
 __all__ = [
