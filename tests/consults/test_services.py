@@ -71,6 +71,18 @@ async def _asker_and_helper(make_member: MakeMember) -> tuple[Member, Member]:
     return await make_member("Asker", []), await make_member("Helper", ["trust"])
 
 
+async def _helps(db: Database, keyring: Keyring, helper: Member, clock: FakeClock) -> None:
+    """``helper`` answers their (only) invitation with I'll help."""
+    async with db.transaction() as session:
+        inv = await session.scalar(
+            select(ConsultInvitation).where(ConsultInvitation.member_id == helper.id)
+        )
+        assert inv is not None
+        await consults.answer(
+            session, keyring, inv.id, helper, True, clock(), invite_count=3, today=TODAY
+        )
+
+
 def _db_bytes(config: AppConfig) -> bytes:
     path = sqlite_path(config.database.url)
     assert path is not None
@@ -338,14 +350,7 @@ async def test_resolve_thanks_count_in_the_ledger(
     helper = await make_member("Helper", ["trust", "funding"])
     idle = await make_member("Idle", ["trust"])
     cid, _ = await _ask(db, keyring, asker, clock, themes=("trust", "funding"), anonymous=True)
-    async with db.transaction() as session:
-        inv = await session.scalar(
-            select(ConsultInvitation).where(ConsultInvitation.member_id == helper.id)
-        )
-        assert inv is not None
-        await consults.answer(
-            session, keyring, inv.id, helper, True, clock(), invite_count=3, today=TODAY
-        )
+    await _helps(db, keyring, helper, clock)
     async with db.transaction() as session:
         with pytest.raises(NotAllowed):
             await consults.resolve(session, keyring, cid, helper, clock())
@@ -416,14 +421,7 @@ async def test_weekly_post_claimed_once_and_lists_unhelped(
     asker, helper = await _asker_and_helper(make_member)
     helped, _ = await _ask(db, keyring, asker, clock, themes=("trust",), thread_id=11)
     lonely, _ = await _ask(db, keyring, asker, clock, themes=("health",), thread_id=12)
-    async with db.transaction() as session:
-        inv = await session.scalar(
-            select(ConsultInvitation).where(ConsultInvitation.member_id == helper.id)
-        )
-        assert inv is not None
-        await consults.answer(
-            session, keyring, inv.id, helper, True, clock(), invite_count=3, today=TODAY
-        )
+    await _helps(db, keyring, helper, clock)
     # Monday 2026-03-02 00:00 UTC is 10:00 in Brisbane: after a 09:00 Monday slot.
     early = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)  # 08:00 Brisbane
     async with db.transaction() as session:
