@@ -130,7 +130,7 @@ class NameMatcher:
                 for _, start, end in hits:
                     if _edge_before(folded, start) and _edge_after(folded, end):
                         found.add(bisect.bisect_right(starts, start) - 1)
-        if "<@" in whole:
+        if "<" in whole and "<@" in whole:  # memchr for the rare "<" first: much faster
             found.update(i for i, text in enumerate(texts) if "<@" in text)
         return sorted(found)
 
@@ -150,7 +150,8 @@ class NameMatcher:
 
         text = "\n".join(texts)
         folded = _words(text)
-        if self._triggers.isdisjoint(folded) and "<@" not in text:
+        mentions = "<" in text and "<@" in text
+        if self._triggers.isdisjoint(folded) and not mentions:
             return found  # the common case, decided in C without building a set
         present = set(folded)
         if not self._singles.keys().isdisjoint(present):
@@ -169,7 +170,7 @@ class NameMatcher:
                 match = _capitalised(part).search(text)
                 if match is not None:
                     note(match.group(0), owners)
-        if "<@" in text:
+        if mentions:
             for match in _MENTION.finditer(text):
                 note(match.group(0), set())
         return found

@@ -140,17 +140,22 @@ class Renderer:
         hold: the pieces joined by ``separator`` and split back. (One call for the many
         instead of several for each: most of the time in ``escape`` is per call.) Someone
         who typed the separator's odd character, or a carriage return, gets ``entry``."""
-        typed = [piece for e in entries for piece in _typed(e)]
-        raw = "".join(typed)
-        if "\x00" in raw or "\r" in raw:
+        typed: list[str] = []
+        add = typed.extend
+        join_tags = ", ".join
+        for e in entries:  # _typed, inlined: this runs for every entry of an export
+            t = e.text
+            add((t.title, t.happened, t.learned, t.next_time, join_tags(t.tags), e.author or ""))
+        raw = separator.join(typed)
+        if "\r" in raw or raw.count(separator) != len(typed) - 1:
             return "".join(map(self.entry, entries))
-        escaped = escape(separator.join(typed)).split(separator)
+        escaped = escape(raw).split(separator)
         if len(escaped) != len(typed):  # an escape that made a separator: never, but safe
             return "".join(map(self.entry, entries))
         entry = self._entry
-        return "".join(
-            [entry(e, escaped[n * _PIECES : (n + 1) * _PIECES]) for n, e in enumerate(entries)]
-        )
+        pieces = iter(escaped)
+        grouped = zip(*[pieces] * _PIECES, strict=True)  # six pieces at a time
+        return "".join([entry(e, p) for e, p in zip(entries, grouped, strict=True)])
 
 
 def _typed(e: DigestEntry) -> tuple[str, str, str, str, str, str]:
@@ -253,6 +258,15 @@ def md_block(text: str) -> str:
     return _breaks(md(text))
 
 
+_NL = "\n"
+_NL2 = "\n\n"
+_MD_MEETING = " · from the meeting of "
+_MD_TAGS = "Tags: "
+_MD_HAPPENED = "**What happened**  \n"
+_MD_LEARNED = "**What I learned**  \n"
+_MD_NEXT_TIME = "**What I would do next time**  \n"
+
+
 class MarkdownRenderer(Renderer):
     def header(self, stats: DigestStats) -> str:
         lines = [f"# {md(self.request.community)}: learnings digest", ""]
@@ -280,19 +294,16 @@ class MarkdownRenderer(Renderer):
 
     def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
         title, happened, learned, next_time, tags, author = escaped
-        meta = f"_{_day(e.day)} · {'anonymous' if e.anonymous else author}"
-        if e.meeting_day:
-            meta += f" · from the meeting of {_day(e.meeting_day)}"
-        text = f"### {e.number}. {title}\n\n{meta}_  \n"
-        if tags:
-            text += f"Tags: {tags}\n"
-        text += "\n"
-        if happened:
-            text += f"**What happened**  \n{_breaks(happened)}\n\n"
-        if learned:
-            text += f"**What I learned**  \n{_breaks(learned)}\n\n"
-        if next_time:
-            text += f"**What I would do next time**  \n{_breaks(next_time)}\n\n"
+        # One f-string (its optional parts empty when absent): this runs for every entry.
+        text = (
+            f"### {e.number}. {title}\n\n_{_day(e.day)} · "
+            f"{'anonymous' if e.anonymous else author}"
+            f"{_MD_MEETING + _day(e.meeting_day) if e.meeting_day else ''}_  \n"
+            f"{_MD_TAGS + tags + _NL if tags else ''}\n"
+            f"{_MD_HAPPENED + _breaks(happened) + _NL2 if happened else ''}"
+            f"{_MD_LEARNED + _breaks(learned) + _NL2 if learned else ''}"
+            f"{_MD_NEXT_TIME + _breaks(next_time) + _NL2 if next_time else ''}"
+        )
         if e.flags:
             text += (
                 "> ⚠️ **Review before sharing:** this "

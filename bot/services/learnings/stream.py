@@ -227,7 +227,12 @@ async def iter_digest(
                         kept.append((row, matching[0]))
             else:
                 kept = [(row, row.text.theme) for row in batch]
-            suspects = matcher.suspects(["\n".join(row.text.text_fields()) for row, _ in kept])
+            suspects = matcher.suspects(
+                [  # LearningText.text_fields, inlined: this runs for every entry
+                    "\n".join((t.title, t.happened, t.learned, t.next_time, *t.tags))
+                    for t in [row.text for row, _ in kept]
+                ]
+            )
             suspects.reverse()
             rendered: dict[str | None, list[DigestEntry]] = {}
             for index, (row, name) in enumerate(kept):
@@ -247,6 +252,8 @@ async def iter_digest(
                 if group is None:
                     group = rendered[name] = []
                 meeting_at = row.meeting_at
+                at = row.created_at  # _local_day's cache looked up here first: every entry
+                day = days.get((at.year, at.month, at.day, at.hour, at.minute // 15))
                 group.append(
                     DigestEntry(
                         theme.count,
@@ -254,7 +261,7 @@ async def iter_digest(
                         row.text,
                         anonymous,
                         None if anonymous else names.get(row.author_id, "a member"),
-                        _local_day(row.created_at, zone, days),
+                        day if day is not None else _local_day(at, zone, days),
                         None if meeting_at is None else _local_day(meeting_at, zone, days),
                         flags,
                     )
