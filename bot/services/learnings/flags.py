@@ -57,6 +57,16 @@ def _words(text: str) -> list[bytes]:
     return folded.encode("utf-8").translate(_ASCII_SEPARATORS).split()
 
 
+Owners = int | frozenset[int]
+"""Whose name or organisation a phrase is: one member's id (nearly always), or several."""
+_NOBODY: Owners = frozenset()
+
+
+def _owners(ids: set[int]) -> Owners:
+    """``ids`` as ``Owners``: a lone id needs no set (50,000 sets are tens of MB)."""
+    return next(iter(ids)) if len(ids) == 1 else frozenset(ids)
+
+
 class NameMatcher:
     """Finds members' names and organisations in text, fast enough for 100,000 entries.
 
@@ -67,8 +77,7 @@ class NameMatcher:
 
     def __init__(self, members: Iterable[tuple[int, str, str]]) -> None:
         phrases: dict[tuple[bytes, ...], tuple[str, set[int]]] = {}
-        self._parts: dict[bytes, tuple[str, set[int]]] = {}
-        """A name part, casefolded -> (the part as first written, owners)."""
+        parts: dict[bytes, tuple[str, set[int]]] = {}
         for member_id, name, organisation in members:
             for phrase in (name, organisation):
                 words = tuple(_words(phrase))
@@ -79,17 +88,23 @@ class NameMatcher:
             for part in re.split(r"[\W_]+", name):
                 if len(part) >= 3 and part[0].isupper() and not part.isdigit():
                     key = part.casefold().encode("utf-8")
-                    self._parts.setdefault(key, (part, set()))[1].add(member_id)
+                    parts.setdefault(key, (part, set()))[1].add(member_id)
+        self._parts: dict[bytes, tuple[str, Owners]] = {
+            key: (part, _owners(ids)) for key, (part, ids) in parts.items()
+        }
+        """A name part, casefolded -> (the part as first written, owners)."""
+        del parts
         # Indexed by the first word (one-word phrases) or the first two words (longer
         # ones), so a text is only searched for phrases whose start it contains.
-        self._singles: dict[bytes, tuple[str, set[int]]] = {}
-        self._longer: dict[tuple[bytes, bytes], list[tuple[bytes, str, set[int]]]] = {}
-        for words, (shown, owners) in sorted(phrases.items(), key=lambda i: -len(i[0])):
+        self._singles: dict[bytes, tuple[str, Owners]] = {}
+        self._longer: dict[tuple[bytes, bytes], list[tuple[bytes, str, Owners]]] = {}
+        for words, (shown, ids) in sorted(phrases.items(), key=lambda i: -len(i[0])):
+            whose = _owners(ids)
             if len(words) == 1:
-                self._singles[words[0]] = (shown, owners)
+                self._singles[words[0]] = (shown, whose)
             else:
                 self._longer.setdefault((words[0], words[1]), []).append(
-                    (b" " + b" ".join(words) + b" ", shown, owners)
+                    (b" " + b" ".join(words) + b" ", shown, whose)
                 )
         self._second_words = frozenset(pair[1] for pair in self._longer)
         self._triggers = self._second_words.union(self._singles, self._parts)
@@ -140,8 +155,8 @@ class NameMatcher:
         found: list[str] = []
         seen: set[str] = set()
 
-        def note(shown: str, owners: set[int]) -> None:
-            if exclude is not None and owners <= {exclude}:
+        def note(shown: str, owners: Owners) -> None:
+            if owners == exclude:  # only a lone owner is an int; a mention has none
                 return
             key = shown.casefold()
             if key not in seen:
@@ -172,7 +187,7 @@ class NameMatcher:
                     note(match.group(0), owners)
         if mentions:
             for match in _MENTION.finditer(text):
-                note(match.group(0), set())
+                note(match.group(0), _NOBODY)
         return found
 
 
