@@ -10,12 +10,22 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.errors import NotAllowed
 from bot.models import Member, MemberStatus
 
 
 async def member_by_user(session: AsyncSession, user_id: int) -> Member | None:
     """The record of the person with this Discord id, if the bot has one."""
     return await session.scalar(select(Member).where(Member.user_id == user_id))
+
+
+async def active_member(session: AsyncSession, user_id: int, refusal: str) -> Member:
+    """The record of an active member with this Discord id; anyone else is refused with
+    ``refusal`` (each capability says what it is for and what to do instead)."""
+    member = await member_by_user(session, user_id)
+    if member is None or member.status is not MemberStatus.ACTIVE:
+        raise NotAllowed(refusal)
+    return member
 
 
 async def add_member(

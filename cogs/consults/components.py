@@ -27,10 +27,9 @@ from bot.models import (
     ConsultPostKind,
     ConsultStatus,
     Member,
-    MemberStatus,
 )
 from bot.services import consults, forum
-from bot.services.members import member_by_user
+from bot.services.members import active_member, member_by_user
 from bot.ui import (
     CopButton,
     CopInteraction,
@@ -50,12 +49,11 @@ log = logging.getLogger(__name__)
 
 
 async def asking_member(session: AsyncSession, user_id: int) -> Member:
-    member = await member_by_user(session, user_id)
-    if member is None or member.status is not MemberStatus.ACTIVE:
-        raise NotAllowed(
-            "Only members of the community can use consults. If you're new, start with `/join`."
-        )
-    return member
+    return await active_member(
+        session,
+        user_id,
+        "Only members of the community can use consults. If you're new, start with `/join`.",
+    )
 
 
 async def optional_member(session: AsyncSession, user_id: int) -> Member | None:

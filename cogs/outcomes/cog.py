@@ -13,11 +13,11 @@ from discord.ext import commands
 
 from bot.checks import audience, has_role, is_coordinator
 from bot.client import CopBot
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput
 from bot.mentions import NO_PINGS
 from bot.models import Member, MemberStatus, OutcomeKind
 from bot.services import outcomes
-from bot.services.members import add_member, member_by_user
+from bot.services.members import active_member, add_member, member_by_user
 from bot.services.when import parse_day
 from bot.ui import CopInteraction, bot_of, send
 from cogs.outcomes import render
@@ -42,12 +42,16 @@ async def _recorder(interaction: CopInteraction, session: Any) -> Member:
     allowed = person is not None and (
         has_role(person, bot.config.roles.member) or is_coordinator(person, bot.config)
     )
-    member = await member_by_user(session, user.id)
-    if not allowed and (member is None or member.status is not MemberStatus.ACTIVE):
-        raise NotAllowed(
+    member = (
+        await member_by_user(session, user.id)
+        if allowed
+        else await active_member(
+            session,
+            user.id,
             "Outcomes are recorded by members of the Community of Practice. Use `/join` to "
-            "apply, or ask a coordinator to record it."
+            "apply, or ask a coordinator to record it.",
         )
+    )
     if member is None:
         member = await add_member(
             session,

@@ -19,7 +19,7 @@ from bot.client import CopBot
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.models import CheckinAnswer, Member, MemberStatus, Partnership, PartnershipStatus
 from bot.services import outbound, partnerships
-from bot.services.members import member_by_user
+from bot.services.members import active_member, member_by_user
 from bot.services.partnerships import buddy, jobs, log, roles, rounds
 from bot.timeutil import show
 from bot.ui import CopButton, CopInteraction, CopItem, CopModal, Looks, bot_of, send
@@ -27,10 +27,9 @@ from cogs.partnerships import render
 
 
 async def acting_member(session: AsyncSession, user_id: int) -> Member:
-    member = await member_by_user(session, user_id)
-    if member is None or member.status is not MemberStatus.ACTIVE:
-        raise NotAllowed("That's for members of the Community of Practice. Use `/join` to apply.")
-    return member
+    return await active_member(
+        session, user_id, "That's for members of the Community of Practice. Use `/join` to apply."
+    )
 
 
 async def offers_owner(session: AsyncSession, user_id: int) -> Member:
