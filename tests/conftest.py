@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.config import AppConfig, parse_config
+from bot.crypto import Keyring
 from bot.db import Database, migrate, sqlite_path
 from emulator.facade import VALIDATE_ENV
 from tests.e2e.harness import World
@@ -210,6 +211,12 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def keyring() -> Keyring:
+    """A fresh data key, for tests that seal member text."""
+    return Keyring.generate()
 
 
 @pytest.fixture

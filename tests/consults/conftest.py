@@ -8,17 +8,11 @@ from datetime import datetime
 
 import pytest
 
-from bot.crypto import Keyring
 from bot.db import Database
 from bot.models import Member, MemberStatus
 from tests.builders import add_member
 
 MakeMember = Callable[..., Awaitable[Member]]
-
-
-@pytest.fixture
-def keyring() -> Keyring:
-    return Keyring.generate()
 
 
 @pytest.fixture

@@ -23,11 +23,6 @@ NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 FORUM = 930000000000000001
 
 
-@pytest.fixture
-def keyring() -> Keyring:
-    return Keyring.generate()
-
-
 async def people(db: Database) -> tuple[Member, Member]:
     async with db.transaction() as session:
         dee = await add_member(

@@ -33,11 +33,6 @@ NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Australia/Brisbane")
 
 
-@pytest.fixture
-def keyring() -> Keyring:
-    return Keyring.generate()
-
-
 async def members(db: Database) -> tuple[Member, Member]:
     async with db.transaction() as session:
         ana = await add_member(

@@ -21,11 +21,6 @@ from tests.learnings.helpers import database_bytes
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def keyring() -> Keyring:
-    return Keyring.generate()
-
-
 async def people(db: Database, count: int) -> list[Member]:
     async with db.transaction() as session:
         return [

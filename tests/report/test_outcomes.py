@@ -20,11 +20,6 @@ NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 20)
 
 
-@pytest.fixture
-def keyring() -> Keyring:
-    return Keyring.generate()
-
-
 async def add_people(db: Database, *names: str) -> list[Member]:
     async with db.transaction() as session:
         return [await add_member(session, name, NOW) for name in names]

@@ -26,11 +26,6 @@ from tests.report.seed import (
 )
 
 
-@pytest.fixture
-def keyring() -> Keyring:
-    return Keyring.generate()
-
-
 def test_group_small_merges_small_groups_into_other() -> None:
     people = {"A": {1, 2, 3, 4}, "B": {5, 6, 7}, "C": {8}, "D": {9}, "E": {10}}
     grouped = group_small(people, 3)
