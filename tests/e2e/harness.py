@@ -16,8 +16,9 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from discord.ext import commands
 from sqlalchemy.exc import IntegrityError
 
 from bot.client import CopBot
@@ -31,6 +32,8 @@ from emulator import DiscordEmulator, EmuChannel, EmuGuild, EmuRole, EmuUser
 from tests.builders import upsert_active_member
 
 READY_TIMEOUT = 15.0
+
+C = TypeVar("C", bound=commands.Cog)
 
 
 class World:
@@ -145,6 +148,15 @@ class World:
     async def close(self) -> None:
         await self.stop_bot()
         await self.emu.stop()
+
+    def cog(self, kind: type[C]) -> C:
+        """The running bot's cog of this class. Extensions are re-imported on each start, so
+        the loaded class is not the one the test imported: found and checked by name."""
+        assert self.bot is not None, "the bot is not running"
+        found = self.bot.get_cog(kind.__cog_name__)
+        assert found is not None, f"no {kind.__cog_name__} cog loaded"
+        assert type(found).__name__ == kind.__name__
+        return cast(C, found)
 
     # --- arranging state -----------------------------------------------------------
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
 from sqlalchemy import select
 
@@ -43,14 +42,6 @@ async def _setup(world: World, *, permissions: int | None = None) -> FakeClock:
     return clock
 
 
-def _cog(world: World) -> Events:
-    assert world.bot is not None
-    cog = world.bot.get_cog("Events")
-    assert cog is not None
-    assert type(cog).__name__ == "Events"
-    return cast("Events", cog)
-
-
 def _open(world: World) -> list[EmuScheduledEvent]:
     found = [e for e in world.emu.scheduled_events(world.guild.id) if e.is_open]
     return sorted(found, key=lambda e: e.scheduled_start_time)
@@ -63,7 +54,7 @@ def _event_at(world: World, start: datetime) -> EmuScheduledEvent:
 
 async def test_series_creates_its_events_and_a_restart_makes_no_duplicate(world: World) -> None:
     await _setup(world)
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     listed = _open(world)
     # Every 2 weeks from 3 March: 3, 17, 31 March, 14 and 28 April fall within 60 days.
     assert [e.scheduled_start_time.date().isoformat() for e in listed] == [
@@ -83,20 +74,20 @@ async def test_series_creates_its_events_and_a_restart_makes_no_duplicate(world:
     assert "Community of Practice" in first.description
 
     await world.restart_bot(extensions=EXTENSIONS)
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     assert len(world.emu.scheduled_events(world.guild.id)) == 5
 
 
 async def test_swap_updates_the_event_description(world: World) -> None:
     await _setup(world)
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     request = await reply_to(
         world, world.cora.id, "roster swap", {"date": "2026-03-03", "member": world.dee.id}
     )
     accept = next(c for c in request.custom_ids() if c.startswith("rotation:swap:accept:"))
     press = await world.emu.press_button(world.guild.id, world.dee.id, request, accept)
     await press.wait_response()
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     event = _event_at(world, FIRST)
     assert event.description is not None
     assert "Facilitator: Dee Dawson" in event.description
@@ -105,12 +96,12 @@ async def test_swap_updates_the_event_description(world: World) -> None:
 
 async def test_cancel_cancels_the_event(world: World) -> None:
     await _setup(world)
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     it = await world.emu.invoke_command(
         world.guild.id, world.cora.id, "meeting cancel", {"date": "2026-03-17"}
     )
     await it.wait_reply()
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     cancelled = [e for e in world.emu.scheduled_events(world.guild.id) if e.status == 4]
     assert [e.scheduled_start_time.date().isoformat() for e in cancelled] == ["2026-03-17"]
     assert len(_open(world)) == 4
@@ -118,11 +109,11 @@ async def test_cancel_cancels_the_event(world: World) -> None:
 
 async def test_event_deleted_or_edited_by_hand_is_put_back(world: World) -> None:
     await _setup(world)
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     first, second = _open(world)[:2]
     await world.emu.delete_event_by_hand(world.guild.id, first.id)
     await world.emu.edit_event_by_hand(world.guild.id, second.id, name="Pizza night")
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     again = _event_at(world, FIRST)
     assert again.id != first.id
     assert again.description == first.description
@@ -132,7 +123,7 @@ async def test_event_deleted_or_edited_by_hand_is_put_back(world: World) -> None
 
 async def test_rsvps_show_in_meeting_list(world: World) -> None:
     await _setup(world)
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     first = _event_at(world, FIRST)
     await world.emu.mark_interested(world.guild.id, first.id, world.ana.id)
     await world.emu.mark_interested(world.guild.id, first.id, world.ben.id)
@@ -155,12 +146,12 @@ async def test_rsvps_show_in_meeting_list(world: World) -> None:
 
 async def test_rsvps_made_while_the_bot_was_down_are_read_at_start(world: World) -> None:
     await _setup(world)
-    await _cog(world).sweep()
+    await world.cog(Events).sweep()
     first = _event_at(world, FIRST)
     await world.stop_bot()
     await world.emu.mark_interested(world.guild.id, first.id, world.cal.id)
     await world.start_bot(extensions=EXTENSIONS)
-    await _cog(world).read_rsvps()
+    await world.cog(Events).read_rsvps()
     assert world.db is not None
     async with world.db.transaction() as session:
         found = await meeting_service.next_meeting(session, START)
@@ -170,7 +161,7 @@ async def test_rsvps_made_while_the_bot_was_down_are_read_at_start(world: World)
 
 async def test_thread_then_attendance_feeds_the_ledger_and_the_prompt(world: World) -> None:
     clock = await _setup(world)
-    cog = _cog(world)
+    cog = world.cog(Events)
     await cog.sweep()
     first = _event_at(world, FIRST)
     await world.emu.mark_interested(world.guild.id, first.id, world.ana.id)
@@ -222,7 +213,7 @@ async def test_missing_permission_is_one_status_line_and_commands_keep_working(
     world: World,
 ) -> None:
     await _setup(world, permissions=WITHOUT_EVENTS)
-    report = await _cog(world).sweep()
+    report = await world.cog(Events).sweep()
     assert report.problem == events.PERMISSION_PROBLEM
     assert world.emu.scheduled_events(world.guild.id) == []
     status = await reply_to(world, world.cora.id, "meeting status")

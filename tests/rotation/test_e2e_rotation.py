@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import icalendar
 import pytest
@@ -30,15 +30,6 @@ async def _setup(world: World, clock: FakeClock | None = None, **series: Any) ->
     assert reply.ephemeral, reply.text
     assert "every 2 weeks on Tuesday at 10:00" in reply.text
     return clock
-
-
-def _roster_cog(world: World) -> Roster:
-    assert world.bot is not None
-    cog = world.bot.get_cog("Roster")
-    # Extensions are re-imported on each start, so compare by name, not by class object.
-    assert cog is not None
-    assert type(cog).__name__ == "Roster"
-    return cast("Roster", cog)
 
 
 async def test_series_then_roster_show_lists_facilitators_without_pinging(world: World) -> None:
@@ -125,7 +116,7 @@ async def test_automatic_roster_post_mentions_only_facilitators_once(world_facto
         rotation={"post_schedule": "weekly", "post_day": "monday", "post_time": "09:00"}
     )
     clock = await _setup(world)
-    cog = _roster_cog(world)
+    cog = world.cog(Roster)
     assert await cog.post_if_due() is None  # 08:00 Monday: not yet
 
     clock.advance(hours=1, minutes=1)
@@ -145,24 +136,24 @@ async def test_automatic_roster_post_mentions_only_facilitators_once(world_facto
     # Same slot again, and again after a restart: nothing more is posted.
     assert await cog.post_if_due() is None
     await world.restart_bot(extensions=EXTENSIONS)
-    assert await _roster_cog(world).post_if_due() is None
+    assert await world.cog(Roster).post_if_due() is None
     posts = [m for m in world.emu.messages_in(world.roster.id) if "Facilitation roster" in m.text]
     assert len(posts) == 1
 
     # Next Monday posts again.
     clock.advance(days=7)
-    assert (await _roster_cog(world).post_if_due()) is not None
+    assert (await world.cog(Roster).post_if_due()) is not None
 
 
 async def test_roster_post_can_edit_the_previous_post(world_factory: Any) -> None:
     world: World = await world_factory(rotation={"post_edit_previous": True})
     clock = await _setup(world)
     clock.advance(hours=2)
-    first = await _roster_cog(world).post_if_due()
+    first = await world.cog(Roster).post_if_due()
     assert first is not None
     assert first.status == RosterPostStatus.SENT
     clock.advance(days=7)
-    second = await _roster_cog(world).post_if_due()
+    second = await world.cog(Roster).post_if_due()
     assert second is not None
     assert second.status == RosterPostStatus.EDITED
     assert second.message_id == first.message_id
