@@ -226,7 +226,7 @@ async def iter_digest(
                     if matching:
                         kept.append((row, matching[0]))
             else:
-                kept = [(row, row.text.theme) for row in batch]
+                kept = [(row, tags[0] if (tags := row.text.tags) else None) for row in batch]
             suspects = matcher.suspects(
                 [  # LearningText.text_fields, inlined: this runs for every entry
                     "\n".join((t.title, t.happened, t.learned, t.next_time, *t.tags))
@@ -234,11 +234,15 @@ async def iter_digest(
                 ]
             )
             suspects.reverse()
-            rendered: dict[str | None, list[DigestEntry]] = {}
+            rendered: dict[str | None, tuple[Theme, list[DigestEntry]]] = {}
             for index, (row, name) in enumerate(kept):
-                theme = themes.get(name)
-                if theme is None:
-                    theme = themes[name] = Theme(name)
+                slot = rendered.get(name)  # one look-up per entry for its theme and group
+                if slot is None:
+                    theme = themes.get(name)
+                    if theme is None:
+                        theme = themes[name] = Theme(name)
+                    slot = rendered[name] = (theme, [])
+                theme, group = slot
                 theme.count += 1
                 anonymous = row.anonymous
                 flags: tuple[str, ...] = ()
@@ -248,9 +252,6 @@ async def iter_digest(
                     flags = tuple(found)
                     if flags:
                         theme.flagged.append(theme.count)
-                group = rendered.get(name)
-                if group is None:
-                    group = rendered[name] = []
                 meeting_at = row.meeting_at
                 at = row.created_at  # _local_day's cache looked up here first: every entry
                 day = days.get((at.year, at.month, at.day, at.hour, at.minute // 15))
@@ -266,7 +267,7 @@ async def iter_digest(
                         flags,
                     )
                 )
-            for name, group in rendered.items():
+            for name, (_, group) in rendered.items():
                 spool.add(name, render(group))
             if progress is not None:
                 progress(counts.seen, max(counts.seen, expected or 0))
