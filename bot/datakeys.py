@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
@@ -33,7 +33,7 @@ from bot.crypto import DecryptionError, KeyFormatError, Keyring, generate_key, p
 from bot.db import Database, sqlite_path
 from bot.errors import StartupError
 from bot.models import DigestExport, Learning
-from bot.services import consults, outcomes, partnerships, reminders, rotation
+from bot.services import consults, outcomes, partnerships, reminders, rotation, sealed
 from bot.services.learnings.request import filters_aad
 from bot.services.learnings.text import content_aad, tags_aad
 
@@ -124,19 +124,22 @@ def write_key_file(path: Path, keys: Sequence[str]) -> None:
 
 # --- the database side ----------------------------------------------------------------
 
-SEALED_CAPABILITIES = (consults, outcomes, partnerships, reminders, rotation)
-"""Capabilities with encrypted columns of their own: each offers ``key_ids_in_use`` and
-``reencrypt``."""
+SEALED_CAPABILITIES = (
+    ("consults", consults),
+    ("outcomes", outcomes),
+    ("partnership log entries and offer texts", partnerships),
+    ("reminder texts", reminders),
+    ("unavailability reasons", rotation),
+)
+"""Capabilities with encrypted columns of their own, each with the words ``rotate-key``
+counts its rows in: each offers ``key_ids_in_use`` and ``reencrypt`` (built on
+``bot.services.sealed``)."""
 
 
 async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
     """Each key id the database holds encrypted data under, with how many rows use it."""
-    counts: dict[str, int] = {}
-    for model in (Learning, DigestExport):
-        rows = await session.execute(select(model.key_id, func.count()).group_by(model.key_id))
-        for ident, count in rows:
-            counts[ident] = counts.get(ident, 0) + count
-    for capability in SEALED_CAPABILITIES:
+    counts = await sealed.key_id_counts(session, Learning, DigestExport)
+    for _, capability in SEALED_CAPABILITIES:
         for ident, count in (await capability.key_ids_in_use(session)).items():
             counts[ident] = counts.get(ident, 0) + count
     return counts
@@ -146,7 +149,7 @@ async def has_encrypted_data(session: AsyncSession) -> bool:
     for ident in (Learning.id, DigestExport.id):
         if await session.scalar(select(ident).limit(1)) is not None:
             return True
-    for capability in SEALED_CAPABILITIES:
+    for _, capability in SEALED_CAPABILITIES:
         if await capability.key_ids_in_use(session):
             return True
     return False
@@ -271,41 +274,30 @@ def _scrub_sqlite(path: Path) -> None:
 
 @dataclass(frozen=True)
 class RotationResult:
-    learnings: int
-    exports: int
     key_id: str
+    counts: dict[str, int]
+    """How many rows were re-encrypted, by kind ("learnings", "export records", ...)."""
+
+
+def _reseal_learning(row: Learning, keyring: Keyring) -> None:
+    row.content = keyring.reencrypt(row.content, content_aad(row.author_id, row.sharing))
+    row.tags = keyring.reencrypt(row.tags, tags_aad(row.author_id, row.sharing))
+
+
+def _reseal_export(record: DigestExport, keyring: Keyring) -> None:
+    record.filters = keyring.reencrypt(record.filters, filters_aad())
 
 
 async def reencrypt_all(
-    session: AsyncSession, keyring: Keyring, batch: int = 500
+    session: AsyncSession, keyring: Keyring, batch: int = sealed.BATCH
 ) -> RotationResult:
     """Re-encrypt every encrypted value not yet under the keyring's newest key."""
-    primary = keyring.primary_id
-    learnings = exports = 0
-    while True:
-        rows = (
-            await session.scalars(
-                select(Learning)
-                .where(Learning.key_id != primary)
-                .order_by(Learning.id)
-                .limit(batch)
-            )
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            row.content = keyring.reencrypt(row.content, content_aad(row.author_id, row.sharing))
-            row.tags = keyring.reencrypt(row.tags, tags_aad(row.author_id, row.sharing))
-            row.key_id = primary
-        learnings += len(rows)
-        await session.flush()
-    for record in (
-        await session.scalars(select(DigestExport).where(DigestExport.key_id != primary))
-    ).all():
-        record.filters = keyring.reencrypt(record.filters, filters_aad())
-        record.key_id = primary
-        exports += 1
-    await session.flush()
-    for capability in SEALED_CAPABILITIES:
-        await capability.reencrypt(session, keyring, batch)
-    return RotationResult(learnings, exports, primary)
+    counts = {
+        "learnings": await sealed.reseal_stale(session, Learning, keyring, _reseal_learning, batch),
+        "export records": await sealed.reseal_stale(
+            session, DigestExport, keyring, _reseal_export, batch
+        ),
+    }
+    for kind, capability in SEALED_CAPABILITIES:
+        counts[kind] = await capability.reencrypt(session, keyring, batch)
+    return RotationResult(keyring.primary_id, counts)

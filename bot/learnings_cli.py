@@ -147,10 +147,8 @@ async def _rotate(args: argparse.Namespace, config: AppConfig) -> int:
             result = await reencrypt_all(session, keyring)
         if source.path is not None and not args.keep_old:
             write_key_file(source.path, [new])
-        print(
-            f"Re-encrypted {result.learnings} learnings and {result.exports} export records "
-            f"with key {result.key_id}."
-        )
+        counts = ", ".join(f"{n} {kind}" for kind, n in result.counts.items())
+        print(f"Re-encrypted {counts} with key {result.key_id}.")
         if source.path is not None:
             kept = "kept after it" if args.keep_old else "removed"
             print(
@@ -202,7 +200,7 @@ def register(add: AddCommand) -> None:
     rotate = add(
         "rotate-key",
         cmd_rotate_key,
-        "re-encrypt the learnings under a new data key (stop the bot first)",
+        "re-encrypt every encrypted text under a new data key (stop the bot first)",
     )
     rotate.add_argument(
         "--keep-old",

@@ -142,7 +142,7 @@ async def test_rotation_reencrypts_everything_under_the_newest_key(
         both = Keyring.from_texts([new, old])
         async with database.transaction() as session:
             result = await reencrypt_all(session, both)
-        assert result.learnings == 1
+        assert result.counts["learnings"] == 1
         only_new = Keyring.from_texts([new])
         async with database.transaction() as session:
             row = await session.get(Learning, ident)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import DecryptionError, Keyring
 from bot.models import Reminder
+from bot.services import sealed
 
 log = logging.getLogger(__name__)
 
@@ -59,54 +59,26 @@ def readable_text(keyring: Keyring, reminder: Reminder) -> str:
 
 async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
     """Each data key id reminder texts are encrypted under, with how many use it."""
-    rows = await session.execute(
-        select(Reminder.key_id, func.count())
-        .where(Reminder.key_id.is_not(None))
-        .group_by(Reminder.key_id)
-    )
-    return {ident: int(n) for ident, n in rows if ident is not None}
+    return await sealed.key_id_counts(session, Reminder)
 
 
-async def reencrypt(session: AsyncSession, keyring: Keyring, batch: int = 500) -> int:
+def _reseal(row: Reminder, keyring: Keyring) -> None:
+    if row.text_sealed is not None:
+        row.text_sealed = keyring.reencrypt(row.text_sealed, text_aad(row.id))
+
+
+async def reencrypt(session: AsyncSession, keyring: Keyring, batch: int = sealed.BATCH) -> int:
     """Re-encrypt every reminder text not yet under the keyring's newest key."""
-    primary, done = keyring.primary_id, 0
-    while True:
-        rows = (
-            await session.scalars(
-                select(Reminder)
-                .where(Reminder.key_id.is_not(None), Reminder.key_id != primary)
-                .order_by(Reminder.id)
-                .limit(batch)
-            )
-        ).all()
-        if not rows:
-            return done
-        for row in rows:
-            if row.text_sealed is not None:
-                row.text_sealed = keyring.reencrypt(row.text_sealed, text_aad(row.id))
-            row.key_id = primary
-        done += len(rows)
-        await session.flush()
+    return await sealed.reseal_stale(session, Reminder, keyring, _reseal, batch)
 
 
-async def seal_plain(session: AsyncSession, keyring: Keyring, batch: int = 500) -> int:
+async def seal_plain(session: AsyncSession, keyring: Keyring, batch: int = sealed.BATCH) -> int:
     """Encrypt the reminder texts still held in plain text (written before migration 0014)
     and empty the plain column; returns how many rows changed. Idempotent."""
-    done = 0
-    while True:
-        rows = (
-            await session.scalars(
-                select(Reminder)
-                .where(Reminder.legacy_text != "")
-                .order_by(Reminder.id)
-                .limit(batch)
-            )
-        ).all()
-        if not rows:
-            return done
-        for row in rows:
-            if row.text_sealed is None:
-                seal_text(keyring, row, row.legacy_text)
-            row.legacy_text = ""
-        done += len(rows)
-        await session.flush()
+
+    def seal(row: Reminder) -> None:
+        if row.text_sealed is None:
+            seal_text(keyring, row, row.legacy_text)
+        row.legacy_text = ""
+
+    return await sealed.rewrite_each(session, Reminder, Reminder.legacy_text != "", seal, batch)

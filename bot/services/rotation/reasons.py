@@ -9,13 +9,11 @@ learning. Rows written before migration 0014 held it in plain text
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import Keyring
 from bot.models import Unavailability
+from bot.services import sealed
 
 
 def reason_aad(member_id: int) -> bytes:
@@ -43,51 +41,20 @@ def open_reason(keyring: Keyring, record: Unavailability) -> str:
 
 async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
     """Each data key id reasons are encrypted under, with how many use it."""
-    rows = await session.execute(
-        select(Unavailability.key_id, func.count())
-        .where(Unavailability.key_id.is_not(None))
-        .group_by(Unavailability.key_id)
-    )
-    return {ident: int(n) for ident, n in rows if ident is not None}
+    return await sealed.key_id_counts(session, Unavailability)
 
 
-async def _rewrite_each(
-    session: AsyncSession,
-    which: ColumnElement[bool],
-    rewrite: Callable[[Unavailability], None],
-    batch: int,
-) -> int:
-    """``rewrite`` every row that matches ``which``, a batch at a time; a rewritten row
-    must no longer match. Returns how many rows were rewritten."""
-    done = 0
-    while True:
-        rows = (
-            await session.scalars(
-                select(Unavailability).where(which).order_by(Unavailability.id).limit(batch)
-            )
-        ).all()
-        if not rows:
-            return done
-        for row in rows:
-            rewrite(row)
-        done += len(rows)
-        await session.flush()
+def _reseal(row: Unavailability, keyring: Keyring) -> None:
+    if row.reason_sealed is not None:
+        row.reason_sealed = keyring.reencrypt(row.reason_sealed, reason_aad(row.member_id))
 
 
-async def reencrypt(session: AsyncSession, keyring: Keyring, batch: int = 500) -> int:
+async def reencrypt(session: AsyncSession, keyring: Keyring, batch: int = sealed.BATCH) -> int:
     """Re-encrypt every reason not yet under the keyring's newest key; returns how many."""
-    primary = keyring.primary_id
-
-    def rekey(row: Unavailability) -> None:
-        if row.reason_sealed is not None:
-            row.reason_sealed = keyring.reencrypt(row.reason_sealed, reason_aad(row.member_id))
-        row.key_id = primary
-
-    stale = and_(Unavailability.key_id.is_not(None), Unavailability.key_id != primary)
-    return await _rewrite_each(session, stale, rekey, batch)
+    return await sealed.reseal_stale(session, Unavailability, keyring, _reseal, batch)
 
 
-async def seal_plain(session: AsyncSession, keyring: Keyring, batch: int = 500) -> int:
+async def seal_plain(session: AsyncSession, keyring: Keyring, batch: int = sealed.BATCH) -> int:
     """Encrypt the reasons still held in plain text (written before migration 0014) and
     empty the plain column; returns how many rows changed. Idempotent."""
 
@@ -96,4 +63,5 @@ async def seal_plain(session: AsyncSession, keyring: Keyring, batch: int = 500) 
             seal_reason(keyring, row, row.legacy_reason)
         row.legacy_reason = ""
 
-    return await _rewrite_each(session, Unavailability.legacy_reason != "", seal, batch)
+    plain = Unavailability.legacy_reason != ""
+    return await sealed.rewrite_each(session, Unavailability, plain, seal, batch)
