@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import port
@@ -42,6 +41,7 @@ from bot.services.events.scheduled import (
     GuildEvent,
     Place,
 )
+from bot.services.unique import insert_once, rows_changed
 
 LEASE_NAME = "events-sweep"
 LEASE_TIME = timedelta(minutes=10)
@@ -140,28 +140,24 @@ def desired(meeting: Meeting, settings: EventsSettings, places: list[Place]) -> 
 async def take_lease(session: AsyncSession, holder: str, now: datetime) -> bool:
     """Take the sweep lease for ``holder``; False while another sweep holds it."""
     until = now + LEASE_TIME
-    result = await session.execute(
+    taken = await rows_changed(
+        session,
         update(EventsLease)
         .where(
             EventsLease.name == LEASE_NAME,
             or_(EventsLease.until <= now, EventsLease.holder == holder),
         )
         .values(holder=holder, until=until)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if getattr(result, "rowcount", 0) == 1:
+    if taken == 1:
         return True
     exists = (
         await session.scalars(select(EventsLease.id).where(EventsLease.name == LEASE_NAME))
     ).first()
     if exists is not None:
         return False
-    try:
-        async with session.begin_nested():
-            session.add(EventsLease(name=LEASE_NAME, holder=holder, until=until))
-    except IntegrityError:
-        return False
-    return True
+    return await insert_once(session, EventsLease(name=LEASE_NAME, holder=holder, until=until))
 
 
 async def release_lease(session: AsyncSession, holder: str, now: datetime) -> None:
@@ -241,12 +237,7 @@ async def _mirror_of(session: AsyncSession, meeting_id: int) -> MeetingMirror | 
 async def _claim(session: AsyncSession, meeting_id: int, now: datetime) -> MeetingMirror | None:
     """The meeting's mirror row, new and claimed by this sweep; None if another has it."""
     row = MeetingMirror(meeting_id=meeting_id, state=MirrorState.CLAIMED, claimed_at=now)
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    return row
+    return row if await insert_once(session, row) else None
 
 
 async def _place_event(

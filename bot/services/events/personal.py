@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from bot.models import Meeting, MeetingAttendance, MeetingRsvp
 from bot.services.events.attendance import member_attendance
 from bot.services.mydata import Contributor, Erased, Person
+from bot.services.unique import rows_changed
 
 
 async def export(person: Person) -> dict[str, Any]:
@@ -29,16 +30,13 @@ async def export(person: Person) -> dict[str, Any]:
 
 async def erase(person: Person) -> Erased:
     session, member = person.session, person.member
-    came = await session.execute(
-        delete(MeetingAttendance).where(MeetingAttendance.member_id == member.id)
+    came = await rows_changed(
+        session, delete(MeetingAttendance).where(MeetingAttendance.member_id == member.id)
     )
-    rsvps = await session.execute(delete(MeetingRsvp).where(MeetingRsvp.user_id == member.user_id))
-    return Erased(
-        counts={
-            "attendance records": int(getattr(came, "rowcount", 0) or 0),
-            "meeting RSVPs": int(getattr(rsvps, "rowcount", 0) or 0),
-        }
+    rsvps = await rows_changed(
+        session, delete(MeetingRsvp).where(MeetingRsvp.user_id == member.user_id)
     )
+    return Erased(counts={"attendance records": came, "meeting RSVPs": rsvps})
 
 
 CONTRIBUTOR = Contributor("events", export=export, erase=erase)

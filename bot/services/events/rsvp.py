@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import MeetingMirror, MeetingRsvp
 from bot.services.events.mirror import meeting_for_event
+from bot.services.unique import insert_once, rows_changed
 
 
 async def add(session: AsyncSession, event_id: int, user_id: int, now: datetime) -> bool:
@@ -20,24 +20,22 @@ async def add(session: AsyncSession, event_id: int, user_id: int, now: datetime)
     meeting_id = await meeting_for_event(session, event_id)
     if meeting_id is None:
         return False
-    try:
-        async with session.begin_nested():
-            session.add(MeetingRsvp(meeting_id=meeting_id, user_id=user_id, created_at=now))
-    except IntegrityError:
-        return False
-    return True
+    return await insert_once(
+        session, MeetingRsvp(meeting_id=meeting_id, user_id=user_id, created_at=now)
+    )
 
 
 async def remove(session: AsyncSession, event_id: int, user_id: int) -> bool:
     meeting_id = await meeting_for_event(session, event_id)
     if meeting_id is None:
         return False
-    result = await session.execute(
+    removed = await rows_changed(
+        session,
         delete(MeetingRsvp).where(
             MeetingRsvp.meeting_id == meeting_id, MeetingRsvp.user_id == user_id
-        )
+        ),
     )
-    return bool(getattr(result, "rowcount", 0))
+    return removed > 0
 
 
 async def replace(

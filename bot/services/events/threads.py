@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot import port
 from bot.models import Meeting, MeetingMirror, MeetingStatus, MirrorState
+from bot.services.unique import insert_once, rows_changed
 
 FOLLOW_UP_WINDOW = timedelta(days=7)
 """A meeting that ended longer ago than this gets no follow-up (after a long outage)."""
@@ -30,13 +30,9 @@ async def _ensure_row(session: AsyncSession, meeting_id: int, now: datetime) -> 
     ).first()
     if exists is not None:
         return
-    try:
-        async with session.begin_nested():
-            session.add(
-                MeetingMirror(meeting_id=meeting_id, state=MirrorState.GONE, claimed_at=now)
-            )
-    except IntegrityError:
-        return
+    await insert_once(
+        session, MeetingMirror(meeting_id=meeting_id, state=MirrorState.GONE, claimed_at=now)
+    )
 
 
 async def _claim(
@@ -46,13 +42,14 @@ async def _claim(
     now: datetime,
 ) -> bool:
     await _ensure_row(session, meeting_id, now)
-    result = await session.execute(
+    claimed = await rows_changed(
+        session,
         update(MeetingMirror)
         .where(MeetingMirror.meeting_id == meeting_id, column.is_(None))
         .values({column.key: now})
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return getattr(result, "rowcount", 0) == 1
+    return claimed == 1
 
 
 async def _release(
