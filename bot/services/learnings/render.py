@@ -361,6 +361,13 @@ article p.text { white-space: pre-wrap; margin: 0; }
 """
 
 
+_HTML_TAGS = '<p class="tags">Tags: '
+_HTML_HAPPENED = '<h4>What happened</h4><p class="text">'
+_HTML_LEARNED = '<h4>What I learned</h4><p class="text">'
+_HTML_NEXT_TIME = '<h4>What I would do next time</h4><p class="text">'
+_HTML_P_END = "</p>"
+
+
 class HtmlRenderer(Renderer):
     def header(self, stats: DigestStats) -> str:
         title = f"{self.request.community}: learnings digest"
@@ -399,18 +406,16 @@ class HtmlRenderer(Renderer):
 
     def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
         title, happened, learned, next_time, tags, author = escaped
-        meta = f"{_h_day(e.day)} · {'anonymous' if e.anonymous else author}"
-        if e.meeting_day:
-            meta += f" · from the meeting of {_h_day(e.meeting_day)}"
-        text = f'<article><h3>{e.number}. {title}</h3><p class="meta">{meta}</p>'
-        if e.text.tags:
-            text += f'<p class="tags">Tags: {tags}</p>'
-        if happened:
-            text += f'<h4>What happened</h4><p class="text">{happened}</p>'
-        if learned:
-            text += f'<h4>What I learned</h4><p class="text">{learned}</p>'
-        if next_time:
-            text += f'<h4>What I would do next time</h4><p class="text">{next_time}</p>'
+        # One f-string (its optional parts empty when absent): this runs for every entry.
+        text = (
+            f'<article><h3>{e.number}. {title}</h3><p class="meta">{_h_day(e.day)} · '
+            f"{'anonymous' if e.anonymous else author}"
+            f"{_MD_MEETING + _h_day(e.meeting_day) if e.meeting_day else ''}</p>"
+            f"{_HTML_TAGS + tags + _HTML_P_END if e.text.tags else ''}"
+            f"{_HTML_HAPPENED + happened + _HTML_P_END if happened else ''}"
+            f"{_HTML_LEARNED + learned + _HTML_P_END if learned else ''}"
+            f"{_HTML_NEXT_TIME + next_time + _HTML_P_END if next_time else ''}"
+        )
         if e.flags:
             names = ", ".join(f"<code>{h(f)}</code>" for f in e.flags)
             text += (
