@@ -50,6 +50,7 @@ from bot.models import (
 from bot.services import reminders as svc
 from bot.services.reminders.text import seal_text
 from bot.timeutil import utcnow
+from cogs.reminders.components import BUTTONS
 from cogs.reminders.render import Look
 from tests.e2e.harness import World
 
@@ -133,7 +134,7 @@ async def bench_rebuild(count: int) -> None:
             bot.clock,
             config,
             bot.scheduler,
-            Look(config.community.name, 90),
+            Look(config.community.name, 90, BUTTONS),
             keyring=lambda: keyring,
         )
         started = time.perf_counter()

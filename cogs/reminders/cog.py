@@ -23,7 +23,7 @@ from bot.services import reminders as svc
 from bot.services.learnings import shareable_themes
 from bot.timeutil import show
 from cogs.reminders import render
-from cogs.reminders.components import DYNAMIC_ITEMS
+from cogs.reminders.components import BUTTONS, DYNAMIC_ITEMS
 
 if TYPE_CHECKING:
     from bot.client import CopBot
@@ -68,7 +68,9 @@ class Reminders(commands.Cog):
             bot.clock,
             bot.config,
             bot.scheduler,
-            render.Look(bot.config.community.name, bot.config.reminders.themes_lookback_days),
+            render.Look(
+                bot.config.community.name, bot.config.reminders.themes_lookback_days, BUTTONS
+            ),
             keyring=lambda: bot.data_keyring,
             outbox=bot.outbox,
             standby=self._standby,
@@ -109,7 +111,7 @@ class Reminders(commands.Cog):
         facts = await svc.meeting_facts(session, meeting_id)
         if facts is None or facts.cancelled:
             return None
-        return render.learning_prompt(facts, self.bot.config.community.name)
+        return render.learning_prompt(facts, self.bot.config.community.name, BUTTONS)
 
     async def _themes(
         self, session: AsyncSession, since: datetime, until: datetime

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import discord
 
+from bot import port
 from bot.mentions import NO_PINGS
 from bot.services import reminders as svc
 from bot.timeutil import show
@@ -100,7 +101,11 @@ class SnoozeButton(
     reminder_id: int
     choice: str
     look_of = "choice"
-    looks: ClassVar[Looks] = {choice: f"Snooze {label}" for choice, label in svc.SNOOZES.items()}
+    emoji = "💤"
+    looks: ClassVar[Looks] = {
+        choice: f"Snooze {label}" if choice != "tomorrow" else "Snooze till tomorrow"
+        for choice, label in svc.SNOOZES.items()
+    }
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
@@ -120,5 +125,25 @@ class SnoozeButton(
             f"💤 Snoozed: I'll remind you again {show(due, 'F')} ({show(due, 'R')}).",
         )
 
+
+class PortButtons:
+    """These buttons as port buttons, for the reminders' DMs and posts
+    (``cogs.reminders.render.Buttons``)."""
+
+    def confirm(self, meeting_id: int) -> tuple[port.Button, ...]:
+        return (
+            ConfirmButton(meeting_id, "yes").as_port(),
+            ConfirmButton(meeting_id, "no").as_port(),
+        )
+
+    def learning(self, meeting_id: int) -> tuple[port.Button, ...]:
+        return (RecordLearningButton(meeting_id).as_port(),)
+
+    def snooze(self, reminder_id: int) -> tuple[port.Button, ...]:
+        return tuple(SnoozeButton(reminder_id, choice).as_port() for choice in svc.SNOOZES)
+
+
+BUTTONS = PortButtons()
+"""The one the reminders' render takes."""
 
 DYNAMIC_ITEMS = (ConfirmButton, RecordLearningButton, SnoozeButton)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Protocol
 
 from bot import port
 from bot.models import ReminderKind, ReminderStep
-from bot.services.outbound import NOTIFICATIONS_BUTTON_ID, NOTIFICATIONS_LINE
+from bot.services.outbound import NOTIFICATIONS_BUTTON, NOTIFICATIONS_LINE
 from bot.services.reminders import (
-    SNOOZES,
     DeliveryContext,
     Extras,
     MeetingFacts,
@@ -37,43 +37,21 @@ NAME_LIMIT = 60
 __all__ = ["marker"]
 
 
-def confirm_id(meeting_id: int, confirmed: bool) -> str:
-    return f"rem:confirm:{meeting_id}:{'yes' if confirmed else 'no'}"
+class Buttons(Protocol):
+    """The reminders' persistent buttons as port buttons (``cogs.reminders.components``
+    implements it with its ``CopButton``s, which this module may not import)."""
 
+    def confirm(self, meeting_id: int) -> tuple[port.Button, ...]:
+        """A facilitator's "I'll be there" / "I can't make it"."""
+        ...
 
-def learn_id(meeting_id: int) -> str:
-    return f"rem:learn:{meeting_id}"
+    def learning(self, meeting_id: int) -> tuple[port.Button, ...]:
+        """ "Record a learning" after a meeting."""
+        ...
 
-
-def snooze_id(reminder_id: int, choice: str) -> str:
-    return f"rem:snooze:{reminder_id}:{choice}"
-
-
-def confirm_buttons(meeting_id: int) -> tuple[port.Button, ...]:
-    return (
-        port.Button("I'll be there", custom_id=confirm_id(meeting_id, True), style="success"),
-        port.Button("I can't make it", custom_id=confirm_id(meeting_id, False)),
-    )
-
-
-def learning_buttons(meeting_id: int) -> tuple[port.Button, ...]:
-    return (port.Button("Record a learning", custom_id=learn_id(meeting_id), style="primary"),)
-
-
-def snooze_buttons(reminder_id: int) -> tuple[port.Button, ...]:
-    return tuple(
-        port.Button(
-            f"Snooze {label}" if choice != "tomorrow" else "Snooze till tomorrow",
-            custom_id=snooze_id(reminder_id, choice),
-            emoji="💤",
-        )
-        for choice, label in SNOOZES.items()
-    )
-
-
-SETTINGS_BUTTON = port.Button(
-    "Notification settings", custom_id=NOTIFICATIONS_BUTTON_ID, emoji="🔔"
-)
+    def snooze(self, reminder_id: int) -> tuple[port.Button, ...]:
+        """The snooze choices on a personal reminder's DM."""
+        ...
 
 
 def card(
@@ -118,7 +96,7 @@ def dm_message(
                 dm=True,
             ),
         ),
-        buttons=(*buttons, SETTINGS_BUTTON),
+        buttons=(*buttons, NOTIFICATIONS_BUTTON),
     )
 
 
@@ -324,7 +302,7 @@ def pack_post(
     )
 
 
-def confirm_post(ctx: DeliveryContext, community: str) -> port.Message:
+def confirm_post(ctx: DeliveryContext, community: str, buttons: Buttons) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
     description = (
@@ -336,7 +314,7 @@ def confirm_post(ctx: DeliveryContext, community: str) -> port.Message:
         title=f"Can you confirm you're facilitating {meeting_name(meeting, community)}?",
         description=description,
         footer="Facilitation check",
-        buttons=confirm_buttons(meeting.id),
+        buttons=buttons.confirm(meeting.id),
     )
 
 
@@ -404,7 +382,7 @@ def learning_card(meeting: MeetingFacts, community: str) -> tuple[str, str]:
     )
 
 
-def learning_prompt(meeting: MeetingFacts, community: str) -> port.Message:
+def learning_prompt(meeting: MeetingFacts, community: str, buttons: Buttons) -> port.Message:
     """The learning prompt as the outbound path sends it (it adds the /notifications line,
     marker and button)."""
     title, description = learning_card(meeting, community)
@@ -414,11 +392,11 @@ def learning_prompt(meeting: MeetingFacts, community: str) -> port.Message:
                 title=title, description=description, colour=COLOUR, footer="Learning prompt"
             ),
         ),
-        buttons=learning_buttons(meeting.id),
+        buttons=buttons.learning(meeting.id),
     )
 
 
-def learning_post(ctx: DeliveryContext, community: str) -> port.Message:
+def learning_post(ctx: DeliveryContext, community: str, buttons: Buttons) -> port.Message:
     meeting = ctx.meeting
     assert meeting is not None
     title, description = learning_card(meeting, community)
@@ -427,7 +405,7 @@ def learning_post(ctx: DeliveryContext, community: str) -> port.Message:
         title=title,
         description=description,
         footer="Learning prompt",
-        buttons=learning_buttons(meeting.id),
+        buttons=buttons.learning(meeting.id),
     )
 
 
@@ -438,7 +416,7 @@ def _mentioned_users(text: str) -> tuple[int, ...]:
     return tuple(int(m) for m in _USER_MENTION.findall(text))
 
 
-def custom_post(ctx: DeliveryContext, schedule: str) -> port.Message:
+def custom_post(ctx: DeliveryContext, schedule: str, buttons: Buttons) -> port.Message:
     reminder = ctx.reminder
     assert reminder is not None
     repeats = "" if schedule == "once" else f" · repeats {schedule}"
@@ -451,7 +429,7 @@ def custom_post(ctx: DeliveryContext, schedule: str) -> port.Message:
             title="⏰ Your reminder",
             description=ctx.text,
             footer=footer,
-            buttons=snooze_buttons(reminder.id),
+            buttons=buttons.snooze(reminder.id),
         )
     return port.Message(
         content=ctx.text,
@@ -465,7 +443,9 @@ def custom_post(ctx: DeliveryContext, schedule: str) -> port.Message:
     )
 
 
-def fallback_post(ctx: DeliveryContext, user_id: int, community: str) -> port.Message:
+def fallback_post(
+    ctx: DeliveryContext, user_id: int, community: str, look: Buttons
+) -> port.Message:
     """The channel post for someone whose DMs are closed: a mention and a pointer, never
     the private content itself."""
     step = ctx.occurrence.step
@@ -478,13 +458,13 @@ def fallback_post(ctx: DeliveryContext, user_id: int, community: str) -> port.Me
         case ReminderStep.CONFIRM_REQUEST:
             text = f"please confirm you're facilitating the meeting on {when}."
             assert meeting is not None
-            buttons = confirm_buttons(meeting.id)
+            buttons = look.confirm(meeting.id)
         case ReminderStep.ESCALATION:
             text = f"a coordinator may ask you to stand by to facilitate the meeting on {when}."
         case ReminderStep.LEARNING_PROMPT:
             text = f"how was the meeting on {when}? Record a learning while it's fresh."
             assert meeting is not None
-            buttons = learning_buttons(meeting.id)
+            buttons = look.learning(meeting.id)
         case _:
             text = "I have a reminder you set with `/remindme`; `/reminder list` shows it."
     description = (
@@ -509,16 +489,17 @@ class Look:
     """The reminders' look, as the sender (``bot.services.reminders.ReminderSender``)
     uses it."""
 
-    def __init__(self, community: str, lookback_days: int) -> None:
+    def __init__(self, community: str, lookback_days: int, buttons: Buttons) -> None:
         self.community = community
         self.lookback_days = lookback_days
+        self.buttons = buttons
 
     def post(self, ctx: DeliveryContext, user_id: int | None, extras: Extras) -> port.Message:
         community = self.community
         step = ctx.occurrence.step
         if step is ReminderStep.CUSTOM:
             assert ctx.reminder is not None
-            return custom_post(ctx, schedule_of(ctx.reminder).describe())
+            return custom_post(ctx, schedule_of(ctx.reminder).describe(), self.buttons)
         if step is ReminderStep.REPORT:
             return report_post(ctx, community)
         if step is ReminderStep.GROUP:
@@ -527,14 +508,14 @@ class Look:
             assert user_id is not None
             return pack_post(ctx, user_id, community, extras, self.lookback_days)
         if step is ReminderStep.CONFIRM_REQUEST:
-            return confirm_post(ctx, community)
+            return confirm_post(ctx, community, self.buttons)
         if step is ReminderStep.ESCALATION:
             if user_id is not None:
                 return standby_post(ctx, community)
             return escalation_post(ctx, community)
         if step is ReminderStep.LEARNING_PROMPT:
-            return learning_post(ctx, community)
+            return learning_post(ctx, community, self.buttons)
         raise ValueError(f"no rendering for {step}")
 
     def fallback(self, ctx: DeliveryContext, user_id: int) -> port.Message:
-        return fallback_post(ctx, user_id, self.community)
+        return fallback_post(ctx, user_id, self.community, self.buttons)

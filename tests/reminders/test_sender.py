@@ -25,6 +25,7 @@ from bot.models import (
 from bot.services import notifications, outbound
 from bot.services import reminders as svc
 from bot.services.reminders import Schedule
+from cogs.reminders.components import BUTTONS
 from cogs.reminders.render import Look
 from tests.conftest import FakeClock
 from tests.fakes import FakePort
@@ -55,7 +56,7 @@ def make_sender(
         clock,
         config,
         scheduler,
-        Look(config.community.name, 90),
+        Look(config.community.name, 90, BUTTONS),
         keyring=lambda: KEYRING,
         outbox=outbox,
         roles=roles,

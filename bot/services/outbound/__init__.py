@@ -20,6 +20,7 @@ from bot.services.outbound.queue import (
     progress,
 )
 from bot.services.outbound.sender import (
+    NOTIFICATIONS_BUTTON,
     NOTIFICATIONS_BUTTON_ID,
     NOTIFICATIONS_LINE,
     DrainSummary,
@@ -33,6 +34,7 @@ from bot.services.outbound.sender import (
 )
 
 __all__ = [
+    "NOTIFICATIONS_BUTTON",
     "NOTIFICATIONS_BUTTON_ID",
     "NOTIFICATIONS_LINE",
     "BatchInfo",

@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 NOTIFICATIONS_BUTTON_ID = "notif:open"
 """The custom id of the "Notification settings" button on every automatic DM; the
 notifications cog answers it with the member's settings."""
+NOTIFICATIONS_BUTTON = port.Button(
+    "Notification settings", custom_id=NOTIFICATIONS_BUTTON_ID, emoji="🔔"
+)
+"""That button, as every automatic DM (outbox or reminder) ends with it."""
 NOTIFICATIONS_LINE = "Choose what I DM you, and when: /notifications"
 NO_RENDERER_WAIT = timedelta(minutes=1)
 
@@ -126,7 +130,7 @@ def decorate(message: port.Message, item_id: int, *, late_since: datetime | None
         content = f"{note}\n{content}" if content else note
     buttons = (
         *message.buttons,
-        port.Button("Notification settings", custom_id=NOTIFICATIONS_BUTTON_ID, emoji="🔔"),
+        NOTIFICATIONS_BUTTON,
     )
     return replace(
         message, content=content, cards=tuple(cards), buttons=buttons[:25], nonce=nonce(item_id)
