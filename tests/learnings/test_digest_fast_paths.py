@@ -112,3 +112,35 @@ def test_a_day_is_the_communitys_day_in_a_zone_half_an_hour_off() -> None:
     assert _local_day(datetime(2026, 1, 9, 13, 20, tzinfo=UTC), adelaide, days) == date(2026, 1, 9)
     assert _local_day(datetime(2026, 1, 9, 13, 40, tzinfo=UTC), adelaide, days) == date(2026, 1, 10)
     assert _local_day(datetime(2026, 1, 9, 13, 5, tzinfo=UTC), adelaide, days) == date(2026, 1, 9)
+
+
+def test_a_csv_group_writes_what_csv_writer_writes_for_each_kind_of_entry() -> None:
+    texts = [
+        LearningText("Plain title", "Met the council.", "Listen first.", "Ask early.", ()),
+        LearningText("=SUM(A1)", "  -1 said", "a, b", 'say "hi"', ("trust", "a,b")),
+        LearningText("Two\nlines", "", "\r", "@here", ("=x",)),
+        LearningText("Plain again", "Met the council.", "Listen first.", "Ask.", ("trust",)),
+    ]
+    entries = [
+        DigestEntry(
+            number=n,
+            theme=t.theme,
+            text=t,
+            anonymous=n == 2,
+            author=None if n == 2 else "Ben Brooks",
+            day=date(2026, 1, n),
+            meeting_day=date(2025, 12, 30) if n % 2 else None,
+            flags=("Ben",) if n == 3 else (),
+        )
+        for n, t in enumerate(texts, start=1)
+    ]
+    renderer = RENDERERS[DigestFormat.CSV](request(DigestFormat.CSV))
+    rendered = renderer.entries(entries)
+    assert rendered == "".join(renderer.entry(e) for e in entries)
+    rows = list(csv.reader(io.StringIO(rendered, newline="")))
+    assert [row[5] for row in rows] == ["Plain title", "'=SUM(A1)", "Two\nlines", "Plain again"]
+    assert [row[4] for row in rows] == ["Ben Brooks", "", "Ben Brooks", "Ben Brooks"]
+    assert [row[2] for row in rows] == ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]
+    assert [row[10] for row in rows] == ["2025-12-30", "", "2025-12-30", ""]
+    assert rows[1][6:10] == ["'  -1 said", "a, b", 'say "hi"', "trust, a,b"]
+    assert rows[2][11] == "mentions Ben"

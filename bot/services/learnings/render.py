@@ -139,7 +139,9 @@ class Renderer:
         """The same as each ``entry`` in turn, with one ``escape`` over what all of them
         hold: the pieces joined by ``separator`` and split back. (One call for the many
         instead of several for each: most of the time in ``escape`` is per call.) Someone
-        who typed the separator's odd character, or a carriage return, gets ``entry``."""
+        who typed the separator's odd character, or a carriage return, gets ``entry``
+        (``escape`` must neither add nor drop a separator: one more piece than joined means
+        someone typed it)."""
         typed: list[str] = []
         add = typed.extend
         join_tags = ", ".join
@@ -147,10 +149,10 @@ class Renderer:
             t = e.text
             add((t.title, t.happened, t.learned, t.next_time, join_tags(t.tags), e.author or ""))
         raw = separator.join(typed)
-        if "\r" in raw or raw.count(separator) != len(typed) - 1:
+        if "\r" in raw:
             return "".join(map(self.entry, entries))
         escaped = escape(raw).split(separator)
-        if len(escaped) != len(typed):  # an escape that made a separator: never, but safe
+        if len(escaped) != len(typed):  # someone typed the separator (``escape`` keeps it)
             return "".join(map(self.entry, entries))
         entry = self._entry
         pieces = iter(escaped)
@@ -260,6 +262,8 @@ def md_block(text: str) -> str:
 
 _NL = "\n"
 _NL2 = "\n\n"
+_BREAK = "  \n"
+"""A Markdown line break (``_breaks``, inlined in ``MarkdownRenderer._entry``)."""
 _MD_MEETING = " · from the meeting of "
 _MD_TAGS = "Tags: "
 _MD_HAPPENED = "**What happened**  \n"
@@ -300,9 +304,9 @@ class MarkdownRenderer(Renderer):
             f"{'anonymous' if e.anonymous else author}"
             f"{_MD_MEETING + _day(e.meeting_day) if e.meeting_day else ''}_  \n"
             f"{_MD_TAGS + tags + _NL if tags else ''}\n"
-            f"{_MD_HAPPENED + _breaks(happened) + _NL2 if happened else ''}"
-            f"{_MD_LEARNED + _breaks(learned) + _NL2 if learned else ''}"
-            f"{_MD_NEXT_TIME + _breaks(next_time) + _NL2 if next_time else ''}"
+            f"{_MD_HAPPENED + happened.replace(_NL, _BREAK) + _NL2 if happened else ''}"
+            f"{_MD_LEARNED + learned.replace(_NL, _BREAK) + _NL2 if learned else ''}"
+            f"{_MD_NEXT_TIME + next_time.replace(_NL, _BREAK) + _NL2 if next_time else ''}"
         )
         if e.flags:
             text += (
@@ -515,6 +519,66 @@ class CsvRenderer(Renderer):
             )
             + "\r\n"
         )
+
+    def entries(self, entries: Sequence[DigestEntry]) -> str:
+        """The same as each ``entry`` in turn. What is the same across a group (the theme,
+        the authors, the days, the tags) is written once; an entry's four texts, when none of them
+        holds a quote, comma or line break or starts with what ``safe_cell`` looks at, go
+        in as they are (one test over the four instead of four calls)."""
+        field = _csv_field
+        look = _LOOK_FIRST
+        themes: dict[str | None, str] = {}
+        authors: dict[str | None, str] = {None: ""}
+        days: dict[date, str] = {}
+        tag_cells: dict[tuple[str, ...], str] = {(): ""}
+        named = SharingLevel.DIGEST_NAMED.value
+        anonymous = SharingLevel.DIGEST_ANONYMOUS.value
+        rows: list[str] = []
+        add = rows.append
+        for e in entries:
+            t = e.text
+            title, happened, learned, next_time = t.title, t.happened, t.learned, t.next_time
+            texts = "\x00".join((title, happened, learned, next_time))
+            if (
+                '"' in texts
+                or "," in texts
+                or "\n" in texts
+                or "\r" in texts
+                or title[:1] in look
+                or happened[:1] in look
+                or learned[:1] in look
+                or next_time[:1] in look
+            ):
+                title = field(_cell(title))
+                happened = field(_cell(happened))
+                learned = field(_cell(learned))
+                next_time = field(_cell(next_time))
+            theme = themes.get(e.theme)
+            if theme is None:
+                theme = themes[e.theme] = field(_cell(e.theme)) if e.theme else NO_THEME
+            author_key = None if e.anonymous else e.author
+            author = authors.get(author_key)
+            if author is None:
+                author = authors[author_key] = field(_cell(author_key)) if author_key else ""
+            day = days.get(e.day)
+            if day is None:
+                day = days[e.day] = e.day.isoformat()
+            tags = tag_cells.get(t.tags)
+            if tags is None:
+                tags = tag_cells[t.tags] = field(_cell(", ".join(t.tags)))
+            meeting_day = e.meeting_day
+            if meeting_day is not None:
+                meeting = days.get(meeting_day)
+                if meeting is None:
+                    meeting = days[meeting_day] = meeting_day.isoformat()
+            add(
+                f"{theme},{e.number},{day},{anonymous if e.anonymous else named},{author},"
+                f"{title},{happened},{learned},{next_time},"
+                f"{tags},"
+                f"{'' if meeting_day is None else meeting},"
+                f"{field('mentions ' + ', '.join(e.flags)) if e.flags else ''}\r\n"
+            )
+        return "".join(rows)
 
 
 RENDERERS: dict[DigestFormat, type[Renderer]] = {
