@@ -6,6 +6,7 @@ zone half an hour off UTC."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -14,7 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.services.learnings.flags import NameMatcher
-from bot.services.learnings.render import RENDERERS, DigestEntry, _csv_field
+from bot.services.learnings.render import (
+    RENDERERS,
+    DigestEntry,
+    _csv_field,
+    _h_fast,
+    _md_piece_list,
+    _md_pieces,
+)
 from bot.services.learnings.request import DigestFormat, DigestRequest
 from bot.services.learnings.stream import _local_day
 from bot.services.learnings.text import LearningText
@@ -144,3 +152,24 @@ def test_a_csv_group_writes_what_csv_writer_writes_for_each_kind_of_entry() -> N
     assert [row[10] for row in rows] == ["2025-12-30", "", "2025-12-30", ""]
     assert rows[1][6:10] == ["'  -1 said", "a, b", 'say "hi"', "trust, a,b"]
     assert rows[2][11] == "mentions Ben"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("&<>\"'a \x00é&amp;"), max_size=40) | st.text())
+def test_the_batch_html_escape_is_html_escape(typed: str) -> None:
+    assert _h_fast(typed) == html.escape(typed, quote=True)
+
+
+piece = st.lists(
+    st.sampled_from(
+        ["1.", "12)", "3 ", "-", "=", ">", " ", "\t", "\n", "\u3000", "\u0663.", "x", "*", "@here"]
+    ),
+    max_size=5,
+).map("".join) | st.text(alphabet=st.characters(blacklist_characters="\r\x00"), max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(piece, min_size=1, max_size=8))
+def test_the_markdown_pieces_fast_path_is_the_regex_one(pieces: list[str]) -> None:
+    joined = "\x00".join(pieces)
+    assert _md_piece_list(joined) == _md_pieces(joined).split("\x00")
