@@ -235,6 +235,7 @@ async def iter_digest(
             )
             suspects.reverse()
             rendered: dict[str | None, tuple[Theme, list[DigestEntry]]] = {}
+            next_suspect = suspects.pop() if suspects else -1
             for index, (row, name) in enumerate(kept):
                 slot = rendered.get(name)  # one look-up per entry for its theme and group
                 if slot is None:
@@ -246,8 +247,8 @@ async def iter_digest(
                 theme.count += 1
                 anonymous = row.anonymous
                 flags: tuple[str, ...] = ()
-                if suspects and suspects[-1] == index:
-                    suspects.pop()
+                if index == next_suspect:
+                    next_suspect = suspects.pop() if suspects else -1
                     found = find(row.text.text_fields(), None if anonymous else row.author_id)
                     flags = tuple(found)
                     if flags:
