@@ -328,15 +328,21 @@ class MarkdownRenderer(Renderer):
 
     def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
         title, happened, learned, next_time, tags, author = escaped
+        if _NL in happened:  # _breaks, inlined (a replace that finds nothing costs a pass)
+            happened = happened.replace(_NL, _BREAK)
+        if _NL in learned:
+            learned = learned.replace(_NL, _BREAK)
+        if _NL in next_time:
+            next_time = next_time.replace(_NL, _BREAK)
         # One f-string (its optional parts empty when absent): this runs for every entry.
         text = (
             f"### {e.number}. {title}\n\n_{_day(e.day)} · "
             f"{'anonymous' if e.anonymous else author}"
             f"{_MD_MEETING + _day(e.meeting_day) if e.meeting_day else ''}_  \n"
             f"{_MD_TAGS + tags + _NL if tags else ''}\n"
-            f"{_MD_HAPPENED + happened.replace(_NL, _BREAK) + _NL2 if happened else ''}"
-            f"{_MD_LEARNED + learned.replace(_NL, _BREAK) + _NL2 if learned else ''}"
-            f"{_MD_NEXT_TIME + next_time.replace(_NL, _BREAK) + _NL2 if next_time else ''}"
+            f"{_MD_HAPPENED + happened + _NL2 if happened else ''}"
+            f"{_MD_LEARNED + learned + _NL2 if learned else ''}"
+            f"{_MD_NEXT_TIME + next_time + _NL2 if next_time else ''}"
         )
         if e.flags:
             text += (
