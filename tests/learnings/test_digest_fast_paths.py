@@ -20,6 +20,7 @@ from bot.services.learnings.render import (
     DigestEntry,
     _csv_field,
     _h_fast,
+    _h_pieces,
     _md_piece_list,
     _md_pieces,
 )
@@ -162,7 +163,23 @@ def test_the_batch_html_escape_is_html_escape(typed: str) -> None:
 
 piece = st.lists(
     st.sampled_from(
-        ["1.", "12)", "3 ", "-", "=", ">", " ", "\t", "\n", "\u3000", "\u0663.", "x", "*", "@here"]
+        [
+            "1.",
+            "12)",
+            "3 ",
+            "-",
+            "=",
+            ">",
+            " ",
+            "\t",
+            "\n",
+            "\u3000",
+            "\u0663.",
+            "x",
+            "*",
+            "@here",
+            "\x00",
+        ]
     ),
     max_size=5,
 ).map("".join) | st.text(alphabet=st.characters(blacklist_characters="\r\x00"), max_size=8)
@@ -172,4 +189,10 @@ piece = st.lists(
 @given(st.lists(piece, min_size=1, max_size=8))
 def test_the_markdown_pieces_fast_path_is_the_regex_one(pieces: list[str]) -> None:
     joined = "\x00".join(pieces)
-    assert _md_piece_list(joined) == _md_pieces(joined).split("\x00")
+    assert _md_piece_list(joined, list(pieces)) == _md_pieces(joined).split("\x00")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("&<>\"'a é"), max_size=6), min_size=1))
+def test_the_html_pieces_are_each_piece_escaped(pieces: list[str]) -> None:
+    assert _h_pieces("\x00".join(pieces), list(pieces)) == [html.escape(p) for p in pieces]

@@ -135,7 +135,7 @@ class Renderer:
         raise NotImplementedError
 
     def _escaped_entries(
-        self, entries: Sequence[DigestEntry], escape: Callable[[str], list[str]]
+        self, entries: Sequence[DigestEntry], escape: Callable[[str, list[str]], list[str]]
     ) -> str:
         """The same as each ``entry`` in turn, with one ``escape`` over what all of them
         hold: the pieces joined by NULs, escaped and split back by ``escape``. (One call
@@ -153,7 +153,7 @@ class Renderer:
         raw = separator.join(typed)
         if "\r" in raw:
             return "".join(map(self.entry, entries))
-        escaped = escape(raw)
+        escaped = escape(raw, typed)
         if len(escaped) != len(typed):  # someone typed the separator (``escape`` keeps it)
             return "".join(map(self.entry, entries))
         entry = self._entry
@@ -224,16 +224,20 @@ _MD_MAY_START = re.compile(r"[^\S\n]|[-=>\d]")
 _MD_SPECIAL_CHARS = tuple(chr(c) for c in _MD_SPECIAL)
 
 
-def _md_piece_list(joined: str) -> list[str]:
+def _md_piece_list(joined: str, pieces: list[str]) -> list[str]:
     """``_md_pieces(joined).split("\x00")``, faster: ``translate`` only when a character
     it changes occurs, and the pieces' starts (gathered in C) looked at one by one only
-    when one of them could need a backslash, instead of a regex over all the text."""
+    when one of them could need a backslash, instead of a regex over all the text.
+    ``pieces`` are what was joined (taken as they are, not split again, when nothing in
+    the joined text changed and none of them holds a NUL; changed in place)."""
     escaped = (
         joined.translate(_MD_SPECIAL)
         if any(map(joined.__contains__, _MD_SPECIAL_CHARS))
         else joined
     )
-    pieces = _md_mentions_and_breaks(_escape_line_starts(escaped)).split("\x00")
+    escaped = _md_mentions_and_breaks(_escape_line_starts(escaped))
+    if escaped is not joined or joined.count("\x00") != len(pieces) - 1:
+        pieces = escaped.split("\x00")
     if _MD_MAY_START.search("".join(map(_FIRST, pieces))):
         may_start = _MD_MAY_START.match
         start = _MD_FIRST_LINE_START.match
@@ -384,8 +388,11 @@ def _h_fast(text: str) -> str:
     return text
 
 
-def _h_pieces(joined: str) -> list[str]:
-    return _h_fast(joined).split("\x00")
+def _h_pieces(joined: str, pieces: list[str]) -> list[str]:
+    """``_h_fast(joined).split("\x00")``: ``pieces`` (what was joined) themselves when
+    nothing needed escaping."""
+    escaped = _h_fast(joined)
+    return pieces if escaped is joined else escaped.split("\x00")
 
 
 @functools.lru_cache(maxsize=4096)
