@@ -8,14 +8,17 @@ writes a minimal config file for tests that run the CLI (``write_config``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import count
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto import Keyring
+from bot.db import Database
 from bot.models import Member, MemberStatus
+from bot.services import rotation
 
 JOINED = datetime(2025, 1, 6, tzinfo=UTC)
 """When members join unless a test says otherwise."""
@@ -117,3 +120,22 @@ def write_config(
         "[channels]\nwelcome = 3\nroster = 4\ncoordinators = 5\nannouncements = 6\n" + extra
     )
     return path
+
+
+async def away_in_april(
+    db: Database, keyring: Keyring, name: str, reason: str, now: datetime
+) -> Member:
+    """A new member away 1-10 April 2026 with ``reason`` (sealed with ``keyring``)."""
+    async with db.transaction() as session:
+        member = await add_member(session, name)
+        await rotation.mark_unavailable(
+            session,
+            member,
+            date(2026, 4, 1),
+            date(2026, 4, 10),
+            reason,
+            now,
+            rotation.RotationRules(),
+            keyring=keyring,
+        )
+        return member

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, select
@@ -16,27 +16,14 @@ from bot.datakeys import SEALED_CAPABILITIES, reencrypt_all
 from bot.db import Database
 from bot.models import Reminder, Unavailability
 from bot.services import rotation, sealed
-from bot.services.rotation import RotationRules
 from bot.services.rotation.reasons import reason_aad
-from tests.builders import add_member
+from tests.builders import away_in_april
 
 NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 
 
 async def _unavailable(db: Database, keyring: Keyring, name: str, reason: str) -> int:
-    async with db.transaction() as session:
-        member = await add_member(session, name)
-        await rotation.mark_unavailable(
-            session,
-            member,
-            date(2026, 4, 1),
-            date(2026, 4, 10),
-            reason,
-            NOW,
-            RotationRules(),
-            keyring=keyring,
-        )
-        return member.id
+    return (await away_in_april(db, keyring, name, reason, NOW)).id
 
 
 @contextmanager

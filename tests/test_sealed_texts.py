@@ -23,7 +23,7 @@ from bot.services import mydata, reminders, rotation
 from bot.services.mydata import Person
 from bot.services.mydata_sources import contributors
 from bot.services.rotation import RotationRules
-from tests.builders import add_member
+from tests.builders import add_member, away_in_april
 from tests.conftest import FakeClock, sqlite_only
 from tests.e2e.harness import World
 from tests.learnings.helpers import database_bytes
@@ -42,19 +42,7 @@ def _raw(config: AppConfig) -> bytes:
 
 
 async def _mark(db: Database, keyring: Keyring, reason: str = REASON) -> Member:
-    async with db.transaction() as session:
-        member = await add_member(session, "Ana")
-        await rotation.mark_unavailable(
-            session,
-            member,
-            date(2026, 4, 1),
-            date(2026, 4, 10),
-            reason,
-            NOW,
-            RULES,
-            keyring=keyring,
-        )
-    return member
+    return await away_in_april(db, keyring, "Ana", reason, NOW)
 
 
 # --- unavailability reasons -------------------------------------------------------------
