@@ -7,8 +7,10 @@ plain text are encrypted when the bot starts, leaving no plain copy in the file.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +35,8 @@ RULES = RotationRules()
 REASON = "Kookaburra surgery at Rockhampton Base"
 """Words that appear nowhere else in the database."""
 REMINDER = "Wallaby grant deadline Yeppoon"
+
+_Written = TypeVar("_Written")
 
 
 def _raw(config: AppConfig) -> bytes:
@@ -121,16 +125,26 @@ async def test_unavailability_without_reason_stores_nothing_encrypted(db: Databa
         assert await key_ids_in_use(session) == {}
 
 
-async def test_unavailability_reason_rotates_to_new_key(db: Database) -> None:
+async def _rotate_one_text(
+    db: Database, write: Callable[[Keyring], Awaitable[_Written]]
+) -> tuple[Keyring, _Written]:
+    """Writes one sealed text under an old key, re-encrypts everything to a new one, and
+    returns the keyring holding only the new key (and what ``write`` returned)."""
     old_key, new_key = generate_key(), generate_key()
     old = Keyring.from_texts([old_key])
-    await _mark(db, old)
+    written = await write(old)
     both, new = Keyring.from_texts([new_key, old_key]), Keyring.from_texts([new_key])
     async with db.transaction() as session:
         assert await key_ids_in_use(session) == {old.primary_id: 1}
         await reencrypt_all(session, both)
     async with db.transaction() as session:
         assert await key_ids_in_use(session) == {new.primary_id: 1}
+    return new, written
+
+
+async def test_unavailability_reason_rotates_to_new_key(db: Database) -> None:
+    new, _ = await _rotate_one_text(db, lambda old: _mark(db, old))
+    async with db.transaction() as session:
         row = (await session.scalars(select(Unavailability))).one()
         assert rotation.open_reason(new, row) == REASON  # the old key is no longer needed
 
@@ -327,15 +341,10 @@ async def test_reminder_text_in_mydata_export_and_erase_keeps_group_reminders_re
 
 
 async def test_reminder_text_rotates_to_new_key(config: AppConfig, db: Database) -> None:
-    old_key, new_key = generate_key(), generate_key()
-    old = Keyring.from_texts([old_key])
-    ident = await _remind(db, old, config, ReminderKind.PERSONAL, 42, REMINDER)
-    both, new = Keyring.from_texts([new_key, old_key]), Keyring.from_texts([new_key])
+    new, ident = await _rotate_one_text(
+        db, lambda old: _remind(db, old, config, ReminderKind.PERSONAL, 42, REMINDER)
+    )
     async with db.transaction() as session:
-        assert await key_ids_in_use(session) == {old.primary_id: 1}
-        await reencrypt_all(session, both)
-    async with db.transaction() as session:
-        assert await key_ids_in_use(session) == {new.primary_id: 1}
         row = await session.get(Reminder, ident)
         assert row is not None
         assert reminders.open_text(new, row) == REMINDER
