@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.errors import InvalidInput
 from bot.services.when import Recurrence, parse_recurrence
 
 BRISBANE = ZoneInfo("Australia/Brisbane")
@@ -96,34 +95,10 @@ def test_occurrences_are_half_open_and_utc() -> None:
     assert rec.next_after(first) == first + timedelta(days=1)
 
 
-@pytest.mark.parametrize(
-    ("phrase", "fragment"),
-    [
-        ("whenever suits", "isn't a repeating time I understand"),
-        ("every Monday", "Add a time of day"),
-        ("every week on Monday at 25:00", "isn't a time"),
-        ("", "Say when it repeats"),
-        ("FREQ=WEEKLY;BYDAY=MO", "BYHOUR"),
-        ("every week on Monday at 9:00 until 2020-01-01", "no dates after today"),
-    ],
-)
-def test_parse_recurrence_refuses_with_examples(phrase: str, fragment: str) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        parse_recurrence(phrase, BRISBANE, NOW)
-    assert fragment in caught.value.message
-    assert "`" in caught.value.message
-
-
 def test_recurrence_time_with_seconds_keeps_them() -> None:
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    from bot.services.when import parse_recurrence
-
-    zone = ZoneInfo("Australia/Brisbane")
     now = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # 10:00 Monday in Brisbane
-    rec = parse_recurrence("every week on Monday at 10:05:30", zone, now)
-    assert rec.start.astimezone(zone).time().isoformat() == "10:05:30"
+    rec = parse_recurrence("every week on Monday at 10:05:30", BRISBANE, now)
+    assert rec.start.astimezone(BRISBANE).time().isoformat() == "10:05:30"
     assert "at 10:05:30" in rec.describe()
-    plain = parse_recurrence("every week on Monday at 10:05", zone, now)
+    plain = parse_recurrence("every week on Monday at 10:05", BRISBANE, now)
     assert "at 10:05 " in plain.describe()
