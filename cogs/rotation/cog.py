@@ -10,6 +10,8 @@ import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 import discord
 from apscheduler.triggers.interval import IntervalTrigger
@@ -17,11 +19,12 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checks import audience, coordinator_only
+from bot.checks import audience
 from bot.client import CopBot
+from bot.commands import coordinator_command
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.mentions import NO_PINGS, only_users
-from bot.models import Member, RosterPostStatus
+from bot.models import Meeting, Member, RosterPostStatus
 from bot.services import events, members, rotation
 from bot.services.rotation import PostOutcome, PostSchedule, RotationRules, Slot
 from bot.services.rotation import series as meeting_service
@@ -55,6 +58,14 @@ MeetingMinutes = app_commands.Range[int, 15, 600]
 """How long a meeting lasts, in minutes."""
 PLACE_HELP = "Where: a room and address, or a video-call link"
 MEETING_DATE_HELP = "The meeting's date, e.g. 2026-03-17 (pick from the list)"
+
+T = TypeVar("T")
+
+
+def meeting_date_option(func: T) -> T:
+    """The command's ``date`` option names an upcoming meeting, picked from a list."""
+    described = app_commands.describe(date=MEETING_DATE_HELP)(func)
+    return app_commands.autocomplete(date=meeting_autocomplete)(described)
 
 
 async def roster_post_tick(bot: CopBot) -> None:
@@ -120,8 +131,7 @@ class Meetings(CopCog):
         place=PLACE_HELP,
         duration="How long each meeting lasts, in minutes (default from config)",
     )
-    @app_commands.default_permissions(manage_guild=True)
-    @coordinator_only()
+    @coordinator_command()
     async def series(
         self,
         interaction: CopInteraction,
@@ -173,8 +183,7 @@ class Meetings(CopCog):
         title="What the meeting is, if it is special (optional)",
         duration="How long it lasts, in minutes (default from config)",
     )
-    @app_commands.default_permissions(manage_guild=True)
-    @coordinator_only()
+    @coordinator_command()
     async def add(
         self,
         interaction: CopInteraction,
@@ -208,13 +217,9 @@ class Meetings(CopCog):
         log.info("meeting %s added by %s", meeting_id, interaction.user.id)
 
     @meeting.command(name="cancel", description="Cancel one meeting and tell the group.")
-    @app_commands.describe(
-        date=MEETING_DATE_HELP,
-        reason="Why, for the group (optional)",
-    )
-    @app_commands.autocomplete(date=meeting_autocomplete)
-    @app_commands.default_permissions(manage_guild=True)
-    @coordinator_only()
+    @app_commands.describe(reason="Why, for the group (optional)")
+    @meeting_date_option
+    @coordinator_command()
     async def cancel(
         self, interaction: CopInteraction, date: str, reason: str | None = None
     ) -> None:
@@ -271,8 +276,7 @@ class Meetings(CopCog):
         await open_picker(interaction, found.id)
 
     @meeting.command(name="status", description="Whether meetings show as server events.")
-    @app_commands.default_permissions(manage_guild=True)
-    @coordinator_only()
+    @coordinator_command()
     async def status(self, interaction: CopInteraction) -> None:
         bot = self.bot
         now = bot.clock()
@@ -333,22 +337,19 @@ class Roster(CopCog):
 
     async def cog_load(self) -> None:
         await super().cog_load()
-        self.schedule(
-            ROSTER_JOB_ID,
-            roster_post_tick,
-            IntervalTrigger(minutes=1),
-            args=[self.bot],
-            grace_seconds=60,
-            first_after=5,
-        )
-        self.schedule(
-            PLAN_JOB_ID,
-            plan_tick,
-            IntervalTrigger(hours=1),
-            args=[self.bot],
-            grace_seconds=3600,
-            first_after=2,
-        )
+        # Each job may run up to one interval late, and runs once soon after start.
+        for job_id, tick, every, first_after in (
+            (ROSTER_JOB_ID, roster_post_tick, timedelta(minutes=1), 5),
+            (PLAN_JOB_ID, plan_tick, timedelta(hours=1), 2),
+        ):
+            self.schedule(
+                job_id,
+                tick,
+                IntervalTrigger(seconds=every.total_seconds()),
+                args=[self.bot],
+                grace_seconds=int(every.total_seconds()),
+                first_after=first_after,
+            )
 
     # --- helpers -------------------------------------------------------------------
 
@@ -359,6 +360,14 @@ class Roster(CopCog):
         are not in the rotation."""
         found = await members.member_by_user(session, user.id)
         return rotation.require_in_rotation(found, mention=user.mention, you=you)
+
+    async def _turn(
+        self, session: AsyncSession, user: discord.abc.User, date: str, now: datetime, *, you: bool
+    ) -> tuple[Member, Meeting]:
+        """``user``'s member row (refused as in ``_in_rotation``), then the meeting on
+        ``date`` (refused if there is none)."""
+        member = await self._in_rotation(session, user, you=you)
+        return member, await meeting_service.find_meeting(session, date, self.bot.zone, now)
 
     async def refresh_plan(self) -> None:
         try:
@@ -475,8 +484,7 @@ class Roster(CopCog):
         bot = self.bot
         now = bot.clock()
         async with bot.db.transaction() as session:
-            me = await self._in_rotation(session, interaction.user, you=True)
-            meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
+            me, meeting = await self._turn(session, interaction.user, date, now, you=True)
             if member.id == interaction.user.id:
                 target = me
             else:
@@ -495,14 +503,12 @@ class Roster(CopCog):
             await rotation.set_swap_message(session, swap.id, message.channel.id, message.id)
 
     @roster.command(name="volunteer", description="Put yourself forward to facilitate a meeting.")
-    @app_commands.describe(date=MEETING_DATE_HELP)
-    @app_commands.autocomplete(date=meeting_autocomplete)
+    @meeting_date_option
     async def volunteer(self, interaction: CopInteraction, date: str) -> None:
         bot = self.bot
         now = bot.clock()
         async with _changing(bot) as session:
-            me = await self._in_rotation(session, interaction.user, you=True)
-            meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
+            me, meeting = await self._turn(session, interaction.user, date, now, you=True)
             result = await rotation.volunteer(session, meeting, me, now, self.rules)
             co = meeting.co_facilitator
         extra = f" {mention(co)} will co-facilitate with you." if co else ""
@@ -512,19 +518,14 @@ class Roster(CopCog):
         await self._tell_moved(result.moved, {me.id})
 
     @roster.command(name="assign", description="Set who facilitates a meeting.")
-    @app_commands.describe(
-        date=MEETING_DATE_HELP,
-        member="The member who will facilitate",
-    )
-    @app_commands.autocomplete(date=meeting_autocomplete)
-    @app_commands.default_permissions(manage_guild=True)
-    @coordinator_only()
+    @app_commands.describe(member="The member who will facilitate")
+    @meeting_date_option
+    @coordinator_command()
     async def assign(self, interaction: CopInteraction, date: str, member: discord.Member) -> None:
         bot = self.bot
         now = bot.clock()
         async with _changing(bot) as session:
-            target = await self._in_rotation(session, member, you=False)
-            meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
+            target, meeting = await self._turn(session, member, date, now, you=False)
             before = meeting.facilitator
             result = await rotation.assign(session, meeting, target, now, self.rules)
         await send(
@@ -545,21 +546,16 @@ class Roster(CopCog):
     @roster.command(
         name="cofacilitator", description="Name the co-facilitator of a meeting (coordinators)."
     )
-    @app_commands.describe(
-        date=MEETING_DATE_HELP,
-        member="The member who will co-facilitate",
-    )
-    @app_commands.autocomplete(date=meeting_autocomplete)
-    @app_commands.default_permissions(manage_guild=True)
-    @coordinator_only()
+    @app_commands.describe(member="The member who will co-facilitate")
+    @meeting_date_option
+    @coordinator_command()
     async def cofacilitator(
         self, interaction: CopInteraction, date: str, member: discord.Member
     ) -> None:
         bot = self.bot
         now = bot.clock()
         async with _changing(bot) as session:
-            target = await self._in_rotation(session, member, you=False)
-            meeting = await meeting_service.find_meeting(session, date, bot.zone, now)
+            target, meeting = await self._turn(session, member, date, now, you=False)
             await rotation.name_co_facilitator(session, meeting, target, now, self.rules)
             facilitator = meeting.facilitator
         await send(
@@ -573,8 +569,7 @@ class Roster(CopCog):
         date="The past meeting's date, e.g. 2026-03-03",
         stand_in="Who facilitated instead, if anyone (they get the credit)",
     )
-    @app_commands.default_permissions(manage_guild=True)
-    @coordinator_only()
+    @coordinator_command()
     async def missed(
         self,
         interaction: CopInteraction,
@@ -595,8 +590,7 @@ class Roster(CopCog):
         await send(interaction, text)
 
     @roster.command(name="post", description="Post the roster in the roster channel now.")
-    @app_commands.default_permissions(manage_guild=True)
-    @coordinator_only()
+    @coordinator_command()
     async def post(self, interaction: CopInteraction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.post_roster(Slot(f"manual:{interaction.id}", self.bot.clock()))
