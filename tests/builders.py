@@ -1,8 +1,9 @@
 """Builders for tests: rows straight into the database, for arranging a test's world.
 
 One place builds ``Member`` rows for every capability's tests (``add_member``), one
-upserts the emulator's sample people as active members (``upsert_active_member``), and one
-writes a minimal config file for tests that run the CLI (``write_config``).
+upserts the emulator's sample people as active members (``upsert_active_member``), one
+writes a learning (``add_learning``), and one writes a minimal config file for tests that
+run the CLI (``write_config``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import Keyring
 from bot.db import Database
-from bot.models import Member, MemberStatus
+from bot.models import Member, MemberStatus, SharingLevel
 from bot.services import rotation
+from bot.services.learnings import store
+from bot.services.learnings import text as ltext
 
 JOINED = datetime(2025, 1, 6, tzinfo=UTC)
 """When members join unless a test says otherwise."""
+
+LEARNED_AT = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+"""When learnings are written unless a test says otherwise (noon on 10 March in Brisbane)."""
 
 _user_ids = count(810_000_000_000_000_001)
 
@@ -139,3 +145,23 @@ async def away_in_april(
             keyring=keyring,
         )
         return member
+
+
+async def add_learning(
+    db: Database,
+    keyring: Keyring,
+    author: Member,
+    level: SharingLevel,
+    *,
+    title: str = "A title",
+    happened: str = "",
+    learned: str = "Something learned",
+    tags: str = "",
+    when: datetime = LEARNED_AT,
+) -> int:
+    """A learning by ``author`` shared at ``level``, written through the service (so its
+    text is validated and sealed as a member's would be); returns its id."""
+    text = ltext.validate(ltext.Draft(title, happened, learned, "", tags))
+    async with db.transaction() as session:
+        row = await store.add_learning(session, keyring, author, text, when, sharing=level)
+        return row.id

@@ -4,8 +4,6 @@ post when the learning is deleted, made less shared or erased."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from bot.crypto import Keyring
@@ -14,12 +12,11 @@ from bot.errors import Conflict, NotAllowed
 from bot.models import KnowledgePost, Member, SharingLevel
 from bot.services import mydata
 from bot.services.learnings import knowledge, store
-from bot.services.learnings import text as ltext
 from bot.services.mydata import Person, PostCleanup
 from bot.services.mydata_sources import contributors
-from tests.builders import add_member
+from tests.builders import LEARNED_AT, add_learning, add_member
 
-NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+NOW = LEARNED_AT
 FORUM = 930000000000000001
 
 
@@ -41,10 +38,10 @@ async def learning(
     level: SharingLevel,
     learned: str = "Ask early, listen twice.",
 ) -> int:
-    text = ltext.validate(ltext.Draft("Co-design", "", learned, "", "trust, funding"))
-    async with db.transaction() as session:
-        row = await store.add_learning(session, keyring, author, text, NOW, sharing=level)
-        return row.id
+    """A learning of ``author``'s about co-design, themed trust and funding."""
+    return await add_learning(
+        db, keyring, author, level, title="Co-design", learned=learned, tags="trust, funding"
+    )
 
 
 async def publish(db: Database, keyring: Keyring, author: Member, ident: int, thread: int) -> None:
@@ -52,6 +49,16 @@ async def publish(db: Database, keyring: Keyring, author: Member, ident: int, th
         content = await knowledge.post_content(session, keyring, ident, author)
         claim = await knowledge.claim(session, ident, FORUM, content.anonymous, NOW)
         await knowledge.posted(session, claim.id, thread, NOW)
+
+
+async def published(
+    db: Database, keyring: Keyring, level: SharingLevel, thread: int
+) -> tuple[Member, Member, int]:
+    """Dee and Eli, and a learning of Dee's shared at ``level`` and published as ``thread``."""
+    dee, eli = await people(db)
+    ident = await learning(db, keyring, dee, level)
+    await publish(db, keyring, dee, ident, thread)
+    return dee, eli, ident
 
 
 async def test_knowledge_post_shows_the_name_only_when_not_anonymous(
@@ -113,9 +120,7 @@ async def test_knowledge_flags_names_of_others_but_not_a_named_authors_own(
 async def test_knowledge_publishing_twice_is_refused_and_browse_links_the_post(
     db: Database, keyring: Keyring
 ) -> None:
-    dee, eli = await people(db)
-    ident = await learning(db, keyring, dee, SharingLevel.GROUP)
-    await publish(db, keyring, dee, ident, 777)
+    dee, eli, ident = await published(db, keyring, SharingLevel.GROUP, 777)
     async with db.transaction() as session:
         with pytest.raises(Conflict, match="already published"):
             await knowledge.claim(session, ident, FORUM, False, NOW)
@@ -140,9 +145,7 @@ async def test_knowledge_publishing_twice_is_refused_and_browse_links_the_post(
 async def test_knowledge_post_is_withdrawn_when_sharing_is_lowered_or_anonymity_changes(
     db: Database, keyring: Keyring, old: SharingLevel, new: SharingLevel, kept: bool
 ) -> None:
-    dee, _ = await people(db)
-    ident = await learning(db, keyring, dee, old)
-    await publish(db, keyring, dee, ident, 778)
+    dee, _, ident = await published(db, keyring, old, 778)
     async with db.transaction() as session:
         await store.set_sharing(session, keyring, ident, dee, new, NOW)
     async with db.transaction() as session:
@@ -155,9 +158,7 @@ async def test_knowledge_post_is_withdrawn_when_sharing_is_lowered_or_anonymity_
 async def test_knowledge_post_is_withdrawn_when_deleted_then_forgotten_once_removed(
     db: Database, keyring: Keyring
 ) -> None:
-    dee, _ = await people(db)
-    ident = await learning(db, keyring, dee, SharingLevel.GROUP)
-    await publish(db, keyring, dee, ident, 779)
+    dee, _, ident = await published(db, keyring, SharingLevel.GROUP, 779)
     async with db.transaction() as session:
         await store.delete_learning(session, ident, dee)
     async with db.transaction() as session:

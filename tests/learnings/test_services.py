@@ -25,11 +25,11 @@ from bot.services.learnings.request import DigestFormat, DigestRequest
 from bot.services.members import member_by_user
 from bot.services.mydata import Person
 from bot.services.mydata_sources import contributors
-from tests.builders import add_member
+from tests.builders import LEARNED_AT, add_learning, add_member
 from tests.conftest import sqlite_only
 from tests.learnings.helpers import database_bytes
 
-NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+NOW = LEARNED_AT
 ZONE = ZoneInfo("Australia/Brisbane")
 
 
@@ -48,24 +48,6 @@ async def members(db: Database) -> tuple[Member, Member]:
             session, "Ben Brooks", None, user_id=22, organisation="CQ Health", first_seen_at=NOW
         )
     return ana, ben
-
-
-async def add(
-    db: Database,
-    keyring: Keyring,
-    author: Member,
-    level: SharingLevel,
-    *,
-    title: str = "A title",
-    learned: str = "Something learned",
-    happened: str = "",
-    tags: str = "",
-    when: datetime = NOW,
-) -> int:
-    text = ltext.validate(ltext.Draft(title, happened, learned, "", tags))
-    async with db.transaction() as session:
-        row = await store.add_learning(session, keyring, author, text, when, sharing=level)
-        return row.id
 
 
 def request(fmt: DigestFormat = DigestFormat.MARKDOWN, tags: tuple[str, ...] = ()) -> DigestRequest:
@@ -113,7 +95,7 @@ async def test_learning_text_is_not_in_the_database_file(
     config: AppConfig, db: Database, keyring: Keyring
 ) -> None:
     ana, _ = await members(db)
-    await add(
+    await add_learning(
         db,
         keyring,
         ana,
@@ -132,7 +114,7 @@ async def test_learning_text_is_not_in_the_database_file(
 
 async def test_someone_elses_learning_cannot_be_changed(db: Database, keyring: Keyring) -> None:
     ana, ben = await members(db)
-    ident = await add(db, keyring, ana, SharingLevel.PRIVATE)
+    ident = await add_learning(db, keyring, ana, SharingLevel.PRIVATE)
     text = ltext.validate(ltext.Draft("x", "", "y"))
     async with db.transaction() as session:
         with pytest.raises(NotAllowed):
@@ -153,7 +135,7 @@ async def test_a_number_too_big_for_any_learning_is_not_found(
     # /learning edit|delete|share take any integer Discord allows; PostgreSQL refuses
     # such a number as an ``Integer`` id, SQLite just finds nothing.
     ana, _ = await members(db)
-    await add(db, keyring, ana, SharingLevel.GROUP)
+    await add_learning(db, keyring, ana, SharingLevel.GROUP)
     text = ltext.validate(ltext.Draft("x", "", "y"))
     for number in (2**31, 2**53):
         async with db.transaction() as session:
@@ -171,7 +153,7 @@ async def test_a_number_too_big_for_any_learning_is_not_found(
 
 async def test_sharing_change_keeps_the_text(db: Database, keyring: Keyring) -> None:
     ana, _ = await members(db)
-    ident = await add(db, keyring, ana, SharingLevel.PRIVATE, title="Keep me")
+    ident = await add_learning(db, keyring, ana, SharingLevel.PRIVATE, title="Keep me")
     async with db.transaction() as session:
         row = await store.set_sharing(
             session, keyring, ident, ana, SharingLevel.DIGEST_ANONYMOUS, NOW + timedelta(hours=1)
@@ -185,10 +167,12 @@ async def test_browse_shows_group_and_above_and_hides_anonymous_authors(
     db: Database, keyring: Keyring
 ) -> None:
     ana, ben = await members(db)
-    await add(db, keyring, ana, SharingLevel.PRIVATE, title="private one", tags="trust")
-    await add(db, keyring, ana, SharingLevel.GROUP, title="group one", tags="trust")
-    await add(db, keyring, ana, SharingLevel.DIGEST_ANONYMOUS, title="anon one", tags="funding")
-    await add(db, keyring, ana, SharingLevel.DIGEST_NAMED, title="named one", tags="trust")
+    await add_learning(db, keyring, ana, SharingLevel.PRIVATE, title="private one", tags="trust")
+    await add_learning(db, keyring, ana, SharingLevel.GROUP, title="group one", tags="trust")
+    await add_learning(
+        db, keyring, ana, SharingLevel.DIGEST_ANONYMOUS, title="anon one", tags="funding"
+    )
+    await add_learning(db, keyring, ana, SharingLevel.DIGEST_NAMED, title="named one", tags="trust")
     async with db.transaction() as session:
         page = await store.browse(session, keyring, ben, None, 1, 10)
         tagged = await store.browse(session, keyring, ben, "Trust", 1, 10)
@@ -201,10 +185,12 @@ async def test_shareable_themes_never_count_private_learnings(
     db: Database, keyring: Keyring
 ) -> None:
     ana, _ = await members(db)
-    await add(db, keyring, ana, SharingLevel.PRIVATE, tags="secret-theme")
-    await add(db, keyring, ana, SharingLevel.GROUP, tags="trust, funding")
-    await add(db, keyring, ana, SharingLevel.DIGEST_NAMED, tags="trust")
-    await add(db, keyring, ana, SharingLevel.GROUP, tags="old", when=NOW - timedelta(days=400))
+    await add_learning(db, keyring, ana, SharingLevel.PRIVATE, tags="secret-theme")
+    await add_learning(db, keyring, ana, SharingLevel.GROUP, tags="trust, funding")
+    await add_learning(db, keyring, ana, SharingLevel.DIGEST_NAMED, tags="trust")
+    await add_learning(
+        db, keyring, ana, SharingLevel.GROUP, tags="old", when=NOW - timedelta(days=400)
+    )
     async with db.transaction() as session:
         themes = await store.shareable_themes(
             session, keyring, NOW - timedelta(days=90), NOW + timedelta(days=1)
@@ -219,11 +205,14 @@ async def test_digest_holds_only_consenting_entries_anonymised(
     db: Database, keyring: Keyring
 ) -> None:
     ana, ben = await members(db)
-    await add(db, keyring, ana, SharingLevel.PRIVATE, learned="PRIVATE-1", tags="trust")
-    await add(db, keyring, ana, SharingLevel.GROUP, learned="GROUP-2", tags="trust")
-    await add(db, keyring, ana, SharingLevel.DIGEST_ANONYMOUS, learned="ANON-3", tags="trust")
-    await add(db, keyring, ben, SharingLevel.DIGEST_NAMED, learned="NAMED-4", tags="funding")
-    await add(
+    for author, level, learned, tags in (
+        (ana, SharingLevel.PRIVATE, "PRIVATE-1", "trust"),
+        (ana, SharingLevel.GROUP, "GROUP-2", "trust"),
+        (ana, SharingLevel.DIGEST_ANONYMOUS, "ANON-3", "trust"),
+        (ben, SharingLevel.DIGEST_NAMED, "NAMED-4", "funding"),
+    ):
+        await add_learning(db, keyring, author, level, learned=learned, tags=tags)
+    await add_learning(
         db,
         keyring,
         ben,
@@ -249,9 +238,11 @@ async def test_digest_groups_by_theme_with_counts_and_filters_tags(
 ) -> None:
     ana, _ = await members(db)
     for n in range(3):
-        await add(db, keyring, ana, SharingLevel.DIGEST_NAMED, title=f"t{n}", tags="trust")
-    await add(db, keyring, ana, SharingLevel.DIGEST_NAMED, title="f", tags="funding, trust")
-    await add(db, keyring, ana, SharingLevel.DIGEST_NAMED, title="none")
+        await add_learning(db, keyring, ana, SharingLevel.DIGEST_NAMED, title=f"t{n}", tags="trust")
+    await add_learning(
+        db, keyring, ana, SharingLevel.DIGEST_NAMED, title="f", tags="funding, trust"
+    )
+    await add_learning(db, keyring, ana, SharingLevel.DIGEST_NAMED, title="none")
     text, outcome = await export(db, keyring, request())
     assert [(t.name, t.count) for t in outcome.themes] == [("trust", 3), ("funding", 1), (None, 1)]
     assert text.index("## trust (3 entries)") < text.index("## funding (1 entry)")
@@ -265,10 +256,13 @@ async def test_digest_flags_anonymous_entries_that_name_members(
     db: Database, keyring: Keyring
 ) -> None:
     ana, ben = await members(db)
-    await add(db, keyring, ana, SharingLevel.DIGEST_ANONYMOUS, learned="Ben said the budget")
-    await add(db, keyring, ana, SharingLevel.DIGEST_ANONYMOUS, learned="rocky council agreed")
-    await add(db, keyring, ana, SharingLevel.DIGEST_ANONYMOUS, learned="a period of grace")
-    await add(db, keyring, ben, SharingLevel.DIGEST_NAMED, learned="I, Ben Brooks, learned")
+    for author, level, learned in (
+        (ana, SharingLevel.DIGEST_ANONYMOUS, "Ben said the budget"),
+        (ana, SharingLevel.DIGEST_ANONYMOUS, "rocky council agreed"),
+        (ana, SharingLevel.DIGEST_ANONYMOUS, "a period of grace"),
+        (ben, SharingLevel.DIGEST_NAMED, "I, Ben Brooks, learned"),  # named: may name its author
+    ):
+        await add_learning(db, keyring, author, level, learned=learned)
     text, outcome = await export(db, keyring, request())
     assert len(outcome.flagged) == 2
     assert "mentions `Ben`" in text
@@ -279,7 +273,7 @@ async def test_csv_neutralises_formulas_and_html_escapes_everything(
     db: Database, keyring: Keyring
 ) -> None:
     ana, _ = await members(db)
-    await add(
+    await add_learning(
         db,
         keyring,
         ana,
@@ -322,7 +316,7 @@ async def test_large_digest_spools_encrypted_and_streams_in_nonce_order(
     ana, _ = await members(db)
     titles: dict[int, str] = {}
     for n in range(40):
-        ident = await add(
+        ident = await add_learning(
             db,
             keyring,
             ana,
@@ -359,7 +353,7 @@ def test_date_range_and_format_mistakes_get_one_sentence() -> None:
 
 async def test_export_is_recorded_and_listed(db: Database, keyring: Keyring) -> None:
     ana, _ = await members(db)
-    await add(db, keyring, ana, SharingLevel.DIGEST_NAMED, tags="trust")
+    await add_learning(db, keyring, ana, SharingLevel.DIGEST_NAMED, tags="trust")
     req = request(tags=("trust",))
     _, outcome = await export(db, keyring, req)
     async with db.transaction() as session:
@@ -385,8 +379,8 @@ async def test_mydata_collects_and_erases_learnings_and_profile(
     db: Database, keyring: Keyring
 ) -> None:
     ana, ben = await members(db)
-    await add(db, keyring, ana, SharingLevel.PRIVATE, title="mine, private")
-    await add(db, keyring, ben, SharingLevel.GROUP, title="bens")
+    await add_learning(db, keyring, ana, SharingLevel.PRIVATE, title="mine, private")
+    await add_learning(db, keyring, ben, SharingLevel.GROUP, title="bens")
     async with db.transaction() as session:
         member = await session.get(Member, ana.id)
         assert member is not None
