@@ -47,13 +47,12 @@ def partnership_line(view: PartnershipView) -> str:
         f"**#{view.id}** with **{safe(view.other_name, 80)}** on {safe(view.interest, 100)}"
         f" · {STATUS_WORDS[view.status]}{started}"
     )
-    lines = [head]
-    if view.me_brings:
-        lines.append(f"You bring: {safe(view.me_brings, 200)}")
-    if view.other_brings:
-        lines.append(f"They bring: {safe(view.other_brings, 200)}")
-    if view.notes:
-        lines.append(f"Latest note: {safe(view.notes[-1], 200)}")
+    details = (
+        ("You bring", view.me_brings),
+        ("They bring", view.other_brings),
+        ("Latest note", view.notes[-1] if view.notes else ""),
+    )
+    lines = [head, *(f"{label}: {safe(text, 200)}" for label, text in details if text)]
     if view.outcome_id:
         lines.append(f"Recorded as outcome #{view.outcome_id}")
     return "\n".join(lines)
