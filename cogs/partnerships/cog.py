@@ -4,6 +4,8 @@ background job."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from enum import Enum
 
@@ -11,15 +13,17 @@ import discord
 from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checks import audience, coordinator_only, is_coordinator
+from bot.checks import audience, is_coordinator
 from bot.client import CopBot
+from bot.commands import RecordNumber, coordinator_command
 from bot.errors import NotAllowed, StartupError
-from bot.models import PartnershipStatus
+from bot.models import Member, PartnershipStatus
 from bot.services import partnerships
 from bot.services.members import member_by_user
 from bot.services.partnerships import jobs, log, rounds
-from bot.ui import CopInteraction, persistent_view, send
+from bot.ui import CopCog, CopInteraction, persistent_view, send
 from cogs.partnerships import render
 from cogs.partnerships.components import (
     DYNAMIC_ITEMS,
@@ -62,7 +66,7 @@ async def tick(bot: CopBot) -> None:
         bot.outbox.wake()
 
 
-class Partnerships(commands.Cog):
+class Partnerships(CopCog):
     offers = app_commands.Group(name="offers", description="What you can offer and look for")
     connections = app_commands.Group(
         name="connections", description="Connection rounds: be paired with a member each round"
@@ -71,39 +75,34 @@ class Partnerships(commands.Cog):
         name="partnership", description="Partnerships: propose, list, update"
     )
 
-    def __init__(self, bot: CopBot) -> None:
-        self.bot = bot
+    persistent_items = DYNAMIC_ITEMS
 
     async def cog_load(self) -> None:
         if problems := partnerships.config_problems(self.bot.config):
             raise StartupError(problems[0])
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        await super().cog_load()
         register_renderers(self.bot)
-        self.bot.scheduler.add_job(
-            tick,
-            IntervalTrigger(minutes=10),
-            args=[self.bot],
-            id=JOB_ID,
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=600,
-        )
-
-    async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job(JOB_ID) is not None:
-            self.bot.scheduler.remove_job(JOB_ID)
+        self.schedule(JOB_ID, tick, IntervalTrigger(minutes=10), args=[self.bot], grace_seconds=600)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         await tick(self.bot)
+
+    @asynccontextmanager
+    async def _as_member(
+        self, interaction: CopInteraction
+    ) -> AsyncIterator[tuple[AsyncSession, Member]]:
+        """A unit of work for a member's command: its session and the presser's member row
+        (anyone who is not a member is refused)."""
+        async with self.bot.db.transaction() as session:
+            yield session, await acting_member(session, interaction.user.id)
 
     # --- /offers ------------------------------------------------------------------------
 
     @offers.command(name="edit", description="Say what you can offer and what you're looking for")
     @audience("member")
     async def offers_edit(self, interaction: CopInteraction) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+        async with self._as_member(interaction) as (session, me):
             current = await partnerships.get_offers(session, self.bot.data_keyring, me)
         await interaction.response.send_modal(OffersForm(current))
 
@@ -113,8 +112,7 @@ class Partnerships(commands.Cog):
     async def offers_show(
         self, interaction: CopInteraction, member: discord.Member | None = None
     ) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+        async with self._as_member(interaction) as (session, me):
             target = me
             if member is not None:
                 found = await member_by_user(session, member.id)
@@ -130,8 +128,7 @@ class Partnerships(commands.Cog):
     @connections.command(name="join", description="Be paired with another member each round")
     @audience("member")
     async def connections_join(self, interaction: CopInteraction) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+        async with self._as_member(interaction) as (session, me):
             new = await rounds.opt_in(session, me, self.bot.clock())
         schedule = self.bot.config.connections.schedule
         when = f" Rounds start {schedule}." if schedule else " Rounds are not scheduled yet."
@@ -145,8 +142,7 @@ class Partnerships(commands.Cog):
     @connections.command(name="leave", description="Stop being paired in connection rounds")
     @audience("member")
     async def connections_leave(self, interaction: CopInteraction) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+        async with self._as_member(interaction) as (session, me):
             left = await rounds.opt_out(session, me)
         await send(
             interaction,
@@ -154,9 +150,8 @@ class Partnerships(commands.Cog):
         )
 
     @connections.command(name="summary", description="How the connection rounds are going (counts)")
-    @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @coordinator_only()
+    @coordinator_command()
     async def connections_summary(self, interaction: CopInteraction) -> None:
         async with self.bot.db.transaction() as session:
             summary = await rounds.summary(session)
@@ -167,8 +162,7 @@ class Partnerships(commands.Cog):
     @partnership.command(name="suggest", description="One member who fits what you offer and need")
     @audience("member")
     async def suggest(self, interaction: CopInteraction) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+        async with self._as_member(interaction) as (session, me):
             found = await partnerships.suggest(session, me, self.bot.clock())
             if found is not None:
                 name, other_id = found.member.display_name or "a member", found.member.id
@@ -190,8 +184,7 @@ class Partnerships(commands.Cog):
     @app_commands.describe(member="Who to partner with")
     @audience("member")
     async def propose(self, interaction: CopInteraction, member: discord.Member) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+        async with self._as_member(interaction) as (session, me):
             other = await member_by_user(session, member.id)
             if other is None or not other.is_active:
                 raise NotAllowed(f"{member.display_name} isn't a member of the community.")
@@ -203,8 +196,7 @@ class Partnerships(commands.Cog):
     @partnership.command(name="list", description="Your partnerships")
     @audience("member")
     async def list_(self, interaction: CopInteraction) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+        async with self._as_member(interaction) as (session, me):
             views = await log.list_for(session, self.bot.data_keyring, me)
         await send(interaction, embed=render.partnership_list(views))
 
@@ -218,12 +210,11 @@ class Partnerships(commands.Cog):
     async def update(
         self,
         interaction: CopInteraction,
-        partnership: app_commands.Range[int, 1, 2**53 - 1],
+        partnership: RecordNumber,
         status: PartnershipStatusChoice | None = None,
         note: app_commands.Range[str, 0, 300] = "",
     ) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+        async with self._as_member(interaction) as (session, me):
             row = await log.update_status(
                 session,
                 self.bot.data_keyring,
@@ -239,11 +230,8 @@ class Partnerships(commands.Cog):
     @partnership.command(name="outcome", description="Record a completed partnership as an outcome")
     @app_commands.describe(partnership="Its number, from /partnership list")
     @audience("member")
-    async def outcome(
-        self, interaction: CopInteraction, partnership: app_commands.Range[int, 1, 2**53 - 1]
-    ) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+    async def outcome(self, interaction: CopInteraction, partnership: RecordNumber) -> None:
+        async with self._as_member(interaction) as (session, me):
             added = await log.make_outcome(
                 session, self.bot.data_keyring, partnership, me, self.bot.clock()
             )
@@ -260,11 +248,8 @@ class Partnerships(commands.Cog):
     @partnership.command(name="show", description="One partnership (its partners and coordinators)")
     @app_commands.describe(partnership="Its number")
     @audience("member")
-    async def show(
-        self, interaction: CopInteraction, partnership: app_commands.Range[int, 1, 2**53 - 1]
-    ) -> None:
-        async with self.bot.db.transaction() as session:
-            me = await acting_member(session, interaction.user.id)
+    async def show(self, interaction: CopInteraction, partnership: RecordNumber) -> None:
+        async with self._as_member(interaction) as (session, me):
             view = await log.view(
                 session,
                 self.bot.data_keyring,
