@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,9 +12,11 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checks import audience, has_role, is_coordinator
 from bot.client import CopBot
+from bot.commands import RecordNumber
 from bot.errors import InvalidInput
 from bot.mentions import NO_PINGS
 from bot.models import Member, MemberStatus, OutcomeKind
@@ -61,6 +65,14 @@ async def _recorder(interaction: CopInteraction, session: Any) -> Member:
             status=MemberStatus.ACTIVE,
         )
     return member
+
+
+@asynccontextmanager
+async def _recording(interaction: CopInteraction) -> AsyncIterator[tuple[AsyncSession, Member]]:
+    """A unit of work for an outcome command: its session and the member row of whoever
+    used it (see ``_recorder``)."""
+    async with bot_of(interaction).db.transaction() as session:
+        yield session, await _recorder(interaction, session)
 
 
 def _date(text: str, zone: ZoneInfo, now: datetime) -> date:
@@ -118,7 +130,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
         if any(p.bot for p in people):
             raise InvalidInput("Name people, not bots, as involved in an outcome.")
         async with self.bot.db.transaction() as session:
-            await _recorder(interaction, session)
+            await _recorder(interaction, session)  # only those who may record get the form
 
         async def submitted(
             modal_interaction: discord.Interaction[Any], values: dict[str, str]
@@ -139,8 +151,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
         keyring = bot.data_keyring
         draft = self._draft(kind, shareable, values)
         now = bot.clock()
-        async with bot.db.transaction() as session:
-            author = await _recorder(interaction, session)
+        async with _recording(interaction) as (session, author):
             rows = []
             for person in people:
                 row = await member_by_user(session, person.id)
@@ -182,8 +193,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
         mine: bool = False,
     ) -> None:
         keyring = self.bot.data_keyring
-        async with self.bot.db.transaction() as session:
-            viewer = await _recorder(interaction, session)
+        async with _recording(interaction) as (session, viewer):
             views, total = await outcomes.list_outcomes(
                 session,
                 keyring,
@@ -216,12 +226,9 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
     @outcome.command(name="edit", description="Change an outcome you recorded")
     @app_commands.describe(outcome="The outcome's number, from /outcome list")
     @audience("member")
-    async def edit(
-        self, interaction: CopInteraction, outcome: app_commands.Range[int, 1, 2**53 - 1]
-    ) -> None:
+    async def edit(self, interaction: CopInteraction, outcome: RecordNumber) -> None:
         keyring = self.bot.data_keyring
-        async with self.bot.db.transaction() as session:
-            author = await _recorder(interaction, session)
+        async with _recording(interaction) as (session, author):
             row = await outcomes.own_outcome(session, outcome, author)
             kind, shareable = row.kind, row.shareable
             text = outcomes.open_text(keyring, row)
@@ -231,8 +238,7 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
             modal_interaction: discord.Interaction[Any], values: dict[str, str]
         ) -> None:
             draft = self._draft(kind, shareable, values)
-            async with self.bot.db.transaction() as session:
-                me = await _recorder(modal_interaction, session)
+            async with _recording(modal_interaction) as (session, me):
                 await outcomes.edit_outcome(session, keyring, outcome, me, draft, self.bot.clock())
             await send(modal_interaction, f"Outcome **#{outcome}** is updated.")
 
@@ -241,11 +247,8 @@ class OutcomesCog(commands.Cog, name="Outcomes"):
     @outcome.command(name="delete", description="Delete an outcome you recorded")
     @app_commands.describe(outcome="The outcome's number, from /outcome list")
     @audience("member")
-    async def delete(
-        self, interaction: CopInteraction, outcome: app_commands.Range[int, 1, 2**53 - 1]
-    ) -> None:
-        async with self.bot.db.transaction() as session:
-            author = await _recorder(interaction, session)
+    async def delete(self, interaction: CopInteraction, outcome: RecordNumber) -> None:
+        async with _recording(interaction) as (session, author):
             await outcomes.delete_outcome(session, outcome, author)
         await send(interaction, f"Outcome **#{outcome}** is deleted, with everyone named in it.")
 
