@@ -120,13 +120,9 @@ class Digest(CopCog):
     ) -> None:
         await show_history(interaction, page, False)
 
-    @digest.command(name="history", description="The same as /exports history.")
-    @app_commands.describe(page="Which page (default: the newest).")
-    @coordinator_only()
-    async def digest_history(
-        self, interaction: CopInteraction, page: app_commands.Range[int, 1] = 1
-    ) -> None:
-        await show_history(interaction, page, False)
+    digest_history = digest.command(name="history", description="The same as /exports history.")(
+        history.callback
+    )
 
 
 async def setup(bot: CopBot) -> None:
