@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -79,13 +80,36 @@ async def personal(db: Database, config: AppConfig, due: datetime, text: str = "
     return info.id
 
 
+class Due(NamedTuple):
+    clock: FakeClock
+    fake: FakePort
+    sender: svc.ReminderSender
+    reminder_id: int
+
+
+async def due_personal(
+    db: Database,
+    config: AppConfig,
+    scheduler: AsyncIOScheduler,
+    fake: FakePort | None = None,
+    *,
+    after: timedelta = timedelta(minutes=5),
+    text: str = "Call Ana",
+) -> Due:
+    """A personal reminder due ``after`` START, a sender, and the clock at the due time."""
+    clock, fake = FakeClock(START), fake or FakePort()
+    reminder_id = await personal(db, config, START + after, text)
+    sender = make_sender(db, config, fake, clock, scheduler)
+    clock.set(START + after)
+    return Due(clock, fake, sender, reminder_id)
+
+
 async def test_personal_reminder_dm_has_snooze_and_settings_buttons(
     db: Database, config: AppConfig, scheduler: AsyncIOScheduler
 ) -> None:
-    clock, fake = FakeClock(START), FakePort()
-    reminder_id = await personal(db, config, START + timedelta(hours=1))
-    sender = make_sender(db, config, fake, clock, scheduler)
-    clock.advance(hours=1)
+    _, fake, sender, reminder_id = await due_personal(
+        db, config, scheduler, after=timedelta(hours=1)
+    )
     summary = await sender.run_due()
     assert summary.sent == 1
     (dm,) = fake.dms_to(OWNER)
@@ -107,10 +131,10 @@ async def test_personal_reminder_dm_has_snooze_and_settings_buttons(
 async def test_closed_dms_fall_back_to_a_mention_without_the_private_text(
     db: Database, config: AppConfig, scheduler: AsyncIOScheduler
 ) -> None:
-    clock, fake = FakeClock(START), FakePort(closed_dms={OWNER})
-    await personal(db, config, START + timedelta(minutes=5), text="My private note")
-    clock.advance(minutes=5)
-    summary = await make_sender(db, config, fake, clock, scheduler).run_due()
+    _, fake, sender, _ = await due_personal(
+        db, config, scheduler, FakePort(closed_dms={OWNER}), text="My private note"
+    )
+    summary = await sender.run_due()
     assert (summary.sent, summary.fallbacks) == (1, 1)
     (post,) = fake.posts_in(config.channels.welcome)
     assert post.message.ping_users == (OWNER,)
@@ -120,10 +144,7 @@ async def test_closed_dms_fall_back_to_a_mention_without_the_private_text(
 async def test_crashed_claim_is_found_not_resent(
     db: Database, config: AppConfig, scheduler: AsyncIOScheduler
 ) -> None:
-    clock, fake = FakeClock(START), FakePort()
-    await personal(db, config, START + timedelta(minutes=5))
-    clock.advance(minutes=5)
-    dying = make_sender(db, config, fake, clock, scheduler)
+    clock, fake, dying, _ = await due_personal(db, config, scheduler)
 
     def die(op: str, target: int, message: port.Message | None) -> None:
         if op == "dm":
@@ -145,11 +166,8 @@ async def test_crashed_claim_is_found_not_resent(
 async def test_transient_failure_is_retried_then_sent_once(
     db: Database, config: AppConfig, scheduler: AsyncIOScheduler
 ) -> None:
-    clock, fake = FakeClock(START), FakePort()
-    await personal(db, config, START + timedelta(minutes=5))
+    clock, fake, sender, _ = await due_personal(db, config, scheduler)
     fake.fail_times("dm", port.Transient("502"), times=2)
-    sender = make_sender(db, config, fake, clock, scheduler)
-    clock.advance(minutes=5)
     assert (await sender.run_due()).retrying == 1
     for _ in range(3):
         clock.advance(hours=1)
@@ -187,10 +205,7 @@ async def test_learning_prompts_are_handed_to_the_outbound_path(
 async def test_snooze_plans_the_reminder_again_for_its_owner_only(
     db: Database, config: AppConfig, scheduler: AsyncIOScheduler
 ) -> None:
-    clock, fake = FakeClock(START), FakePort()
-    reminder_id = await personal(db, config, START + timedelta(minutes=5))
-    sender = make_sender(db, config, fake, clock, scheduler)
-    clock.advance(minutes=5)
+    clock, fake, sender, reminder_id = await due_personal(db, config, scheduler)
     await sender.run_due()
     async with db.transaction() as session:
         with pytest.raises(NotAllowed):
