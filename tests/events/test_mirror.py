@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.models import Meeting, MeetingMirror, MirrorState
@@ -50,6 +52,20 @@ async def _mirrored(db: Database) -> FakeEvents:
     return out
 
 
+async def _sweep_after_first_changes(
+    db: Database, change: Callable[[AsyncSession, Meeting], Awaitable[object]]
+) -> tuple[FakeEvents, int, events.SweepReport]:
+    """The series mirrored, ``change`` made to its first meeting, and a sweep after it:
+    the events, the first meeting's id and what the sweep did."""
+    out = await _mirrored(db)
+    first = await _first_meeting(db)
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, first.id)
+        assert meeting is not None
+        await change(session, meeting)
+    return out, first.id, await _sweep(db, out)
+
+
 async def test_series_creates_one_event_per_meeting_within_the_horizon(db: Database) -> None:
     await _community(db)
     out = FakeEvents()
@@ -79,47 +95,38 @@ async def test_sweeping_again_or_after_a_restart_makes_no_duplicate(db: Database
 
 
 async def test_event_created_before_a_crash_is_adopted_not_doubled(db: Database) -> None:
-    out = await _mirrored(db)
-    first = await _first_meeting(db)
-    async with db.transaction() as session:
-        row = (
-            await session.scalars(select(MeetingMirror).where(MeetingMirror.meeting_id == first.id))
-        ).one()
-        await session.delete(row)  # as if the bot crashed before recording the event
-    report = await _sweep(db, out)
+    async def forget_the_event(session: AsyncSession, meeting: Meeting) -> None:
+        # as if the bot crashed before recording the event it had made
+        where = MeetingMirror.meeting_id == meeting.id
+        await session.delete((await session.scalars(select(MeetingMirror).where(where))).one())
+
+    out, _, report = await _sweep_after_first_changes(db, forget_the_event)
     assert report.count("adopted") == 1
     assert out.created == 9
 
 
 async def test_facilitator_change_updates_the_description(db: Database) -> None:
-    out = await _mirrored(db)
-    first = await _first_meeting(db)
-    async with db.transaction() as session:
-        meeting = await session.get(Meeting, first.id)
-        cora = next(
-            m
-            for m in (await rotation.sync_pool(session, NOW)).values()
-            if m.member.display_name == "cora"
-        )
-        assert meeting is not None
+    async def hand_to_cora(session: AsyncSession, meeting: Meeting) -> None:
+        pool = (await rotation.sync_pool(session, NOW)).values()
+        cora = next(m for m in pool if m.member.display_name == "cora")
         await rotation.assign(session, meeting, cora.member, NOW, RULES)
-    report = await _sweep(db, out)
+
+    out, first_id, report = await _sweep_after_first_changes(db, hand_to_cora)
     assert report.count("updated") >= 1
-    (event,) = out.by_description(events.marker(first.id))
+    (event,) = out.by_description(events.marker(first_id))
     assert "Facilitator: cora" in event.description
     assert out.created == 9
 
 
 async def test_cancel_cancels_the_event(db: Database) -> None:
-    out = await _mirrored(db)
-    first = await _first_meeting(db)
-    async with db.transaction() as session:
-        meeting = await session.get(Meeting, first.id)
-        assert meeting is not None
-        await meeting_service.cancel_meeting(session, meeting, reason="", now=NOW)
-    report = await _sweep(db, out)
+    out, first_id, report = await _sweep_after_first_changes(
+        db,
+        lambda session, meeting: meeting_service.cancel_meeting(
+            session, meeting, reason="", now=NOW
+        ),
+    )
     assert report.count("cancelled") == 1
-    (event,) = out.by_description(events.marker(first.id))
+    (event,) = out.by_description(events.marker(first_id))
     assert event.status == "cancelled"
     assert len(out.open_events()) == 8
     assert (await _sweep(db, out)).count("created") == 0
