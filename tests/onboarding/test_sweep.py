@@ -61,6 +61,14 @@ def outreach(db: Database, config: AppConfig, clock: FakeClock, fake: FakePort) 
     return Outreach(db, config, clock, fake, Texts(config), FakePins())
 
 
+def closed_dms_outreach(
+    db: Database, config: AppConfig, clock: FakeClock, user_id: int
+) -> tuple[FakePort, Outreach]:
+    """The outreach, over a fake Discord where ``user_id`` has DMs closed."""
+    fake = FakePort(closed_dms={user_id})
+    return fake, outreach(db, config, clock, fake)
+
+
 async def count(db: Database, *where: ColumnElement[bool]) -> int:
     async with db.transaction() as s:
         return int(await s.scalar(select(func.count()).select_from(Member).where(*where)) or 0)
@@ -156,8 +164,7 @@ async def test_welcome_new_member_grants_role_introduces_and_reports_closed_dms(
     db: Database, config: AppConfig, clock: FakeClock
 ) -> None:
     user_id = FIRST_USER + 5
-    fake = FakePort(closed_dms={user_id})
-    out = outreach(db, config, clock, fake)
+    fake, out = closed_dms_outreach(db, config, clock, user_id)
     async with db.transaction() as s:
         submitted = await submit_application(
             s, user_id, "nina", good_answers(config), config, clock()
@@ -182,8 +189,7 @@ async def test_welcome_arrival_falls_back_to_the_channel_once(
     db: Database, config: AppConfig, clock: FakeClock
 ) -> None:
     user_id = FIRST_USER + 7
-    fake = FakePort(closed_dms={user_id})
-    out = outreach(db, config, clock, fake)
+    fake, out = closed_dms_outreach(db, config, clock, user_id)
     assert await flows.welcome_arrival(out, user_id, "Cleo") == "channel"
     assert await flows.welcome_arrival(out, user_id, "Cleo") is None
     [pointer] = fake.posts_in(config.channels.welcome)
