@@ -87,6 +87,16 @@ async def queue_prompts(
         )
 
 
+async def queue_one(
+    db: Database, now: datetime, user_id: int, kind: OutboundKind, key: str, **params: object
+) -> None:
+    """One DM of ``kind`` for ``user_id``, rendered by the test template from ``params``."""
+    async with db.transaction() as session:
+        await outbound.enqueue(
+            session, now, kind=kind, key=key, user_id=user_id, template=TEMPLATE, params=params
+        )
+
+
 async def test_enqueue_many_same_key_adds_nobody_twice(db: Database, clock: FakeClock) -> None:
     first = await queue_prompts(db, clock(), USERS[:10])
     again = await queue_prompts(db, clock(), USERS[:15])
@@ -225,16 +235,7 @@ async def test_opted_out_member_gets_nothing_of_that_kind(db: Database, clock: F
         await notifications.set_kind(session, clock(), out, OutboundKind.LEARNING_PROMPT, False)
     fake = FakePort()
     batch = await queue_prompts(db, clock(), [out, stays])
-    async with db.transaction() as session:
-        await outbound.enqueue(
-            session,
-            clock(),
-            kind=OutboundKind.RENEWAL_PROMPT,
-            key="renew-1",
-            user_id=out,
-            template=TEMPLATE,
-            params={"m": 2},
-        )
+    await queue_one(db, clock(), out, OutboundKind.RENEWAL_PROMPT, "renew-1", m=2)
     await make_outbox(db, fake, clock, FakeTime()).drain()
     assert [d.message.cards[0].description for d in fake.dms_to(out)] == ["Meeting 2"]
     assert len(fake.dms_to(stays)) == 1
@@ -281,16 +282,7 @@ async def test_quiet_hours_delay_a_dm_to_the_right_minute_across_dst(
 
 async def test_renderer_returning_none_skips(db: Database, clock: FakeClock) -> None:
     fake = FakePort()
-    async with db.transaction() as session:
-        await outbound.enqueue(
-            session,
-            clock(),
-            kind=OutboundKind.NOTICE,
-            key="n-1",
-            user_id=USERS[0],
-            template=TEMPLATE,
-            params={"cancelled": True},
-        )
+    await queue_one(db, clock(), USERS[0], OutboundKind.NOTICE, "n-1", cancelled=True)
     summary = await make_outbox(db, fake, clock, FakeTime()).drain()
     assert (summary.skipped, fake.sent) == (1, [])
 
