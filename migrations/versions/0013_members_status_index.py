@@ -6,14 +6,10 @@ Revises: 0012
 Create Date: 2026-11-28 14:00:00.000000
 """
 
-from collections.abc import Sequence
-
 from alembic import op
 
-revision: str = '0013'
-down_revision: str | Sequence[str] | None = '0012'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0013"
+down_revision = "0012"
 
 
 def upgrade() -> None:

@@ -16,15 +16,11 @@ Revises: 0013
 Create Date: 2026-11-28 14:30:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0014'
-down_revision: str | Sequence[str] | None = '0013'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0014"
+down_revision = "0013"
 
 
 def upgrade() -> None:
