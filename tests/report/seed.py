@@ -81,21 +81,14 @@ async def seed(db: Database, keyring: Keyring) -> Seeded:
             )
             session.add(RotationEntry(member_id=member.id, entered_at=joined))
             members.append(member)
-        gone = await add_member(
-            session,
-            "Gone Person",
-            NOW - timedelta(days=200),
-            user_id=2000,
-            status=MemberStatus.LEFT,
-        )
+        gone, lapsed = [
+            await add_member(session, name, NOW - timedelta(days=days), user_id=uid, status=status)
+            for name, days, uid, status in (
+                ("Gone Person", 200, 2000, MemberStatus.LEFT),
+                ("Lapsed Person", 300, 2001, MemberStatus.ALUMNI),
+            )
+        ]
         gone.left_at = NOW - timedelta(days=40)
-        lapsed = await add_member(
-            session,
-            "Lapsed Person",
-            NOW - timedelta(days=300),
-            user_id=2001,
-            status=MemberStatus.ALUMNI,
-        )
         session.add(
             Renewal(
                 member_id=lapsed.id,
