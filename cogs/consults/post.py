@@ -23,13 +23,15 @@ from cogs.consults import render
 
 log = logging.getLogger(__name__)
 
-NEEDED = discord.Permissions(
-    view_channel=True,
-    send_messages=True,
-    send_messages_in_threads=True,
-    embed_links=True,
-    read_message_history=True,
+NEEDED = (
+    "read_messages",
+    "send_messages",
+    "embed_links",
+    "read_message_history",
+    "send_messages_in_threads",
 )
+"""What the bot needs in the forum, by discord.py's permission names (read_messages is
+View Channel)."""
 
 
 # --- the forum ----------------------------------------------------------------------------
@@ -50,7 +52,7 @@ def forum_problem(bot: CopBot) -> tuple[discord.ForumChannel | None, str | None]
     if me is None:
         return None, "The bot is not in the server yet, so /ask can't post consults."
     perms = channel.permissions_for(me)
-    missing = [name for name, value in NEEDED if value and not getattr(perms, name)]
+    missing = [name for name in NEEDED if not getattr(perms, name)]
     if missing:
         return None, (
             f"The bot lacks {', '.join(missing)} in the forum #{channel.name}, so /ask can't "
