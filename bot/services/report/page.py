@@ -37,17 +37,8 @@ def render(data: ReportData, title: str = "") -> RenderedReport:
     heading = title or f"{data.community}: what we achieved"
     made = long_date(data.generated_at.astimezone(data.period.zone).date())
     period = f"{long_date(data.period.start)} to {long_date(data.period.end)}"
-    html = _PAGE.render(
-        title=heading,
-        period=period,
-        made=made,
-        data=data,
-        charts=charts,
-        empty=data.empty,
-        meetings_held=sum(data.meetings_held),
-        learnings=sum(data.learnings_recorded),
-        outcomes_total=sum(data.outcome_counts.values()),
-    ).encode("utf-8")
+    page = _PAGE.render(title=heading, period=period, made=made, data=data, charts=charts)
+    html = page.encode("utf-8")
     headline = next((c.png for c in charts if c.png), b"")
     if not headline:
         headline = _placeholder_png(heading)
