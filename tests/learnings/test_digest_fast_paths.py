@@ -11,18 +11,22 @@ import io
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.services.learnings import flags
 from bot.services.learnings.flags import NameMatcher
 from bot.services.learnings.render import (
     RENDERERS,
+    TYPED_PIECES,
     DigestEntry,
     _csv_field,
     _h_fast,
     _h_pieces,
     _md_piece_list,
     _md_pieces,
+    typed_pieces,
 )
 from bot.services.learnings.request import DigestFormat, DigestRequest
 from bot.services.learnings.stream import _local_day
@@ -60,19 +64,47 @@ def request(fmt: DigestFormat) -> DigestRequest:
     )
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(learning, max_size=8), st.sampled_from([None, 1, 2, 3, 4]))
-def test_suspects_hold_every_text_the_exact_check_flags(
-    texts: list[LearningText], exclude: int | None
-) -> None:
+ENGINES = ["hyperscan", "automaton"]
+
+
+def matcher_with(engine: str) -> NameMatcher:
+    """A matcher for ``MEMBERS`` that finds trigger words with ``engine``: Hyperscan, or
+    the Aho-Corasick automaton that serves where Hyperscan has no wheel or the names
+    are very many."""
     matcher = NameMatcher(MEMBERS)
+    if engine == "automaton":
+        matcher._scanner = flags._Automaton(sorted(matcher._triggers))
+    assert type(matcher._scanner) is {"hyperscan": flags._Hyperscan}.get(engine, flags._Automaton)
+    return matcher
+
+
+def test_the_automaton_serves_without_hyperscan_or_past_its_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert type(NameMatcher(MEMBERS)._scanner) is flags._Hyperscan
+    monkeypatch.setattr(flags, "_HYPERSCAN_TRIGGERS", 3)
+    assert type(NameMatcher(MEMBERS)._scanner) is flags._Automaton
+    monkeypatch.undo()
+    monkeypatch.setattr(flags, "hyperscan", None)
+    assert type(NameMatcher(MEMBERS)._scanner) is flags._Automaton
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(learning, max_size=8), exclude=st.sampled_from([None, 1, 2, 3, 4]))
+def test_suspects_hold_every_text_the_exact_check_flags(
+    engine: str, texts: list[LearningText], exclude: int | None
+) -> None:
+    matcher = matcher_with(engine)
     suspects = matcher.suspects(["\n".join(t.text_fields()) for t in texts])
     flagged = [i for i, t in enumerate(texts) if matcher.find(t.text_fields(), exclude)]
     assert set(flagged) <= set(suspects)
+    assert matcher.suspects(typed_pieces(texts), per=TYPED_PIECES) == suspects
 
 
-def test_suspects_skip_texts_that_only_contain_a_name_inside_a_word() -> None:
-    matcher = NameMatcher(MEMBERS)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_suspects_skip_texts_that_only_contain_a_name_inside_a_word(engine: str) -> None:
+    matcher = matcher_with(engine)
     texts = ["a real benefit", "Ben said so", "kimono, councils", "met <@5>", "Rocky  council"]
     assert matcher.suspects(texts) == [1, 3, 4]
     texts = ["Zoëx and örtliche HILFE", "the STRASSE—", "«Zoë»", "zoëstrasse"]

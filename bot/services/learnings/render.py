@@ -10,7 +10,7 @@ import html
 import io
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -86,12 +86,18 @@ LEFT_OUT = (
 )
 
 
+TYPED_PIECES = 5
+"""How many pieces ``typed_pieces`` gives an entry."""
+
+
 class Renderer:
     """Turns the digest into text, piece by piece. Entries are rendered as they are read;
     the header (which holds the counts) once they all have been."""
 
     def __init__(self, request: DigestRequest) -> None:
         self.request = request
+        self._names: dict[str | None, str] = {None: ""}
+        """Authors' names as ``_escaped_groups`` escaped them (they repeat)."""
 
     def summary_lines(
         self, stats: DigestStats, escape: Callable[[str], str]
@@ -122,7 +128,13 @@ class Renderer:
 
     def entries(self, entries: Sequence[DigestEntry]) -> str:
         """Several entries of one theme, in order."""
-        return "".join(map(self.entry, entries))
+        return self.groups([entries], typed_pieces([e.text for e in entries]))[0]
+
+    def groups(self, groups: Sequence[Sequence[DigestEntry]], typed: list[str]) -> list[str]:
+        """Each group's entries, rendered as ``entries`` renders them. ``typed`` is what
+        all of them hold (``typed_pieces`` of the groups' texts, one group after
+        another), for renderers that escape it in one pass."""
+        return ["".join(map(self.entry, group)) for group in groups]
 
     def theme_end(self, theme: Theme) -> str:
         return ""
@@ -130,36 +142,57 @@ class Renderer:
     def footer(self, stats: DigestStats) -> str:
         return ""
 
-    def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
-        """One entry, from the escaped pieces of what was typed (in ``_typed``'s order)."""
+    def _entry(self, e: DigestEntry, escaped: Sequence[str], author: str) -> str:
+        """One entry, from the escaped pieces of what was typed (``typed_pieces``' order)
+        and its author's name, escaped."""
         raise NotImplementedError
 
-    def _escaped_entries(
-        self, entries: Sequence[DigestEntry], escape: Callable[[str, list[str]], list[str]]
-    ) -> str:
-        """The same as each ``entry`` in turn, with one ``escape`` over what all of them
-        hold: the pieces joined by NULs, escaped and split back by ``escape``. (One call
-        for the many instead of several for each: most of the time in escaping is per
-        call.) Someone who typed a NUL, or a carriage return, gets ``entry`` (``escape``
-        must neither add nor drop a NUL: one more piece than joined means someone typed
-        it)."""
-        separator = "\x00"
-        typed: list[str] = []
-        add = typed.extend
-        join_tags = ", ".join
-        for e in entries:  # _typed, inlined: this runs for every entry of an export
-            t = e.text
-            add((t.title, t.happened, t.learned, t.next_time, join_tags(t.tags), e.author or ""))
-        raw = separator.join(typed)
+    def _escaped_groups(
+        self,
+        groups: Sequence[Sequence[DigestEntry]],
+        typed: list[str],
+        escape: Callable[[str, list[str]], list[str]],
+        escape_name: Callable[[str], str],
+    ) -> list[str]:
+        """``groups`` with one ``escape`` over what all of them hold: the pieces joined by
+        NULs, escaped and split back by ``escape`` (one call for the many instead of
+        several for each: most of the time in escaping is per call); the authors' names,
+        which repeat, escaped once each by ``escape_name``. Someone who typed a NUL, or a
+        carriage return, gets ``entry`` (``escape`` must neither add nor drop a NUL: one
+        more piece than joined means someone typed it)."""
+        raw = "\x00".join(typed)
         if "\r" in raw:
-            return "".join(map(self.entry, entries))
+            return Renderer.groups(self, groups, typed)
         escaped = escape(raw, typed)
         if len(escaped) != len(typed):  # someone typed the separator (``escape`` keeps it)
-            return "".join(map(self.entry, entries))
+            return Renderer.groups(self, groups, typed)
         entry = self._entry
-        pieces = iter(escaped)
-        grouped = zip(*[pieces] * _PIECES, strict=True)  # six pieces at a time
-        return "".join([entry(e, p) for e, p in zip(entries, grouped, strict=True)])
+        authors = self._names
+        pieces = list(zip(*[iter(escaped)] * TYPED_PIECES, strict=True))  # five at a time
+        rendered: list[str] = []
+        at = 0
+        for group in groups:
+            texts: list[str] = []
+            add = texts.append
+            for e in group:
+                author = authors.get(e.author)
+                if author is None:
+                    author = authors[e.author] = escape_name(e.author or "")
+                add(entry(e, pieces[at], author))
+                at += 1
+            rendered.append("".join(texts))
+        return rendered
+
+
+def typed_pieces(texts: Iterable[LearningText]) -> list[str]:
+    """What members typed in these learnings, five pieces each: title, what happened,
+    what was learned, what to do next time, the tags (the authors' names apart)."""
+    typed: list[str] = []
+    add = typed.extend
+    join_tags = ", ".join
+    for t in texts:
+        add((t.title, t.happened, t.learned, t.next_time, join_tags(t.tags)))
+    return typed
 
 
 def _typed(e: DigestEntry) -> tuple[str, str, str, str, str, str]:
@@ -167,10 +200,6 @@ def _typed(e: DigestEntry) -> tuple[str, str, str, str, str, str]:
     next time, the tags, the author's name (empty for anonymous entries)."""
     t = e.text
     return (t.title, t.happened, t.learned, t.next_time, ", ".join(t.tags), e.author or "")
-
-
-_PIECES = 6
-"""How many pieces ``_typed`` gives."""
 
 
 def _entries(count: int) -> str:
@@ -257,6 +286,12 @@ def _md_pieces(joined: str) -> str:
     return _md_mentions_and_breaks(_MD_PIECE_START.sub("\x00\\1\\\\", escaped))
 
 
+def _md_name(name: str) -> str:
+    """An author's name as ``MarkdownRenderer.entry`` escapes it: as a piece of its own
+    that starts a line (carriage returns, which ``entry`` leaves to ``md``, included)."""
+    return md(_PIECE.join(("", name.replace("\x00", "")))).split(_PIECE)[1]
+
+
 def _md_theme(theme: Theme) -> str:
     return md(theme.name) if theme.name else NO_THEME
 
@@ -325,13 +360,14 @@ class MarkdownRenderer(Renderer):
             typed = tuple(piece.replace("\x00", "") for piece in typed)
         # One escaping pass over everything typed (each piece starts on a line of its own,
         # so line-start escapes apply to it), then split back.
-        return self._entry(e, md(_PIECE.join(typed)).split(_PIECE))
+        *escaped, author = md(_PIECE.join(typed)).split(_PIECE)
+        return self._entry(e, escaped, author)
 
-    def entries(self, entries: Sequence[DigestEntry]) -> str:
-        return self._escaped_entries(entries, _md_piece_list)
+    def groups(self, groups: Sequence[Sequence[DigestEntry]], typed: list[str]) -> list[str]:
+        return self._escaped_groups(groups, typed, _md_piece_list, _md_name)
 
-    def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
-        title, happened, learned, next_time, tags, author = escaped
+    def _entry(self, e: DigestEntry, escaped: Sequence[str], author: str) -> str:
+        title, happened, learned, next_time, tags = escaped
         if _NL in happened:  # _breaks, inlined (a replace that finds nothing costs a pass)
             happened = happened.replace(_NL, _BREAK)
         if _NL in learned:
@@ -467,13 +503,14 @@ class HtmlRenderer(Renderer):
         return f'<section><h2 id="theme-{index}">{h(theme.label)} ({_entries(theme.count)})</h2>\n'
 
     def entry(self, e: DigestEntry) -> str:
-        return self._entry(e, list(map(h, _typed(e))))
+        *escaped, author = map(h, _typed(e))
+        return self._entry(e, escaped, author)
 
-    def entries(self, entries: Sequence[DigestEntry]) -> str:
-        return self._escaped_entries(entries, _h_pieces)
+    def groups(self, groups: Sequence[Sequence[DigestEntry]], typed: list[str]) -> list[str]:
+        return self._escaped_groups(groups, typed, _h_pieces, _h_fast)
 
-    def _entry(self, e: DigestEntry, escaped: Sequence[str]) -> str:
-        title, happened, learned, next_time, tags, author = escaped
+    def _entry(self, e: DigestEntry, escaped: Sequence[str], author: str) -> str:
+        title, happened, learned, next_time, tags = escaped
         # One f-string (its optional parts empty when absent): this runs for every entry.
         text = (
             f'<article><h3>{e.number}. {title}</h3><p class="meta">{_h_day(e.day)} · '
@@ -583,6 +620,9 @@ class CsvRenderer(Renderer):
             )
             + "\r\n"
         )
+
+    def groups(self, groups: Sequence[Sequence[DigestEntry]], typed: list[str]) -> list[str]:
+        return [self.entries(group) for group in groups]
 
     def entries(self, entries: Sequence[DigestEntry]) -> str:
         """The same as each ``entry`` in turn. What is the same across a group (the theme,

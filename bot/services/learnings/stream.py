@@ -37,7 +37,14 @@ from bot.crypto import DecryptionError, Keyring
 from bot.models import Learning, Member, SharingLevel
 from bot.services.learnings.flags import member_matcher
 from bot.services.learnings.order import order_by
-from bot.services.learnings.render import RENDERERS, DigestEntry, DigestStats, Theme
+from bot.services.learnings.render import (
+    RENDERERS,
+    TYPED_PIECES,
+    DigestEntry,
+    DigestStats,
+    Theme,
+    typed_pieces,
+)
 from bot.services.learnings.request import DigestRequest
 from bot.services.learnings.text import DIGEST_LEVELS, ContentOpener, LearningText
 
@@ -204,7 +211,7 @@ async def iter_digest(
     theme; then the file is assembled: the header with the counts, each theme's
     entries, and the review summary."""
     renderer = RENDERERS[request.format](request)
-    render = renderer.entries
+    render = renderer.groups
     zone = request.zone
     names = {
         i: n or "a member" for i, n in await session.execute(select(Member.id, Member.display_name))
@@ -218,58 +225,67 @@ async def iter_digest(
     counts = ReadCounts()
     try:
         async for batch in opened_batches(session, keyring, request, counts):
-            kept: list[tuple[Opened, str | None]]
-            if wanted:
-                kept = []
-                for row in batch:
-                    matching = [t for t in row.text.tags if t in wanted]
-                    if matching:
-                        kept.append((row, matching[0]))
-            else:
-                kept = [(row, tags[0] if (tags := row.text.tags) else None) for row in batch]
-            suspects = matcher.suspects(
-                [  # LearningText.text_fields, inlined: this runs for every entry
-                    "\n".join((t.title, t.happened, t.learned, t.next_time, *t.tags))
-                    for t in [row.text for row, _ in kept]
-                ]
-            )
+            # The batch's entries by theme (in the order read within each), so that each
+            # theme's entries are one run of the pieces escaped together.
+            by_theme: dict[str | None, list[Opened]] = {}
+            name: str | None
+            for row in batch:
+                tags = row.text.tags
+                if wanted:
+                    matching = [t for t in tags if t in wanted]
+                    if not matching:
+                        continue
+                    name = matching[0]
+                else:
+                    name = tags[0] if tags else None
+                rows = by_theme.get(name)
+                if rows is None:
+                    by_theme[name] = [row]
+                else:
+                    rows.append(row)
+            typed = typed_pieces([row.text for rows in by_theme.values() for row in rows])
+            suspects = matcher.suspects(typed, per=TYPED_PIECES)
             suspects.reverse()
-            rendered: dict[str | None, tuple[Theme, list[DigestEntry]]] = {}
             next_suspect = suspects.pop() if suspects else -1
-            for index, (row, name) in enumerate(kept):
-                slot = rendered.get(name)  # one look-up per entry for its theme and group
-                if slot is None:
-                    theme = themes.get(name)
-                    if theme is None:
-                        theme = themes[name] = Theme(name)
-                    slot = rendered[name] = (theme, [])
-                theme, group = slot
-                theme.count += 1
-                anonymous = row.anonymous
-                flags: tuple[str, ...] = ()
-                if index == next_suspect:
-                    next_suspect = suspects.pop() if suspects else -1
-                    found = find(row.text.text_fields(), None if anonymous else row.author_id)
-                    flags = tuple(found)
-                    if flags:
-                        theme.flagged.append(theme.count)
-                meeting_at = row.meeting_at
-                at = row.created_at  # _local_day's cache looked up here first: every entry
-                day = days.get((at.year, at.month, at.day, at.hour, at.minute // 15))
-                group.append(
-                    DigestEntry(
-                        theme.count,
-                        name,
-                        row.text,
-                        anonymous,
-                        None if anonymous else names.get(row.author_id, "a member"),
-                        day if day is not None else _local_day(at, zone, days),
-                        None if meeting_at is None else _local_day(meeting_at, zone, days),
-                        flags,
+            index = 0
+            groups: list[list[DigestEntry]] = []
+            for name, rows in by_theme.items():
+                theme = themes.get(name)
+                if theme is None:
+                    theme = themes[name] = Theme(name)
+                group: list[DigestEntry] = []
+                append = group.append
+                number = theme.count
+                for row in rows:
+                    number += 1
+                    anonymous = row.anonymous
+                    flags: tuple[str, ...] = ()
+                    if index == next_suspect:
+                        next_suspect = suspects.pop() if suspects else -1
+                        found = find(row.text.text_fields(), None if anonymous else row.author_id)
+                        flags = tuple(found)
+                        if flags:
+                            theme.flagged.append(number)
+                    index += 1
+                    meeting_at = row.meeting_at
+                    at = row.created_at  # _local_day's cache looked up here first: every entry
+                    day = days.get((at.year, at.month, at.day, at.hour, at.minute // 15))
+                    append(
+                        DigestEntry(
+                            number,
+                            name,
+                            row.text,
+                            anonymous,
+                            None if anonymous else names.get(row.author_id, "a member"),
+                            day if day is not None else _local_day(at, zone, days),
+                            None if meeting_at is None else _local_day(meeting_at, zone, days),
+                            flags,
+                        )
                     )
-                )
-            for name, (_, group) in rendered.items():
-                spool.add(name, render(group))
+                theme.count = number
+                groups.append(group)
+            for name, text in zip(by_theme, render(groups, typed), strict=True):
+                spool.add(name, text)
             if progress is not None:
                 progress(counts.seen, max(counts.seen, expected or 0))
         stats.skipped = counts.skipped
