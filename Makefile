@@ -68,9 +68,9 @@ test-postgres: $(STAMP)
 		--ignore-glob='*/test_e2e_*' $(POSTGRES_TESTS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot cogs emulator tests benchmarks migrations/env.py migrations/__init__.py
-	$(BIN)/ruff format --check bot cogs emulator tests benchmarks migrations/env.py migrations/__init__.py
-	$(BIN)/mypy  # bot, cogs, emulator and tests: [tool.mypy] files in pyproject.toml
+	$(BIN)/ruff check bot cogs emulator tests benchmarks migrations/env.py migrations/__init__.py migrations/ddl.py
+	$(BIN)/ruff format --check bot cogs emulator tests benchmarks migrations/env.py migrations/__init__.py migrations/ddl.py
+	$(BIN)/mypy  # bot, cogs, emulator, tests and migrations/ddl.py: [tool.mypy] files in pyproject.toml
 	$(BIN)/lint-imports
 	$(BIN)/python -m alembic -x url=sqlite+aiosqlite:///$(CURDIR)/.alembic-check.sqlite3 upgrade head
 	$(BIN)/python -m alembic -x url=sqlite+aiosqlite:///$(CURDIR)/.alembic-check.sqlite3 check
