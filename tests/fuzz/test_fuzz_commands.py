@@ -112,22 +112,11 @@ EDGE_FLOATS = [0.0, -0.0, 1e-300, -1.5, 1e15, -1e15, float(2**53 - 1)]
 
 
 @dataclass(frozen=True)
-class Option:
-    name: str
-    type: AppCommandOptionType
-    required: bool
-    choices: tuple[Any, ...]
-    min_length: float | None
-    max_length: float | None
-    min_value: float | None
-    max_value: float | None
-    autocomplete: bool
-
-
-@dataclass(frozen=True)
 class Command:
     name: str  # "group sub"
-    options: tuple[Option, ...]
+    options: tuple[app_commands.Parameter, ...]
+    """As discord.py registers them; for a string option, min_value and max_value are
+    lengths."""
 
 
 class Recorder(logging.Handler):
@@ -153,31 +142,12 @@ class Fuzz:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-def _options(command: app_commands.Command[Any, ..., Any]) -> tuple[Option, ...]:
-    found = []
-    for p in command.parameters:
-        found.append(
-            Option(
-                name=p.display_name,
-                type=p.type,
-                required=p.required,
-                choices=tuple(c.value for c in p.choices),
-                min_length=p.min_value if p.type is AppCommandOptionType.string else None,
-                max_length=p.max_value if p.type is AppCommandOptionType.string else None,
-                min_value=p.min_value if p.type is not AppCommandOptionType.string else None,
-                max_value=p.max_value if p.type is not AppCommandOptionType.string else None,
-                autocomplete=p.autocomplete,
-            )
-        )
-    return tuple(found)
-
-
 def slash_commands(bot: CopBot) -> list[Command]:
     """Every slash command the bot registers for its guild, from its own command tree."""
     found = []
     for item in bot.tree.walk_commands(guild=bot.guild_object):
         if isinstance(item, app_commands.Command):
-            found.append(Command(item.qualified_name, _options(item)))
+            found.append(Command(item.qualified_name, tuple(item.parameters)))
     return sorted(found, key=lambda c: c.name)
 
 
@@ -219,14 +189,14 @@ def hostile_text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
     )
 
 
-def option_value(fz: Fuzz, option: Option) -> st.SearchStrategy[Any]:
+def option_value(fz: Fuzz, option: app_commands.Parameter) -> st.SearchStrategy[Any]:
     world = fz.world
     kind = option.type
     if option.choices:
-        return st.sampled_from(option.choices)
+        return st.sampled_from([c.value for c in option.choices])
     if kind is AppCommandOptionType.string:
-        lo = int(option.min_length or 0)
-        hi = int(option.max_length or DISCORD_STRING_MAX)
+        lo = int(option.min_value or 0)
+        hi = int(option.max_value or DISCORD_STRING_MAX)
         return hostile_text(lo, hi)
     if kind is AppCommandOptionType.integer:
         lo = int(option.min_value if option.min_value is not None else -DISCORD_NUMBER_MAX)
@@ -254,7 +224,7 @@ def option_value(fz: Fuzz, option: Option) -> st.SearchStrategy[Any]:
         return st.sampled_from(
             [("notes.txt", b"hello"), ("empty.csv", b""), ("big.bin", b"\x00" * 200_000)]
         )
-    raise AssertionError(f"option {option.name} has an unexpected type {kind}")
+    raise AssertionError(f"option {option.display_name} has an unexpected type {kind}")
 
 
 @st.composite
@@ -264,12 +234,12 @@ def interactions(draw: st.DrawFn, fz: Fuzz) -> tuple[str, Command, dict[str, Any
     values: dict[str, Any] = {}
     for option in command.options:
         if option.required or draw(st.booleans()):
-            values[option.name] = draw(option_value(fz, option))
+            values[option.display_name] = draw(option_value(fz, option))
     auto = [o for o in command.options if o.autocomplete]
     focused = None
     if auto and draw(st.integers(0, 3)) == 0:
         option = draw(st.sampled_from(auto))
-        focused = option.name
+        focused = option.display_name
         values[focused] = draw(hostile_text(0, 100))
     return who, command, values, focused
 
@@ -466,5 +436,5 @@ def test_fuzz_covers_every_slash_command_and_bounds_its_text(fuzz: Fuzz) -> None
     for command in fuzz.commands:
         for option in command.options:
             if option.type is AppCommandOptionType.string and not option.choices:
-                assert option.max_length is not None, f"/{command.name} {option.name}"
-                assert option.max_length <= STRING_OPTION_MAX
+                assert option.max_value is not None, f"/{command.name} {option.display_name}"
+                assert option.max_value <= STRING_OPTION_MAX
