@@ -13,7 +13,7 @@ import pytest
 
 from emulator import RecordedMessage
 from emulator.models import new_snowflake
-from emulator.rest.threads import EmuForum, ThreadActions
+from emulator.rest.threads import EmuForum, EmuThread, ThreadActions
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.learnings.helpers import fixed_keyring, make_members_active, publish_new, run
@@ -24,6 +24,10 @@ class Forum:
     world: World
     forum: EmuForum
     threads: ThreadActions
+
+    def posts(self) -> list[EmuThread]:
+        """The knowledge base's posts (threads in its forum)."""
+        return self.threads.threads_in(self.forum.id)
 
 
 @pytest.fixture
@@ -44,11 +48,16 @@ async def forum_world(tmp_path: Path) -> AsyncIterator[Forum]:
 
 
 def button(message: RecordedMessage, prefix: str) -> str:
-    for row in message.components:
-        for item in row.get("components", []):
-            if str(item.get("custom_id", "")).startswith(prefix):
-                return str(item["custom_id"])
-    raise AssertionError(f"no {prefix} button in {message.text!r}")
+    return next(c for c in message.custom_ids() if c.startswith(prefix))
+
+
+async def edit(world: World, ident: int, values: dict[str, str]) -> RecordedMessage:
+    """Ana edits learning ``ident`` through its form: the bot's reply."""
+    it = await run(world, world.ana.id, "learning edit", {"id": ident})
+    await it.wait_response()
+    assert it.modal is not None
+    saved = await world.emu.submit_modal(it, values)
+    return await saved.wait_reply()
 
 
 async def test_knowledge_base_publish_edit_and_remove(forum_world: Forum) -> None:
@@ -61,7 +70,7 @@ async def test_knowledge_base_publish_edit_and_remove(forum_world: Forum) -> Non
     )
     assert reply.ephemeral
     assert "Published learning" in reply.text
-    [thread] = f.threads.threads_in(f.forum.id)
+    [thread] = f.posts()
     assert f"<#{thread.id}>" in reply.text
     assert thread.name == "Co-design with a council"
     assert f.threads.tag_names(thread) == ["trust"]  # the bot added the theme's tag
@@ -76,20 +85,17 @@ async def test_knowledge_base_publish_edit_and_remove(forum_world: Forum) -> Non
     assert "isn't yours" in (await it.wait_reply()).text
     it = await run(world, world.ana.id, "learning publish", {"id": ident})
     assert "already published" in (await it.wait_reply()).text
-    assert len(f.threads.threads_in(f.forum.id)) == 1
+    assert len(f.posts()) == 1
 
     # /learning browse links to the post.
     it = await run(world, world.ben.id, "learning browse")
     assert f"<#{thread.id}>" in (await it.wait_reply()).text
 
     # Editing the learning updates the post.
-    it = await run(world, world.ana.id, "learning edit", {"id": ident})
-    await it.wait_response()
-    assert it.modal is not None
-    saved = await emu.submit_modal(
-        it, {"learned": "Ask early, and listen twice.", "tags": "funding, trust"}
+    saved = await edit(
+        world, ident, {"learned": "Ask early, and listen twice.", "tags": "funding, trust"}
     )
-    assert "Updated learning" in (await saved.wait_reply()).text
+    assert "Updated learning" in saved.text
     await emu.wait_until(
         lambda: "listen twice" in emu.messages_in(thread.id)[0].content, 10, "the edited post"
     )
@@ -102,7 +108,7 @@ async def test_knowledge_base_publish_edit_and_remove(forum_world: Forum) -> Non
     # Making it private removes the post.
     it = await run(world, world.ana.id, "learning share", {"id": ident, "level": "private"})
     assert "forum post was removed" in (await it.wait_reply()).text
-    assert f.threads.threads_in(f.forum.id) == []
+    assert f.posts() == []
 
 
 async def test_knowledge_base_edit_unarchives_an_archived_post(forum_world: Forum) -> None:
@@ -112,14 +118,11 @@ async def test_knowledge_base_edit_unarchives_an_archived_post(forum_world: Foru
     world, emu = f.world, f.world.emu
     ident, reply = await publish_new(world, {"title": "Quiet post", "learned": "Old text"}, "group")
     assert "Published learning" in reply.text
-    [thread] = f.threads.threads_in(f.forum.id)
+    [thread] = f.posts()
     await f.threads.archive(thread.id)
 
-    it = await run(world, world.ana.id, "learning edit", {"id": ident})
-    await it.wait_response()
-    assert it.modal is not None
-    saved = await emu.submit_modal(it, {"title": "Lively post", "learned": "New text"})
-    assert "Updated learning" in (await saved.wait_reply()).text
+    saved = await edit(world, ident, {"title": "Lively post", "learned": "New text"})
+    assert "Updated learning" in saved.text
     await emu.wait_until(
         lambda: "New text" in emu.messages_in(thread.id)[0].content, 10, "the edited post"
     )
@@ -139,13 +142,13 @@ async def test_knowledge_base_anonymous_post_asks_first_and_goes_with_mydata_del
     )
     assert "mentions" in ask.text
     assert "Ben Brooks" in ask.text
-    assert f.threads.threads_in(f.forum.id) == []  # nothing posted before she confirms
+    assert f.posts() == []  # nothing posted before she confirms
     pressed = await emu.press_button(
         world.guild.id, world.ana.id, ask, button(ask, "learning:publish-yes:")
     )
     done = await pressed.wait_reply()
     assert "with no name" in done.text
-    [thread] = f.threads.threads_in(f.forum.id)
+    [thread] = f.posts()
     assert f.threads.tag_names(thread) == ["funding"]
     post = emu.messages_in(thread.id)[0]
     assert "Shared anonymously" in post.content
@@ -159,9 +162,7 @@ async def test_knowledge_base_anonymous_post_asks_first_and_goes_with_mydata_del
         world.guild.id, world.ana.id, question, button(question, "mydata:erase:")
     )
     assert "erased" in (await erase.wait_reply()).text
-    await emu.wait_until(
-        lambda: f.threads.threads_in(f.forum.id) == [], 10, "the post to be removed"
-    )
+    await emu.wait_until(lambda: f.posts() == [], 10, "the post to be removed")
 
 
 async def test_knowledge_base_edit_naming_someone_withdraws_and_hand_deletion_is_forgotten(
@@ -173,27 +174,24 @@ async def test_knowledge_base_edit_naming_someone_withdraws_and_hand_deletion_is
         world, {"title": "Small steps", "learned": "Start small.", "tags": "trust"}, "digest-named"
     )
     assert "Published" in reply.text
-    [thread] = f.threads.threads_in(f.forum.id)
+    [thread] = f.posts()
 
     # A coordinator deletes the post by hand: the bot forgets it, so it can be published again.
     await f.threads.delete_post(thread.id)
-    await emu.wait_until(lambda: f.threads.threads_in(f.forum.id) == [], 10, "the deletion")
+    await emu.wait_until(lambda: f.posts() == [], 10, "the deletion")
     for _ in range(50):
         it = await run(world, world.ana.id, "learning publish", {"id": ident})
         reply = await it.wait_reply()
         if "Published" in reply.text:
             break
         assert "already published" in reply.text
-    [thread] = f.threads.threads_in(f.forum.id)
+    [thread] = f.posts()
 
     # An edit that now names someone takes the post down until she publishes it again.
-    it = await run(world, world.ana.id, "learning edit", {"id": ident})
-    await it.wait_response()
-    saved = await emu.submit_modal(it, {"learned": "Start small, as Cal Chen showed me."})
-    reply = await saved.wait_reply()
+    reply = await edit(world, ident, {"learned": "Start small, as Cal Chen showed me."})
     assert "forum post was removed" in reply.text
     assert "Cal Chen" in reply.text
-    await emu.wait_until(lambda: f.threads.threads_in(f.forum.id) == [], 10, "the withdrawal")
+    await emu.wait_until(lambda: f.posts() == [], 10, "the withdrawal")
     assert "Cal Chen" not in emu.messages_in(thread.id, include_deleted=True)[0].content
 
 
