@@ -136,11 +136,7 @@ async def asked(c: Consults, user_id: int, *, anonymous: bool) -> Asked:
 
 
 def button_of(message: RecordedMessage, prefix: str) -> str:
-    for row in message.components:
-        for item in row.get("components", []):
-            if str(item.get("custom_id", "")).startswith(prefix):
-                return str(item["custom_id"])
-    raise AssertionError(f"no {prefix} button on the message")
+    return next(c for c in message.custom_ids() if c.startswith(prefix))
 
 
 async def test_named_consult_from_form_to_resolution(consults_world: Consults) -> None:

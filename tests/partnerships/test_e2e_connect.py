@@ -6,7 +6,11 @@ from __future__ import annotations
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.learnings.helpers import fixed_keyring, make_members_active, run
-from tests.partnerships.test_e2e_partnerships import CLOCK_START, set_offers, start_with_onboarding
+from tests.partnerships.test_e2e_partnerships import (
+    CLOCK_START,
+    grant_writing_match,
+    start_with_onboarding,
+)
 
 
 async def test_connect_uses_offers_and_needs_and_offers_lets_partner(world: World) -> None:
@@ -19,10 +23,7 @@ async def test_connect_uses_offers_and_needs_and_offers_lets_partner(world: Worl
     assert "You share" in card.text  # interests only: Cal said no offers or needs
     assert any(c.startswith("partner:propose:") for c in card.custom_ids())
 
-    await set_offers(world, world.ana, "facilitation", "grant writing")
-    await set_offers(world, world.dee, "grant writing", "")
-    it = await run(world, world.ana.id, "connect")
-    card = await it.wait_reply()
+    card = await grant_writing_match(world, "connect", world.dee)
     assert "Meet Dee Dawson" in card.text
     assert "Dee Dawson offers grant writing, which you are looking for" in card.text
     propose = next(c for c in card.custom_ids() if c.startswith("partner:propose:"))

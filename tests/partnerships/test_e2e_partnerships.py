@@ -67,15 +67,22 @@ async def set_offers(world: World, user: EmuUser, offer: str, need: str) -> None
     assert "Saved" in (await sent.wait_reply()).text
 
 
+async def grant_writing_match(
+    world: World, command: str, other: EmuUser, other_needs: str = ""
+) -> RecordedMessage:
+    """Ana offers facilitation and looks for grant writing, which ``other`` offers: Ana's
+    reply to ``command`` (a card suggesting someone)."""
+    await set_offers(world, world.ana, "facilitation", "grant writing")
+    await set_offers(world, other, "grant writing", other_needs)
+    it = await run(world, world.ana.id, command)
+    return await it.wait_reply()
+
+
 async def test_a_suggestion_becomes_a_partnership_then_an_outcome(world: World) -> None:
     clock = FakeClock(CLOCK_START)
     await start(world, clock)
     emu = world.emu
-    await set_offers(world, world.ana, "facilitation", "grant writing")
-    await set_offers(world, world.ben, "grant writing", "facilitation")
-
-    it = await run(world, world.ana.id, "partnership suggest")
-    suggestion = await it.wait_reply()
+    suggestion = await grant_writing_match(world, "partnership suggest", world.ben, "facilitation")
     assert "Ben Brooks" in suggestion.text
     assert "offers grant writing, which you are looking for" in suggestion.text
     pressed = await emu.press_button(
