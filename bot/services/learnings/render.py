@@ -374,24 +374,29 @@ class MarkdownRenderer(Renderer):
             learned = learned.replace(_NL, _BREAK)
         if _NL in next_time:
             next_time = next_time.replace(_NL, _BREAK)
-        # One f-string (its optional parts empty when absent): this runs for every entry.
-        text = (
-            f"### {e.number}. {title}\n\n_{_day(e.day)} · "
-            f"{'anonymous' if e.anonymous else author}"
-            f"{_MD_MEETING + _day(e.meeting_day) if e.meeting_day else ''}_  \n"
-            f"{_MD_TAGS + tags + _NL if tags else ''}\n"
-            f"{_MD_HAPPENED + happened + _NL2 if happened else ''}"
-            f"{_MD_LEARNED + learned + _NL2 if learned else ''}"
-            f"{_MD_NEXT_TIME + next_time + _NL2 if next_time else ''}"
-        )
-        if e.flags:
-            text += (
+        meeting = e.meeting_day
+        review = (
+            (
                 "> ⚠️ **Review before sharing:** this "
                 f"{'anonymous ' if e.anonymous else ''}entry mentions "
                 + ", ".join(f"`{_code(f)}`" for f in e.flags)
                 + ".\n\n"
             )
-        return text
+            if e.flags
+            else ""
+        )
+        # One f-string, each optional part's label and ending empty when it is absent (no
+        # ``+`` inside: each would copy the text once more). This runs for every entry.
+        return (
+            f"### {e.number}. {title}\n\n_{_day(e.day)} · "
+            f"{'anonymous' if e.anonymous else author}"
+            f"{_MD_MEETING if meeting else ''}{_day(meeting) if meeting else ''}_  \n"
+            f"{_MD_TAGS if tags else ''}{tags}{_NL if tags else ''}\n"
+            f"{_MD_HAPPENED if happened else ''}{happened}{_NL2 if happened else ''}"
+            f"{_MD_LEARNED if learned else ''}{learned}{_NL2 if learned else ''}"
+            f"{_MD_NEXT_TIME if next_time else ''}{next_time}{_NL2 if next_time else ''}"
+            f"{review}"
+        )
 
     def footer(self, stats: DigestStats) -> str:
         lines = ["---", "", "## Review", "", review_sentence([md(f) for f in stats.flagged])]
@@ -511,23 +516,27 @@ class HtmlRenderer(Renderer):
 
     def _entry(self, e: DigestEntry, escaped: Sequence[str], author: str) -> str:
         title, happened, learned, next_time, tags = escaped
-        # One f-string (its optional parts empty when absent): this runs for every entry.
-        text = (
+        meeting = e.meeting_day
+        tagged = e.text.tags
+        review = (
+            '<p class="flag"><strong>Review before sharing:</strong> this '
+            f"{'anonymous ' if e.anonymous else ''}entry mentions "
+            f"{', '.join(f'<code>{h(f)}</code>' for f in e.flags)}.</p>"
+            if e.flags
+            else ""
+        )
+        # One f-string, each optional part's label and ending empty when it is absent (no
+        # ``+`` inside: each would copy the text once more). This runs for every entry.
+        return (
             f'<article><h3>{e.number}. {title}</h3><p class="meta">{_h_day(e.day)} · '
             f"{'anonymous' if e.anonymous else author}"
-            f"{_MD_MEETING + _h_day(e.meeting_day) if e.meeting_day else ''}</p>"
-            f"{_HTML_TAGS + tags + _HTML_P_END if e.text.tags else ''}"
-            f"{_HTML_HAPPENED + happened + _HTML_P_END if happened else ''}"
-            f"{_HTML_LEARNED + learned + _HTML_P_END if learned else ''}"
-            f"{_HTML_NEXT_TIME + next_time + _HTML_P_END if next_time else ''}"
+            f"{_MD_MEETING if meeting else ''}{_h_day(meeting) if meeting else ''}</p>"
+            f"{_HTML_TAGS if tagged else ''}{tags}{_HTML_P_END if tagged else ''}"
+            f"{_HTML_HAPPENED if happened else ''}{happened}{_HTML_P_END if happened else ''}"
+            f"{_HTML_LEARNED if learned else ''}{learned}{_HTML_P_END if learned else ''}"
+            f"{_HTML_NEXT_TIME if next_time else ''}{next_time}"
+            f"{_HTML_P_END if next_time else ''}{review}</article>\n"
         )
-        if e.flags:
-            names = ", ".join(f"<code>{h(f)}</code>" for f in e.flags)
-            text += (
-                f'<p class="flag"><strong>Review before sharing:</strong> this '
-                f"{'anonymous ' if e.anonymous else ''}entry mentions {names}.</p>"
-            )
-        return text + "</article>\n"
 
     def theme_end(self, theme: Theme) -> str:
         return "</section>\n"
