@@ -32,13 +32,12 @@ async def _setup(world: World, *, permissions: int | None = None) -> FakeClock:
     if permissions is not None:
         world.emu.set_bot_permissions(world.guild.id, permissions)
     await world.add_active_members()
-    it = await world.emu.invoke_command(
-        world.guild.id,
+    await reply_to(
+        world,
         world.cora.id,
         "meeting series",
         {"when": "every 2 weeks on Tuesday at 10:00", "place": "Room 4, CQUniversity"},
     )
-    await it.wait_reply()
     return clock
 
 
@@ -97,10 +96,7 @@ async def test_swap_updates_the_event_description(world: World) -> None:
 async def test_cancel_cancels_the_event(world: World) -> None:
     await _setup(world)
     await world.cog(Events).sweep()
-    it = await world.emu.invoke_command(
-        world.guild.id, world.cora.id, "meeting cancel", {"date": "2026-03-17"}
-    )
-    await it.wait_reply()
+    await reply_to(world, world.cora.id, "meeting cancel", {"date": "2026-03-17"})
     await world.cog(Events).sweep()
     cancelled = [e for e in world.emu.scheduled_events(world.guild.id) if e.status == 4]
     assert [e.scheduled_start_time.date().isoformat() for e in cancelled] == ["2026-03-17"]

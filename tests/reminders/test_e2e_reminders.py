@@ -28,6 +28,7 @@ from emulator import RecordedMessage
 from tests.conftest import FakeClock
 from tests.e2e.harness import World
 from tests.reminders.helpers import add_meeting
+from tests.rotation.helpers import reply_to
 
 pytestmark = pytest.mark.e2e
 
@@ -268,13 +269,9 @@ async def test_cancelled_meeting_sends_nothing(world: World) -> None:
     clock = FakeClock(START)
     await start(world, clock)
     meeting_id = await arrange_meeting(world)
-    it = await world.emu.invoke_command(
-        world.guild.id,
-        world.cora.id,
-        "meeting cancel",
-        {"date": "2026-03-24", "reason": "Venue closed"},
+    await reply_to(
+        world, world.cora.id, "meeting cancel", {"date": "2026-03-24", "reason": "Venue closed"}
     )
-    await it.wait_reply()
     before = len(world.emu.bot_messages())
     for days_before in (7, 2, 1, -2):
         clock.set(MEETING_AT - timedelta(days=days_before))
@@ -288,10 +285,7 @@ async def test_cancelled_meeting_sends_nothing(world: World) -> None:
 
 
 async def remindme(world: World, user_id: int, when: str, text: str) -> RecordedMessage:
-    it = await world.emu.invoke_command(
-        world.guild.id, user_id, "remindme", {"when": when, "text": text}
-    )
-    return await it.wait_reply()
+    return await reply_to(world, user_id, "remindme", {"when": when, "text": text})
 
 
 async def test_restart_between_scheduling_and_firing_fires_once(world: World) -> None:
@@ -459,22 +453,21 @@ async def test_channel_reminder_never_pings_everyone_or_roles(world: World) -> N
     await start(world, clock)
     await world.add_active_members()
     text = f"@everyone @here <@&{world.member_role.id}> agenda due, <@{world.ana.id}> please"
-    it = await world.emu.invoke_command(
-        world.guild.id,
+    reply = await reply_to(
+        world,
         world.cora.id,
         "reminder add",
         {"channel": world.general.id, "when": "every week on Monday at 09:00", "text": text},
     )
-    reply = await it.wait_reply()
     assert reply.ephemeral
     assert "Reminder `#1` is set" in reply.text
-    refused = await world.emu.invoke_command(
-        world.guild.id,
+    refused = await reply_to(
+        world,
         world.ana.id,
         "reminder add",
         {"channel": world.general.id, "when": "in 2 hours", "text": "hi"},
     )
-    assert "Only coordinators" in (await refused.wait_reply()).text
+    assert "Only coordinators" in refused.text
 
     clock.set(datetime(2026, 3, 8, 23, 0, tzinfo=UTC))  # Monday 9 March, 09:00 in Brisbane
     await run(world)
@@ -485,16 +478,13 @@ async def test_channel_reminder_never_pings_everyone_or_roles(world: World) -> N
     assert posted[0].pinged_role_ids == frozenset()
     assert posted[0].pinged_user_ids == frozenset({world.ana.id})
 
-    listing = await world.emu.invoke_command(world.guild.id, world.cora.id, "reminder list")
-    listed = await listing.wait_reply()
+    listed = await reply_to(world, world.cora.id, "reminder list")
     assert listed.ephemeral
     assert "`#1`" in listed.text
     assert "<t:" in listed.text  # a Discord timestamp, shown in each reader's own time
     assert "every week on Monday at 09:00" in listed.text
-    cancel = await world.emu.invoke_command(
-        world.guild.id, world.cora.id, "reminder cancel", {"reminder": 1}
-    )
-    assert "cancelled" in (await cancel.wait_reply()).text
+    cancel = await reply_to(world, world.cora.id, "reminder cancel", {"reminder": 1})
+    assert "cancelled" in cancel.text
     clock.set(datetime(2026, 3, 15, 23, 0, tzinfo=UTC))
     await run(world)
     assert len(bot_messages_in(world, world.general.id)) == 1
@@ -527,8 +517,7 @@ async def test_reminder_status_counts_deliveries(world: World) -> None:
     await remindme(world, world.dee.id, "in 1 hour", "Check the budget")
     clock.advance(hours=1)
     await run(world)
-    it = await world.emu.invoke_command(world.guild.id, world.cora.id, "reminder status")
-    reply = await it.wait_reply()
+    reply = await reply_to(world, world.cora.id, "reminder status")
     assert reply.ephemeral
     assert "1 sent" in reply.text
     assert "0 not delivered" in reply.text
