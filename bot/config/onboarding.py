@@ -111,16 +111,9 @@ class OnboardingConfig(Section):
             raise ValueError("keep the version short, like `2` or `2026-03`")
         return value.strip()
 
-    @field_validator("renewal_days")
+    @field_validator("renewal_days", "renewal_grace_days")
     @classmethod
-    def _renewal_days(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError(f"must be at least 1 day, got `{value}`")
-        return value
-
-    @field_validator("renewal_grace_days")
-    @classmethod
-    def _grace_days(cls, value: int) -> int:
+    def _whole_days(cls, value: int) -> int:
         if value < 1:
             raise ValueError(f"must be at least 1 day, got `{value}`")
         return value

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotAllowed
@@ -85,18 +86,25 @@ async def record(
     )
 
 
+async def _user_ids(
+    session: AsyncSession,
+    rows: type[MeetingAttendance] | type[FacilitationAssignment],
+    meeting_id: int,
+    order: ColumnElement[Any],
+) -> list[int]:
+    """The user ids of the members ``rows`` (attendance or assignments) name for a meeting."""
+    found = await session.scalars(
+        select(Member.user_id)
+        .join(rows, rows.member_id == Member.id)
+        .where(rows.meeting_id == meeting_id)
+        .order_by(order)
+    )
+    return list(found.all())
+
+
 async def attended(session: AsyncSession, meeting_id: int) -> list[int]:
     """The user ids recorded as having come to a meeting."""
-    return list(
-        (
-            await session.scalars(
-                select(Member.user_id)
-                .join(MeetingAttendance, MeetingAttendance.member_id == Member.id)
-                .where(MeetingAttendance.meeting_id == meeting_id)
-                .order_by(MeetingAttendance.id)
-            )
-        ).all()
-    )
+    return await _user_ids(session, MeetingAttendance, meeting_id, MeetingAttendance.id.asc())
 
 
 @dataclass(frozen=True)
@@ -133,13 +141,5 @@ async def member_attendance(session: AsyncSession, member: Member) -> list[dict[
 
 async def facilitators_of(session: AsyncSession, meeting_id: int) -> list[int]:
     """The user ids of a meeting's facilitator and co-facilitator."""
-    return list(
-        (
-            await session.scalars(
-                select(Member.user_id)
-                .join(FacilitationAssignment, FacilitationAssignment.member_id == Member.id)
-                .where(FacilitationAssignment.meeting_id == meeting_id)
-                .order_by(FacilitationAssignment.role != AssignmentRole.FACILITATOR)
-            )
-        ).all()
-    )
+    facilitator_first = FacilitationAssignment.role != AssignmentRole.FACILITATOR
+    return await _user_ids(session, FacilitationAssignment, meeting_id, facilitator_first)

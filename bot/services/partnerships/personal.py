@@ -60,23 +60,23 @@ async def _export(person: Person) -> Any:
     }
 
 
+_THEIRS = (OfferNeed.member_id, ConnectionOptIn.member_id, Buddy.newcomer_id)
+"""Rows that are the member's own: erased with them."""
+_NAMING_THEM = (ConnectionPair.member_id, Buddy.buddy_id)
+"""Rows that are someone else's too: kept, with the member's name cleared."""
+
+
 async def _erase(person: Person) -> Erased:
     session, member, keyring = person.session, person.member, person.keyring
-    await session.execute(delete(OfferNeed).where(OfferNeed.member_id == member.id))
-    await session.execute(delete(ConnectionOptIn).where(ConnectionOptIn.member_id == member.id))
-    await session.execute(
-        update(ConnectionPair)
-        .where(ConnectionPair.member_id == member.id)
-        .values(member_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(delete(Buddy).where(Buddy.newcomer_id == member.id))
-    await session.execute(
-        update(Buddy)
-        .where(Buddy.buddy_id == member.id)
-        .values(buddy_id=None)
-        .execution_options(synchronize_session=False)
-    )
+    for column in _THEIRS:
+        await session.execute(delete(column.class_).where(column == member.id))
+    for reference in _NAMING_THEM:
+        await session.execute(
+            update(reference.class_)
+            .where(reference == member.id)
+            .values({reference: None})
+            .execution_options(synchronize_session=False)
+        )
     rows = (
         await session.scalars(
             select(Partnership).where(
