@@ -61,24 +61,35 @@ async def published(
     return dee, eli, ident
 
 
+async def claimed_not_posted(db: Database, keyring: Keyring) -> tuple[int, int]:
+    """A group learning of Dee's, claimed for the forum at NOW but not posted (yet): the
+    learning's id and the claim's."""
+    dee, _ = await people(db)
+    ident = await learning(db, keyring, dee, SharingLevel.GROUP)
+    async with db.transaction() as session:
+        claim = await knowledge.claim(session, ident, FORUM, False, NOW)
+        return ident, claim.id
+
+
+@pytest.mark.parametrize(
+    ("level", "author"),
+    [
+        (SharingLevel.DIGEST_NAMED, "Dee Dawson"),
+        (SharingLevel.GROUP, "Dee Dawson"),
+        (SharingLevel.DIGEST_ANONYMOUS, None),
+    ],
+)
 async def test_knowledge_post_shows_the_name_only_when_not_anonymous(
-    db: Database, keyring: Keyring
+    db: Database, keyring: Keyring, level: SharingLevel, author: str | None
 ) -> None:
     dee, _ = await people(db)
-    named = await learning(db, keyring, dee, SharingLevel.DIGEST_NAMED)
-    group = await learning(db, keyring, dee, SharingLevel.GROUP)
-    anonymous = await learning(db, keyring, dee, SharingLevel.DIGEST_ANONYMOUS)
+    ident = await learning(db, keyring, dee, level)
     async with db.transaction() as session:
-        shown = {
-            ident: await knowledge.post_content(session, keyring, ident, dee)
-            for ident in (named, group, anonymous)
-        }
-    assert shown[named].author == "Dee Dawson"
-    assert shown[group].author == "Dee Dawson"
-    assert shown[anonymous].author is None
-    assert shown[anonymous].anonymous
-    assert shown[named].theme == "trust"
-    assert shown[named].text.learned == "Ask early, listen twice."
+        shown = await knowledge.post_content(session, keyring, ident, dee)
+    assert shown.author == author
+    assert shown.anonymous == (author is None)
+    assert shown.theme == "trust"
+    assert shown.text.learned == "Ask early, listen twice."
 
 
 async def test_knowledge_publish_refuses_private_and_other_peoples_learnings(
@@ -194,11 +205,7 @@ async def test_knowledge_posts_go_with_mydata_delete(db: Database, keyring: Keyr
 async def test_knowledge_unclaim_forgets_a_post_that_was_never_made(
     db: Database, keyring: Keyring
 ) -> None:
-    dee, _ = await people(db)
-    ident = await learning(db, keyring, dee, SharingLevel.GROUP)
-    async with db.transaction() as session:
-        claim = await knowledge.claim(session, ident, FORUM, False, NOW)
-        claim_id = claim.id
+    ident, claim_id = await claimed_not_posted(db, keyring)
     async with db.transaction() as session:
         await knowledge.unclaim(session, claim_id)
     async with db.transaction() as session:
@@ -209,10 +216,7 @@ async def test_knowledge_unclaim_forgets_a_post_that_was_never_made(
 async def test_knowledge_claim_interrupted_before_the_post_may_be_claimed_again(
     db: Database, keyring: Keyring
 ) -> None:
-    dee, _ = await people(db)
-    ident = await learning(db, keyring, dee, SharingLevel.GROUP)
-    async with db.transaction() as session:
-        await knowledge.claim(session, ident, FORUM, False, NOW)
+    ident, _ = await claimed_not_posted(db, keyring)
     async with db.transaction() as session:
         with pytest.raises(Conflict):  # a press a moment later: still being posted
             await knowledge.claim(session, ident, FORUM, False, NOW + knowledge.STALE_CLAIM / 2)
