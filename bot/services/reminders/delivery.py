@@ -20,7 +20,7 @@ from bot.models import (
 from bot.services.reminders.claims import Claim
 from bot.services.reminders.dispatch import confirmation_of, declined_key
 from bot.services.reminders.meetings import MeetingFacts, meeting_facts, meetings_by_id
-from bot.services.reminders.plan import PlanResult, new_occurrence
+from bot.services.reminders.plan import PlanResult, StepPlan
 from bot.services.reminders.settings import EngineSettings
 from bot.services.reminders.text import readable_text
 from bot.services.unique import insert_once, rows_changed
@@ -214,16 +214,10 @@ async def answer_confirmation(
             select(ReminderOccurrence.id).where(ReminderOccurrence.key == key)
         )
         if exists is None:
-            occurrence = new_occurrence(
-                key=key,
-                step=ReminderStep.ESCALATION,
-                due_at=now,
-                now=now,
-                meeting_id=meeting.id,
-                meeting_starts_at=meeting.starts_at,
-                target_user_id=user_id,
-                payload={"declined": True},
+            escalation = StepPlan(
+                key, ReminderStep.ESCALATION, meeting.id, meeting.starts_at, now, user_id
             )
+            occurrence = escalation.occurrence(now, payload={"declined": True})
             session.add(occurrence)
             await session.flush()
             planned.planned.append((occurrence.id, occurrence.due_at))

@@ -33,6 +33,25 @@ class StepPlan:
     due_at: datetime
     target_user_id: int | None = None
 
+    def occurrence(
+        self,
+        now: datetime,
+        *,
+        due_at: datetime | None = None,
+        payload: dict[str, object] | None = None,
+    ) -> ReminderOccurrence:
+        """This step, planned: due at ``due_at`` (by default its own time)."""
+        return new_occurrence(
+            key=self.key,
+            step=self.step,
+            due_at=self.due_at if due_at is None else due_at,
+            now=now,
+            meeting_id=self.meeting_id,
+            meeting_starts_at=self.meeting_starts_at,
+            target_user_id=self.target_user_id,
+            payload=payload,
+        )
+
 
 def _seconds(delta: timedelta) -> int:
     return round(delta.total_seconds())
@@ -220,15 +239,7 @@ async def plan_meetings(
         due = _catch_up_due(plan, meeting, settings, now)
         if due is None:
             continue
-        occurrence = new_occurrence(
-            key=key,
-            step=plan.step,
-            due_at=due,
-            now=now,
-            meeting_id=plan.meeting_id,
-            meeting_starts_at=plan.meeting_starts_at,
-            target_user_id=plan.target_user_id,
-        )
+        occurrence = plan.occurrence(now, due_at=due)
         session.add(occurrence)
         added.append(occurrence)
     if added:
