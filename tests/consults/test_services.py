@@ -25,7 +25,8 @@ from bot.models import (
     Member,
     Unavailability,
 )
-from bot.services import consults, partnerships
+from bot.services import consults, mydata, partnerships
+from bot.services.mydata_sources import contributors
 from tests.conftest import FakeClock, sqlite_only
 from tests.consults.conftest import MakeMember
 
@@ -374,8 +375,7 @@ async def test_resolve_thanks_count_in_the_ledger(
 async def test_post_deleted_by_hand_is_recorded_closed(
     db: Database, keyring: Keyring, make_member: MakeMember, clock: FakeClock
 ) -> None:
-    asker = await make_member("Asker", [])
-    await make_member("Helper", ["trust"])
+    asker, _ = await _asker_and_helper(make_member)
     cid, _ = await _ask(db, keyring, asker, clock, themes=("trust",), thread_id=5555)
     async with db.transaction() as session:
         assert await consults.close_deleted(session, 5555, clock()) is not None
@@ -494,11 +494,7 @@ async def test_rotation_reencrypts_consults(
 async def test_mydata_registry_exports_and_erases_consults(
     db: Database, keyring: Keyring, make_member: MakeMember, clock: FakeClock
 ) -> None:
-    from bot.services import mydata
-    from bot.services.mydata_sources import contributors
-
-    asker = await make_member("Asker", [])
-    await make_member("Helper", ["trust"])
+    asker, _ = await _asker_and_helper(make_member)
     anon, _ = await _ask(db, keyring, asker, clock, anonymous=True, themes=("trust",), thread_id=31)
     async with db.transaction() as session:
         person = mydata.Person(session, asker, clock(), keyring)
