@@ -61,6 +61,39 @@ async def fresh(tmp: Path, name: str) -> Database:
     return db
 
 
+async def enqueue(db: Database, key: str, user_ids: list[int]) -> None:
+    async with db.transaction() as session:
+        await outbound.enqueue_many(
+            session,
+            NOW,
+            kind=OutboundKind.LEARNING_PROMPT,
+            key=key,
+            user_ids=user_ids,
+            template="bench",
+        )
+
+
+def outbox(db: Database, settings: outbound.OutboxSettings, clock: FakeTime) -> outbound.Outbox:
+    """An Outbox sending through a fake port on a fake clock, with the bench template."""
+    box = outbound.Outbox(
+        db,
+        FakePort(),
+        lambda: NOW,
+        ZONE,
+        settings,
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+    )
+    box.register("bench", render)
+    return box
+
+
+async def prompt(session: AsyncSession, i: int, user: int) -> port.Message:
+    """The message the Outbox sends as item ``i``, rendered and decorated the same way."""
+    rendering = outbound.Rendering(i, user, OutboundKind.LEARNING_PROMPT, {}, NOW, NOW, False)
+    return outbound.decorate(await render(session, rendering), i, late_since=None)
+
+
 def rows(users: list[int]) -> list[dict[str, Any]]:
     return [
         {
@@ -95,28 +128,10 @@ async def main(args: Any) -> None:
 
         db = await fresh(tmp, "queue.sqlite3")
         started = time.perf_counter()
-        async with db.transaction() as session:
-            await outbound.enqueue_many(
-                session,
-                NOW,
-                kind=OutboundKind.LEARNING_PROMPT,
-                key="bench",
-                user_ids=users,
-                template="bench",
-            )
-        enqueue = time.perf_counter() - started
+        await enqueue(db, "bench", users)
+        enqueue_time = time.perf_counter() - started
 
-        fake_time = FakeTime()
-        box = outbound.Outbox(
-            db,
-            FakePort(),
-            lambda: NOW,
-            ZONE,
-            outbound.OutboxSettings(dm_per_second=1e9),
-            sleep=fake_time.sleep,
-            monotonic=fake_time.monotonic,
-        )
-        box.register("bench", render)
+        box = outbox(db, outbound.OutboxSettings(dm_per_second=1e9), FakeTime())
         started = time.perf_counter()
         summary = await box.drain()
         drain = time.perf_counter() - started
@@ -125,12 +140,9 @@ async def main(args: Any) -> None:
         started = time.perf_counter()
         async with db.transaction() as session:
             for i, user in enumerate(users):
-                rendering = outbound.Rendering(
-                    i, user, OutboundKind.LEARNING_PROMPT, {}, NOW, NOW, False
-                )
-                message = await render(session, rendering)
+                message = await prompt(session, i, user)
                 await bare.member(user)
-                await bare.dm(user, outbound.decorate(message, i, late_since=None))
+                await bare.dm(user, message)
         send_floor = time.perf_counter() - started
 
         # The least a queue that commits its claim before sending must do: one committed
@@ -146,44 +158,22 @@ async def main(args: Any) -> None:
                     .values(attempts=OutboundItem.attempts)
                 )
             for i, user in enumerate(users[start : start + group], start):
-                rendering = outbound.Rendering(
-                    i, user, OutboundKind.LEARNING_PROMPT, {}, NOW, NOW, False
-                )
-                message = await render(session, rendering)
-                await bare.dm(user, outbound.decorate(message, i, late_since=None))
+                await bare.dm(user, await prompt(session, i, user))
         commit_floor = time.perf_counter() - started
         await db.dispose()
 
         paced_db = await fresh(tmp, "paced.sqlite3")
-        async with paced_db.transaction() as session:
-            await outbound.enqueue_many(
-                session,
-                NOW,
-                kind=OutboundKind.LEARNING_PROMPT,
-                key="burst",
-                user_ids=users[:500],
-                template="bench",
-            )
+        await enqueue(paced_db, "burst", users[:500])
         paced_time = FakeTime()
-        paced = outbound.Outbox(
-            paced_db,
-            FakePort(),
-            lambda: NOW,
-            ZONE,
-            outbound.OutboxSettings(),
-            sleep=paced_time.sleep,
-            monotonic=paced_time.monotonic,
-        )
-        paced.register("bench", render)
-        await paced.drain()
+        await outbox(paced_db, outbound.OutboxSettings(), paced_time).drain()
         await paced_db.dispose()
 
     n = args.dms
     print(f"outbound path, {n:,} DMs")
     print(f"  floor: one bulk INSERT of the rows   {insert_floor:6.2f} s")
     print(
-        f"  enqueue_many (keys checked)          {enqueue:6.2f} s   "
-        f"({enqueue / insert_floor:.1f}x floor)"
+        f"  enqueue_many (keys checked)          {enqueue_time:6.2f} s   "
+        f"({enqueue_time / insert_floor:.1f}x floor)"
     )
     print(f"  floor: render + send, no database    {send_floor:6.2f} s")
     print(f"  floor: the same + one commit per {group}   {commit_floor:6.2f} s")

@@ -11,7 +11,7 @@ import contextlib
 import itertools
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -55,6 +55,14 @@ def to_id(value: IdLike) -> int:
     if isinstance(value, str):
         return int(value)
     return int(value.id)
+
+
+def _look_up(table: Mapping[int, T], key: IdLike, kind: str) -> T:
+    """``table[key]``, or a KeyError saying there is no such ``kind``."""
+    found = table.get(to_id(key))
+    if found is None:
+        raise KeyError(f"no {kind} {key}")
+    return found
 
 
 class World:
@@ -236,29 +244,20 @@ class World:
 
     # ----------------------------------------------------------------- lookups
     def guild(self, guild_id: IdLike) -> EmuGuild:
-        try:
-            return self.guilds[to_id(guild_id)]
-        except KeyError:
-            raise KeyError(f"no guild {guild_id}") from None
+        return _look_up(self.guilds, guild_id, "guild")
 
     def user(self, user_id: IdLike) -> EmuUser:
-        try:
-            return self.users[to_id(user_id)]
-        except KeyError:
-            raise KeyError(f"no user {user_id}") from None
+        return _look_up(self.users, user_id, "user")
 
     def channel(self, channel_id: IdLike) -> EmuChannel:
-        try:
-            return self.channels[to_id(channel_id)]
-        except KeyError:
-            raise KeyError(f"no channel {channel_id}") from None
+        return _look_up(self.channels, channel_id, "channel")
 
     def member(self, guild_id: IdLike, user_id: IdLike) -> EmuMember:
         guild = self.guild(guild_id)
-        try:
-            return guild.members[to_id(user_id)]
-        except KeyError:
-            raise KeyError(f"user {user_id} is not a member of guild {guild.id}") from None
+        member = guild.members.get(to_id(user_id))
+        if member is None:
+            raise KeyError(f"user {user_id} is not a member of guild {guild.id}")
+        return member
 
     def message(self, message_id: IdLike) -> RecordedMessage:
         return self.messages[to_id(message_id)]
