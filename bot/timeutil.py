@@ -7,8 +7,10 @@ markup itself.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -36,6 +38,43 @@ def local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
+
+
+class LocalDays:
+    """``local_date`` for many instants between ``since`` and ``until``, fast: the UTC
+    instant at which each local day starts is worked out once, and an instant's day is
+    found by bisection. Days on which the zone's offset changes, and instants outside
+    the span, are worked out exactly each time (so a zone whose clocks go back across
+    midnight is still right)."""
+
+    def __init__(self, zone: ZoneInfo, since: datetime, until: datetime) -> None:
+        self._zone = zone
+        first = local_date(since, zone) - timedelta(days=1)
+        count = (local_date(until, zone) - first).days + 2
+        days = [first + timedelta(days=n) for n in range(count)]
+        starts = [local_midnight_utc(day, zone) for day in days]
+        self._starts = starts
+        self._days: list[date | None] = [None] * count
+        """The day starting at ``starts[i]``; None where it must be worked out exactly
+        (and last, for instants after the span)."""
+        if all(a < b for a, b in itertools.pairwise(starts)):
+            for i in range(count - 1):
+                start, end = starts[i], starts[i + 1] - timedelta(microseconds=1)
+                same_offset = start.astimezone(zone).utcoffset() == end.astimezone(zone).utcoffset()
+                if same_offset and local_date(start, zone) == days[i] == local_date(end, zone):
+                    self._days[i] = days[i]
+
+    def __call__(self, moment: datetime) -> date:
+        day = self._days[bisect.bisect_right(self._starts, moment) - 1]
+        return day if day is not None else moment.astimezone(self._zone).date()
+
+    def many(self, moments: list[datetime]) -> list[date]:
+        """The day of each of ``moments``."""
+        starts, days, find, zone = self._starts, self._days, bisect.bisect_right, self._zone
+        return [
+            day if (day := days[find(starts, at) - 1]) is not None else at.astimezone(zone).date()
+            for at in moments
+        ]
 
 
 def show(moment: datetime, style: TimestampStyle = "F") -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,8 +29,8 @@ from bot.services.learnings.render import (
     typed_pieces,
 )
 from bot.services.learnings.request import DigestFormat, DigestRequest
-from bot.services.learnings.stream import _local_day
 from bot.services.learnings.text import LearningText
+from bot.timeutil import LocalDays
 
 MEMBERS = [
     (1, "Ana Alvarez", "Rocky Council"),
@@ -149,10 +149,55 @@ def test_a_group_of_entries_renders_as_each_entry_alone(
 
 def test_a_day_is_the_communitys_day_in_a_zone_half_an_hour_off() -> None:
     adelaide = ZoneInfo("Australia/Adelaide")  # +10:30 in January
-    days: dict[tuple[int, ...], date] = {}
-    assert _local_day(datetime(2026, 1, 9, 13, 20, tzinfo=UTC), adelaide, days) == date(2026, 1, 9)
-    assert _local_day(datetime(2026, 1, 9, 13, 40, tzinfo=UTC), adelaide, days) == date(2026, 1, 10)
-    assert _local_day(datetime(2026, 1, 9, 13, 5, tzinfo=UTC), adelaide, days) == date(2026, 1, 9)
+    days = LocalDays(adelaide, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
+    assert days(datetime(2026, 1, 9, 13, 20, tzinfo=UTC)) == date(2026, 1, 9)
+    assert days(datetime(2026, 1, 9, 13, 30, tzinfo=UTC)) == date(2026, 1, 10)
+    assert days(datetime(2026, 1, 9, 13, 29, 59, 999999, tzinfo=UTC)) == date(2026, 1, 9)
+
+
+ZONES = [
+    "Australia/Brisbane",
+    "Australia/Sydney",
+    "Australia/Adelaide",
+    "Australia/Lord_Howe",  # half an hour of daylight saving
+    "America/Havana",  # clocks change at midnight
+    "America/Santiago",  # clocks go back across midnight
+    "Asia/Kolkata",
+    "Pacific/Kiritimati",  # +14
+    "Pacific/Apia",  # skipped a whole day
+    "UTC",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(ZONES),
+    st.datetimes(  # hypothesis takes naive bounds; the values are UTC
+        datetime(2010, 1, 1),  # noqa: DTZ001
+        datetime(2030, 1, 1),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+    st.integers(0, 400),
+    st.lists(st.integers(-3 * 86400, 500 * 86400), max_size=30),
+)
+def test_local_days_are_each_instants_day_in_the_zone(
+    name: str, since: datetime, span: int, offsets: list[int]
+) -> None:
+    zone = ZoneInfo(name)
+    days = LocalDays(zone, since, since + timedelta(days=span))
+    moments = [since + timedelta(seconds=s) for s in offsets]
+    expected = [m.astimezone(zone).date() for m in moments]
+    assert days.many(moments) == expected
+    assert [days(m) for m in moments] == expected
+
+
+@pytest.mark.parametrize("name", ZONES)
+def test_local_days_are_right_all_through_a_year_of_clock_changes(name: str) -> None:
+    zone = ZoneInfo(name)
+    since = datetime(2024, 1, 1, tzinfo=UTC)
+    days = LocalDays(zone, since, datetime(2025, 1, 1, tzinfo=UTC))
+    moments = [since + timedelta(minutes=13 * n) for n in range(366 * 24 * 60 // 13)]
+    assert days.many(moments) == [m.astimezone(zone).date() for m in moments]
 
 
 def test_a_csv_group_writes_what_csv_writer_writes_for_each_kind_of_entry() -> None:

@@ -56,6 +56,56 @@ class DigestEntry:
         )
 
 
+@dataclass(slots=True)
+class EntryColumns:
+    """Entries column by column, in the order they are written: a run of entries per
+    theme (``runs``: the theme, and where its entries start and stop). What the stream
+    hands the renderer for each batch it reads (no object per entry)."""
+
+    numbers: list[int]
+    texts: list[LearningText]
+    anonymous: list[bool]
+    authors: list[str | None]
+    """The author's name for ``digest-named`` entries; None for anonymous ones."""
+    days: list[date]
+    meeting_days: list[date | None]
+    flags: dict[int, tuple[str, ...]]
+    """By position; the few entries flagged for review."""
+    runs: list[tuple[str | None, int, int]]
+
+    @classmethod
+    def of(cls, entries: Sequence[DigestEntry]) -> EntryColumns:
+        """``entries`` as columns, a run for each stretch of one theme."""
+        runs: list[tuple[str | None, int, int]] = []
+        for at, e in enumerate(entries):
+            if runs and runs[-1][0] == e.theme:
+                runs[-1] = (e.theme, runs[-1][1], at + 1)
+            else:
+                runs.append((e.theme, at, at + 1))
+        return cls(
+            [e.number for e in entries],
+            [e.text for e in entries],
+            [e.anonymous for e in entries],
+            [e.author for e in entries],
+            [e.day for e in entries],
+            [e.meeting_day for e in entries],
+            {at: e.flags for at, e in enumerate(entries) if e.flags},
+            runs,
+        )
+
+    def entry(self, at: int, theme: str | None) -> DigestEntry:
+        return DigestEntry(
+            self.numbers[at],
+            theme,
+            self.texts[at],
+            self.anonymous[at],
+            self.authors[at],
+            self.days[at],
+            self.meeting_days[at],
+            self.flags.get(at, ()),
+        )
+
+
 @dataclass
 class DigestStats:
     entries: int = 0
@@ -97,7 +147,7 @@ class Renderer:
     def __init__(self, request: DigestRequest) -> None:
         self.request = request
         self._names: dict[str | None, str] = {None: ""}
-        """Authors' names as ``_escaped_groups`` escaped them (they repeat)."""
+        """Authors' names as ``_who`` escaped them (they repeat)."""
 
     def summary_lines(
         self, stats: DigestStats, escape: Callable[[str], str]
@@ -127,14 +177,19 @@ class Renderer:
         raise NotImplementedError
 
     def entries(self, entries: Sequence[DigestEntry]) -> str:
-        """Several entries of one theme, in order."""
-        return self.groups([entries], typed_pieces([e.text for e in entries]))[0]
+        """Several entries, in order."""
+        columns = EntryColumns.of(entries)
+        return "".join(self.groups(columns, typed_pieces(columns.texts)))
 
-    def groups(self, groups: Sequence[Sequence[DigestEntry]], typed: list[str]) -> list[str]:
-        """Each group's entries, rendered as ``entries`` renders them. ``typed`` is what
-        all of them hold (``typed_pieces`` of the groups' texts, one group after
-        another), for renderers that escape it in one pass."""
-        return ["".join(map(self.entry, group)) for group in groups]
+    def groups(self, columns: EntryColumns, typed: list[str]) -> list[str]:
+        """Each run of ``columns``, its entries rendered as ``entry`` renders each.
+        ``typed`` is what all of them hold (``typed_pieces`` of ``columns.texts``), for
+        renderers that escape it in one pass."""
+        entry = self.entry
+        return [
+            "".join([entry(columns.entry(at, theme)) for at in range(start, stop)])
+            for theme, start, stop in columns.runs
+        ]
 
     def theme_end(self, theme: Theme) -> str:
         return ""
@@ -142,46 +197,30 @@ class Renderer:
     def footer(self, stats: DigestStats) -> str:
         return ""
 
-    def _entry(self, e: DigestEntry, escaped: Sequence[str], author: str) -> str:
-        """One entry, from the escaped pieces of what was typed (``typed_pieces``' order)
-        and its author's name, escaped."""
-        raise NotImplementedError
-
-    def _escaped_groups(
-        self,
-        groups: Sequence[Sequence[DigestEntry]],
-        typed: list[str],
-        escape: Callable[[str, list[str]], list[str]],
-        escape_name: Callable[[str], str],
-    ) -> list[str]:
-        """``groups`` with one ``escape`` over what all of them hold: the pieces joined by
-        NULs, escaped and split back by ``escape`` (one call for the many instead of
-        several for each: most of the time in escaping is per call); the authors' names,
-        which repeat, escaped once each by ``escape_name``. Someone who typed a NUL, or a
-        carriage return, gets ``entry`` (``escape`` must neither add nor drop a NUL: one
-        more piece than joined means someone typed it)."""
+    def _escaped(
+        self, typed: list[str], escape: Callable[[str, list[str]], list[str]]
+    ) -> list[str] | None:
+        """``typed`` escaped in one pass: the pieces joined by NULs, escaped and split back
+        by ``escape`` (one call for the many instead of several for each: most of the time
+        in escaping is per call). None when someone typed a NUL or a carriage return:
+        those entries go through ``entry`` (``escape`` must neither add nor drop a NUL:
+        one more piece than joined means someone typed it)."""
         raw = "\x00".join(typed)
         if "\r" in raw:
-            return Renderer.groups(self, groups, typed)
+            return None
         escaped = escape(raw, typed)
-        if len(escaped) != len(typed):  # someone typed the separator (``escape`` keeps it)
-            return Renderer.groups(self, groups, typed)
-        entry = self._entry
-        authors = self._names
-        pieces = list(zip(*[iter(escaped)] * TYPED_PIECES, strict=True))  # five at a time
-        rendered: list[str] = []
-        at = 0
-        for group in groups:
-            texts: list[str] = []
-            add = texts.append
-            for e in group:
-                author = authors.get(e.author)
-                if author is None:
-                    author = authors[e.author] = escape_name(e.author or "")
-                add(entry(e, pieces[at], author))
-                at += 1
-            rendered.append("".join(texts))
-        return rendered
+        return escaped if len(escaped) == len(typed) else None
+
+    def _who(self, columns: EntryColumns, escape_name: Callable[[str], str]) -> list[str]:
+        """Each entry's byline: "anonymous", or its author's name escaped (names repeat,
+        so each is escaped once an export)."""
+        names = self._names
+        for name in set(columns.authors).difference(names):
+            names[name] = escape_name(name or "")
+        return [
+            "anonymous" if anonymous else names[name]
+            for anonymous, name in zip(columns.anonymous, columns.authors, strict=True)
+        ]
 
 
 def typed_pieces(texts: Iterable[LearningText]) -> list[str]:
@@ -340,6 +379,51 @@ _MD_LEARNED = "**What I learned**  \n"
 _MD_NEXT_TIME = "**What I would do next time**  \n"
 
 
+@functools.lru_cache(maxsize=4096)
+def _md_meeting(day: date | None) -> str:
+    return _MD_MEETING + _day(day) if day else ""
+
+
+def _md_review(flags: Sequence[str], anonymous: bool) -> str:
+    return (
+        "> ⚠️ **Review before sharing:** this "
+        f"{'anonymous ' if anonymous else ''}entry mentions "
+        + ", ".join(f"`{_code(f)}`" for f in flags)
+        + ".\n\n"
+    )
+
+
+def _md_entry(
+    number: int,
+    title: str,
+    happened: str,
+    learned: str,
+    next_time: str,
+    tags: str,
+    who: str,
+    day: str,
+    meeting: str,
+    review: str,
+) -> str:
+    """One entry in Markdown, from its escaped pieces. One f-string, each optional part's
+    label and ending empty when it is absent (no ``+`` inside: each would copy the text
+    once more). This runs for every entry."""
+    if _NL in happened:  # _breaks, inlined (a replace that finds nothing costs a pass)
+        happened = happened.replace(_NL, _BREAK)
+    if _NL in learned:
+        learned = learned.replace(_NL, _BREAK)
+    if _NL in next_time:
+        next_time = next_time.replace(_NL, _BREAK)
+    return (
+        f"### {number}. {title}\n\n_{day} · {who}{meeting}_  \n"
+        f"{_MD_TAGS if tags else ''}{tags}{_NL if tags else ''}\n"
+        f"{_MD_HAPPENED if happened else ''}{happened}{_NL2 if happened else ''}"
+        f"{_MD_LEARNED if learned else ''}{learned}{_NL2 if learned else ''}"
+        f"{_MD_NEXT_TIME if next_time else ''}{next_time}{_NL2 if next_time else ''}"
+        f"{review}"
+    )
+
+
 class MarkdownRenderer(Renderer):
     def header(self, stats: DigestStats) -> str:
         lines = [f"# {md(self.request.community)}: learnings digest", ""]
@@ -360,43 +444,39 @@ class MarkdownRenderer(Renderer):
             typed = tuple(piece.replace("\x00", "") for piece in typed)
         # One escaping pass over everything typed (each piece starts on a line of its own,
         # so line-start escapes apply to it), then split back.
-        *escaped, author = md(_PIECE.join(typed)).split(_PIECE)
-        return self._entry(e, escaped, author)
+        title, happened, learned, next_time, tags, author = md(_PIECE.join(typed)).split(_PIECE)
+        return _md_entry(
+            e.number,
+            title,
+            happened,
+            learned,
+            next_time,
+            tags,
+            "anonymous" if e.anonymous else author,
+            _day(e.day),
+            _md_meeting(e.meeting_day),
+            _md_review(e.flags, e.anonymous) if e.flags else "",
+        )
 
-    def groups(self, groups: Sequence[Sequence[DigestEntry]], typed: list[str]) -> list[str]:
-        return self._escaped_groups(groups, typed, _md_piece_list, _md_name)
-
-    def _entry(self, e: DigestEntry, escaped: Sequence[str], author: str) -> str:
-        title, happened, learned, next_time, tags = escaped
-        if _NL in happened:  # _breaks, inlined (a replace that finds nothing costs a pass)
-            happened = happened.replace(_NL, _BREAK)
-        if _NL in learned:
-            learned = learned.replace(_NL, _BREAK)
-        if _NL in next_time:
-            next_time = next_time.replace(_NL, _BREAK)
-        meeting = e.meeting_day
-        review = (
-            (
-                "> ⚠️ **Review before sharing:** this "
-                f"{'anonymous ' if e.anonymous else ''}entry mentions "
-                + ", ".join(f"`{_code(f)}`" for f in e.flags)
-                + ".\n\n"
+    def groups(self, columns: EntryColumns, typed: list[str]) -> list[str]:
+        escaped = self._escaped(typed, _md_piece_list)
+        if escaped is None:
+            return Renderer.groups(self, columns, typed)
+        reviews = [""] * len(columns.numbers)
+        for at, flags in columns.flags.items():
+            reviews[at] = _md_review(flags, columns.anonymous[at])
+        texts = list(
+            map(
+                _md_entry,
+                columns.numbers,
+                *(escaped[n::TYPED_PIECES] for n in range(TYPED_PIECES)),
+                self._who(columns, _md_name),
+                map(_day, columns.days),
+                map(_md_meeting, columns.meeting_days),
+                reviews,
             )
-            if e.flags
-            else ""
         )
-        # One f-string, each optional part's label and ending empty when it is absent (no
-        # ``+`` inside: each would copy the text once more). This runs for every entry.
-        return (
-            f"### {e.number}. {title}\n\n_{_day(e.day)} · "
-            f"{'anonymous' if e.anonymous else author}"
-            f"{_MD_MEETING if meeting else ''}{_day(meeting) if meeting else ''}_  \n"
-            f"{_MD_TAGS if tags else ''}{tags}{_NL if tags else ''}\n"
-            f"{_MD_HAPPENED if happened else ''}{happened}{_NL2 if happened else ''}"
-            f"{_MD_LEARNED if learned else ''}{learned}{_NL2 if learned else ''}"
-            f"{_MD_NEXT_TIME if next_time else ''}{next_time}{_NL2 if next_time else ''}"
-            f"{review}"
-        )
+        return ["".join(texts[start:stop]) for _, start, stop in columns.runs]
 
     def footer(self, stats: DigestStats) -> str:
         lines = ["---", "", "## Review", "", review_sentence([md(f) for f in stats.flagged])]
@@ -477,6 +557,44 @@ _HTML_NEXT_TIME = '<h4>What I would do next time</h4><p class="text">'
 _HTML_P_END = "</p>"
 
 
+@functools.lru_cache(maxsize=4096)
+def _h_meeting(day: date | None) -> str:
+    return _MD_MEETING + _h_day(day) if day else ""
+
+
+def _h_review(flags: Sequence[str], anonymous: bool) -> str:
+    return (
+        '<p class="flag"><strong>Review before sharing:</strong> this '
+        f"{'anonymous ' if anonymous else ''}entry mentions "
+        f"{', '.join(f'<code>{h(f)}</code>' for f in flags)}.</p>"
+    )
+
+
+def _h_entry(
+    number: int,
+    title: str,
+    happened: str,
+    learned: str,
+    next_time: str,
+    tags: str,
+    text: LearningText,
+    who: str,
+    day: str,
+    meeting: str,
+    review: str,
+) -> str:
+    """One entry in HTML, from its escaped pieces (one f-string, as ``_md_entry``)."""
+    tagged = text.tags
+    return (
+        f'<article><h3>{number}. {title}</h3><p class="meta">{day} · {who}{meeting}</p>'
+        f"{_HTML_TAGS if tagged else ''}{tags}{_HTML_P_END if tagged else ''}"
+        f"{_HTML_HAPPENED if happened else ''}{happened}{_HTML_P_END if happened else ''}"
+        f"{_HTML_LEARNED if learned else ''}{learned}{_HTML_P_END if learned else ''}"
+        f"{_HTML_NEXT_TIME if next_time else ''}{next_time}"
+        f"{_HTML_P_END if next_time else ''}{review}</article>\n"
+    )
+
+
 class HtmlRenderer(Renderer):
     def header(self, stats: DigestStats) -> str:
         title = f"{self.request.community}: learnings digest"
@@ -508,35 +626,41 @@ class HtmlRenderer(Renderer):
         return f'<section><h2 id="theme-{index}">{h(theme.label)} ({_entries(theme.count)})</h2>\n'
 
     def entry(self, e: DigestEntry) -> str:
-        *escaped, author = map(h, _typed(e))
-        return self._entry(e, escaped, author)
-
-    def groups(self, groups: Sequence[Sequence[DigestEntry]], typed: list[str]) -> list[str]:
-        return self._escaped_groups(groups, typed, _h_pieces, _h_fast)
-
-    def _entry(self, e: DigestEntry, escaped: Sequence[str], author: str) -> str:
-        title, happened, learned, next_time, tags = escaped
-        meeting = e.meeting_day
-        tagged = e.text.tags
-        review = (
-            '<p class="flag"><strong>Review before sharing:</strong> this '
-            f"{'anonymous ' if e.anonymous else ''}entry mentions "
-            f"{', '.join(f'<code>{h(f)}</code>' for f in e.flags)}.</p>"
-            if e.flags
-            else ""
+        title, happened, learned, next_time, tags, author = map(h, _typed(e))
+        return _h_entry(
+            e.number,
+            title,
+            happened,
+            learned,
+            next_time,
+            tags,
+            e.text,
+            "anonymous" if e.anonymous else author,
+            _h_day(e.day),
+            _h_meeting(e.meeting_day),
+            _h_review(e.flags, e.anonymous) if e.flags else "",
         )
-        # One f-string, each optional part's label and ending empty when it is absent (no
-        # ``+`` inside: each would copy the text once more). This runs for every entry.
-        return (
-            f'<article><h3>{e.number}. {title}</h3><p class="meta">{_h_day(e.day)} · '
-            f"{'anonymous' if e.anonymous else author}"
-            f"{_MD_MEETING if meeting else ''}{_h_day(meeting) if meeting else ''}</p>"
-            f"{_HTML_TAGS if tagged else ''}{tags}{_HTML_P_END if tagged else ''}"
-            f"{_HTML_HAPPENED if happened else ''}{happened}{_HTML_P_END if happened else ''}"
-            f"{_HTML_LEARNED if learned else ''}{learned}{_HTML_P_END if learned else ''}"
-            f"{_HTML_NEXT_TIME if next_time else ''}{next_time}"
-            f"{_HTML_P_END if next_time else ''}{review}</article>\n"
+
+    def groups(self, columns: EntryColumns, typed: list[str]) -> list[str]:
+        escaped = self._escaped(typed, _h_pieces)
+        if escaped is None:
+            return Renderer.groups(self, columns, typed)
+        reviews = [""] * len(columns.numbers)
+        for at, flags in columns.flags.items():
+            reviews[at] = _h_review(flags, columns.anonymous[at])
+        texts = list(
+            map(
+                _h_entry,
+                columns.numbers,
+                *(escaped[n::TYPED_PIECES] for n in range(TYPED_PIECES)),
+                columns.texts,
+                self._who(columns, _h_fast),
+                map(_h_day, columns.days),
+                map(_h_meeting, columns.meeting_days),
+                reviews,
+            )
         )
+        return ["".join(texts[start:stop]) for _, start, stop in columns.runs]
 
     def theme_end(self, theme: Theme) -> str:
         return "</section>\n"
@@ -630,68 +754,94 @@ class CsvRenderer(Renderer):
             + "\r\n"
         )
 
-    def groups(self, groups: Sequence[Sequence[DigestEntry]], typed: list[str]) -> list[str]:
-        return [self.entries(group) for group in groups]
-
-    def entries(self, entries: Sequence[DigestEntry]) -> str:
-        """The same as each ``entry`` in turn. What is the same across a group (the theme,
-        the authors, the days, the tags) is written once; an entry's four texts, when none of them
-        holds a quote, comma or line break or starts with what ``safe_cell`` looks at, go
-        in as they are (one test over the four instead of four calls)."""
+    def groups(self, columns: EntryColumns, typed: list[str]) -> list[str]:
+        """The same as ``entry`` for each. What repeats (the theme, the authors, the days,
+        the tags) is written once; the four texts of every entry go in as they are when
+        none of them holds a quote, comma or line break or starts with what ``safe_cell``
+        looks at (one test over the batch), or else each entry's four when none of them
+        does (one test over the four instead of four calls)."""
         field = _csv_field
         look = _LOOK_FIRST
-        themes: dict[str | None, str] = {}
+        texts = typed[0::TYPED_PIECES] + typed[1::TYPED_PIECES]
+        texts += typed[2::TYPED_PIECES] + typed[3::TYPED_PIECES]
+        joined = "\x00".join(texts)
+        plain = not (
+            '"' in joined or "," in joined or "\n" in joined or "\r" in joined
+        ) and look.isdisjoint("".join(map(_FIRST, texts)))
         authors: dict[str | None, str] = {None: ""}
-        days: dict[date, str] = {}
-        tag_cells: dict[tuple[str, ...], str] = {(): ""}
+        days: dict[date | None, str] = {None: ""}
+        tag_cells: dict[str, str] = {"": ""}
+        reviews = [""] * len(columns.numbers)
+        for at, flags in columns.flags.items():
+            reviews[at] = field("mentions " + ", ".join(flags))
         named = SharingLevel.DIGEST_NAMED.value
-        anonymous = SharingLevel.DIGEST_ANONYMOUS.value
-        rows: list[str] = []
-        add = rows.append
-        for e in entries:
-            t = e.text
-            title, happened, learned, next_time = t.title, t.happened, t.learned, t.next_time
-            texts = "\x00".join((title, happened, learned, next_time))
-            if (
-                '"' in texts
-                or "," in texts
-                or "\n" in texts
-                or "\r" in texts
-                or title[:1] in look
-                or happened[:1] in look
-                or learned[:1] in look
-                or next_time[:1] in look
+        anonymous_level = SharingLevel.DIGEST_ANONYMOUS.value
+        rendered: list[str] = []
+        for name, start, stop in columns.runs:
+            theme = field(_cell(name)) if name else NO_THEME
+            rows: list[str] = []
+            add = rows.append
+            for (
+                number,
+                title,
+                happened,
+                learned,
+                next_time,
+                tag_text,
+                anonymous,
+                author_name,
+                entry_day,
+                meeting_day,
+                review,
+            ) in zip(
+                columns.numbers[start:stop],
+                *(
+                    typed[TYPED_PIECES * start + n : TYPED_PIECES * stop : TYPED_PIECES]
+                    for n in range(TYPED_PIECES)
+                ),
+                columns.anonymous[start:stop],
+                columns.authors[start:stop],
+                columns.days[start:stop],
+                columns.meeting_days[start:stop],
+                reviews[start:stop],
+                strict=True,
             ):
-                title = field(_cell(title))
-                happened = field(_cell(happened))
-                learned = field(_cell(learned))
-                next_time = field(_cell(next_time))
-            theme = themes.get(e.theme)
-            if theme is None:
-                theme = themes[e.theme] = field(_cell(e.theme)) if e.theme else NO_THEME
-            author_key = None if e.anonymous else e.author
-            author = authors.get(author_key)
-            if author is None:
-                author = authors[author_key] = field(_cell(author_key)) if author_key else ""
-            day = days.get(e.day)
-            if day is None:
-                day = days[e.day] = e.day.isoformat()
-            tags = tag_cells.get(t.tags)
-            if tags is None:
-                tags = tag_cells[t.tags] = field(_cell(", ".join(t.tags)))
-            meeting_day = e.meeting_day
-            if meeting_day is not None:
+                if not plain:
+                    four = "\x00".join((title, happened, learned, next_time))
+                    if (
+                        '"' in four
+                        or "," in four
+                        or "\n" in four
+                        or "\r" in four
+                        or title[:1] in look
+                        or happened[:1] in look
+                        or learned[:1] in look
+                        or next_time[:1] in look
+                    ):
+                        title = field(_cell(title))
+                        happened = field(_cell(happened))
+                        learned = field(_cell(learned))
+                        next_time = field(_cell(next_time))
+                author_key = None if anonymous else author_name
+                author = authors.get(author_key)
+                if author is None:
+                    author = authors[author_key] = field(_cell(author_key)) if author_key else ""
+                day = days.get(entry_day)
+                if day is None:
+                    day = days[entry_day] = entry_day.isoformat()
                 meeting = days.get(meeting_day)
                 if meeting is None:
                     meeting = days[meeting_day] = meeting_day.isoformat()
-            add(
-                f"{theme},{e.number},{day},{anonymous if e.anonymous else named},{author},"
-                f"{title},{happened},{learned},{next_time},"
-                f"{tags},"
-                f"{'' if meeting_day is None else meeting},"
-                f"{field('mentions ' + ', '.join(e.flags)) if e.flags else ''}\r\n"
-            )
-        return "".join(rows)
+                tags = tag_cells.get(tag_text)
+                if tags is None:
+                    tags = tag_cells[tag_text] = field(_cell(tag_text))
+                add(
+                    f"{theme},{number},{day},{anonymous_level if anonymous else named},"
+                    f"{author},{title},{happened},{learned},{next_time},{tags},{meeting},"
+                    f"{review}\r\n"
+                )
+            rendered.append("".join(rows))
+        return rendered
 
 
 RENDERERS: dict[DigestFormat, type[Renderer]] = {

@@ -25,9 +25,8 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Select, select
@@ -40,13 +39,14 @@ from bot.services.learnings.order import order_by
 from bot.services.learnings.render import (
     RENDERERS,
     TYPED_PIECES,
-    DigestEntry,
     DigestStats,
+    EntryColumns,
     Theme,
     typed_pieces,
 )
 from bot.services.learnings.request import DigestRequest
 from bot.services.learnings.text import DIGEST_LEVELS, ContentOpener, LearningText
+from bot.timeutil import LocalDays
 
 CHUNK = 400
 """Learnings read, decrypted and rendered per round trip."""
@@ -220,7 +220,7 @@ async def iter_digest(
     find = matcher.find
     wanted = set(request.tags)
     themes: dict[str | None, Theme] = {}
-    days: dict[tuple[int, ...], date] = {}
+    local_days = LocalDays(zone, *request.window)
     spool = Spool()
     counts = ReadCounts()
     try:
@@ -243,48 +243,44 @@ async def iter_digest(
                     by_theme[name] = [row]
                 else:
                     rows.append(row)
-            typed = typed_pieces([row.text for rows in by_theme.values() for row in rows])
-            suspects = matcher.suspects(typed, per=TYPED_PIECES)
-            suspects.reverse()
-            next_suspect = suspects.pop() if suspects else -1
-            index = 0
-            groups: list[list[DigestEntry]] = []
+            ordered = [row for rows in by_theme.values() for row in rows]
+            texts = [row.text for row in ordered]
+            typed = typed_pieces(texts)
+            anonymous = [row.anonymous for row in ordered]
+            columns = EntryColumns(
+                [],
+                texts,
+                anonymous,
+                [
+                    None if row.anonymous else names.get(row.author_id, "a member")
+                    for row in ordered
+                ],
+                local_days.many([row.created_at for row in ordered]),
+                [
+                    None if at is None else local_days(at)
+                    for at in [row.meeting_at for row in ordered]
+                ],
+                {},
+                [],
+            )
+            numbers = columns.numbers
+            runs = columns.runs
             for name, rows in by_theme.items():
                 theme = themes.get(name)
                 if theme is None:
                     theme = themes[name] = Theme(name)
-                group: list[DigestEntry] = []
-                append = group.append
-                number = theme.count
-                for row in rows:
-                    number += 1
-                    anonymous = row.anonymous
-                    flags: tuple[str, ...] = ()
-                    if index == next_suspect:
-                        next_suspect = suspects.pop() if suspects else -1
-                        found = find(row.text.text_fields(), None if anonymous else row.author_id)
-                        flags = tuple(found)
-                        if flags:
-                            theme.flagged.append(number)
-                    index += 1
-                    meeting_at = row.meeting_at
-                    at = row.created_at  # _local_day's cache looked up here first: every entry
-                    day = days.get((at.year, at.month, at.day, at.hour, at.minute // 15))
-                    append(
-                        DigestEntry(
-                            number,
-                            name,
-                            row.text,
-                            anonymous,
-                            None if anonymous else names.get(row.author_id, "a member"),
-                            day if day is not None else _local_day(at, zone, days),
-                            None if meeting_at is None else _local_day(meeting_at, zone, days),
-                            flags,
-                        )
-                    )
-                theme.count = number
-                groups.append(group)
-            for name, text in zip(by_theme, render(groups, typed), strict=True):
+                start = len(numbers)
+                numbers.extend(range(theme.count + 1, theme.count + 1 + len(rows)))
+                theme.count += len(rows)
+                runs.append((name, start, len(numbers)))
+            # The few entries that may name someone: checked exactly, flagged in their theme
+            for at in matcher.suspects(typed, per=TYPED_PIECES):
+                row = ordered[at]
+                found = find(row.text.text_fields(), None if row.anonymous else row.author_id)
+                if found:
+                    columns.flags[at] = tuple(found)
+                    themes[_run_theme(runs, at)].flagged.append(numbers[at])
+            for (name, _, _), text in zip(runs, render(columns, typed), strict=True):
                 spool.add(name, text)
             if progress is not None:
                 progress(counts.seen, max(counts.seen, expected or 0))
@@ -304,14 +300,9 @@ async def iter_digest(
         spool.close()
 
 
-def _local_day(moment: datetime, zone: ZoneInfo, cache: dict[tuple[int, ...], date]) -> date:
-    """The day ``moment`` (aware UTC) falls on in the community's zone, cached by the
-    quarter hour (every zone's offset, and every change of it, falls on one)."""
-    key = (moment.year, moment.month, moment.day, moment.hour, moment.minute // 15)
-    day = cache.get(key)
-    if day is None:
-        day = cache[key] = moment.astimezone(zone).date()
-    return day
+def _run_theme(runs: list[tuple[str | None, int, int]], at: int) -> str | None:
+    """The theme of the run that holds position ``at``."""
+    return next(name for name, start, stop in runs if start <= at < stop)
 
 
 @dataclass(frozen=True)
