@@ -20,7 +20,6 @@ import logging
 import os
 import sqlite3
 import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
 from bot.crypto import DecryptionError, KeyFormatError, Keyring, generate_key, parse_key
-from bot.db import Database, sqlite_path
+from bot.db import Database, sqlite_path, write_private
 from bot.errors import StartupError
 from bot.models import DigestExport, Learning
 from bot.services import consults, outcomes, partnerships, reminders, rotation, sealed
@@ -104,22 +103,11 @@ def load_keys(config: AppConfig, environ: Mapping[str, str] | None = None) -> Ke
 
 def write_key_file(path: Path, keys: Sequence[str]) -> None:
     """Write keys (newest first) atomically, readable by the owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     header = (
         "# cop-bot data keys, newest first. Keep a backup of this file somewhere safe:\n"
         "# without it the learnings in the database cannot be read.\n"
     )
-    fd, tmp = tempfile.mkstemp(prefix=".cop-key-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(header + "".join(f"{k}\n" for k in keys))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, (header + "".join(f"{k}\n" for k in keys)).encode("ascii"))
 
 
 # --- the database side ----------------------------------------------------------------

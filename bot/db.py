@@ -12,13 +12,14 @@ import fcntl
 import os
 import sqlite3
 import stat
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import DateTime, MetaData, event, inspect
 from sqlalchemy.engine import Connection, Dialect, make_url
@@ -159,6 +160,32 @@ def create_private(path: Path) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, OWNER_ONLY)
     os.close(fd)
+
+
+@contextmanager
+def replacing_private(path: Path) -> Iterator[BinaryIO]:
+    """A binary handle on a new file, readable by the owner only from its first byte, that
+    atomically replaces ``path`` when the block ends without an error (flushed and synced
+    first). The folder is created if missing. On an error the half-written file is removed,
+    ``path`` is left as it was, and the error propagates."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, OWNER_ONLY)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`replacing_private`."""
+    with replacing_private(path) as handle:
+        handle.write(data)
 
 
 def readable_by_others(paths: list[Path]) -> list[Path]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,13 @@ from bot.datakeys import (
     reencrypt_all,
     write_key_file,
 )
-from bot.db import Database, DatabaseInUse, database_lock, schema_is_current
+from bot.db import (
+    Database,
+    DatabaseInUse,
+    database_lock,
+    replacing_private,
+    schema_is_current,
+)
 from bot.errors import DomainError, StartupError
 from bot.services.learnings.record import record_export
 from bot.services.learnings.request import (
@@ -65,29 +69,19 @@ async def _export(args: argparse.Namespace, config: AppConfig) -> int:
             _say("The database is not at the newest schema; run `python -m bot migrate` first.")
             return 2
         keyring = await open_checked_keyring(config, db)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                async with db.transaction() as session:
-                    outcome = await write_digest(session, keyring, request, handle.write)
-                    record = await record_export(
-                        session,
-                        keyring,
-                        by=None,
-                        via=f"command line (user {getpass.getuser()})",
-                        request=request,
-                        outcome=outcome,
-                        now=utcnow(),
-                    )
-                    record_id = record.id
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, out)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with replacing_private(out) as handle:
+            async with db.transaction() as session:
+                outcome = await write_digest(session, keyring, request, handle.write)
+                record = await record_export(
+                    session,
+                    keyring,
+                    by=None,
+                    via=f"command line (user {getpass.getuser()})",
+                    request=request,
+                    outcome=outcome,
+                    now=utcnow(),
+                )
+                record_id = record.id
     finally:
         await db.dispose()
     themes = len(outcome.themes)

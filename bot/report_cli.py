@@ -8,15 +8,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import os
 import sys
-import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.config import AppConfig
 from bot.datakeys import open_checked_keyring
-from bot.db import Database, schema_is_current
+from bot.db import Database, schema_is_current, write_private
 from bot.errors import DomainError, StartupError
 from bot.learnings_cli import AddCommand
 from bot.services.when import parse_day
@@ -28,22 +26,6 @@ def _day(text: str | None, fallback: date, config: AppConfig, now: datetime) -> 
     if not text or not text.strip():
         return fallback
     return parse_day(text, config.community.zone, now)
-
-
-def _write_private(out: Path, data: bytes) -> None:
-    """Write ``data`` to ``out`` atomically, readable by the owner only."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 async def _report(args: argparse.Namespace, config: AppConfig) -> int:
@@ -78,9 +60,9 @@ async def _report(args: argparse.Namespace, config: AppConfig) -> int:
             record_id = record.id
     finally:
         await db.dispose()
-    _write_private(out, rendered.html)
+    write_private(out, rendered.html)
     png = out.with_suffix(".png")
-    _write_private(png, rendered.headline_png)
+    write_private(png, rendered.headline_png)
     note = " Nothing was recorded in this period." if data.empty else ""
     print(
         f"Wrote the report for {start} to {end} to {out} ({len(rendered.html):,} bytes, "

@@ -1,4 +1,5 @@
-"""Owner-only files: the database and its -wal/-shm, backups and the key file; a warning
+"""Owner-only files: the database and its -wal/-shm, backups, the key file and the one
+writer of exports and keys; a warning
 at start for any that others can read; and backup retention."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 
 from bot.config import AppConfig
 from bot.datakeys import prepare_keyring
-from bot.db import backup_sqlite, list_backups, sqlite_path
+from bot.db import backup_sqlite, list_backups, replacing_private, sqlite_path, write_private
 from bot.runner import backup_and_prune, prepare_database, warn_if_readable_by_others
 from tests.conftest import FakeClock, sqlite_only
 
@@ -93,3 +94,32 @@ async def test_backups_beyond_backup_keep_are_pruned_oldest_first(
 
 def test_backup_keep_defaults_to_ten(config: AppConfig) -> None:
     assert config.database.backup_keep == 10
+
+
+def test_write_private_replaces_the_file_owner_only_with_the_exact_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "new folder" / "export.csv"
+    data = b"a,b\r\n\x00\xff caf\xc3\xa9\n"
+    write_private(path, data)
+    assert path.read_bytes() == data
+    assert _mode(path) == 0o600
+
+    path.chmod(0o644)
+    write_private(path, b"second")
+    assert path.read_bytes() == b"second"
+    assert _mode(path) == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == ["export.csv"]
+
+
+def _write_half_then_fail(path: Path) -> None:
+    with replacing_private(path) as handle:
+        handle.write(b"half a new ")
+        raise RuntimeError("disk on fire")
+
+
+def test_replacing_private_leaves_the_old_file_when_the_writing_fails(tmp_path: Path) -> None:
+    path = tmp_path / "cop.key"
+    path.write_bytes(b"old key\n")
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        _write_half_then_fail(path)
+    assert path.read_bytes() == b"old key\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cop.key"]
