@@ -1,5 +1,6 @@
 """Database plumbing: the engine, the session factory, the declarative base,
-a UTC datetime column type, migrations and SQLite backups.
+a UTC datetime column type, migrations, SQLite backups, and the owner-only files that
+hold member data (the database, backups, exports, the key file).
 
 The schema comes only from the Alembic migrations in the ``migrations`` package, which
 ships in the wheel and is found with ``importlib.resources``; nothing here calls
