@@ -9,14 +9,14 @@ forum post's tags, so they are stored in the clear.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
-import sqlalchemy as sa
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import DiscordId, IntPk, KeyId, Sealed, Timestamp, owned_by, refers_to
 from bot.models._columns import enum_column as _enum
 
 
@@ -51,34 +51,30 @@ class ConsultPostKind(StrEnum):
 class Consult(Base):
     __tablename__ = "consults"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     anonymous: Mapped[bool] = mapped_column(default=False)
-    asker_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), default=None, index=True
-    )
+    asker_id: Mapped[int | None] = owned_by("members", default=None, index=True)
     """The asker of a named consult; always NULL for an anonymous one."""
-    asker: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    asker: Mapped[Sealed | None] = mapped_column(default=None)
     """Encrypted: who asked an anonymous consult (NULL for a named one)."""
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[Sealed]
     """Encrypted JSON: title, what is happening, what I have tried, what would help."""
-    key_id: Mapped[str] = mapped_column(String(16), index=True)
+    key_id: Mapped[KeyId]
     status: Mapped[ConsultStatus] = mapped_column(
         _enum(ConsultStatus, "consult_status"), default=ConsultStatus.OPEN, index=True
     )
-    forum_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None, unique=True)
+    forum_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    thread_id: Mapped[DiscordId | None] = mapped_column(default=None, unique=True)
     """The forum post (a thread); NULL until it is made."""
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    created_at: Mapped[Timestamp] = mapped_column(index=True)
+    resolved_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    closed_at: Mapped[Timestamp | None] = mapped_column(default=None)
 
 
 class ConsultTheme(Base):
     __tablename__ = "consult_themes"
 
-    consult_id: Mapped[int] = mapped_column(
-        ForeignKey("consults.id", ondelete="CASCADE"), primary_key=True
-    )
+    consult_id: Mapped[int] = owned_by("consults", primary_key=True)
     theme: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
 
@@ -89,19 +85,17 @@ class ConsultInvitation(Base):
     __tablename__ = "consult_invitations"
     __table_args__ = (UniqueConstraint("consult_id", "member_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consult_id: Mapped[int | None] = mapped_column(
-        ForeignKey("consults.id", ondelete="SET NULL"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    consult_id: Mapped[int | None] = refers_to("consults", index=True)
+    member_id: Mapped[int] = owned_by("members", index=True)
     status: Mapped[ConsultInvitationStatus] = mapped_column(
         _enum(ConsultInvitationStatus, "consult_invitation_status"),
         default=ConsultInvitationStatus.INVITED,
     )
     score: Mapped[int] = mapped_column(default=0)
     """How well their interests matched the themes."""
-    invited_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    invited_at: Mapped[Timestamp]
+    answered_at: Mapped[Timestamp | None] = mapped_column(default=None)
     thanked: Mapped[bool] = mapped_column(default=False)
     """The asker thanked them on resolving."""
 
@@ -111,10 +105,8 @@ class ConsultMute(Base):
 
     __tablename__ = "consult_mutes"
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
-    muted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    member_id: Mapped[int] = owned_by("members", primary_key=True)
+    muted_at: Mapped[Timestamp]
 
 
 class ConsultPost(Base):
@@ -123,21 +115,15 @@ class ConsultPost(Base):
 
     __tablename__ = "consult_posts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consult_id: Mapped[int] = mapped_column(
-        ForeignKey("consults.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    consult_id: Mapped[int] = owned_by("consults", index=True)
     kind: Mapped[ConsultPostKind] = mapped_column(_enum(ConsultPostKind, "consult_post_kind"))
-    channel_id: Mapped[int] = mapped_column(BigInteger)
-    message_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), default=None, index=True
-    )
+    channel_id: Mapped[DiscordId]
+    message_id: Mapped[DiscordId] = mapped_column(unique=True)
+    author_id: Mapped[int | None] = refers_to("members", default=None, index=True)
     """Who wrote a relayed reply (never set for the asker's own posts)."""
-    invitation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("consult_invitations.id", ondelete="SET NULL"), default=None
-    )
-    posted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    invitation_id: Mapped[int | None] = refers_to("consult_invitations", default=None)
+    posted_at: Mapped[Timestamp]
 
 
 class ConsultWeeklyPost(Base):
@@ -145,7 +131,7 @@ class ConsultWeeklyPost(Base):
 
     __tablename__ = "consult_weekly_posts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    week_start: Mapped[date] = mapped_column(sa.Date, unique=True)
-    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    id: Mapped[IntPk]
+    week_start: Mapped[date] = mapped_column(unique=True)
+    claimed_at: Mapped[Timestamp]
+    message_id: Mapped[DiscordId | None] = mapped_column(default=None)

@@ -3,14 +3,14 @@ thread, RSVPs (Discord's "Interested"), and who came."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import DiscordId, IntPk, Timestamp, owned_by
 from bot.models._columns import enum_column as _enum
 
 
@@ -34,24 +34,22 @@ class MeetingMirror(Base):
 
     __tablename__ = "meeting_mirrors"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
-    )
+    id: Mapped[IntPk]
+    meeting_id: Mapped[int] = owned_by("meetings", unique=True)
     state: Mapped[MirrorState] = mapped_column(
         _enum(MirrorState, "mirror_state"), default=MirrorState.CLAIMED
     )
-    guild_event_id: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
-    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    rsvp_synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    guild_event_id: Mapped[DiscordId | None] = mapped_column(default=None, index=True)
+    claimed_at: Mapped[Timestamp]
+    synced_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    rsvp_synced_at: Mapped[Timestamp | None] = mapped_column(default=None)
     """When the REST list of interested users was last read in full."""
-    thread_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    thread_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    prompt_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    thread_channel_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    thread_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    thread_claimed_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    prompt_claimed_at: Mapped[Timestamp | None] = mapped_column(default=None)
     """The learning prompt was posted in the thread after the meeting."""
-    attendance_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    attendance_claimed_at: Mapped[Timestamp | None] = mapped_column(default=None)
     """The facilitator and coordinators were offered the attendance button."""
 
 
@@ -61,12 +59,10 @@ class MeetingRsvp(Base):
     __tablename__ = "meeting_rsvps"
     __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    id: Mapped[IntPk]
+    meeting_id: Mapped[int] = owned_by("meetings", index=True)
+    user_id: Mapped[DiscordId]
+    created_at: Mapped[Timestamp]
 
 
 class MeetingAttendance(Base):
@@ -75,15 +71,11 @@ class MeetingAttendance(Base):
     __tablename__ = "meeting_attendance"
     __table_args__ = (sa.UniqueConstraint("meeting_id", "member_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
-    )
-    recorded_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    id: Mapped[IntPk]
+    meeting_id: Mapped[int] = owned_by("meetings", index=True)
+    member_id: Mapped[int] = owned_by("members", index=True)
+    recorded_by: Mapped[DiscordId | None] = mapped_column(default=None)
+    recorded_at: Mapped[Timestamp]
 
 
 class EventsNotice(Base):
@@ -92,11 +84,11 @@ class EventsNotice(Base):
 
     __tablename__ = "events_notices"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     kind: Mapped[str] = mapped_column(String(50), unique=True)
     message: Mapped[str] = mapped_column(Text, default="")
-    first_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_at: Mapped[Timestamp]
+    last_at: Mapped[Timestamp]
 
 
 class EventsLease(Base):
@@ -105,7 +97,7 @@ class EventsLease(Base):
 
     __tablename__ = "events_leases"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     name: Mapped[str] = mapped_column(String(50), unique=True)
     holder: Mapped[str] = mapped_column(String(64), default="")
-    until: Mapped[datetime] = mapped_column(UtcDateTime)
+    until: Mapped[Timestamp]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import DiscordId, IntPk, KeyId, Sealed, Timestamp, owned_by, refers_to
 from bot.models._columns import enum_column as _enum
 
 
@@ -37,25 +38,25 @@ class Learning(Base):
     __tablename__ = "learnings"
     __table_args__ = (Index("ix_learnings_sharing_created_at", "sharing", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    author_id: Mapped[int] = owned_by("members", index=True)
     sharing: Mapped[SharingLevel] = mapped_column(
         _enum(SharingLevel, "learning_sharing"), default=SharingLevel.PRIVATE
     )
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[Sealed]
     """Encrypted JSON: title, what happened, what I learned, next time, and the tags."""
-    tags: Mapped[bytes] = mapped_column(LargeBinary)
+    tags: Mapped[Sealed]
     """Encrypted JSON list of normalised tags (the first is the learning's theme), on its
     own so that tag filters and themes need not decrypt the text."""
-    key_id: Mapped[str] = mapped_column(String(16), index=True)
+    key_id: Mapped[KeyId]
     """The data key both tokens are encrypted with (see ``bot.datakeys``)."""
     meeting_id: Mapped[int | None] = mapped_column(default=None, index=True)
     """The meeting it came from (no foreign key: meetings belong to the rotation)."""
-    meeting_starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    meeting_starts_at: Mapped[Timestamp | None] = mapped_column(default=None)
     """When that meeting started, kept so exports need not join the meetings."""
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    sharing_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+    sharing_changed_at: Mapped[Timestamp]
     """When the author last chose its sharing level (their consent, for the record)."""
 
 
@@ -65,21 +66,19 @@ class DigestExport(Base):
 
     __tablename__ = "digest_exports"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    exported_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), default=None, index=True
-    )
+    id: Mapped[IntPk]
+    exported_by_id: Mapped[int | None] = refers_to("members", default=None, index=True)
     """The coordinator (None for the command line)."""
     via: Mapped[str] = mapped_column(String(200))
     """``discord``, or ``command line (user NAME)``."""
-    exported_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    range_start: Mapped[date] = mapped_column(Date)
-    range_end: Mapped[date] = mapped_column(Date)
+    exported_at: Mapped[Timestamp] = mapped_column(index=True)
+    range_start: Mapped[date]
+    range_end: Mapped[date]
     """Inclusive, in the community's zone."""
     format: Mapped[str] = mapped_column(String(16))
-    filters: Mapped[bytes] = mapped_column(LargeBinary)
+    filters: Mapped[Sealed]
     """Encrypted JSON: the tags asked for (what a coordinator typed is encrypted too)."""
-    key_id: Mapped[str] = mapped_column(String(16), index=True)
+    key_id: Mapped[KeyId]
     entry_count: Mapped[int] = mapped_column()
     flagged_count: Mapped[int] = mapped_column(default=0)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
@@ -94,15 +93,13 @@ class KnowledgePost(Base):
 
     __tablename__ = "knowledge_posts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    learning_id: Mapped[int | None] = mapped_column(
-        ForeignKey("learnings.id", ondelete="SET NULL"), unique=True, default=None
-    )
-    thread_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    id: Mapped[IntPk]
+    learning_id: Mapped[int | None] = refers_to("learnings", unique=True, default=None)
+    thread_id: Mapped[DiscordId | None] = mapped_column(unique=True, default=None)
     """The forum post (a thread) on Discord; None until it is made."""
-    channel_id: Mapped[int] = mapped_column(BigInteger)
+    channel_id: Mapped[DiscordId]
     """The forum channel it was posted in."""
     anonymous: Mapped[bool] = mapped_column(default=False)
     """Posted with no name (a ``digest-anonymous`` learning)."""
-    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    published_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import DiscordId, IntPk, Timestamp
 from bot.models._columns import enum_column as _enum
 
 
@@ -34,8 +34,8 @@ class Member(Base):
         Index("ix_members_status_in_guild_joined_at", "status", "in_guild", "joined_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    id: Mapped[IntPk]
+    user_id: Mapped[DiscordId] = mapped_column(unique=True)
     display_name: Mapped[str] = mapped_column(String(100), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
     job_role: Mapped[str] = mapped_column(String(200), default="")
@@ -45,10 +45,10 @@ class Member(Base):
     status: Mapped[MemberStatus] = mapped_column(
         _enum(MemberStatus, "member_status"), default=MemberStatus.APPLICANT
     )
-    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    first_seen_at: Mapped[Timestamp]
+    joined_at: Mapped[Timestamp | None] = mapped_column(default=None)
     """When they became a member (approval)."""
-    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    left_at: Mapped[Timestamp | None] = mapped_column(default=None)
     in_guild: Mapped[bool] = mapped_column(default=True)
 
     @property

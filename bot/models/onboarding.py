@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import DiscordId, IntPk, Timestamp, owned_by
 from bot.models._columns import enum_column as _enum
 
 
@@ -41,9 +41,9 @@ class JoinDraft(Base):
 
     __tablename__ = "onboarding_drafts"
 
-    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[DiscordId] = mapped_column(primary_key=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[Timestamp]
 
 
 class Application(Base):
@@ -51,17 +51,17 @@ class Application(Base):
 
     __tablename__ = "onboarding_applications"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    open_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    user_id: Mapped[DiscordId] = mapped_column(index=True)
+    open_user_id: Mapped[DiscordId | None] = mapped_column(unique=True, default=None)
     """Equals ``user_id`` while pending, NULL once decided: at most one open application
     per person, enforced by the database."""
     status: Mapped[ApplicationStatus] = mapped_column(
         _enum(ApplicationStatus, "onboarding_application_status"),
         default=ApplicationStatus.PENDING,
     )
-    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_at: Mapped[Timestamp]
     display_name: Mapped[str] = mapped_column(String(100), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
     job_role: Mapped[str] = mapped_column(String(200), default="")
@@ -78,16 +78,16 @@ class Application(Base):
     checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """The automatic check results: ``[{"rule": 1, "outcome": "met", "detail": "..."}]``."""
     all_met: Mapped[bool] = mapped_column(default=False)
-    review_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    review_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    decided_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    review_channel_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    review_message_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    decided_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    decided_by: Mapped[DiscordId | None] = mapped_column(default=None)
     """The coordinator's user id; NULL with ``auto_approved``."""
     auto_approved: Mapped[bool] = mapped_column(default=False)
     decline_reason: Mapped[str] = mapped_column(Text, default="")
-    welcomed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    welcomed_at: Mapped[Timestamp | None] = mapped_column(default=None)
     """When the approval's Discord side (role, introduction, DM) was done."""
-    intro_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    intro_message_id: Mapped[DiscordId | None] = mapped_column(default=None)
     meet_first: Mapped[list[int]] = mapped_column(JSON, default=list)
     """Member ids named as people to meet first in the introduction."""
 
@@ -98,7 +98,7 @@ class Attestation(Base):
 
     __tablename__ = "onboarding_attestations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("onboarding_applications.id"), default=None
@@ -108,10 +108,10 @@ class Attestation(Base):
     rules_version: Mapped[str] = mapped_column(String(50))
     pledge_version: Mapped[str] = mapped_column(String(50))
     locality: Mapped[str] = mapped_column(String(100), default="")
-    agreed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    agreed_at: Mapped[Timestamp]
     """When the person agreed (submitted the form, or pressed confirm)."""
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    approved_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    recorded_at: Mapped[Timestamp]
+    approved_by: Mapped[DiscordId | None] = mapped_column(default=None)
 
 
 class Standing(Base):
@@ -120,10 +120,10 @@ class Standing(Base):
     __tablename__ = "onboarding_standing"
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
-    welcomed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    welcomed_at: Mapped[Timestamp | None] = mapped_column(default=None)
     welcomed_via: Mapped[str] = mapped_column(String(20), default="")
     """``dm`` or ``channel`` (DMs closed)."""
-    renewal_anchor_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    renewal_anchor_at: Mapped[Timestamp | None] = mapped_column(default=None)
     """Renewal is due ``renewal_days`` after this: their last confirmation, or when the
     bot first found them active with no record of one."""
     pledge_version: Mapped[str | None] = mapped_column(String(50), default=None)
@@ -135,22 +135,22 @@ class Renewal(Base):
 
     __tablename__ = "onboarding_renewals"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     open_member_id: Mapped[int | None] = mapped_column(unique=True, default=None)
     """Equals ``member_id`` while open: at most one open renewal per member."""
     reason: Mapped[RenewalReason] = mapped_column(_enum(RenewalReason, "onboarding_renewal_reason"))
     pledge_version: Mapped[str] = mapped_column(String(50))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    created_at: Mapped[Timestamp]
+    notified_at: Mapped[Timestamp | None] = mapped_column(default=None)
     notified_via: Mapped[str] = mapped_column(String(20), default="")
-    deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    deadline_at: Mapped[Timestamp | None] = mapped_column(default=None)
     """No answer by then: the membership lapses. Set when the prompt is delivered."""
     outcome: Mapped[RenewalOutcome] = mapped_column(
         _enum(RenewalOutcome, "onboarding_renewal_outcome"), default=RenewalOutcome.OPEN
     )
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    coordinators_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    closed_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    coordinators_told_at: Mapped[Timestamp | None] = mapped_column(default=None)
 
 
 class ConnectSuggestion(Base):
@@ -158,11 +158,11 @@ class ConnectSuggestion(Base):
 
     __tablename__ = "onboarding_connect_suggestions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     suggested_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     interest: Mapped[str] = mapped_column(String(100), default="")
-    suggested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    suggested_at: Mapped[Timestamp]
 
 
 class Installation(Base):
@@ -171,10 +171,10 @@ class Installation(Base):
 
     __tablename__ = "onboarding_installation"
 
-    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    installed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    join_post_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    join_post_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    guild_id: Mapped[DiscordId] = mapped_column(primary_key=True, autoincrement=False)
+    installed_at: Mapped[Timestamp]
+    join_post_channel_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    join_post_message_id: Mapped[DiscordId | None] = mapped_column(default=None)
 
 
 class InterestTerm(Base):
@@ -185,7 +185,5 @@ class InterestTerm(Base):
 
     __tablename__ = "onboarding_interest_terms"
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
+    member_id: Mapped[int] = owned_by("members", primary_key=True)
     term: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy import JSON, BigInteger, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import DiscordId, IntPk, Timestamp, owned_by
 from bot.models._columns import enum_column as _enum
 
 
@@ -44,13 +44,13 @@ class OutboundBatch(Base):
 
     __tablename__ = "outbound_batches"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     key: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[OutboundKind] = mapped_column(_enum(OutboundKind, "outbound_kind"))
     label: Mapped[str] = mapped_column(String(200), default="")
     """Bot-written, for coordinators (never member text)."""
-    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[DiscordId | None] = mapped_column(default=None)
+    created_at: Mapped[Timestamp]
     total: Mapped[int] = mapped_column(default=0)
     sent: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[int] = mapped_column(default=0)
@@ -65,13 +65,11 @@ class OutboundItem(Base):
     __tablename__ = "outbound_items"
     __table_args__ = (sa.Index("ix_outbound_items_status_next", "status", "next_attempt_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    batch_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("outbound_batches.id", ondelete="CASCADE"), default=None, index=True
-    )
+    batch_id: Mapped[int | None] = owned_by("outbound_batches", default=None, index=True)
     kind: Mapped[OutboundKind] = mapped_column(_enum(OutboundKind, "outbound_kind"))
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[DiscordId] = mapped_column(index=True)
     template: Mapped[str] = mapped_column(String(80))
     """The registered renderer that writes the message at send time."""
     params: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
@@ -79,19 +77,19 @@ class OutboundItem(Base):
     status: Mapped[OutboundStatus] = mapped_column(
         _enum(OutboundStatus, "outbound_status"), default=OutboundStatus.PENDING
     )
-    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[Timestamp]
     """When it was meant to go (moved to the end of the member's quiet hours)."""
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[Timestamp]
     attempts: Mapped[int] = mapped_column(default=0)
-    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    claimed_at: Mapped[Timestamp | None] = mapped_column(default=None)
     claim_token: Mapped[str | None] = mapped_column(String(40), default=None)
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    sent_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    channel_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    message_id: Mapped[DiscordId | None] = mapped_column(default=None)
     reason: Mapped[str] = mapped_column(String(300), default="")
     """Why it was skipped or failed, or the last error (safe to show: no member text)."""
     quiet_delayed: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[Timestamp]
 
 
 class NotificationPreference(Base):
@@ -99,11 +97,11 @@ class NotificationPreference(Base):
 
     __tablename__ = "notification_preferences"
 
-    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[DiscordId] = mapped_column(primary_key=True, autoincrement=False)
     meeting_reminders: Mapped[bool] = mapped_column(default=True)
     learning_prompts: Mapped[bool] = mapped_column(default=True)
     consult_invitations: Mapped[bool] = mapped_column(default=True)
     quiet_start_minute: Mapped[int | None] = mapped_column(default=None)
     """Minutes after local midnight in the community's zone; None: no quiet hours."""
     quiet_end_minute: Mapped[int | None] = mapped_column(default=None)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[Timestamp]

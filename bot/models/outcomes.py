@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import IntPk, KeyId, Sealed, Timestamp, owned_by
 from bot.models._columns import enum_column as _enum
 
 
@@ -33,17 +34,17 @@ class Outcome(Base):
 
     __tablename__ = "outcomes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    author_id: Mapped[int] = owned_by("members", index=True)
     kind: Mapped[OutcomeKind] = mapped_column(_enum(OutcomeKind, "outcome_kind"))
-    happened_on: Mapped[date] = mapped_column(Date, index=True)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    happened_on: Mapped[date] = mapped_column(index=True)
+    content: Mapped[Sealed]
     """Encrypted JSON: title, description, link."""
-    key_id: Mapped[str] = mapped_column(String(16), index=True)
+    key_id: Mapped[KeyId]
     shareable: Mapped[bool] = mapped_column(default=True)
     """Whether its title may appear in the community's report."""
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
 
 class OutcomePerson(Base):
@@ -52,13 +53,11 @@ class OutcomePerson(Base):
     __tablename__ = "outcome_people"
     __table_args__ = (UniqueConstraint("outcome_id", "member_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    outcome_id: Mapped[int] = mapped_column(
-        ForeignKey("outcomes.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    outcome_id: Mapped[int] = owned_by("outcomes", index=True)
+    member_id: Mapped[int] = owned_by("members", index=True)
     status: Mapped[ConsentStatus] = mapped_column(
         _enum(ConsentStatus, "outcome_consent"), default=ConsentStatus.PENDING
     )
-    asked_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    asked_at: Mapped[Timestamp]
+    answered_at: Mapped[Timestamp | None] = mapped_column(default=None)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import IntPk, KeyId, Sealed, Timestamp, owned_by, refers_to
 from bot.models._columns import enum_column as _enum
 
 
@@ -19,15 +20,13 @@ class OfferNeed(Base):
 
     __tablename__ = "member_offers"
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
+    member_id: Mapped[int] = owned_by("members", primary_key=True)
     offer_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     need_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    sentences: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    sentences: Mapped[Sealed | None] = mapped_column(default=None)
     """Encrypted JSON: {"offer": ..., "need": ...}."""
-    key_id: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    key_id: Mapped[KeyId | None] = mapped_column(default=None)
+    updated_at: Mapped[Timestamp]
 
 
 class ConnectionOptIn(Base):
@@ -35,10 +34,8 @@ class ConnectionOptIn(Base):
 
     __tablename__ = "connection_optins"
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
-    joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    member_id: Mapped[int] = owned_by("members", primary_key=True)
+    joined_at: Mapped[Timestamp]
 
 
 class ConnectionRound(Base):
@@ -47,10 +44,10 @@ class ConnectionRound(Base):
 
     __tablename__ = "connection_rounds"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, unique=True)
-    checkin_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    id: Mapped[IntPk]
+    starts_at: Mapped[Timestamp] = mapped_column(unique=True)
+    checkin_at: Mapped[Timestamp]
+    created_at: Mapped[Timestamp]
 
 
 class CheckinAnswer(StrEnum):
@@ -65,20 +62,16 @@ class ConnectionPair(Base):
     __tablename__ = "connection_pairs"
     __table_args__ = (UniqueConstraint("round_id", "member_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("connection_rounds.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    round_id: Mapped[int] = owned_by("connection_rounds", index=True)
     pair_no: Mapped[int] = mapped_column()
-    member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), index=True
-    )
+    member_id: Mapped[int | None] = refers_to("members", index=True)
     reason: Mapped[str] = mapped_column(String(300), default="")
     """Bot-written: why they were paired (themes and tags, never member sentences)."""
     answer: Mapped[CheckinAnswer | None] = mapped_column(
         _enum(CheckinAnswer, "connection_checkin"), default=None
     )
-    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    answered_at: Mapped[Timestamp | None] = mapped_column(default=None)
 
 
 class PartnershipStatus(StrEnum):
@@ -98,27 +91,21 @@ class Partnership(Base):
 
     __tablename__ = "partnerships"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    proposer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), index=True
-    )
-    partner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), index=True
-    )
+    id: Mapped[IntPk]
+    proposer_id: Mapped[int | None] = refers_to("members", index=True)
+    partner_id: Mapped[int | None] = refers_to("members", index=True)
     open_pair: Mapped[str | None] = mapped_column(String(50), unique=True, default=None)
     status: Mapped[PartnershipStatus] = mapped_column(
         _enum(PartnershipStatus, "partnership_status"), default=PartnershipStatus.PROPOSED
     )
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[Sealed]
     """Encrypted JSON: interest, what each brings, notes."""
-    key_id: Mapped[str] = mapped_column(String(16), index=True)
-    started_on: Mapped[date | None] = mapped_column(Date, default=None)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    checkin_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None, index=True)
-    outcome_id: Mapped[int | None] = mapped_column(
-        ForeignKey("outcomes.id", ondelete="SET NULL"), default=None
-    )
+    key_id: Mapped[KeyId]
+    started_on: Mapped[date | None] = mapped_column(default=None)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+    checkin_due_at: Mapped[Timestamp | None] = mapped_column(default=None, index=True)
+    outcome_id: Mapped[int | None] = refers_to("outcomes", default=None)
 
 
 class BuddyStatus(StrEnum):
@@ -133,21 +120,17 @@ class Buddy(Base):
 
     __tablename__ = "buddies"
 
-    newcomer_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
+    newcomer_id: Mapped[int] = owned_by("members", primary_key=True)
     candidates: Mapped[list[int]] = mapped_column(JSON, default=list)
     asked: Mapped[int] = mapped_column(default=0)
     """How many candidates have been asked, in order; the last of them is being asked."""
-    buddy_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), default=None
-    )
+    buddy_id: Mapped[int | None] = refers_to("members", default=None)
     status: Mapped[BuddyStatus] = mapped_column(
         _enum(BuddyStatus, "buddy_status"), default=BuddyStatus.ASKING
     )
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    checkin_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None, index=True)
+    created_at: Mapped[Timestamp]
+    accepted_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    checkin_at: Mapped[Timestamp | None] = mapped_column(default=None, index=True)
     checkin_sent: Mapped[bool] = mapped_column(default=False)
     role_offer: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """The light role offered at the first meeting: {"role": "scribe", "answer": "yes"}."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy import JSON, BigInteger, LargeBinary, String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import DiscordId, IntPk, KeyId, Sealed, Timestamp, owned_by, refers_to
 from bot.models._columns import enum_column as _enum
 
 
@@ -32,28 +32,28 @@ class Reminder(Base):
 
     __tablename__ = "reminders"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
-    owner_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    owner_user_id: Mapped[DiscordId] = mapped_column(index=True)
     """Who set it (for a personal reminder, who receives it)."""
-    channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    text_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    channel_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    text_sealed: Mapped[Sealed | None] = mapped_column(default=None)
     """What it says, encrypted with the data key and bound to the reminder's id
     (``bot.services.reminders.text``). None only for a row from before migration 0014
     (until the bot's next start seals it) or in the moment before its id exists."""
-    key_id: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    key_id: Mapped[KeyId | None] = mapped_column(default=None)
     """The data key ``text_sealed`` is encrypted under."""
     legacy_text: Mapped[str] = mapped_column("text", Text, default="")
     """Plain text written before migration 0014. Never written now: the bot seals what it
     finds here when it starts (``bot.services.reminders.text.seal_plain``) and empties it."""
-    first_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_at: Mapped[Timestamp]
     rule: Mapped[str | None] = mapped_column(String(500), default=None)
     timezone: Mapped[str] = mapped_column(String(64))
     status: Mapped[ReminderStatus] = mapped_column(
         _enum(ReminderStatus, "reminder_status"), default=ReminderStatus.ACTIVE, index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    created_at: Mapped[Timestamp]
+    ended_at: Mapped[Timestamp | None] = mapped_column(default=None)
 
 
 class ReminderStep(StrEnum):
@@ -86,27 +86,23 @@ class ReminderOccurrence(Base):
 
     __tablename__ = "reminder_occurrences"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     key: Mapped[str] = mapped_column(String(160), unique=True)
     step: Mapped[ReminderStep] = mapped_column(_enum(ReminderStep, "reminder_step"))
-    reminder_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("reminders.id", ondelete="CASCADE"), default=None, index=True
-    )
+    reminder_id: Mapped[int | None] = owned_by("reminders", default=None, index=True)
     meeting_id: Mapped[int | None] = mapped_column(default=None, index=True)
     """The meeting of a chain step (no foreign key: meetings belong to the rotation)."""
-    meeting_starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    target_user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    meeting_starts_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    target_user_id: Mapped[DiscordId | None] = mapped_column(default=None)
     """For steps addressed to one person (the facilitator): who, when planned."""
-    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    due_at: Mapped[Timestamp] = mapped_column(index=True)
     status: Mapped[OccurrenceStatus] = mapped_column(
         _enum(OccurrenceStatus, "occurrence_status"), default=OccurrenceStatus.PLANNED, index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    created_at: Mapped[Timestamp]
+    settled_at: Mapped[Timestamp | None] = mapped_column(default=None)
     note: Mapped[str] = mapped_column(String(300), default="")
-    report_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("reminder_occurrences.id", ondelete="SET NULL"), default=None
-    )
+    report_id: Mapped[int | None] = refers_to("reminder_occurrences", default=None)
     """For a missed occurrence: the report that told coordinators about it."""
     payload: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
 
@@ -129,10 +125,8 @@ class ReminderDelivery(Base):
     __tablename__ = "reminder_deliveries"
     __table_args__ = (sa.UniqueConstraint("occurrence_id", "target"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    occurrence_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reminder_occurrences.id", ondelete="CASCADE")
-    )
+    id: Mapped[IntPk]
+    occurrence_id: Mapped[int] = owned_by("reminder_occurrences")
     target: Mapped[str] = mapped_column(String(40))
     """``channel:<id>`` or ``user:<id>``."""
     status: Mapped[DeliveryStatus] = mapped_column(
@@ -140,12 +134,12 @@ class ReminderDelivery(Base):
     )
     attempts: Mapped[int] = mapped_column(default=0)
     failures: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    next_attempt_at: Mapped[Timestamp] = mapped_column(index=True)
+    claimed_at: Mapped[Timestamp | None] = mapped_column(default=None)
     claim_token: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    sent_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    channel_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    message_id: Mapped[DiscordId | None] = mapped_column(default=None)
     fallback: Mapped[bool] = mapped_column(default=False)
     """Sent as a mention in a channel because the person's DMs are closed."""
     late: Mapped[bool] = mapped_column(default=False)
@@ -159,9 +153,9 @@ class FacilitatorConfirmation(Base):
     __tablename__ = "facilitator_confirmations"
     __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     meeting_id: Mapped[int] = mapped_column(index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[DiscordId]
     confirmed: Mapped[bool] = mapped_column()
     """True: confirmed; False: said they can't make it."""
-    answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[Timestamp]

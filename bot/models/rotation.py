@@ -6,10 +6,11 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, LargeBinary, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base, UtcDateTime
+from bot.db import Base
+from bot.models._columns import DiscordId, IntPk, KeyId, Sealed, Timestamp, owned_by, refers_to
 from bot.models._columns import enum_column as _enum
 from bot.models.members import Member
 
@@ -57,20 +58,20 @@ class MeetingSeries(Base):
 
     __tablename__ = "meeting_series"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     rule: Mapped[str] = mapped_column(Text)
     """RRULE text without DTSTART (see ``bot.services.recurrence``)."""
     phrase: Mapped[str] = mapped_column(String(300), default="")
     """What the coordinator typed, for display."""
-    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    starts_at: Mapped[Timestamp]
     """The first occurrence: the rule's anchor."""
     timezone: Mapped[str] = mapped_column(String(64))
     place: Mapped[str] = mapped_column(String(500), default="")
     duration_minutes: Mapped[int] = mapped_column(default=90)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    created_at: Mapped[Timestamp]
+    created_by: Mapped[DiscordId | None] = mapped_column(default=None)
+    ended_at: Mapped[Timestamp | None] = mapped_column(default=None)
 
 
 class Meeting(Base):
@@ -83,22 +84,20 @@ class Meeting(Base):
     __tablename__ = "meetings"
     __table_args__ = (sa.UniqueConstraint("series_id", "starts_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    series_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("meeting_series.id", ondelete="SET NULL"), default=None, index=True
-    )
-    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    id: Mapped[IntPk]
+    series_id: Mapped[int | None] = refers_to("meeting_series", default=None, index=True)
+    starts_at: Mapped[Timestamp] = mapped_column(index=True)
     duration_minutes: Mapped[int] = mapped_column(default=90)
     place: Mapped[str] = mapped_column(String(500), default="")
     title: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[MeetingStatus] = mapped_column(
         _enum(MeetingStatus, "meeting_status"), default=MeetingStatus.SCHEDULED
     )
-    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    cancelled_at: Mapped[Timestamp | None] = mapped_column(default=None)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     superseded: Mapped[bool] = mapped_column(default=False)
     """Cancelled quietly because the series was replaced (not shown as a cancellation)."""
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[Timestamp]
 
     assignments: Mapped[list[FacilitationAssignment]] = relationship(
         back_populates="meeting",
@@ -135,10 +134,8 @@ class FacilitationAssignment(Base):
     __tablename__ = "facilitation_assignments"
     __table_args__ = (sa.UniqueConstraint("meeting_id", "role"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    meeting_id: Mapped[int] = owned_by("meetings", index=True)
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     role: Mapped[AssignmentRole] = mapped_column(_enum(AssignmentRole, "assignment_role"))
     source: Mapped[AssignmentSource] = mapped_column(
@@ -150,7 +147,7 @@ class FacilitationAssignment(Base):
     """Recorded by a coordinator after the meeting: the turn was not taken."""
     stand_in_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"), default=None)
     """Who stood in for a missed turn (credited with the facilitation)."""
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[Timestamp]
 
     meeting: Mapped[Meeting] = relationship(back_populates="assignments", lazy="raise")
     member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
@@ -165,11 +162,9 @@ class RotationEntry(Base):
 
     __tablename__ = "rotation_entries"
 
-    member_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
+    member_id: Mapped[int] = owned_by("members", primary_key=True)
     baseline: Mapped[int] = mapped_column(default=0)
-    entered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    entered_at: Mapped[Timestamp]
     active: Mapped[bool] = mapped_column(default=True)
 
 
@@ -178,21 +173,19 @@ class Unavailability(Base):
 
     __tablename__ = "unavailabilities"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
-    )
-    first_day: Mapped[date] = mapped_column(sa.Date)
-    last_day: Mapped[date] = mapped_column(sa.Date)
-    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    id: Mapped[IntPk]
+    member_id: Mapped[int] = owned_by("members", index=True)
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    reason_sealed: Mapped[Sealed | None] = mapped_column(default=None)
     """Why, as the member typed it, encrypted with the data key and bound to the member
     (``bot.services.rotation.reasons``); None when they gave no reason."""
-    key_id: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    key_id: Mapped[KeyId | None] = mapped_column(default=None)
     """The data key ``reason_sealed`` is encrypted under (None with no reason)."""
     legacy_reason: Mapped[str] = mapped_column("reason", Text, default="")
     """Plain text written before migration 0014. Never written now: the bot seals what it
     finds here when it starts (``bot.services.rotation.reasons.seal_plain``) and empties it."""
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[Timestamp]
 
 
 class SwapRequest(Base):
@@ -200,23 +193,19 @@ class SwapRequest(Base):
 
     __tablename__ = "swap_requests"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    meeting_id: Mapped[int] = owned_by("meetings", index=True)
     requester_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     target_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
-    return_meeting_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("meetings.id", ondelete="SET NULL"), default=None
-    )
+    return_meeting_id: Mapped[int | None] = refers_to("meetings", default=None)
     """The asked member's own next turn, which the requester takes in exchange."""
     status: Mapped[SwapStatus] = mapped_column(
         _enum(SwapStatus, "swap_status"), default=SwapStatus.PENDING
     )
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[Timestamp]
+    decided_at: Mapped[Timestamp | None] = mapped_column(default=None)
+    channel_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    message_id: Mapped[DiscordId | None] = mapped_column(default=None)
 
 
 class RosterPost(Base):
@@ -224,16 +213,16 @@ class RosterPost(Base):
 
     __tablename__ = "roster_posts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     slot_key: Mapped[str] = mapped_column(String(100), unique=True)
-    scheduled_for: Mapped[datetime] = mapped_column(UtcDateTime)
+    scheduled_for: Mapped[Timestamp]
     status: Mapped[RosterPostStatus] = mapped_column(
         _enum(RosterPostStatus, "roster_post_status"), default=RosterPostStatus.CLAIMED
     )
-    channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    channel_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    message_id: Mapped[DiscordId | None] = mapped_column(default=None)
+    created_at: Mapped[Timestamp]
+    posted_at: Mapped[Timestamp | None] = mapped_column(default=None)
 
 
 class StandingAvailability(Base):
@@ -244,12 +233,10 @@ class StandingAvailability(Base):
 
     __tablename__ = "standing_availability"
 
-    member_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
+    member_id: Mapped[int] = owned_by("members", primary_key=True)
     weekdays_off: Mapped[str] = mapped_column(String(7), default="")
     """Weekday numbers (Monday 0) the member can't do, as digits: ``"04"``."""
-    not_before: Mapped[time | None] = mapped_column(sa.Time, default=None)
-    not_after: Mapped[time | None] = mapped_column(sa.Time, default=None)
+    not_before: Mapped[time | None] = mapped_column(default=None)
+    not_after: Mapped[time | None] = mapped_column(default=None)
     """The meeting must have finished by then."""
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[Timestamp]
