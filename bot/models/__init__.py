@@ -1,166 +1,20 @@
-"""ORM models only, one module per capability. Times are aware UTC (``UtcDateTime``);
-Discord ids are ``BigInteger``. Import models from here: ``from bot.models import Member``.
+"""ORM models only, one module per capability. Times are aware UTC (``Timestamp``);
+Discord ids are ``BigInteger`` (``DiscordId``); both are declared in ``_columns``.
+
+Each module's ``__all__`` lists its models and enums, and this package re-exports them
+all, so a capability adds a model in its own module only. Import models from here:
+``from bot.models import Member``.
 """
 
-from bot.models.consults import (
-    Consult,
-    ConsultInvitation,
-    ConsultInvitationStatus,
-    ConsultMute,
-    ConsultPost,
-    ConsultPostKind,
-    ConsultStatus,
-    ConsultTheme,
-    ConsultWeeklyPost,
-)
-from bot.models.events import (
-    EventsLease,
-    EventsNotice,
-    MeetingAttendance,
-    MeetingMirror,
-    MeetingRsvp,
-    MirrorState,
-)
-from bot.models.learnings import (
-    DigestExport,
-    KnowledgePost,
-    Learning,
-    SharingLevel,
-)
-from bot.models.members import (
-    Member,
-    MemberStatus,
-)
-from bot.models.onboarding import (
-    Application,
-    ApplicationStatus,
-    Attestation,
-    ConnectSuggestion,
-    Installation,
-    InterestTerm,
-    JoinDraft,
-    Renewal,
-    RenewalOutcome,
-    RenewalReason,
-    Standing,
-)
-from bot.models.outbound import (
-    NotificationPreference,
-    OutboundBatch,
-    OutboundItem,
-    OutboundKind,
-    OutboundStatus,
-)
-from bot.models.outcomes import ConsentStatus, Outcome, OutcomeKind, OutcomePerson
-from bot.models.partnerships import (
-    Buddy,
-    BuddyStatus,
-    CheckinAnswer,
-    ConnectionOptIn,
-    ConnectionPair,
-    ConnectionRound,
-    OfferNeed,
-    Partnership,
-    PartnershipStatus,
-)
-from bot.models.reminders import (
-    DeliveryStatus,
-    FacilitatorConfirmation,
-    OccurrenceStatus,
-    Reminder,
-    ReminderDelivery,
-    ReminderKind,
-    ReminderOccurrence,
-    ReminderStatus,
-    ReminderStep,
-)
-from bot.models.rotation import (
-    AssignmentRole,
-    AssignmentSource,
-    FacilitationAssignment,
-    Meeting,
-    MeetingSeries,
-    MeetingStatus,
-    RosterPost,
-    RosterPostStatus,
-    RotationEntry,
-    StandingAvailability,
-    SwapRequest,
-    SwapStatus,
-    Unavailability,
-)
+# ruff: noqa: F403  (each module's __all__ says exactly what a star import brings)
 
-__all__ = [
-    "Application",
-    "ApplicationStatus",
-    "AssignmentRole",
-    "AssignmentSource",
-    "Attestation",
-    "Buddy",
-    "BuddyStatus",
-    "CheckinAnswer",
-    "ConnectSuggestion",
-    "ConnectionOptIn",
-    "ConnectionPair",
-    "ConnectionRound",
-    "ConsentStatus",
-    "Consult",
-    "ConsultInvitation",
-    "ConsultInvitationStatus",
-    "ConsultMute",
-    "ConsultPost",
-    "ConsultPostKind",
-    "ConsultStatus",
-    "ConsultTheme",
-    "ConsultWeeklyPost",
-    "DeliveryStatus",
-    "DigestExport",
-    "EventsLease",
-    "EventsNotice",
-    "FacilitationAssignment",
-    "FacilitatorConfirmation",
-    "Installation",
-    "InterestTerm",
-    "JoinDraft",
-    "KnowledgePost",
-    "Learning",
-    "Meeting",
-    "MeetingAttendance",
-    "MeetingMirror",
-    "MeetingRsvp",
-    "MeetingSeries",
-    "MeetingStatus",
-    "Member",
-    "MemberStatus",
-    "MirrorState",
-    "NotificationPreference",
-    "OccurrenceStatus",
-    "OfferNeed",
-    "OutboundBatch",
-    "OutboundItem",
-    "OutboundKind",
-    "OutboundStatus",
-    "Outcome",
-    "OutcomeKind",
-    "OutcomePerson",
-    "Partnership",
-    "PartnershipStatus",
-    "Reminder",
-    "ReminderDelivery",
-    "ReminderKind",
-    "ReminderOccurrence",
-    "ReminderStatus",
-    "ReminderStep",
-    "Renewal",
-    "RenewalOutcome",
-    "RenewalReason",
-    "RosterPost",
-    "RosterPostStatus",
-    "RotationEntry",
-    "SharingLevel",
-    "Standing",
-    "StandingAvailability",
-    "SwapRequest",
-    "SwapStatus",
-    "Unavailability",
-]
+from bot.models.consults import *
+from bot.models.events import *
+from bot.models.learnings import *
+from bot.models.members import *
+from bot.models.onboarding import *
+from bot.models.outbound import *
+from bot.models.outcomes import *
+from bot.models.partnerships import *
+from bot.models.reminders import *
+from bot.models.rotation import *

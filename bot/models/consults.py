@@ -19,6 +19,18 @@ from bot.db import Base
 from bot.models._columns import DiscordId, IntPk, KeyId, Sealed, Timestamp, owned_by, refers_to
 from bot.models._columns import enum_column as _enum
 
+__all__ = [
+    "Consult",
+    "ConsultInvitation",
+    "ConsultInvitationStatus",
+    "ConsultMute",
+    "ConsultPost",
+    "ConsultPostKind",
+    "ConsultStatus",
+    "ConsultTheme",
+    "ConsultWeeklyPost",
+]
+
 
 class ConsultStatus(StrEnum):
     OPEN = "open"

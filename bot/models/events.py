@@ -13,6 +13,15 @@ from bot.db import Base
 from bot.models._columns import DiscordId, IntPk, Timestamp, owned_by
 from bot.models._columns import enum_column as _enum
 
+__all__ = [
+    "EventsLease",
+    "EventsNotice",
+    "MeetingAttendance",
+    "MeetingMirror",
+    "MeetingRsvp",
+    "MirrorState",
+]
+
 
 class MirrorState(StrEnum):
     CLAIMED = "claimed"

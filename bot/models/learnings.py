@@ -12,6 +12,13 @@ from bot.db import Base
 from bot.models._columns import DiscordId, IntPk, KeyId, Sealed, Timestamp, owned_by, refers_to
 from bot.models._columns import enum_column as _enum
 
+__all__ = [
+    "DigestExport",
+    "KnowledgePost",
+    "Learning",
+    "SharingLevel",
+]
+
 
 class SharingLevel(StrEnum):
     """Who may see a learning. Only the two ``digest-*`` levels ever reach an export."""

@@ -11,6 +11,11 @@ from bot.db import Base
 from bot.models._columns import DiscordId, IntPk, Timestamp
 from bot.models._columns import enum_column as _enum
 
+__all__ = [
+    "Member",
+    "MemberStatus",
+]
+
 
 class MemberStatus(StrEnum):
     APPLICANT = "applicant"

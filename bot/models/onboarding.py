@@ -12,6 +12,20 @@ from bot.db import Base
 from bot.models._columns import DiscordId, IntPk, Timestamp, owned_by
 from bot.models._columns import enum_column as _enum
 
+__all__ = [
+    "Application",
+    "ApplicationStatus",
+    "Attestation",
+    "ConnectSuggestion",
+    "Installation",
+    "InterestTerm",
+    "JoinDraft",
+    "Renewal",
+    "RenewalOutcome",
+    "RenewalReason",
+    "Standing",
+]
+
 
 class ApplicationStatus(StrEnum):
     PENDING = "pending"

@@ -12,6 +12,14 @@ from bot.db import Base
 from bot.models._columns import DiscordId, IntPk, Timestamp, owned_by
 from bot.models._columns import enum_column as _enum
 
+__all__ = [
+    "NotificationPreference",
+    "OutboundBatch",
+    "OutboundItem",
+    "OutboundKind",
+    "OutboundStatus",
+]
+
 
 class OutboundKind(StrEnum):
     """What a queued DM is; members may turn the first three off with /notifications."""

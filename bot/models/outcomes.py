@@ -12,6 +12,13 @@ from bot.db import Base
 from bot.models._columns import IntPk, KeyId, Sealed, Timestamp, owned_by
 from bot.models._columns import enum_column as _enum
 
+__all__ = [
+    "ConsentStatus",
+    "Outcome",
+    "OutcomeKind",
+    "OutcomePerson",
+]
+
 
 class OutcomeKind(StrEnum):
     GRANT_APPLICATION = "grant_application"

@@ -13,6 +13,18 @@ from bot.db import Base
 from bot.models._columns import IntPk, KeyId, Sealed, Timestamp, owned_by, refers_to
 from bot.models._columns import enum_column as _enum
 
+__all__ = [
+    "Buddy",
+    "BuddyStatus",
+    "CheckinAnswer",
+    "ConnectionOptIn",
+    "ConnectionPair",
+    "ConnectionRound",
+    "OfferNeed",
+    "Partnership",
+    "PartnershipStatus",
+]
+
 
 class OfferNeed(Base):
     """What a member can offer and what they are looking for: tags, and one sentence each

@@ -12,6 +12,18 @@ from bot.db import Base
 from bot.models._columns import DiscordId, IntPk, KeyId, Sealed, Timestamp, owned_by, refers_to
 from bot.models._columns import enum_column as _enum
 
+__all__ = [
+    "DeliveryStatus",
+    "FacilitatorConfirmation",
+    "OccurrenceStatus",
+    "Reminder",
+    "ReminderDelivery",
+    "ReminderKind",
+    "ReminderOccurrence",
+    "ReminderStatus",
+    "ReminderStep",
+]
+
 
 class ReminderKind(StrEnum):
     CHANNEL = "channel"

@@ -14,6 +14,22 @@ from bot.models._columns import DiscordId, IntPk, KeyId, Sealed, Timestamp, owne
 from bot.models._columns import enum_column as _enum
 from bot.models.members import Member
 
+__all__ = [
+    "AssignmentRole",
+    "AssignmentSource",
+    "FacilitationAssignment",
+    "Meeting",
+    "MeetingSeries",
+    "MeetingStatus",
+    "RosterPost",
+    "RosterPostStatus",
+    "RotationEntry",
+    "StandingAvailability",
+    "SwapRequest",
+    "SwapStatus",
+    "Unavailability",
+]
+
 
 class MeetingStatus(StrEnum):
     SCHEDULED = "scheduled"
