@@ -223,6 +223,100 @@ class Renderer:
         ]
 
 
+@dataclass(frozen=True)
+class Markup:
+    """How a markup format (Markdown, HTML) writes entries: ``escape_entry`` escapes one
+    entry's six typed pieces (``_typed``), ``escape_pieces`` many joined by NULs,
+    ``escape_name`` an author's name; ``write`` puts an entry together from its escaped
+    pieces, its byline, its day, its meeting's day and its review note."""
+
+    escape_entry: Callable[[tuple[str, ...]], list[str]]
+    escape_pieces: Callable[[str, list[str]], list[str]]
+    escape_name: Callable[[str], str]
+    write: Callable[..., str]
+    day: Callable[[date], str]
+    meeting: Callable[[date | None], str]
+    review: Callable[[Sequence[str], bool], str]
+
+
+class MarkupRenderer(Renderer):
+    """Markdown and HTML: each entry from what its author typed, escaped."""
+
+    markup: Markup
+
+    def entry(self, e: DigestEntry) -> str:
+        m = self.markup
+        title, happened, learned, next_time, tags, author = m.escape_entry(_typed(e))
+        return str(
+            m.write(
+                e.number,
+                title,
+                happened,
+                learned,
+                next_time,
+                tags,
+                e.text,
+                "anonymous" if e.anonymous else author,
+                m.day(e.day),
+                m.meeting(e.meeting_day),
+                m.review(e.flags, e.anonymous) if e.flags else "",
+            )
+        )
+
+    def groups(self, columns: EntryColumns, typed: list[str]) -> list[str]:
+        m = self.markup
+        escaped = self._escaped(typed, m.escape_pieces)
+        if escaped is None:
+            return Renderer.groups(self, columns, typed)
+        reviews = [""] * len(columns.numbers)
+        for at, flags in columns.flags.items():
+            reviews[at] = m.review(flags, columns.anonymous[at])
+        texts = list(
+            map(
+                m.write,
+                columns.numbers,
+                *(escaped[n::TYPED_PIECES] for n in range(TYPED_PIECES)),
+                columns.texts,
+                self._who(columns, m.escape_name),
+                map(m.day, columns.days),
+                map(m.meeting, columns.meeting_days),
+                reviews,
+            )
+        )
+        return ["".join(texts[start:stop]) for _, start, stop in columns.runs]
+
+
+SECTIONS = ("What happened", "What I learned", "What I would do next time")
+"""The headings of an entry's three texts, in Markdown and HTML."""
+_MEETING = " · from the meeting of "
+
+
+def _meeting_line(day_text: Callable[[date], str]) -> Callable[[date | None], str]:
+    """The byline's "from the meeting of" part for a meeting day (or none), with the day
+    written by ``day_text`` (cached: days repeat)."""
+
+    @functools.lru_cache(maxsize=4096)
+    def meeting(day: date | None) -> str:
+        return _MEETING + day_text(day) if day else ""
+
+    return meeting
+
+
+def _review_note(
+    opening: str, name: Callable[[str], str], closing: str
+) -> Callable[[Sequence[str], bool], str]:
+    """The note under an entry flagged for review, in a markup: ``opening``, the names
+    each written by ``name``, ``closing``."""
+
+    def review(flags: Sequence[str], anonymous: bool) -> str:
+        return (
+            f"{opening}{'anonymous ' if anonymous else ''}entry mentions "
+            f"{', '.join(map(name, flags))}.{closing}"
+        )
+
+    return review
+
+
 def typed_pieces(texts: Iterable[LearningText]) -> list[str]:
     """What members typed in these learnings, five pieces each: title, what happened,
     what was learned, what to do next time, the tags (the authors' names apart)."""
@@ -372,25 +466,12 @@ _NL = "\n"
 _NL2 = "\n\n"
 _BREAK = "  \n"
 """A Markdown line break (``_breaks``, inlined in ``MarkdownRenderer._entry``)."""
-_MD_MEETING = " · from the meeting of "
 _MD_TAGS = "Tags: "
-_MD_HAPPENED = "**What happened**  \n"
-_MD_LEARNED = "**What I learned**  \n"
-_MD_NEXT_TIME = "**What I would do next time**  \n"
-
-
-@functools.lru_cache(maxsize=4096)
-def _md_meeting(day: date | None) -> str:
-    return _MD_MEETING + _day(day) if day else ""
-
-
-def _md_review(flags: Sequence[str], anonymous: bool) -> str:
-    return (
-        "> ⚠️ **Review before sharing:** this "
-        f"{'anonymous ' if anonymous else ''}entry mentions "
-        + ", ".join(f"`{_code(f)}`" for f in flags)
-        + ".\n\n"
-    )
+_MD_HAPPENED, _MD_LEARNED, _MD_NEXT_TIME = (f"**{title}**  \n" for title in SECTIONS)
+_md_meeting = _meeting_line(_day)
+_md_review = _review_note(
+    "> ⚠️ **Review before sharing:** this ", lambda name: f"`{_code(name)}`", "\n\n"
+)
 
 
 def _md_entry(
@@ -400,12 +481,14 @@ def _md_entry(
     learned: str,
     next_time: str,
     tags: str,
+    text: LearningText,
     who: str,
     day: str,
     meeting: str,
     review: str,
 ) -> str:
-    """One entry in Markdown, from its escaped pieces. One f-string, each optional part's
+    """One entry in Markdown, from its escaped pieces (``text`` is unused: HTML's
+    ``_h_entry`` needs it). One f-string, each optional part's
     label and ending empty when it is absent (no ``+`` inside: each would copy the text
     once more). This runs for every entry."""
     if _NL in happened:  # _breaks, inlined (a replace that finds nothing costs a pass)
@@ -424,7 +507,19 @@ def _md_entry(
     )
 
 
-class MarkdownRenderer(Renderer):
+def _md_escape_entry(typed: tuple[str, ...]) -> list[str]:
+    """One entry's pieces escaped in one pass (each piece starts on a line of its own, so
+    line-start escapes apply to it), then split back; NULs typed are dropped."""
+    if "\x00" in "".join(typed):
+        typed = tuple(piece.replace("\x00", "") for piece in typed)
+    return md(_PIECE.join(typed)).split(_PIECE)
+
+
+class MarkdownRenderer(MarkupRenderer):
+    markup = Markup(
+        _md_escape_entry, _md_piece_list, _md_name, _md_entry, _day, _md_meeting, _md_review
+    )
+
     def header(self, stats: DigestStats) -> str:
         lines = [f"# {md(self.request.community)}: learnings digest", ""]
         lines += [f"**{label}:** {value}  " for label, value in self.summary_lines(stats, md)]
@@ -437,46 +532,6 @@ class MarkdownRenderer(Renderer):
 
     def theme_start(self, theme: Theme, index: int) -> str:
         return f"## {_md_theme(theme)} ({_entries(theme.count)})\n\n"
-
-    def entry(self, e: DigestEntry) -> str:
-        typed: tuple[str, ...] = _typed(e)
-        if "\x00" in "".join(typed):
-            typed = tuple(piece.replace("\x00", "") for piece in typed)
-        # One escaping pass over everything typed (each piece starts on a line of its own,
-        # so line-start escapes apply to it), then split back.
-        title, happened, learned, next_time, tags, author = md(_PIECE.join(typed)).split(_PIECE)
-        return _md_entry(
-            e.number,
-            title,
-            happened,
-            learned,
-            next_time,
-            tags,
-            "anonymous" if e.anonymous else author,
-            _day(e.day),
-            _md_meeting(e.meeting_day),
-            _md_review(e.flags, e.anonymous) if e.flags else "",
-        )
-
-    def groups(self, columns: EntryColumns, typed: list[str]) -> list[str]:
-        escaped = self._escaped(typed, _md_piece_list)
-        if escaped is None:
-            return Renderer.groups(self, columns, typed)
-        reviews = [""] * len(columns.numbers)
-        for at, flags in columns.flags.items():
-            reviews[at] = _md_review(flags, columns.anonymous[at])
-        texts = list(
-            map(
-                _md_entry,
-                columns.numbers,
-                *(escaped[n::TYPED_PIECES] for n in range(TYPED_PIECES)),
-                self._who(columns, _md_name),
-                map(_day, columns.days),
-                map(_md_meeting, columns.meeting_days),
-                reviews,
-            )
-        )
-        return ["".join(texts[start:stop]) for _, start, stop in columns.runs]
 
     def footer(self, stats: DigestStats) -> str:
         lines = ["---", "", "## Review", "", review_sentence([md(f) for f in stats.flagged])]
@@ -551,23 +606,16 @@ article p.text { white-space: pre-wrap; margin: 0; }
 
 
 _HTML_TAGS = '<p class="tags">Tags: '
-_HTML_HAPPENED = '<h4>What happened</h4><p class="text">'
-_HTML_LEARNED = '<h4>What I learned</h4><p class="text">'
-_HTML_NEXT_TIME = '<h4>What I would do next time</h4><p class="text">'
+_HTML_HAPPENED, _HTML_LEARNED, _HTML_NEXT_TIME = (
+    f'<h4>{title}</h4><p class="text">' for title in SECTIONS
+)
 _HTML_P_END = "</p>"
-
-
-@functools.lru_cache(maxsize=4096)
-def _h_meeting(day: date | None) -> str:
-    return _MD_MEETING + _h_day(day) if day else ""
-
-
-def _h_review(flags: Sequence[str], anonymous: bool) -> str:
-    return (
-        '<p class="flag"><strong>Review before sharing:</strong> this '
-        f"{'anonymous ' if anonymous else ''}entry mentions "
-        f"{', '.join(f'<code>{h(f)}</code>' for f in flags)}.</p>"
-    )
+_h_meeting = _meeting_line(_h_day)
+_h_review = _review_note(
+    '<p class="flag"><strong>Review before sharing:</strong> this ',
+    lambda name: f"<code>{h(name)}</code>",
+    "</p>",
+)
 
 
 def _h_entry(
@@ -595,7 +643,17 @@ def _h_entry(
     )
 
 
-class HtmlRenderer(Renderer):
+class HtmlRenderer(MarkupRenderer):
+    markup = Markup(
+        lambda typed: list(map(h, typed)),
+        _h_pieces,
+        _h_fast,
+        _h_entry,
+        _h_day,
+        _h_meeting,
+        _h_review,
+    )
+
     def header(self, stats: DigestStats) -> str:
         title = f"{self.request.community}: learnings digest"
         rows = "".join(
@@ -624,43 +682,6 @@ class HtmlRenderer(Renderer):
 
     def theme_start(self, theme: Theme, index: int) -> str:
         return f'<section><h2 id="theme-{index}">{h(theme.label)} ({_entries(theme.count)})</h2>\n'
-
-    def entry(self, e: DigestEntry) -> str:
-        title, happened, learned, next_time, tags, author = map(h, _typed(e))
-        return _h_entry(
-            e.number,
-            title,
-            happened,
-            learned,
-            next_time,
-            tags,
-            e.text,
-            "anonymous" if e.anonymous else author,
-            _h_day(e.day),
-            _h_meeting(e.meeting_day),
-            _h_review(e.flags, e.anonymous) if e.flags else "",
-        )
-
-    def groups(self, columns: EntryColumns, typed: list[str]) -> list[str]:
-        escaped = self._escaped(typed, _h_pieces)
-        if escaped is None:
-            return Renderer.groups(self, columns, typed)
-        reviews = [""] * len(columns.numbers)
-        for at, flags in columns.flags.items():
-            reviews[at] = _h_review(flags, columns.anonymous[at])
-        texts = list(
-            map(
-                _h_entry,
-                columns.numbers,
-                *(escaped[n::TYPED_PIECES] for n in range(TYPED_PIECES)),
-                columns.texts,
-                self._who(columns, _h_fast),
-                map(_h_day, columns.days),
-                map(_h_meeting, columns.meeting_days),
-                reviews,
-            )
-        )
-        return ["".join(texts[start:stop]) for _, start, stop in columns.runs]
 
     def theme_end(self, theme: Theme) -> str:
         return "</section>\n"
