@@ -9,7 +9,9 @@ migrations, every cog), so its RSS is its own; the emulator runs here. For each 
 - RSS of the bot once settled;
 - DMs sent on the first connect (and DM channels opened);
 - p50 / p99 of ``/roster show``, ``/connect`` and ``/about``, and each p50 as a ratio of
-  the 6-person server's, measured in the same run.
+  the 6-person server's, measured in the same run: every size's bot stays up once settled,
+  and the commands go to each size in turn, round by round, so a busy machine weighs on
+  every size alike.
 
     .venv/bin/python benchmarks/bench_large_guild.py [--sizes 6,5000,50000] [--rounds 40]
 
@@ -173,25 +175,40 @@ async def give_interests(db_url: str, user_ids: list[int]) -> None:
         await db.dispose()
 
 
-async def measure(world: World, user_id: int, rounds: int) -> dict[str, list[float]]:
-    emu = world.emu
-    out: dict[str, list[float]] = {}
+@dataclass
+class Running:
+    """One size's emulator (here) and bot (its own process), settled."""
+
+    world: World
+    proc: asyncio.subprocess.Process
+    result: Result
+
+
+async def measure(running: list[Running], rounds: int) -> None:
+    """Each command's latency on every size, interleaved: round by round, command by
+    command, one size after the other, so that whatever else the machine is doing weighs
+    on every size alike and the ratios to the small server hold."""
+
+    async def one(world: World, name: str, options: dict[str, Any]) -> float:
+        start = time.perf_counter()
+        it = await world.emu.invoke_command(world.guild.id, world.cora.id, name, options or None)
+        await it.wait_reply(timeout=60)
+        return (time.perf_counter() - start) * 1000
+
     for name, options in COMMANDS:
-
-        async def one(name: str = name, options: dict[str, Any] = options) -> float:
-            start = time.perf_counter()
-            it = await emu.invoke_command(world.guild.id, user_id, name, options or None)
-            await it.wait_reply(timeout=60)
-            return (time.perf_counter() - start) * 1000
-
-        for _ in range(10):
-            await one()
-        gc.collect()
-        out[name] = [await one() for _ in range(rounds)]
-    return out
+        for r in running:
+            for _ in range(10):
+                await one(r.world, name, options)
+            r.result.latencies[name] = []
+    gc.collect()
+    for _ in range(rounds):
+        for name, options in COMMANDS:
+            for r in running:
+                r.result.latencies[name].append(await one(r.world, name, options))
 
 
-async def run_size(tmp: Path, size: int, rounds: int) -> Result:
+async def start_size(tmp: Path, size: int) -> Running:
+    """The emulator with ``size`` people and the bot settled in it, its figures taken."""
     (tmp / f"size{size}").mkdir()
     from tests.e2e.harness import World  # here, so the child measures the bot alone
 
@@ -226,20 +243,23 @@ async def run_size(tmp: Path, size: int, rounds: int) -> Result:
         result.rss_mb = figures["rss_mb"]
         result.dms = sum(len(world.emu.dms_to(u)) for u in list(world.emu.users))
         result.dm_channels = len(world.emu.requests_to("POST", "/users/@me/channels"))
-        members = [u.id for u in world.members]
-        await give_interests(data["database"]["url"], members)
-        result.latencies = await measure(world, world.cora.id, rounds)
-    finally:
-        if proc is not None:
-            with contextlib.suppress(Exception):
-                assert proc.stdin is not None
-                proc.stdin.close()
-                await asyncio.wait_for(proc.wait(), 30)
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-        await world.close()
-    return result
+        await give_interests(data["database"]["url"], [u.id for u in world.members])
+    except BaseException:
+        await stop_size(world, proc)
+        raise
+    return Running(world, proc, result)
+
+
+async def stop_size(world: World, proc: asyncio.subprocess.Process | None) -> None:
+    if proc is not None:
+        with contextlib.suppress(Exception):
+            assert proc.stdin is not None
+            proc.stdin.close()
+            await asyncio.wait_for(proc.wait(), 30)
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    await world.close()
 
 
 def verdict(ok: bool) -> str:
@@ -299,12 +319,18 @@ async def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     if sizes[0] != SMALL:
         sizes.insert(0, SMALL)
-    results = []
+    running: list[Running] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for size in sizes:
-            print(f"{size} people…", file=sys.stderr, flush=True)
-            results.append(await run_size(Path(tmp), size, args.rounds))
-    report(results)
+        try:
+            for size in sizes:  # one at a time, so each settles with the machine to itself
+                print(f"{size} people…", file=sys.stderr, flush=True)
+                running.append(await start_size(Path(tmp), size))
+            print("commands, every size in turn…", file=sys.stderr, flush=True)
+            await measure(running, args.rounds)
+        finally:
+            for r in running:
+                await stop_size(r.world, r.proc)
+    report([r.result for r in running])
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ def test_the_automaton_serves_without_hyperscan_or_past_its_limit(
     monkeypatch.setattr(flags, "_HYPERSCAN_TRIGGERS", 3)
     assert type(NameMatcher(MEMBERS)._scanner) is flags._Automaton
     monkeypatch.undo()
-    monkeypatch.setattr(flags, "hyperscan", None)
+    monkeypatch.setattr(flags, "_HYPERSCAN", False)
     assert type(NameMatcher(MEMBERS)._scanner) is flags._Automaton
 
 

@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import bisect
 import functools
+import importlib.util
 import itertools
 import re
 from collections.abc import Iterable, Sequence
 
-import ahocorasick_rs
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Member, MemberStatus
 
-try:
-    import hyperscan
-except ImportError:  # no wheel for this platform (Linux on ARM): the automaton serves
-    hyperscan = None  # type: ignore[assignment]
+_HYPERSCAN = importlib.util.find_spec("hyperscan") is not None
+"""Whether Hyperscan is installed (it has no wheel for Linux on ARM). The matchers' libraries
+are imported when an export first builds one, not when the bot starts: a bot that never
+exports a digest would carry 2.5 MB of them for nothing."""
 
 _MENTION = re.compile(r"<@!?\d+>")
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
@@ -60,6 +60,8 @@ class _Automaton(_Scanner):
     """Aho-Corasick over casefolded text (``ahocorasick_rs``)."""
 
     def __init__(self, triggers: list[bytes]) -> None:
+        import ahocorasick_rs  # on first use: see _HYPERSCAN
+
         self._automaton = ahocorasick_rs.BytesAhoCorasick(
             triggers,
             implementation=(
@@ -82,6 +84,8 @@ class _Hyperscan(_Scanner):
     caseless = True
 
     def __init__(self, triggers: list[bytes]) -> None:
+        import hyperscan  # on first use: see _HYPERSCAN
+
         self._lengths = [len(t) for t in triggers]
         self._database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self._database.compile(
@@ -107,7 +111,7 @@ class _Hyperscan(_Scanner):
 def _scanner(triggers: list[bytes]) -> _Scanner | None:
     if not triggers:
         return None
-    if hyperscan is not None and len(triggers) <= _HYPERSCAN_TRIGGERS:
+    if _HYPERSCAN and len(triggers) <= _HYPERSCAN_TRIGGERS:
         return _Hyperscan(triggers)
     return _Automaton(triggers)
 
