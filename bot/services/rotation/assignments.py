@@ -86,17 +86,15 @@ def require_future_scheduled(meeting: Meeting, now: datetime) -> None:
 
 async def holder_of(session: AsyncSession, meeting_id: int, role: AssignmentRole) -> Member | None:
     """Who holds ``role`` at the meeting now, read fresh from the database."""
-    return (
-        await session.scalars(
-            select(Member)
-            .join(FacilitationAssignment, FacilitationAssignment.member_id == Member.id)
-            .where(
-                FacilitationAssignment.meeting_id == meeting_id,
-                FacilitationAssignment.role == role,
-            )
-            .execution_options(populate_existing=True)
+    return await session.scalar(
+        select(Member)
+        .join(FacilitationAssignment, FacilitationAssignment.member_id == Member.id)
+        .where(
+            FacilitationAssignment.meeting_id == meeting_id,
+            FacilitationAssignment.role == role,
         )
-    ).first()
+        .execution_options(populate_existing=True)
+    )
 
 
 async def claim(
@@ -119,14 +117,12 @@ async def claim(
     Objects the session loaded earlier may be stale afterwards: planning reloads the
     meetings it changes (``fresh=True``).
     """
-    existing = (
-        await session.scalars(
-            select(FacilitationAssignment.id).where(
-                FacilitationAssignment.meeting_id == meeting.id,
-                FacilitationAssignment.role == role,
-            )
+    existing = await session.scalar(
+        select(FacilitationAssignment.id).where(
+            FacilitationAssignment.meeting_id == meeting.id,
+            FacilitationAssignment.role == role,
         )
-    ).first()
+    )
     if existing is None:
         row = FacilitationAssignment(
             meeting_id=meeting.id,

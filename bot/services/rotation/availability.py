@@ -233,15 +233,13 @@ async def blocking(
 ) -> Blocked | None:
     """Why ``member`` can't take ``meeting``, or None when they can."""
     day = local_day(meeting.starts_at, zone)
-    found = (
-        await session.scalars(
-            select(Unavailability.id).where(
-                Unavailability.member_id == member.id,
-                Unavailability.first_day <= day,
-                Unavailability.last_day >= day,
-            )
+    found = await session.scalar(
+        select(Unavailability.id).where(
+            Unavailability.member_id == member.id,
+            Unavailability.first_day <= day,
+            Unavailability.last_day >= day,
         )
-    ).first()
+    )
     if found is not None:
         return Blocked(day)
     rule = await standing_rule(session, member.id)

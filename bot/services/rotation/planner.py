@@ -465,32 +465,26 @@ async def _pool_changed(session: AsyncSession) -> bool:
     """Whether someone entered or left the rotation since it was last planned: two
     anti-joins that stop at the first hit (the ``members (status, in_guild)`` index
     keeps the first to the active members)."""
-    entered = (
-        await session.scalars(
-            select(Member.id)
-            .where(
-                Member.status == MemberStatus.ACTIVE,
-                Member.in_guild.is_(True),
-                ~exists().where(
-                    RotationEntry.member_id == Member.id, RotationEntry.active.is_(True)
-                ),
-            )
-            .limit(1)
+    entered = await session.scalar(
+        select(Member.id)
+        .where(
+            Member.status == MemberStatus.ACTIVE,
+            Member.in_guild.is_(True),
+            ~exists().where(RotationEntry.member_id == Member.id, RotationEntry.active.is_(True)),
         )
-    ).first()
+        .limit(1)
+    )
     if entered is not None:
         return True
-    left = (
-        await session.scalars(
-            select(RotationEntry.member_id)
-            .join(Member, Member.id == RotationEntry.member_id)
-            .where(
-                RotationEntry.active.is_(True),
-                or_(Member.status != MemberStatus.ACTIVE, Member.in_guild.is_(False)),
-            )
-            .limit(1)
+    left = await session.scalar(
+        select(RotationEntry.member_id)
+        .join(Member, Member.id == RotationEntry.member_id)
+        .where(
+            RotationEntry.active.is_(True),
+            or_(Member.status != MemberStatus.ACTIVE, Member.in_guild.is_(False)),
         )
-    ).first()
+        .limit(1)
+    )
     return left is not None
 
 
@@ -503,29 +497,29 @@ async def _needs_plan(session: AsyncSession, now: datetime) -> bool:
     (``watch``); otherwise one query over the upcoming meetings is all."""
     if not watch.still_current(session) and await _pool_changed(session):
         return True
-    unfilled = (
-        await session.scalars(
-            select(Meeting.id)
-            .where(
-                Meeting.starts_at > now,
-                Meeting.status == MeetingStatus.SCHEDULED,
-                Meeting.superseded.is_(False),
-                ~exists().where(
-                    FacilitationAssignment.meeting_id == Meeting.id,
-                    FacilitationAssignment.role == AssignmentRole.FACILITATOR,
-                ),
-            )
-            .limit(1)
+    unfilled = await session.scalar(
+        select(Meeting.id)
+        .where(
+            Meeting.starts_at > now,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.superseded.is_(False),
+            ~exists().where(
+                FacilitationAssignment.meeting_id == Meeting.id,
+                FacilitationAssignment.role == AssignmentRole.FACILITATOR,
+            ),
         )
-    ).first()
+        .limit(1)
+    )
     return unfilled is not None and await _anyone_in_rotation(session)
 
 
 async def _anyone_in_rotation(session: AsyncSession) -> bool:
-    found = await session.scalars(
-        select(RotationEntry.member_id).where(RotationEntry.active.is_(True)).limit(1)
+    return (
+        await session.scalar(
+            select(RotationEntry.member_id).where(RotationEntry.active.is_(True)).limit(1)
+        )
+        is not None
     )
-    return found.first() is not None
 
 
 async def ensure_planned(

@@ -105,9 +105,7 @@ async def due_slot(
     slot = await latest_slot(session, now, schedule, zone)
     if slot is None or now - slot.due_at > schedule.grace:
         return None
-    taken = (
-        await session.scalars(select(RosterPost.id).where(RosterPost.slot_key == slot.key))
-    ).first()
+    taken = await session.scalar(select(RosterPost.id).where(RosterPost.slot_key == slot.key))
     return None if taken is not None else slot
 
 
@@ -124,18 +122,16 @@ async def claim_slot(session: AsyncSession, slot: Slot, now: datetime) -> Roster
 
 async def previous_post(session: AsyncSession, channel_id: int) -> RosterPost | None:
     """The most recent roster post that reached the channel (for editing in place)."""
-    return (
-        await session.scalars(
-            select(RosterPost)
-            .where(
-                RosterPost.channel_id == channel_id,
-                RosterPost.message_id.is_not(None),
-                RosterPost.status.in_([RosterPostStatus.SENT, RosterPostStatus.EDITED]),
-            )
-            .order_by(RosterPost.id.desc())
-            .limit(1)
+    return await session.scalar(
+        select(RosterPost)
+        .where(
+            RosterPost.channel_id == channel_id,
+            RosterPost.message_id.is_not(None),
+            RosterPost.status.in_([RosterPostStatus.SENT, RosterPostStatus.EDITED]),
         )
-    ).first()
+        .order_by(RosterPost.id.desc())
+        .limit(1)
+    )
 
 
 async def finish_post(

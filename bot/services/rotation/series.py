@@ -88,13 +88,12 @@ def clean_text(value: str | None, limit: int, what: str) -> str:
 
 async def next_meeting(session: AsyncSession, now: datetime) -> Meeting | None:
     """The next scheduled (not cancelled) meeting starting after ``now``, or None."""
-    result = await session.scalars(
+    return await session.scalar(
         select(Meeting)
         .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now)
         .order_by(Meeting.starts_at, Meeting.id)
         .limit(1)
     )
-    return result.first()
 
 
 async def upcoming_meetings(
@@ -123,10 +122,9 @@ async def upcoming_meetings(
 
 
 async def active_series(session: AsyncSession) -> MeetingSeries | None:
-    result = await session.scalars(
+    return await session.scalar(
         select(MeetingSeries).where(MeetingSeries.active.is_(True)).order_by(MeetingSeries.id)
     )
-    return result.first()
 
 
 def series_recurrence(series: MeetingSeries) -> Recurrence:
@@ -377,13 +375,11 @@ async def add_meeting(
         )
     place_clean = clean_text(place, MAX_PLACE, "place")
     title_clean = clean_text(title, MAX_TITLE, "title")
-    clash = (
-        await session.scalars(
-            select(Meeting).where(
-                Meeting.starts_at == starts_at, Meeting.status == MeetingStatus.SCHEDULED
-            )
+    clash = await session.scalar(
+        select(Meeting).where(
+            Meeting.starts_at == starts_at, Meeting.status == MeetingStatus.SCHEDULED
         )
-    ).first()
+    )
     if clash is not None:
         raise InvalidInput(
             f"There's already a meeting at `{starts_at.astimezone(zone):%Y-%m-%d %H:%M}`. "

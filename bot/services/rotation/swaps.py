@@ -75,15 +75,13 @@ async def request_swap(
             else f"can only facilitate {blocked.rule.describe()}"
         )
         raise Conflict(f"<@{target.user_id}> {what}. Ask someone else.")
-    pending = (
-        await session.scalars(
-            select(SwapRequest).where(
-                SwapRequest.meeting_id == meeting.id,
-                SwapRequest.requester_id == requester.id,
-                SwapRequest.status == SwapStatus.PENDING,
-            )
+    pending = await session.scalar(
+        select(SwapRequest).where(
+            SwapRequest.meeting_id == meeting.id,
+            SwapRequest.requester_id == requester.id,
+            SwapRequest.status == SwapStatus.PENDING,
         )
-    ).first()
+    )
     if pending is not None:
         asked = await session.get(Member, pending.target_id)
         who = f"<@{asked.user_id}>" if asked is not None else "someone"

@@ -263,15 +263,13 @@ async def assign(
 
 async def _drop_co_role_of(session: AsyncSession, meeting: Meeting, member: Member) -> None:
     """A member who now facilitates a meeting no longer co-facilitates it."""
-    co = (
-        await session.scalars(
-            select(FacilitationAssignment).where(
-                FacilitationAssignment.meeting_id == meeting.id,
-                FacilitationAssignment.role == AssignmentRole.CO_FACILITATOR,
-                FacilitationAssignment.member_id == member.id,
-            )
+    co = await session.scalar(
+        select(FacilitationAssignment).where(
+            FacilitationAssignment.meeting_id == meeting.id,
+            FacilitationAssignment.role == AssignmentRole.CO_FACILITATOR,
+            FacilitationAssignment.member_id == member.id,
         )
-    ).first()
+    )
     if co is not None:
         await session.delete(co)
         await session.flush()
@@ -414,16 +412,14 @@ async def reassign_future_turns(
 
 async def next_turn_of(session: AsyncSession, member: Member, now: datetime) -> Meeting | None:
     """The member's next upcoming meeting as facilitator or co-facilitator."""
-    return (
-        await session.scalars(
-            select(Meeting)
-            .join(FacilitationAssignment, FacilitationAssignment.meeting_id == Meeting.id)
-            .where(
-                FacilitationAssignment.member_id == member.id,
-                Meeting.starts_at > now,
-                Meeting.status == MeetingStatus.SCHEDULED,
-            )
-            .order_by(Meeting.starts_at)
-            .limit(1)
+    return await session.scalar(
+        select(Meeting)
+        .join(FacilitationAssignment, FacilitationAssignment.meeting_id == Meeting.id)
+        .where(
+            FacilitationAssignment.member_id == member.id,
+            Meeting.starts_at > now,
+            Meeting.status == MeetingStatus.SCHEDULED,
         )
-    ).first()
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
