@@ -38,6 +38,28 @@ def assignment_of(meeting: Meeting, role: AssignmentRole) -> FacilitationAssignm
     return next((a for a in meeting.assignments if a.role is role), None)
 
 
+def new_assignment(
+    meeting: Meeting,
+    member: Member,
+    role: AssignmentRole,
+    source: AssignmentSource,
+    now: datetime,
+    *,
+    first_turn: bool = False,
+) -> FacilitationAssignment:
+    """A turn not yet taken or missed, for the caller to add (to the session or the
+    meeting's assignments)."""
+    return FacilitationAssignment(
+        meeting_id=meeting.id,
+        member_id=member.id,
+        role=role,
+        source=source,
+        first_turn=first_turn,
+        missed=False,
+        created_at=now,
+    )
+
+
 def set_assignment(
     meeting: Meeting,
     role: AssignmentRole,
@@ -54,18 +76,9 @@ def set_assignment(
             meeting.assignments.remove(current)
         return
     if current is None:
-        meeting.assignments.append(
-            FacilitationAssignment(
-                meeting_id=meeting.id,
-                member_id=member.id,
-                member=member,
-                role=role,
-                source=source,
-                first_turn=first_turn,
-                missed=False,
-                created_at=now,
-            )
-        )
+        added = new_assignment(meeting, member, role, source, now, first_turn=first_turn)
+        added.member = member
+        meeting.assignments.append(added)
         return
     if current.member_id != member.id:
         current.member = member
@@ -124,16 +137,7 @@ async def claim(
         )
     )
     if existing is None:
-        row = FacilitationAssignment(
-            meeting_id=meeting.id,
-            member_id=member.id,
-            role=role,
-            source=source,
-            first_turn=False,
-            missed=False,
-            created_at=now,
-        )
-        return await insert_once(session, row)
+        return await insert_once(session, new_assignment(meeting, member, role, source, now))
     if only_if_empty:
         return False
     statement = (
