@@ -88,12 +88,8 @@ def clean_text(value: str | None, limit: int, what: str) -> str:
 
 async def next_meeting(session: AsyncSession, now: datetime) -> Meeting | None:
     """The next scheduled (not cancelled) meeting starting after ``now``, or None."""
-    return await session.scalar(
-        select(Meeting)
-        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now)
-        .order_by(Meeting.starts_at, Meeting.id)
-        .limit(1)
-    )
+    found = await upcoming_meetings(session, now, limit=1)
+    return found[0] if found else None
 
 
 async def upcoming_meetings(
