@@ -8,7 +8,9 @@ commands, views, modals and persistent items, and the ephemeral ``send``.
 - ``CopButton`` / ``CopSelect``: a ``CopItem`` button or menu declared by its template
   alone: the template's named groups are its fields, and the custom id and
   ``from_custom_id`` follow from them.
+  A button's look can follow one field, declared with ``choices``.
 - ``CopView`` / ``OwnerOnlyView`` / ``CopModal``: views and modals on the same path.
+- ``FieldsModal``: a ``CopModal`` of ``TextField``s (one text box each), read back by key.
 - ``CopCog``: a capability's cog, registering its persistent items when loaded, and
   its scheduled jobs (``schedule``) until it unloads.
 - ``send``: an ephemeral reply or follow-up that pings nobody; ``safe`` shows member
@@ -67,9 +69,12 @@ __all__ = [
     "CopModal",
     "CopSelect",
     "CopView",
+    "FieldsModal",
     "Looks",
     "OwnerOnlyView",
+    "TextField",
     "bot_of",
+    "choices",
     "clamp",
     "custom_id_format",
     "describe_error",
@@ -225,6 +230,48 @@ class CopModal(discord.ui.Modal):
         await handle_interaction_error(interaction, error, f"{type(self).__name__}")
 
 
+@dataclasses.dataclass(frozen=True)
+class TextField:
+    """One text box of a form: its custom id (``key``), label, length limit and example."""
+
+    key: str
+    label: str
+    limit: int
+    example: str = ""
+    paragraph: bool = False
+    required: bool = True
+
+    def text_input(self, value: str | None = None) -> discord.ui.TextInput[Any]:
+        """The box, prefilled with ``value`` (cut to the limit: a prefill must fit)."""
+        return discord.ui.TextInput(
+            custom_id=self.key,
+            label=self.label,
+            style=discord.TextStyle.paragraph if self.paragraph else discord.TextStyle.short,
+            max_length=self.limit,
+            required=self.required,
+            default=(value or "")[: self.limit] or None,
+            placeholder=self.example or None,
+        )
+
+
+class FieldsModal(CopModal):
+    """A modal of ``TextField``s, prefilled from ``values`` by key; ``typed`` is what
+    was submitted, by key. Never log it."""
+
+    def __init__(
+        self, fields: Sequence[TextField], values: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        prefill = values or {}
+        self.inputs = {field.key: field.text_input(prefill.get(field.key)) for field in fields}
+        for item in self.inputs.values():
+            self.add_item(item)
+
+    @property
+    def typed(self) -> dict[str, str]:
+        return {key: item.value for key, item in self.inputs.items()}
+
+
 _ANY = r"(?s:.*)"
 
 
@@ -342,8 +389,27 @@ def custom_id_format(template: str) -> str:
 Looks: TypeAlias = Mapping[str, str | tuple[str, discord.ButtonStyle]]
 """A button's label (with its class's style), or label and style, by one field's value."""
 
+_LOOKS = "looks"
 
-@dataclass_transform(eq_default=False)
+
+def choices(looks: Looks) -> Any:
+    """Declares the field whose value picks a ``CopButton``'s look::
+
+        answer: str = choices({"yes": ("Accept", discord.ButtonStyle.success), "no": "Not now"})
+
+    Each key is a value of the field as its custom id spells it; each look is a label
+    (with the class's ``style``) or a label and a style. The field is still required."""
+    return dataclasses.field(metadata={_LOOKS: looks})
+
+
+def _group_patterns(template: str) -> dict[str, str]:
+    """Each named group's own pattern, by the group's name."""
+    return {
+        group["name"]: group[0][len(group["name"]) + 5 : -1] for group in _GROUP.finditer(template)
+    }
+
+
+@dataclass_transform(eq_default=False, field_specifiers=(choices,))
 class _Declared(CopItem[ItemT]):
     """A persistent item declared by its template: its named groups are the fields.
 
@@ -425,9 +491,9 @@ class CopButton(_Declared[discord.ui.Button[Any]]):
 
             async def pressed(self, interaction: CopInteraction) -> None: ...
 
-    A button whose look follows one field names it in ``look_of`` and maps its values in
-    ``looks: ClassVar[Looks]`` (``{"yes": ("Accept", discord.ButtonStyle.success), "no":
-    "Not now"}``).
+    A button whose look follows one field declares that field with ``choices``
+    (``answer: str = choices({"yes": ("Accept", discord.ButtonStyle.success), "no":
+    "Not now"})``); the class's ``looks`` then holds them.
 
     ``Answer(7, "yes")`` is a button whose custom id is ``answer:7:yes``; a press on it
     after a restart is parsed back into the same fields (each field is an ``int`` or a
@@ -441,7 +507,7 @@ class CopButton(_Declared[discord.ui.Button[Any]]):
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
     emoji: ClassVar[str | None] = None
     look_of: ClassVar[str] = ""
-    """A field whose value picks the label (and style) from ``looks``."""
+    """The field declared with ``choices``, whose value picks the look from ``looks``."""
     looks: ClassVar[Looks] = {}
     """By the value of ``look_of``: a label (with ``style``), or a label and a style."""
 
@@ -449,8 +515,18 @@ class CopButton(_Declared[discord.ui.Button[Any]]):
         cls, *, template: str | re.Pattern[str] | None = None, **kwargs: Any
     ) -> None:
         super().__init_subclass__(template=template, **kwargs)
-        if cls.look_of and cls.look_of not in cls._field_names:
-            raise TypeError(f"{cls.__name__}: look_of {cls.look_of!r} is not a field")
+        if template is None:
+            return
+        chosen = [f for f in dataclasses.fields(cast(Any, cls)) if _LOOKS in f.metadata]
+        if len(chosen) > 1:
+            raise TypeError(f"{cls.__name__}: only one field may pick the look (choices)")
+        if chosen:
+            cls.look_of, cls.looks = chosen[0].name, chosen[0].metadata[_LOOKS]
+            pattern = template if isinstance(template, str) else template.pattern
+            allowed = _group_patterns(pattern)[cls.look_of]
+            odd = sorted(key for key in cls.looks if not re.fullmatch(allowed, key))
+            if odd:
+                raise TypeError(f"{cls.__name__}: choices {odd} do not match ({allowed})")
 
     def build(self, custom_id: str) -> discord.ui.Button[Any]:
         label, style = self.appearance()

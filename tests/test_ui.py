@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import discord
 import pytest
@@ -21,7 +21,9 @@ from bot.ui import (
     CopCog,
     CopInteraction,
     CopSelect,
-    Looks,
+    FieldsModal,
+    TextField,
+    choices,
     custom_id_format,
     page_buttons,
     persistent_view,
@@ -157,13 +159,7 @@ class Vote(CopButton, template=r"test:vote:(?P<poll_id>[0-9]+):(?P<choice>yes|no
     """A persistent button declared by its template alone."""
 
     poll_id: int
-    choice: str
-    look_of = "choice"
-    looks: ClassVar[Looks] = {
-        "yes": ("Yes", discord.ButtonStyle.success),
-        "no": "No",
-        "3": "Three",
-    }
+    choice: str = choices({"yes": ("Yes", discord.ButtonStyle.success), "no": "No", "3": "Three"})
 
     async def pressed(self, interaction: CopInteraction) -> None:
         if self.poll_id == 0:
@@ -223,11 +219,16 @@ def test_cop_button_refuses_fields_that_do_not_match_its_groups() -> None:
         class Clash(CopButton, template=r"test:clash:(?P<row>\d+)"):
             row: int
 
-    with pytest.raises(TypeError, match="is not a field"):
+    with pytest.raises(TypeError, match=r"choices \['maybe'\] do not match \(yes\|no\)"):
 
-        class Unlooked(CopButton, template=r"test:unlooked:(?P<flag>yes|no)"):
-            flag: str
-            look_of = "choice"
+        class Unmatched(CopButton, template=r"test:unmatched:(?P<flag>yes|no)"):
+            flag: str = choices({"yes": "Yes", "maybe": "Maybe"})
+
+    with pytest.raises(TypeError, match="only one field"):
+
+        class Twice(CopButton, template=r"test:twice:(?P<a>yes|no):(?P<b>yes|no)"):
+            a: str = choices({"yes": "Yes"})
+            b: str = choices({"no": "No"})
 
     with pytest.raises(TypeError, match="must be int or str"):
 
@@ -413,3 +414,26 @@ async def test_cop_cog_schedules_its_jobs_and_removes_them_with_its_items() -> N
     assert bot.items == set()
     assert bot.scheduler.get_jobs() == []
     bot.scheduler.shutdown(wait=False)
+
+
+async def test_fields_modal_prefills_within_each_limit_and_reads_back_by_key() -> None:
+    fields = (
+        TextField("name", "Name", 5, "e.g. Sam"),
+        TextField("note", "A note", 100, paragraph=True, required=False),
+    )
+    modal = FieldsModal(fields, {"name": "Alexandra"}, title="About you", timeout=None)
+    name, note = modal.inputs["name"], modal.inputs["note"]
+    assert (name.default, name.max_length, name.placeholder, name.required) == (
+        "Alexa",
+        5,
+        "e.g. Sam",
+        True,
+    )
+    assert (note.default, note.style, note.placeholder, note.required) == (
+        None,
+        discord.TextStyle.paragraph,
+        None,
+        False,
+    )
+    assert modal.children == [name, note]
+    assert modal.typed == {"name": "Alexa", "note": ""}  # before a submission: the prefill

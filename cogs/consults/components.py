@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,9 +35,9 @@ from bot.ui import (
     CopInteraction,
     CopItem,
     CopModal,
-    Looks,
     OwnerOnlyView,
     bot_of,
+    choices,
     persistent_view,
     safe,
     send,
@@ -201,12 +201,12 @@ class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<
     where = "a consult invitation button"
 
     consult_id: int
-    verb: str
-    look_of = "verb"
-    looks: ClassVar[Looks] = {
-        "yes": ("I'll help", discord.ButtonStyle.success),
-        "no": ("Not this time", discord.ButtonStyle.secondary),
-    }
+    verb: str = choices(
+        {
+            "yes": ("I'll help", discord.ButtonStyle.success),
+            "no": ("Not this time", discord.ButtonStyle.secondary),
+        }
+    )
 
     async def pressed(self, interaction: CopInteraction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import discord
 
@@ -27,7 +27,7 @@ from bot.ui import (
     CopInteraction,
     CopSelect,
     CopView,
-    Looks,
+    choices,
     page_buttons,
     persistent_view,
     safe,
@@ -443,17 +443,17 @@ class OwnLearningButton(
 
     where = "a learning button"
 
-    action: str
+    action: str = choices(
+        {
+            "edit": "Edit",
+            "delete": ("Delete", discord.ButtonStyle.danger),
+            "delete-yes": ("Delete it", discord.ButtonStyle.danger),
+            "delete-no": "Keep it",
+            "publish": ("Publish to the forum", discord.ButtonStyle.primary),
+            "publish-yes": ("Publish anyway", discord.ButtonStyle.primary),
+        }
+    )
     learning_id: int
-    look_of = "action"
-    looks: ClassVar[Looks] = {
-        "edit": "Edit",
-        "delete": ("Delete", discord.ButtonStyle.danger),
-        "delete-yes": ("Delete it", discord.ButtonStyle.danger),
-        "delete-no": "Keep it",
-        "publish": ("Publish to the forum", discord.ButtonStyle.primary),
-        "publish-yes": ("Publish anyway", discord.ButtonStyle.primary),
-    }
 
     async def pressed(self, interaction: CopInteraction) -> None:
         action, learning_id = self.action, self.learning_id

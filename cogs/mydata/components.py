@@ -4,7 +4,6 @@ capability's part in one transaction, then the Discord side (posts and roles).""
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
 
 import discord
 
@@ -13,7 +12,7 @@ from bot.errors import NotAllowed
 from bot.mentions import NO_PINGS
 from bot.services import mydata
 from bot.services.mydata_sources import contributors
-from bot.ui import CopButton, CopInteraction, Looks
+from bot.ui import CopButton, CopInteraction, choices
 from cogs.mydata.render import NOTHING_HELD, erased_text
 
 log = logging.getLogger(__name__)
@@ -22,13 +21,13 @@ log = logging.getLogger(__name__)
 class EraseButton(CopButton, template=r"mydata:(?P<action>erase|keep):(?P<user_id>\d+)"):
     where = "/mydata delete"
 
-    action: str
+    action: str = choices(
+        {
+            "erase": ("Erase my data now", discord.ButtonStyle.danger),
+            "keep": ("Cancel", discord.ButtonStyle.secondary),
+        }
+    )
     user_id: int
-    look_of = "action"
-    looks: ClassVar[Looks] = {
-        "erase": ("Erase my data now", discord.ButtonStyle.danger),
-        "keep": ("Cancel", discord.ButtonStyle.secondary),
-    }
 
     async def pressed(self, interaction: CopInteraction) -> None:
         if interaction.user.id != self.user_id:

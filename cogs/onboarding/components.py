@@ -13,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import discord
 
@@ -51,9 +50,11 @@ from bot.ui import (
     CopModal,
     CopSelect,
     CopView,
-    Looks,
+    FieldsModal,
     OwnerOnlyView,
+    TextField,
     bot_of,
+    choices,
     persistent_view,
     send,
 )
@@ -142,34 +143,13 @@ def _needs_note(answers: Answers) -> bool:
 # --- modals -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Field:
-    """One thing a person types about themselves, as the join and profile forms ask it."""
-
-    key: str
-    label: str
-    limit: int
-    example: str
-    paragraph: bool = False
-    required: bool = True
-
-    def text_input(self, value: str) -> discord.ui.TextInput[Any]:
-        return discord.ui.TextInput(
-            custom_id=self.key,
-            label=self.label,
-            style=discord.TextStyle.paragraph if self.paragraph else discord.TextStyle.short,
-            max_length=self.limit,
-            required=self.required,
-            default=_fit(value, self.limit) or None,
-            placeholder=self.example,
-        )
-
-
 ABOUT_YOU = (
-    _Field("name", "Name you like to be called", NAME_MAX, "e.g. Sam Taylor"),
-    _Field("organisation", "Organisation", ORGANISATION_MAX, "e.g. Capricornia Regional Council"),
-    _Field("job_role", "Your role", ROLE_MAX, "e.g. Community partnerships officer"),
-    _Field(
+    TextField("name", "Name you like to be called", NAME_MAX, "e.g. Sam Taylor"),
+    TextField(
+        "organisation", "Organisation", ORGANISATION_MAX, "e.g. Capricornia Regional Council"
+    ),
+    TextField("job_role", "Your role", ROLE_MAX, "e.g. Community partnerships officer"),
+    TextField(
         "interests",
         "Partnering interests, separated by commas",
         INTERESTS_MAX,
@@ -179,7 +159,7 @@ ABOUT_YOU = (
 )
 """What the join form and the profile form both ask, in order."""
 
-TRAINING_YEAR = _Field(
+TRAINING_YEAR = TextField(
     "training_year",
     "Year of your partnering training",
     4,
@@ -188,23 +168,7 @@ TRAINING_YEAR = _Field(
 )
 
 
-class _AboutYouModal(CopModal):
-    """A modal of ``_Field``s; ``typed`` is what was submitted, by key."""
-
-    def __init__(
-        self, fields: tuple[_Field, ...], values: dict[str, str], *, custom_id: str
-    ) -> None:
-        super().__init__(custom_id=custom_id, timeout=None)
-        self.inputs = {field.key: field.text_input(values[field.key]) for field in fields}
-        for item in self.inputs.values():
-            self.add_item(item)
-
-    @property
-    def typed(self) -> dict[str, str]:
-        return {key: item.value for key, item in self.inputs.items()}
-
-
-class JoinModal(_AboutYouModal, title="Apply to join"):
+class JoinModal(FieldsModal, title="Apply to join"):
     """What people type: name, organisation, role, interests, training year."""
 
     def __init__(self, answers: Answers, user_id: int) -> None:
@@ -214,6 +178,7 @@ class JoinModal(_AboutYouModal, title="Apply to join"):
             fields,
             {field.key: getattr(answers, field.key) for field in fields},
             custom_id=f"onb:join-modal:{user_id}",
+            timeout=None,
         )
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
@@ -324,17 +289,17 @@ FORM_ACTIONS = "edit|details|submit|facilitation-yes|facilitation-no|pledge-yes|
 class FormButton(CopButton, template=rf"onb:form:(?P<action>{FORM_ACTIONS})"):
     where = "the /join form"
 
-    action: str
-    look_of = "action"
-    looks: ClassVar[Looks] = {
-        "facilitation-yes": ("I agree to share facilitating", discord.ButtonStyle.success),
-        "facilitation-no": "✓ Agreed to share facilitating (undo)",
-        "pledge-yes": ("I agree to the confidentiality pledge", discord.ButtonStyle.success),
-        "pledge-no": "✓ Agreed to the pledge (undo)",
-        "edit": "Edit my answers",
-        "details": "Say where / which training",
-        "submit": ("Send application", discord.ButtonStyle.primary),
-    }
+    action: str = choices(
+        {
+            "facilitation-yes": ("I agree to share facilitating", discord.ButtonStyle.success),
+            "facilitation-no": "✓ Agreed to share facilitating (undo)",
+            "pledge-yes": ("I agree to the confidentiality pledge", discord.ButtonStyle.success),
+            "pledge-no": "✓ Agreed to the pledge (undo)",
+            "edit": "Edit my answers",
+            "details": "Say where / which training",
+            "submit": ("Send application", discord.ButtonStyle.primary),
+        }
+    )
     """The pledge's buttons are shown with its version in the label."""
 
     async def pressed(self, interaction: CopInteraction) -> None:
@@ -433,9 +398,7 @@ class ReviewButton(
     where = "an application review"
 
     application_id: int
-    action: str
-    look_of = "action"
-    looks: ClassVar[Looks] = render.REVIEW_LOOKS
+    action: str = choices(render.REVIEW_LOOKS)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if is_coordinator(interaction.user, bot_of(interaction).config):
@@ -512,9 +475,7 @@ class RenewalButton(CopButton, template=r"onb:renew:(?P<renewal_id>\d+):(?P<answ
     where = "a renewal"
 
     renewal_id: int
-    answer: str
-    look_of = "answer"
-    looks: ClassVar[Looks] = render.RENEWAL_LOOKS
+    answer: str = choices(render.RENEWAL_LOOKS)
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
@@ -549,7 +510,7 @@ class RenewalButton(CopButton, template=r"onb:renew:(?P<renewal_id>\d+):(?P<answ
 # --- profiles and connections ---------------------------------------------------------
 
 
-class ProfileModal(_AboutYouModal, title="Edit your profile"):
+class ProfileModal(FieldsModal, title="Edit your profile"):
     def __init__(self, member: Member) -> None:
         values = {
             "name": member.display_name,
@@ -558,7 +519,9 @@ class ProfileModal(_AboutYouModal, title="Edit your profile"):
             "interests": ", ".join(member.interests),
         }
         # discord.py keeps pending modals by custom_id alone: one per person.
-        super().__init__(ABOUT_YOU, values, custom_id=f"onb:profile-modal:{member.user_id}")
+        super().__init__(
+            ABOUT_YOU, values, custom_id=f"onb:profile-modal:{member.user_id}", timeout=None
+        )
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from typing import Any
 
 import discord
 
@@ -11,7 +11,16 @@ from bot.errors import NotAllowed
 from bot.models import ConsentStatus
 from bot.services import outcomes
 from bot.services.members import member_by_user
-from bot.ui import CopButton, CopInteraction, CopModal, Looks, bot_of, persistent_view, send
+from bot.ui import (
+    CopButton,
+    CopInteraction,
+    FieldsModal,
+    TextField,
+    bot_of,
+    choices,
+    persistent_view,
+    send,
+)
 
 
 class ConsentButton(
@@ -23,12 +32,9 @@ class ConsentButton(
 
     outcome_id: int
     member_id: int
-    answer: str
-    look_of = "answer"
-    looks: ClassVar[Looks] = {
-        "yes": ("Yes, name me", discord.ButtonStyle.success),
-        "no": "No, leave me out",
-    }
+    answer: str = choices(
+        {"yes": ("Yes, name me", discord.ButtonStyle.success), "no": "No, leave me out"}
+    )
 
     @property
     def agree(self) -> bool:
@@ -62,54 +68,26 @@ def consent_view(outcome_id: int, member_id: int) -> discord.ui.View:
 Submit = Callable[[discord.Interaction[Any], dict[str, str]], Awaitable[None]]
 
 
-class OutcomeForm(CopModal):
+OUTCOME_FIELDS = (
+    TextField("title", "Title", outcomes.TITLE_MAX, "e.g. Grant for the youth hub partnership"),
+    TextField("date", "Date (YYYY-MM-DD)", 40, "e.g. 2026-11-03; empty for today", required=False),
+    TextField(
+        "description",
+        "A short description",
+        outcomes.DESCRIPTION_MAX,
+        paragraph=True,
+        required=False,
+    ),
+    TextField("link", "A link (optional)", outcomes.LINK_MAX, "https://…", required=False),
+)
+
+
+class OutcomeForm(FieldsModal):
     """Title, date, description and link. Never log its values."""
 
     def __init__(self, on_submit: Submit, *, defaults: dict[str, str] | None = None) -> None:
-        super().__init__(title="Record an outcome", timeout=900)
-        values = defaults or {}
+        super().__init__(OUTCOME_FIELDS, defaults, title="Record an outcome", timeout=900)
         self._submit = on_submit
-        self.title_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="title",
-            label="Title",
-            placeholder="e.g. Grant for the youth hub partnership",
-            max_length=outcomes.TITLE_MAX,
-            default=values.get("title"),
-        )
-        self.date_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="date",
-            label="Date (YYYY-MM-DD)",
-            placeholder="e.g. 2026-11-03; empty for today",
-            required=False,
-            max_length=40,
-            default=values.get("date"),
-        )
-        self.description_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="description",
-            label="A short description",
-            style=discord.TextStyle.paragraph,
-            required=False,
-            max_length=outcomes.DESCRIPTION_MAX,
-            default=values.get("description"),
-        )
-        self.link_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="link",
-            label="A link (optional)",
-            placeholder="https://…",
-            required=False,
-            max_length=outcomes.LINK_MAX,
-            default=values.get("link"),
-        )
-        for item in (self.title_input, self.date_input, self.description_input, self.link_input):
-            self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        await self._submit(
-            interaction,
-            {
-                "title": self.title_input.value,
-                "date": self.date_input.value,
-                "description": self.description_input.value,
-                "link": self.link_input.value,
-            },
-        )
+        await self._submit(interaction, self.typed)

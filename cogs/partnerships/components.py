@@ -9,7 +9,7 @@ for their person.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, ClassVar
+from typing import Any
 
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,7 @@ from bot.services import outbound, partnerships
 from bot.services.members import active_member, member_by_user
 from bot.services.partnerships import buddy, jobs, log, roles, rounds
 from bot.timeutil import show
-from bot.ui import CopButton, CopInteraction, CopItem, CopModal, Looks, bot_of, send
+from bot.ui import CopButton, CopInteraction, CopItem, CopModal, bot_of, choices, send
 from cogs.partnerships import render
 
 
@@ -213,9 +213,7 @@ class AnswerButton(
     CopButton, template=r"partner:answer:(?P<partnership_id>\d+):(?P<answer>yes|no)"
 ):
     partnership_id: int
-    answer: str
-    look_of = "answer"
-    looks: ClassVar[Looks] = {"yes": ("Accept", discord.ButtonStyle.success), "no": "Not now"}
+    answer: str = choices({"yes": ("Accept", discord.ButtonStyle.success), "no": "Not now"})
 
     @property
     def yes(self) -> bool:
@@ -252,9 +250,7 @@ class StatusButton(
     template=r"partner:status:(?P<partnership_id>\d+):(?P<choice>active|paused|complete)",
 ):
     partnership_id: int
-    choice: str
-    look_of = "choice"
-    looks: ClassVar[Looks] = {"active": "Going well", "paused": "Paused", "complete": "Complete"}
+    choice: str = choices({"active": "Going well", "paused": "Paused", "complete": "Complete"})
 
     @property
     def status(self) -> PartnershipStatus:
@@ -291,9 +287,7 @@ class RoundCheckinButton(
     template=r"round:checkin:(?P<round_id>\d+):(?P<choice>met|not_yet|skip)",
 ):
     round_id: int
-    choice: str
-    look_of = "choice"
-    looks: ClassVar[Looks] = {"met": "We met", "not_yet": "Not yet", "skip": "Skip this round"}
+    choice: str = choices({"met": "We met", "not_yet": "Not yet", "skip": "Skip this round"})
 
     @property
     def answer(self) -> CheckinAnswer:
@@ -315,12 +309,9 @@ class RoundCheckinButton(
 
 class BuddyButton(CopButton, template=r"buddy:(?P<newcomer_id>\d+):(?P<answer>yes|no)"):
     newcomer_id: int
-    answer: str
-    look_of = "answer"
-    looks: ClassVar[Looks] = {
-        "yes": ("Yes, I'll be the buddy", discord.ButtonStyle.success),
-        "no": "Not now",
-    }
+    answer: str = choices(
+        {"yes": ("Yes, I'll be the buddy", discord.ButtonStyle.success), "no": "Not now"}
+    )
 
     @property
     def yes(self) -> bool:
@@ -370,9 +361,7 @@ class BuddyCheckinButton(
     CopButton, template=r"buddy:checkin:(?P<newcomer_id>\d+):(?P<how>ok|help)"
 ):
     newcomer_id: int
-    how: str
-    look_of = "how"
-    looks: ClassVar[Looks] = {"ok": "Going well", "help": "Could use a hand"}
+    how: str = choices({"ok": "Going well", "help": "Could use a hand"})
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)

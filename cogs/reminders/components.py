@@ -5,7 +5,7 @@ restart; their custom ids are written by ``render``."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import discord
 
@@ -13,7 +13,7 @@ from bot import port
 from bot.mentions import NO_PINGS
 from bot.services import reminders as svc
 from bot.timeutil import show
-from bot.ui import CopButton, CopInteraction, Looks, bot_of, send
+from bot.ui import CopButton, CopInteraction, bot_of, choices, send
 from cogs.learnings import open_learning_form
 
 
@@ -30,12 +30,9 @@ class ConfirmButton(CopButton, template=r"rem:confirm:(?P<meeting_id>\d+):(?P<an
     """The facilitator's "I'll be there" / "I can't make it"."""
 
     meeting_id: int
-    answer: str
-    look_of = "answer"
-    looks: ClassVar[Looks] = {
-        "yes": ("I'll be there", discord.ButtonStyle.success),
-        "no": "I can't make it",
-    }
+    answer: str = choices(
+        {"yes": ("I'll be there", discord.ButtonStyle.success), "no": "I can't make it"}
+    )
 
     @property
     def confirmed(self) -> bool:
@@ -99,13 +96,13 @@ class SnoozeButton(
     """On a personal reminder's DM: send it again in 10 minutes, an hour, or tomorrow."""
 
     reminder_id: int
-    choice: str
-    look_of = "choice"
+    choice: str = choices(
+        {
+            choice: f"Snooze {label}" if choice != "tomorrow" else "Snooze till tomorrow"
+            for choice, label in svc.SNOOZES.items()
+        }
+    )
     emoji = "💤"
-    looks: ClassVar[Looks] = {
-        choice: f"Snooze {label}" if choice != "tomorrow" else "Snooze till tomorrow"
-        for choice, label in svc.SNOOZES.items()
-    }
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client

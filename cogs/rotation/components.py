@@ -3,15 +3,13 @@ in the custom id; only the asked member may press them)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import discord
 
 from bot.mentions import NO_PINGS, only_users
 from bot.models import SwapStatus
 from bot.services import rotation
 from bot.services.rotation import RotationRules
-from bot.ui import CopButton, CopInteraction, CopView, Looks, persistent_view
+from bot.ui import CopButton, CopInteraction, CopView, choices, persistent_view
 from cogs.rotation.render import moved_text, swap_decision_text
 
 SWAP_TEMPLATE = r"rotation:swap:(?P<action>accept|decline):(?P<swap_id>[0-9]{1,19})"
@@ -25,12 +23,9 @@ class SwapButton(CopButton, template=SWAP_TEMPLATE):
     where = "the swap buttons"
 
     swap_id: int
-    action: str
-    look_of = "action"
-    looks: ClassVar[Looks] = {
-        "accept": ("Accept swap", discord.ButtonStyle.success),
-        "decline": "Decline",
-    }
+    action: str = choices(
+        {"accept": ("Accept swap", discord.ButtonStyle.success), "decline": "Decline"}
+    )
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
