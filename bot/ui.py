@@ -23,9 +23,11 @@ Every error sentence is clamped in one place (``bot.replies.clamp``).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import logging
 import re
+import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import (
@@ -409,18 +411,53 @@ def _group_patterns(template: str) -> dict[str, str]:
     }
 
 
+def spelled(value: object) -> str:
+    """A field's value as a custom id spells it: ``yes``/``no`` for a bool, an enum's
+    value, or the number or text itself."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
+
+
+def _yes(text: str) -> bool:
+    return text == "yes"
+
+
+def _field_kinds(
+    cls: type, annotations: Mapping[str, object], groups: Mapping[str, str]
+) -> dict[str, Callable[[str], object]]:
+    """How each field is parsed from its group's text, by its annotation (a name in the
+    class's module when annotations are postponed)."""
+    scope = {"int": int, "str": str, "bool": bool, **vars(sys.modules[cls.__module__])}
+    parsers: dict[str, Callable[[str], object]] = {}
+    for name, annotation in annotations.items():
+        kind = scope.get(annotation) if isinstance(annotation, str) else annotation
+        if kind is bool:
+            if groups[name] != "yes|no":
+                raise TypeError(f"{cls.__name__}: bool field {name!r} needs the group yes|no")
+            parsers[name] = _yes
+        elif kind in (int, str) or (isinstance(kind, type) and issubclass(kind, enum.Enum)):
+            parsers[name] = cast(Callable[[str], object], kind)
+        else:
+            raise TypeError(f"{cls.__name__}: field {name!r} must be int, str, bool or an Enum")
+    return parsers
+
+
 @dataclass_transform(eq_default=False, field_specifiers=(choices,))
 class _Declared(CopItem[ItemT]):
     """A persistent item declared by its template: its named groups are the fields.
 
-    Each field is an ``int`` or a ``str``, as annotated, in the groups' order. The custom
-    id is the template with each group replaced by its field; ``from_custom_id`` parses
-    the groups of a press back into the same fields, so nothing else needs writing.
+    Each field is an ``int``, a ``str``, a ``bool`` (its group ``yes|no``) or an ``Enum``
+    (by value), as annotated, in the groups' order. The custom id is the template with
+    each group replaced by its field's spelling; ``from_custom_id`` parses the groups of a
+    press back into the same fields, so nothing else needs writing.
     """
 
     custom_id_format: ClassVar[str] = ""
     _field_names: ClassVar[tuple[str, ...]] = ()
-    _int_fields: ClassVar[frozenset[str]] = frozenset()
+    _kinds: ClassVar[dict[str, Callable[[str], object]]] = {}
 
     if TYPE_CHECKING:
         # What a declared item without fields takes (mypy writes no ``__init__`` for a
@@ -447,13 +484,10 @@ class _Declared(CopItem[ItemT]):
         taken = sorted(name for name in names if any(hasattr(kind, name) for kind in kinds))
         if taken:
             raise TypeError(f"{cls.__name__}: field names {taken} are the item's own")
-        odd = sorted(name for name, kind in fields.items() if kind not in (int, "int", str, "str"))
-        if odd:
-            raise TypeError(f"{cls.__name__}: fields {odd} must be int or str")
-        cls._int_fields = frozenset(name for name, kind in fields.items() if kind in (int, "int"))
+        cls._kinds = _field_kinds(cls, fields, _group_patterns(pattern))
 
     def __post_init__(self) -> None:
-        fields = {name: getattr(self, name) for name in self._field_names}
+        fields = {name: spelled(getattr(self, name)) for name in self._field_names}
         custom_id = self.custom_id_format.format_map(fields)
         if not self.template.fullmatch(custom_id):
             raise ValueError(f"{custom_id!r} does not match the template {self.template.pattern!r}")
@@ -471,10 +505,7 @@ class _Declared(CopItem[ItemT]):
         match: re.Match[str],
         /,
     ) -> Self:
-        fields = {
-            name: int(value) if name in cls._int_fields else value
-            for name, value in match.groupdict().items()
-        }
+        fields = {name: cls._kinds[name](value) for name, value in match.groupdict().items()}
         built: Self = cast(Any, cls)(**fields)
         return built
 
@@ -496,8 +527,8 @@ class CopButton(_Declared[discord.ui.Button[Any]]):
     "Not now"})``); the class's ``looks`` then holds them.
 
     ``Answer(7, "yes")`` is a button whose custom id is ``answer:7:yes``; a press on it
-    after a restart is parsed back into the same fields (each field is an ``int`` or a
-    ``str``, as annotated). The label and style are the class's ``label`` and
+    after a restart is parsed back into the same fields (an ``int``, ``str``, ``bool``
+    or ``Enum`` each, as annotated). The label and style are the class's ``label`` and
     ``style``, or what ``appearance`` computes from the fields; ``emoji`` goes before
     the label. ``shown`` changes one message's look (label, disabled, row) without
     changing what a press does. Errors take the one path, as for every ``CopItem``.
@@ -537,7 +568,7 @@ class CopButton(_Declared[discord.ui.Button[Any]]):
         class's ``label`` and ``style``. Override to compute them otherwise."""
         if not self.look_of:
             return self.label, self.style
-        look = self.looks[getattr(self, self.look_of)]
+        look = self.looks[spelled(getattr(self, self.look_of))]
         return (look, self.style) if isinstance(look, str) else look
 
     def shown(

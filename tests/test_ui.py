@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -230,10 +231,45 @@ def test_cop_button_refuses_fields_that_do_not_match_its_groups() -> None:
             a: str = choices({"yes": "Yes"})
             b: str = choices({"no": "No"})
 
-    with pytest.raises(TypeError, match="must be int or str"):
+    with pytest.raises(TypeError, match="must be int, str, bool or an Enum"):
 
-        class Odd(CopButton, template=r"test:odd:(?P<flag>yes|no)"):
+        class Odd(CopButton, template=r"test:odd:(?P<flag>[0-9.]+)"):
+            flag: float
+
+    with pytest.raises(TypeError, match=r"needs the group yes\|no"):
+
+        class Unsure(CopButton, template=r"test:unsure:(?P<flag>yes|no|maybe)"):
             flag: bool
+
+
+class Size(enum.StrEnum):
+    SMALL = "small"
+    LARGE = "large"
+
+
+class Toggle(CopButton, template=r"test:toggle:(?P<toggle_id>\d+):(?P<on>yes|no):(?P<size>\w+)"):
+    toggle_id: int
+    on: bool
+    size: Size = choices({"small": "Small", "large": ("Large", discord.ButtonStyle.primary)})
+
+
+@pytest.mark.parametrize(
+    ("on", "size", "custom_id", "look"),
+    [
+        (True, Size.LARGE, "test:toggle:5:yes:large", ("Large", discord.ButtonStyle.primary)),
+        (False, Size.SMALL, "test:toggle:5:no:small", ("Small", discord.ButtonStyle.secondary)),
+    ],
+)
+async def test_cop_button_spells_bool_and_enum_fields_and_parses_them_back(
+    on: bool, size: Size, custom_id: str, look: tuple[str, discord.ButtonStyle]
+) -> None:
+    toggle = Toggle(5, on, size)
+    assert (toggle.custom_id, toggle.item.label, toggle.item.style) == (custom_id, *look)
+    match = toggle.template.fullmatch(custom_id)
+    assert match is not None
+    parsed = await Toggle.from_custom_id(cast(Any, None), toggle.item, match)
+    assert (parsed.toggle_id, parsed.on, parsed.size) == (5, on, size)
+    assert type(parsed.size) is Size
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,9 @@ def post_view(consult_id: int, anonymous: bool) -> discord.ui.View:
 
 
 def answer_view(consult_id: int) -> discord.ui.View:
-    return persistent_view(AnswerButton(consult_id, "yes"), AnswerButton(consult_id, "no"))
+    return persistent_view(
+        AnswerButton(consult_id, helping=True), AnswerButton(consult_id, helping=False)
+    )
 
 
 async def publish(bot: CopBot, consult_id: int, *, recover: bool = False) -> post.Published | None:
@@ -194,14 +196,14 @@ async def post_invitations(
 # --- the persistent buttons ---------------------------------------------------------------
 
 
-class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<verb>yes|no)"):
+class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<helping>yes|no)"):
     """I'll help / Not this time, under the message that invites members; only an invited
     member's press counts, and only their first (decided in the database)."""
 
     where = "a consult invitation button"
 
     consult_id: int
-    verb: str = choices(
+    helping: bool = choices(
         {
             "yes": ("I'll help", discord.ButtonStyle.success),
             "no": ("Not this time", discord.ButtonStyle.secondary),
@@ -212,7 +214,6 @@ class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = interaction.client
         keyring = bot.data_keyring
-        helping = self.verb == "yes"
         now = bot.clock()
         async with bot.db.transaction() as session:
             member = await optional_member(session, interaction.user.id)
@@ -222,7 +223,7 @@ class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<
                 keyring,
                 inv.id,
                 member,
-                helping,
+                self.helping,
                 now,
                 invite_count=bot.config.consults.invite_count,
                 today=now.astimezone(bot.zone).date(),
@@ -232,12 +233,14 @@ class AnswerButton(CopButton, template=r"consult:answer:(?P<consult_id>\d+):(?P<
             anonymous = result.consult.anonymous
             name = member.display_name if member is not None else "A member"
             asker = (
-                await consults.asker_member(session, keyring, result.consult) if helping else None
+                await consults.asker_member(session, keyring, result.consult)
+                if self.helping
+                else None
             )
             asker_user = asker.user_id if asker is not None and asker.user_id > 0 else None
             next_ids = [i.id for i in result.invited_next]
         thread = await post.thread_of(bot, thread_id) if thread_id else None
-        if helping:
+        if self.helping:
             how = (
                 "Reply with **Reply to the asker** in the post: your reply reaches them by DM."
                 if anonymous

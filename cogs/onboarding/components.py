@@ -471,11 +471,11 @@ class DeclineModal(CopModal, title="Decline the application"):
         await send(interaction, sentence)
 
 
-class RenewalButton(CopButton, template=r"onb:renew:(?P<renewal_id>\d+):(?P<answer>yes|no)"):
+class RenewalButton(CopButton, template=r"onb:renew:(?P<renewal_id>\d+):(?P<staying>yes|no)"):
     where = "a renewal"
 
     renewal_id: int
-    answer: str = choices(render.RENEWAL_LOOKS)
+    staying: bool = choices(render.RENEWAL_LOOKS)
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
@@ -484,7 +484,7 @@ class RenewalButton(CopButton, template=r"onb:renew:(?P<renewal_id>\d+):(?P<answ
                 session,
                 self.renewal_id,
                 interaction.user.id,
-                self.answer == "yes",
+                self.staying,
                 bot.config,
                 bot.clock(),
             )

@@ -25,20 +25,16 @@ from bot.ui import (
 
 class ConsentButton(
     CopButton,
-    template=r"outcome:consent:(?P<outcome_id>\d+):(?P<member_id>\d+):(?P<answer>yes|no)",
+    template=r"outcome:consent:(?P<outcome_id>\d+):(?P<member_id>\d+):(?P<agree>yes|no)",
 ):
     """Yes / No to being named in an outcome. Only the person named can press it, and it
     keeps working after a restart."""
 
     outcome_id: int
     member_id: int
-    answer: str = choices(
+    agree: bool = choices(
         {"yes": ("Yes, name me", discord.ButtonStyle.success), "no": "No, leave me out"}
     )
-
-    @property
-    def agree(self) -> bool:
-        return self.answer == "yes"
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -61,7 +57,8 @@ class ConsentButton(
 
 def consent_view(outcome_id: int, member_id: int) -> discord.ui.View:
     return persistent_view(
-        ConsentButton(outcome_id, member_id, "yes"), ConsentButton(outcome_id, member_id, "no")
+        ConsentButton(outcome_id, member_id, agree=True),
+        ConsentButton(outcome_id, member_id, agree=False),
     )
 
 

@@ -22,7 +22,7 @@ from bot.services import outbound, partnerships
 from bot.services.members import active_member, member_by_user
 from bot.services.partnerships import buddy, jobs, log, roles, rounds
 from bot.timeutil import show
-from bot.ui import CopButton, CopInteraction, CopItem, CopModal, bot_of, choices, send
+from bot.ui import CopButton, CopInteraction, CopItem, FieldsModal, TextField, bot_of, choices, send
 from cogs.partnerships import render
 
 
@@ -40,47 +40,39 @@ async def offers_owner(session: AsyncSession, user_id: int) -> Member:
     return member
 
 
-class OffersForm(CopModal):
+OFFER_FIELDS = (
+    TextField(
+        "offer_tags",
+        "I can offer (comma-separated)",
+        300,
+        "e.g. grant writing, facilitation",
+        required=False,
+    ),
+    TextField("offer_text", "One sentence about it (optional)", 200, required=False),
+    TextField(
+        "need_tags",
+        "I'm looking for (comma-separated)",
+        300,
+        "e.g. evaluation, data",
+        required=False,
+    ),
+    TextField("need_text", "One sentence about it (optional)", 200, required=False),
+)
+
+
+class OffersForm(FieldsModal):
     def __init__(self, current: partnerships.Offers) -> None:
-        super().__init__(title="What you offer and look for", timeout=900)
-        self.offer_tags: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="I can offer (comma-separated)",
-            custom_id="offer_tags",
-            placeholder="e.g. grant writing, facilitation",
-            required=False,
-            max_length=300,
-            default=", ".join(current.offer_tags) or None,
-        )
-        self.offer_text: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="One sentence about it (optional)",
-            custom_id="offer_text",
-            required=False,
-            max_length=200,
-            default=current.offer_text or None,
-        )
-        self.need_tags: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="I'm looking for (comma-separated)",
-            custom_id="need_tags",
-            placeholder="e.g. evaluation, data",
-            required=False,
-            max_length=300,
-            default=", ".join(current.need_tags) or None,
-        )
-        self.need_text: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="One sentence about it (optional)",
-            custom_id="need_text",
-            required=False,
-            max_length=200,
-            default=current.need_text or None,
-        )
-        for item in (self.offer_tags, self.offer_text, self.need_tags, self.need_text):
-            self.add_item(item)
+        values = {
+            "offer_tags": ", ".join(current.offer_tags),
+            "offer_text": current.offer_text,
+            "need_tags": ", ".join(current.need_tags),
+            "need_text": current.need_text,
+        }
+        super().__init__(OFFER_FIELDS, values, title="What you offer and look for", timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         bot = bot_of(interaction)
-        offers = partnerships.parse_offers(
-            self.offer_tags.value, self.offer_text.value, self.need_tags.value, self.need_text.value
-        )
+        offers = partnerships.parse_offers(**self.typed)
         async with bot.db.transaction() as session:
             me = await offers_owner(session, interaction.user.id)
             await partnerships.set_offers(session, bot.data_keyring, me, offers, bot.clock())
@@ -108,27 +100,21 @@ class OffersEditButton(CopButton, template=r"offers:edit"):
 # --- proposing ------------------------------------------------------------------------
 
 
-class ProposeForm(CopModal):
+BRINGS = "What you bring to the table (one line)"
+PROPOSE_FIELDS = (
+    TextField("interest", "The shared interest", log.INTEREST_MAX, "e.g. rural health"),
+    TextField("brings", BRINGS, log.BRINGS_MAX, "e.g. grant writing, a venue, local contacts"),
+)
+ACCEPT_FIELDS = (TextField("brings", BRINGS, log.BRINGS_MAX),)
+
+
+class ProposeForm(FieldsModal):
     """The shared interest and what I bring, for a new partnership."""
 
     def __init__(self, partner_member_id: int, *, interest: str = "") -> None:
-        super().__init__(title="Let's partner", timeout=900)
+        values = {"interest": interest}
+        super().__init__(PROPOSE_FIELDS, values, title="Let's partner", timeout=900)
         self.partner_member_id = partner_member_id
-        self.interest: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="The shared interest",
-            custom_id="interest",
-            placeholder="e.g. rural health",
-            max_length=log.INTEREST_MAX,
-            default=interest or None,
-        )
-        self.brings: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="What you bring to the table (one line)",
-            custom_id="brings",
-            placeholder="e.g. grant writing, a venue, local contacts",
-            max_length=log.BRINGS_MAX,
-        )
-        self.add_item(self.interest)
-        self.add_item(self.brings)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         bot = bot_of(interaction)
@@ -143,8 +129,7 @@ class ProposeForm(CopModal):
                 bot.data_keyring,
                 me,
                 partner,
-                interest=self.interest.value,
-                brings=self.brings.value,
+                **self.typed,
                 now=now,
             )
             await jobs.queue_proposal(session, now, row)
@@ -177,16 +162,10 @@ class ProposeButton(CopButton, template=r"partner:propose:(?P<member_id>\d+)"):
 # --- answering a proposal -------------------------------------------------------------
 
 
-class AcceptForm(CopModal):
+class AcceptForm(FieldsModal):
     def __init__(self, partnership_id: int) -> None:
-        super().__init__(title="Accept the partnership", timeout=900)
+        super().__init__(ACCEPT_FIELDS, title="Accept the partnership", timeout=900)
         self.partnership_id = partnership_id
-        self.brings: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="What you bring to the table (one line)",
-            custom_id="brings",
-            max_length=log.BRINGS_MAX,
-        )
-        self.add_item(self.brings)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         bot = bot_of(interaction)
@@ -198,7 +177,7 @@ class AcceptForm(CopModal):
                 self.partnership_id,
                 me,
                 accept=True,
-                brings=self.brings.value,
+                brings=self.typed["brings"],
                 now=bot.clock(),
                 checkin_days=bot.config.partnerships.checkin_days,
             )
@@ -209,15 +188,9 @@ class AcceptForm(CopModal):
         )
 
 
-class AnswerButton(
-    CopButton, template=r"partner:answer:(?P<partnership_id>\d+):(?P<answer>yes|no)"
-):
+class AnswerButton(CopButton, template=r"partner:answer:(?P<partnership_id>\d+):(?P<yes>yes|no)"):
     partnership_id: int
-    answer: str = choices({"yes": ("Accept", discord.ButtonStyle.success), "no": "Not now"})
-
-    @property
-    def yes(self) -> bool:
-        return self.answer == "yes"
+    yes: bool = choices({"yes": ("Accept", discord.ButtonStyle.success), "no": "Not now"})
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -247,14 +220,12 @@ class AnswerButton(
 
 class StatusButton(
     CopButton,
-    template=r"partner:status:(?P<partnership_id>\d+):(?P<choice>active|paused|complete)",
+    template=r"partner:status:(?P<partnership_id>\d+):(?P<status>active|paused|complete)",
 ):
     partnership_id: int
-    choice: str = choices({"active": "Going well", "paused": "Paused", "complete": "Complete"})
-
-    @property
-    def status(self) -> PartnershipStatus:
-        return PartnershipStatus(self.choice)
+    status: PartnershipStatus = choices(
+        {"active": "Going well", "paused": "Paused", "complete": "Complete"}
+    )
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -284,14 +255,12 @@ class StatusButton(
 
 class RoundCheckinButton(
     CopButton,
-    template=r"round:checkin:(?P<round_id>\d+):(?P<choice>met|not_yet|skip)",
+    template=r"round:checkin:(?P<round_id>\d+):(?P<answer>met|not_yet|skip)",
 ):
     round_id: int
-    choice: str = choices({"met": "We met", "not_yet": "Not yet", "skip": "Skip this round"})
-
-    @property
-    def answer(self) -> CheckinAnswer:
-        return CheckinAnswer(self.choice)
+    answer: CheckinAnswer = choices(
+        {"met": "We met", "not_yet": "Not yet", "skip": "Skip this round"}
+    )
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -307,15 +276,11 @@ class RoundCheckinButton(
 # --- buddies ----------------------------------------------------------------------------
 
 
-class BuddyButton(CopButton, template=r"buddy:(?P<newcomer_id>\d+):(?P<answer>yes|no)"):
+class BuddyButton(CopButton, template=r"buddy:(?P<newcomer_id>\d+):(?P<yes>yes|no)"):
     newcomer_id: int
-    answer: str = choices(
+    yes: bool = choices(
         {"yes": ("Yes, I'll be the buddy", discord.ButtonStyle.success), "no": "Not now"}
     )
-
-    @property
-    def yes(self) -> bool:
-        return self.answer == "yes"
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = bot_of(interaction)
@@ -440,9 +405,7 @@ def register_renderers(bot: CopBot) -> None:
         if me is None:
             return None
         others = await rounds.group_of(session, round_id, me.id)
-        buttons = tuple(
-            RoundCheckinButton(round_id, key).as_port() for key in RoundCheckinButton.looks
-        )
+        buttons = tuple(RoundCheckinButton(round_id, answer).as_port() for answer in CheckinAnswer)
         return render.round_checkin_dm(others, buttons)
 
     async def proposal(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
@@ -456,7 +419,7 @@ def register_renderers(bot: CopBot) -> None:
             view.other_name,
             view.interest,
             view.other_brings,
-            (AnswerButton(pid, "yes").as_port(), AnswerButton(pid, "no").as_port()),
+            (AnswerButton(pid, yes=True).as_port(), AnswerButton(pid, yes=False).as_port()),
         )
 
     async def checkin(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
@@ -470,7 +433,9 @@ def register_renderers(bot: CopBot) -> None:
         return render.checkin_dm(
             view.other_name,
             view.interest,
-            tuple(StatusButton(pid, key).as_port() for key in StatusButton.looks),
+            tuple(
+                StatusButton(pid, PartnershipStatus(key)).as_port() for key in StatusButton.looks
+            ),
         )
 
     async def buddy_ask(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:
@@ -479,7 +444,10 @@ def register_renderers(bot: CopBot) -> None:
             return None
         return render.buddy_ask_dm(
             newcomer.display_name or "A newcomer",
-            (BuddyButton(newcomer.id, "yes").as_port(), BuddyButton(newcomer.id, "no").as_port()),
+            (
+                BuddyButton(newcomer.id, yes=True).as_port(),
+                BuddyButton(newcomer.id, yes=False).as_port(),
+            ),
         )
 
     async def buddy_checkin(session: AsyncSession, item: outbound.Rendering) -> port.Message | None:

@@ -26,17 +26,13 @@ def sender_of(interaction: discord.Interaction[Any]) -> svc.ReminderSender:
     return sender
 
 
-class ConfirmButton(CopButton, template=r"rem:confirm:(?P<meeting_id>\d+):(?P<answer>yes|no)"):
+class ConfirmButton(CopButton, template=r"rem:confirm:(?P<meeting_id>\d+):(?P<confirmed>yes|no)"):
     """The facilitator's "I'll be there" / "I can't make it"."""
 
     meeting_id: int
-    answer: str = choices(
+    confirmed: bool = choices(
         {"yes": ("I'll be there", discord.ButtonStyle.success), "no": "I can't make it"}
     )
-
-    @property
-    def confirmed(self) -> bool:
-        return self.answer == "yes"
 
     async def pressed(self, interaction: CopInteraction) -> None:
         bot = interaction.client
@@ -129,8 +125,8 @@ class PortButtons:
 
     def confirm(self, meeting_id: int) -> tuple[port.Button, ...]:
         return (
-            ConfirmButton(meeting_id, "yes").as_port(),
-            ConfirmButton(meeting_id, "no").as_port(),
+            ConfirmButton(meeting_id, confirmed=True).as_port(),
+            ConfirmButton(meeting_id, confirmed=False).as_port(),
         )
 
     def learning(self, meeting_id: int) -> tuple[port.Button, ...]:
