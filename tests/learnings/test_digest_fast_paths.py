@@ -17,17 +17,10 @@ from hypothesis import strategies as st
 
 from bot.services.learnings import flags
 from bot.services.learnings.flags import NameMatcher
-from bot.services.learnings.render import (
-    RENDERERS,
-    TYPED_PIECES,
-    DigestEntry,
-    _csv_field,
-    _h_fast,
-    _h_pieces,
-    _md_piece_list,
-    _md_pieces,
-    typed_pieces,
-)
+from bot.services.learnings.render import RENDERERS, TYPED_PIECES, DigestEntry, typed_pieces
+from bot.services.learnings.render.as_csv import _csv_field
+from bot.services.learnings.render.as_html import _h_fast, _h_pieces
+from bot.services.learnings.render.as_markdown import _md_piece_list, _md_pieces
 from bot.services.learnings.request import DigestFormat, DigestRequest
 from bot.services.learnings.text import LearningText
 from bot.timeutil import LocalDays

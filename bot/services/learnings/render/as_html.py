@@ -1,0 +1,172 @@
+"""The digest as one self-contained HTML page (printable), everything typed escaped."""
+
+from __future__ import annotations
+
+import functools
+import html
+from datetime import date
+
+from bot.services.learnings.render.base import (
+    CHATHAM,
+    LEFT_OUT,
+    SECTIONS,
+    DigestStats,
+    Markup,
+    MarkupRenderer,
+    Theme,
+    _day,
+    _entries,
+    _meeting_line,
+    _review_note,
+    review_sentence,
+)
+from bot.services.learnings.text import LearningText
+
+
+def h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _h_fast(text: str) -> str:
+    """``h``, each of its five replacements made only when its character occurs (a
+    ``str.replace`` that finds nothing still costs a pass; ``in`` is a memchr), in
+    ``html.escape``'s order: ``&`` first."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "'" in text:
+        text = text.replace("'", "&#x27;")
+    return text
+
+
+def _h_pieces(joined: str, pieces: list[str]) -> list[str]:
+    """``_h_fast(joined).split("\x00")``: ``pieces`` (what was joined) themselves when
+    nothing needed escaping."""
+    escaped = _h_fast(joined)
+    return pieces if escaped is joined else escaped.split("\x00")
+
+
+@functools.lru_cache(maxsize=4096)
+def _h_day(d: date) -> str:
+    return h(_day(d))
+
+
+_CSS = """
+:root { color-scheme: light; }
+body { font: 11pt/1.45 Georgia, 'Times New Roman', serif; color: #1b1b1b; margin: 2.2em auto;
+       max-width: 46em; padding: 0 1.2em; }
+h1 { font-size: 1.7em; margin-bottom: .2em; }
+h2 { font-size: 1.3em; border-bottom: 2px solid #2a6f6f; padding-bottom: .15em; margin-top: 2em; }
+h3 { font-size: 1.05em; margin: 0 0 .2em; }
+.meta { color: #555; font-size: .9em; margin: 0 0 .5em; }
+.summary { border-collapse: collapse; margin: .6em 0; }
+.summary th { text-align: left; padding-right: 1em; }
+table.themes { border-collapse: collapse; margin: .5em 0 1em; }
+table.themes td, table.themes th { border: 1px solid #bbb; padding: .2em .6em; }
+table.themes td.n { text-align: right; }
+.rule { border-left: 4px solid #2a6f6f; padding: .4em .8em; background: #f3f8f8; }
+article { border: 1px solid #ddd; border-radius: 4px; padding: .8em 1em; margin: .8em 0; }
+article h4 { font-size: .85em; text-transform: uppercase; letter-spacing: .04em; color: #2a6f6f;
+             margin: .7em 0 .1em; }
+article p.text { white-space: pre-wrap; margin: 0; }
+.tags { font-size: .85em; color: #444; }
+.flag { border-left: 4px solid #b35c00; background: #fff4e5; padding: .3em .6em; margin-top: .6em; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  article { break-inside: avoid; page-break-inside: avoid; }
+  .flag, .rule { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+_HTML_TAGS = '<p class="tags">Tags: '
+_HTML_HAPPENED, _HTML_LEARNED, _HTML_NEXT_TIME = (
+    f'<h4>{title}</h4><p class="text">' for title in SECTIONS
+)
+_HTML_P_END = "</p>"
+_h_meeting = _meeting_line(_h_day)
+_h_review = _review_note(
+    '<p class="flag"><strong>Review before sharing:</strong> this ',
+    lambda name: f"<code>{h(name)}</code>",
+    "</p>",
+)
+
+
+def _h_entry(
+    number: int,
+    title: str,
+    happened: str,
+    learned: str,
+    next_time: str,
+    tags: str,
+    text: LearningText,
+    who: str,
+    day: str,
+    meeting: str,
+    review: str,
+) -> str:
+    """One entry in HTML, from its escaped pieces (one f-string, as ``_md_entry``)."""
+    tagged = text.tags
+    return (
+        f'<article><h3>{number}. {title}</h3><p class="meta">{day} · {who}{meeting}</p>'
+        f"{_HTML_TAGS if tagged else ''}{tags}{_HTML_P_END if tagged else ''}"
+        f"{_HTML_HAPPENED if happened else ''}{happened}{_HTML_P_END if happened else ''}"
+        f"{_HTML_LEARNED if learned else ''}{learned}{_HTML_P_END if learned else ''}"
+        f"{_HTML_NEXT_TIME if next_time else ''}{next_time}"
+        f"{_HTML_P_END if next_time else ''}{review}</article>\n"
+    )
+
+
+class HtmlRenderer(MarkupRenderer):
+    markup = Markup(
+        lambda typed: list(map(h, typed)),
+        _h_pieces,
+        _h_fast,
+        _h_entry,
+        _h_day,
+        _h_meeting,
+        _h_review,
+    )
+
+    def header(self, stats: DigestStats) -> str:
+        title = f"{self.request.community}: learnings digest"
+        rows = "".join(
+            f"<tr><th>{h(label)}</th><td>{value}</td></tr>"
+            for label, value in self.summary_lines(stats, h)
+        )
+        themes = "".join(
+            f'<tr><td><a href="#theme-{n}">{h(t.label)}</a></td><td class="n">{t.count}</td></tr>'
+            for n, t in enumerate(stats.themes, start=1)
+        )
+        theme_table = (
+            f'<h2>Themes</h2><table class="themes"><tr><th>Theme</th><th>Entries</th></tr>'
+            f"{themes}</table>"
+            if themes
+            else ""
+        )
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "style-src 'unsafe-inline'\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{h(title)}</title><style>{_CSS}</style></head><body>\n"
+            f'<h1>{h(title)}</h1><table class="summary">{rows}</table>'
+            f'<p class="rule">{h(CHATHAM)}</p>{theme_table}\n'
+        )
+
+    def theme_start(self, theme: Theme, index: int) -> str:
+        return f'<section><h2 id="theme-{index}">{h(theme.label)} ({_entries(theme.count)})</h2>\n'
+
+    def theme_end(self, theme: Theme) -> str:
+        return "</section>\n"
+
+    def footer(self, stats: DigestStats) -> str:
+        text = review_sentence(stats.flagged)
+        extra = f"<p>{h(LEFT_OUT.format(n=stats.skipped))}</p>" if stats.skipped else ""
+        return f"<h2>Review</h2><p>{h(text)}</p>{extra}\n</body></html>\n"
