@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -434,6 +433,8 @@ def build_calendar(
     Cancelled meetings are included with ``STATUS:CANCELLED`` so calendars that
     imported them earlier drop them.
     """
+    import icalendar  # when a calendar is first asked for: the bot carries 5 MB less
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//cop-bot//Community of Practice meetings//EN")
     calendar.add("version", "2.0")
