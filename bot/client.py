@@ -7,7 +7,7 @@ import asyncio
 import importlib
 import logging
 import pkgutil
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -87,6 +87,8 @@ class CopBot(commands.Bot):
         ``COP_DATA_KEY`` or the key file and checks it against the database."""
         self.clock = clock
         self.zone = config.community.zone
+        self._event_handler_tasks: set[asyncio.Task[None]] = set()
+        """Event handlers running now (``_schedule_event``), stopped by ``close``."""
         self.port = DiscordPort(self, config.discord.guild_id)
         """The one port (``bot.port``) through which background work reaches Discord."""
         self.outbox = Outbox(
@@ -144,11 +146,38 @@ class CopBot(commands.Bot):
         for done in self.connect_work:
             await done.wait()
 
+    def _schedule_event(
+        self,
+        coro: Callable[..., Coroutine[Any, Any, Any]],
+        event_name: str,
+        *args: Any,
+        **kwargs: Any,
+    ) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = super()._schedule_event(coro, event_name, *args, **kwargs)
+        self._event_handler_tasks.add(task)
+        task.add_done_callback(self._event_handler_tasks.discard)
+        return task
+
     async def close(self) -> None:
         await self.outbox.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self._stop_handlers()
         await super().close()
+        await self._stop_handlers()  # any dispatched while the connection closed
+
+    async def _stop_handlers(self, within: float = 10) -> None:
+        """Event handlers still running (the sweep on connect, a forum catch-up) are
+        cancelled and awaited, so none outlives the bot: whoever closes the database next
+        does it after them, not under them."""
+        current = asyncio.current_task()
+        running = [t for t in self._event_handler_tasks if t is not current and not t.done()]
+        for task in running:
+            task.cancel()
+        if running:
+            _, late = await asyncio.wait(running, timeout=within)
+            if late:
+                log.warning("%d event handlers were still stopping after %g s", len(late), within)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         if guild.id != self.config.discord.guild_id or self._checked_guild:
