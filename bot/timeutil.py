@@ -59,14 +59,16 @@ class LocalDays:
         (and last, for instants after the span)."""
         if all(a < b for a, b in itertools.pairwise(starts)):
             for i in range(count - 1):
-                start, end = starts[i], starts[i + 1] - timedelta(microseconds=1)
-                same_offset = start.astimezone(zone).utcoffset() == end.astimezone(zone).utcoffset()
-                if same_offset and local_date(start, zone) == days[i] == local_date(end, zone):
+                first_moment = starts[i].astimezone(zone)
+                last_moment = (starts[i + 1] - timedelta(microseconds=1)).astimezone(zone)
+                if (
+                    first_moment.utcoffset() == last_moment.utcoffset()
+                    and first_moment.date() == days[i] == last_moment.date()
+                ):
                     self._days[i] = days[i]
 
     def __call__(self, moment: datetime) -> date:
-        day = self._days[bisect.bisect_right(self._starts, moment) - 1]
-        return day if day is not None else moment.astimezone(self._zone).date()
+        return self.many([moment])[0]
 
     def many(self, moments: list[datetime]) -> list[date]:
         """The day of each of ``moments``."""

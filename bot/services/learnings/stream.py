@@ -230,41 +230,20 @@ async def iter_digest(
             by_theme: dict[str | None, list[Opened]] = {}
             name: str | None
             for row in batch:
-                tags = row.text.tags
                 if wanted:
-                    matching = [t for t in tags if t in wanted]
+                    matching = [t for t in row.text.tags if t in wanted]
                     if not matching:
                         continue
                     name = matching[0]
                 else:
-                    name = tags[0] if tags else None
+                    name = row.text.theme
                 rows = by_theme.get(name)
                 if rows is None:
                     by_theme[name] = [row]
                 else:
                     rows.append(row)
-            ordered = [row for rows in by_theme.values() for row in rows]
-            texts = [row.text for row in ordered]
-            typed = typed_pieces(texts)
-            anonymous = [row.anonymous for row in ordered]
-            columns = EntryColumns(
-                [],
-                texts,
-                anonymous,
-                [
-                    None if row.anonymous else names.get(row.author_id, "a member")
-                    for row in ordered
-                ],
-                local_days.many([row.created_at for row in ordered]),
-                [
-                    None if at is None else local_days(at)
-                    for at in [row.meeting_at for row in ordered]
-                ],
-                {},
-                [],
-            )
-            numbers = columns.numbers
-            runs = columns.runs
+            numbers: list[int] = []
+            runs: list[tuple[str | None, int, int]] = []
             for name, rows in by_theme.items():
                 theme = themes.get(name)
                 if theme is None:
@@ -273,6 +252,25 @@ async def iter_digest(
                 numbers.extend(range(theme.count + 1, theme.count + 1 + len(rows)))
                 theme.count += len(rows)
                 runs.append((name, start, len(numbers)))
+            ordered = [row for rows in by_theme.values() for row in rows]
+            texts = [row.text for row in ordered]
+            typed = typed_pieces(texts)
+            columns = EntryColumns(
+                numbers=numbers,
+                texts=texts,
+                anonymous=[row.anonymous for row in ordered],
+                authors=[
+                    None if row.anonymous else names.get(row.author_id, "a member")
+                    for row in ordered
+                ],
+                days=local_days.many([row.created_at for row in ordered]),
+                meeting_days=[
+                    None if row.meeting_at is None else local_days(row.meeting_at)
+                    for row in ordered
+                ],
+                flags={},
+                runs=runs,
+            )
             # The few entries that may name someone: checked exactly, flagged in their theme
             for at in matcher.suspects(typed, per=TYPED_PIECES):
                 row = ordered[at]

@@ -141,8 +141,6 @@ class Renderer:
 
     def __init__(self, request: DigestRequest) -> None:
         self.request = request
-        self._names: dict[str | None, str] = {None: ""}
-        """Authors' names as ``_who`` escaped them (they repeat)."""
 
     def summary_lines(
         self, stats: DigestStats, escape: Callable[[str], str]
@@ -192,31 +190,6 @@ class Renderer:
     def footer(self, stats: DigestStats) -> str:
         return ""
 
-    def _escaped(
-        self, typed: list[str], escape: Callable[[str, list[str]], list[str]]
-    ) -> list[str] | None:
-        """``typed`` escaped in one pass: the pieces joined by NULs, escaped and split back
-        by ``escape`` (one call for the many instead of several for each: most of the time
-        in escaping is per call). None when someone typed a NUL or a carriage return:
-        those entries go through ``entry`` (``escape`` must neither add nor drop a NUL:
-        one more piece than joined means someone typed it)."""
-        raw = "\x00".join(typed)
-        if "\r" in raw:
-            return None
-        escaped = escape(raw, typed)
-        return escaped if len(escaped) == len(typed) else None
-
-    def _who(self, columns: EntryColumns, escape_name: Callable[[str], str]) -> list[str]:
-        """Each entry's byline: "anonymous", or its author's name escaped (names repeat,
-        so each is escaped once an export)."""
-        names = self._names
-        for name in set(columns.authors).difference(names):
-            names[name] = escape_name(name or "")
-        return [
-            "anonymous" if anonymous else names[name]
-            for anonymous, name in zip(columns.anonymous, columns.authors, strict=True)
-        ]
-
 
 @dataclass(frozen=True)
 class Markup:
@@ -239,28 +212,31 @@ class MarkupRenderer(Renderer):
 
     markup: Markup
 
+    def __init__(self, request: DigestRequest) -> None:
+        super().__init__(request)
+        self._names: dict[str | None, str] = {None: ""}
+        """Authors' names as ``_who`` escaped them (they repeat)."""
+
     def entry(self, e: DigestEntry) -> str:
         m = self.markup
         title, happened, learned, next_time, tags, author = m.escape_entry(_typed(e))
-        return str(
-            m.write(
-                e.number,
-                title,
-                happened,
-                learned,
-                next_time,
-                tags,
-                e.text,
-                "anonymous" if e.anonymous else author,
-                m.day(e.day),
-                m.meeting(e.meeting_day),
-                m.review(e.flags, e.anonymous) if e.flags else "",
-            )
+        return m.write(
+            e.number,
+            title,
+            happened,
+            learned,
+            next_time,
+            tags,
+            e.text,
+            "anonymous" if e.anonymous else author,
+            m.day(e.day),
+            m.meeting(e.meeting_day),
+            m.review(e.flags, e.anonymous) if e.flags else "",
         )
 
     def groups(self, columns: EntryColumns, typed: list[str]) -> list[str]:
         m = self.markup
-        escaped = self._escaped(typed, m.escape_pieces)
+        escaped = self._escaped(typed)
         if escaped is None:
             return Renderer.groups(self, columns, typed)
         reviews = [""] * len(columns.numbers)
@@ -272,13 +248,36 @@ class MarkupRenderer(Renderer):
                 columns.numbers,
                 *(escaped[n::TYPED_PIECES] for n in range(TYPED_PIECES)),
                 columns.texts,
-                self._who(columns, m.escape_name),
+                self._who(columns),
                 map(m.day, columns.days),
                 map(m.meeting, columns.meeting_days),
                 reviews,
             )
         )
         return ["".join(texts[start:stop]) for _, start, stop in columns.runs]
+
+    def _escaped(self, typed: list[str]) -> list[str] | None:
+        """``typed`` escaped in one pass: the pieces joined by NULs, escaped and split
+        back by the markup's ``escape_pieces`` (one call for the many instead of several
+        for each: most of the time in escaping is per call). None when someone typed a NUL
+        or a carriage return: those entries go through ``entry`` (``escape_pieces`` must
+        neither add nor drop a NUL: one more piece than joined means someone typed it)."""
+        raw = "\x00".join(typed)
+        if "\r" in raw:
+            return None
+        escaped = self.markup.escape_pieces(raw, typed)
+        return escaped if len(escaped) == len(typed) else None
+
+    def _who(self, columns: EntryColumns) -> list[str]:
+        """Each entry's byline: "anonymous", or its author's name escaped (names repeat,
+        so each is escaped once an export)."""
+        names = self._names
+        for name in set(columns.authors).difference(names):
+            names[name] = self.markup.escape_name(name or "")
+        return [
+            "anonymous" if anonymous else names[name]
+            for anonymous, name in zip(columns.anonymous, columns.authors, strict=True)
+        ]
 
 
 SECTIONS = ("What happened", "What I learned", "What I would do next time")
