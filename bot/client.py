@@ -12,6 +12,7 @@ from datetime import UTC
 from typing import Any
 
 import discord
+from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
@@ -32,6 +33,24 @@ SCHEDULER_MISFIRE_GRACE_SECONDS = 60
 decided from the database, so a job that misfires loses nothing."""
 
 StartupStep = Callable[["CopBot"], Awaitable[None]]
+
+MEMBER_WORK_TASKS = (
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch-",
+    "discord-ui-modal-dispatch-",
+    "discord-ui-dynamic-item-",
+)
+"""How discord.py names the tasks that run a member's command, press or form
+(``app_commands/tree.py``, ``ui/view.py``, ``ui/modal.py``): ``close`` lets those under
+way finish, for a moment, before it cancels them."""
+
+
+class JobExecutor(AsyncIOExecutor):  # type: ignore[misc]  # APScheduler has no types
+    """APScheduler's asyncio executor, telling which jobs are running: its ``shutdown``
+    only cancels them, and ``CopBot.close`` must also wait until they have stopped."""
+
+    def running(self) -> list[asyncio.Future[Any]]:
+        return [job for job in self._pending_futures if not job.done()]
 
 
 def discover_extensions() -> list[str]:
@@ -87,16 +106,19 @@ class CopBot(commands.Bot):
         ``COP_DATA_KEY`` or the key file and checks it against the database."""
         self.clock = clock
         self.zone = config.community.zone
-        self._event_handler_tasks: set[asyncio.Task[None]] = set()
-        """Event handlers running now (``_schedule_event``), stopped by ``close``."""
+        self._tasks: set[asyncio.Task[Any]] = set()
+        """Event handlers (``_schedule_event``) and the cogs' ``background`` work running
+        now; ``close`` stops them."""
         self.port = DiscordPort(self, config.discord.guild_id)
         """The one port (``bot.port``) through which background work reaches Discord."""
         self.outbox = Outbox(
             db, self.port, clock, config.community.zone, OutboxSettings.from_config(config)
         )
         """The one outbound path for bulk DMs (``bot.services.outbound``)."""
+        self._jobs = JobExecutor()
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
+            executors={"default": self._jobs},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -153,31 +175,53 @@ class CopBot(commands.Bot):
         *args: Any,
         **kwargs: Any,
     ) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = super()._schedule_event(coro, event_name, *args, **kwargs)
-        self._event_handler_tasks.add(task)
-        task.add_done_callback(self._event_handler_tasks.discard)
+        return self._track(super()._schedule_event(coro, event_name, *args, **kwargs))
+
+    def background(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Run ``work`` beside what called it (a sweep after a change, say); ``close``
+        stops it with the bot."""
+        return self._track(asyncio.create_task(work, name=name))
+
+    def _track(self, task: asyncio.Task[None]) -> asyncio.Task[None]:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         return task
 
     async def close(self) -> None:
         await self.outbox.stop()
+        jobs = self._jobs.running()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await self._stop_handlers()
+            self.scheduler.shutdown(wait=False)  # cancels the running jobs, without waiting
+        await self._stop_work(jobs)
         await super().close()
-        await self._stop_handlers()  # any dispatched while the connection closed
+        await self._stop_work([])  # any begun while the connection closed (a cog unloading)
 
-    async def _stop_handlers(self, within: float = 10) -> None:
-        """Event handlers still running (the sweep on connect, a forum catch-up) are
-        cancelled and awaited, so none outlives the bot: whoever closes the database next
-        does it after them, not under them."""
+    async def _stop_work(
+        self, jobs: list[asyncio.Future[Any]], grace: float = 5, within: float = 10
+    ) -> None:
+        """Whatever still runs is stopped and awaited, so none of it outlives the bot and
+        works on under a database being closed next. A member's command or press under way
+        gets ``grace`` seconds to finish; event handlers and background work are cancelled
+        (each unit of work is one transaction, so a cancelled one leaves nothing half-done)."""
         current = asyncio.current_task()
-        running = [t for t in self._event_handler_tasks if t is not current and not t.done()]
+        members = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and task.get_name().startswith(MEMBER_WORK_TASKS)
+        ]
+        if members:
+            await asyncio.wait(members, timeout=grace)
+        running = [
+            task
+            for task in (*jobs, *self._tasks, *members)
+            if task is not current and not task.done()
+        ]
         for task in running:
             task.cancel()
         if running:
             _, late = await asyncio.wait(running, timeout=within)
             if late:
-                log.warning("%d event handlers were still stopping after %g s", len(late), within)
+                log.warning("%d tasks were still stopping after %g s", len(late), within)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         if guild.id != self.config.discord.guild_id or self._checked_guild:

@@ -77,6 +77,7 @@ class Events(commands.Cog):
             self.bot.scheduler.remove_job(TICK_JOB_ID)
         if self._soon is not None:
             self._soon.cancel()
+            await asyncio.wait([self._soon])  # its session closes before the database does
 
     # --- the work --------------------------------------------------------------------
 
@@ -190,7 +191,7 @@ class Events(commands.Cog):
         """Sweep shortly, once: after a meeting changed (moved, cancelled, new facilitator)."""
         if self._soon is not None and not self._soon.done():
             return
-        self._soon = asyncio.create_task(self._sweep_now())
+        self._soon = self.bot.background(self._sweep_now(), name="events-sweep-soon")
 
     async def _sweep_now(self) -> None:
         await asyncio.sleep(0)

@@ -1,19 +1,47 @@
-"""Closing the bot stops the event handlers still running, before it returns: none
-outlives the bot and works on under a database that is being closed."""
+"""Closing the bot stops the work still running before it returns: event handlers,
+background work and scheduled jobs are cancelled and awaited, so none outlives the bot and
+works on under a database that is being closed."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
 
+import pytest
+
+from bot.client import CopBot
 from tests.e2e.harness import World
 
+Slow = Callable[[], Coroutine[Any, Any, None]]
 
-async def test_close_cancels_a_running_event_handler_and_waits_for_it(world: World) -> None:
+
+def dispatched(bot: CopBot, slow: Slow) -> None:
+    async def on_slow_catch_up() -> None:
+        await slow()
+
+    bot.add_listener(on_slow_catch_up)
+    bot.dispatch("slow_catch_up")
+
+
+def in_background(bot: CopBot, slow: Slow) -> None:
+    bot.background(slow(), name="slow-sweep")
+
+
+def scheduled(bot: CopBot, slow: Slow) -> None:
+    bot.scheduler.add_job(slow, "date", run_date=datetime.now(UTC), id="slow-job")
+
+
+@pytest.mark.parametrize("start", [dispatched, in_background, scheduled])
+async def test_close_cancels_running_work_and_waits_for_it(
+    world: World, start: Callable[[CopBot, Slow], None]
+) -> None:
     bot = await world.start_bot()
     started = asyncio.Event()
     stages: list[str] = []
 
-    async def on_slow_catch_up() -> None:
+    async def slow() -> None:
         started.set()
         try:
             await asyncio.sleep(3600)
@@ -23,10 +51,7 @@ async def test_close_cancels_a_running_event_handler_and_waits_for_it(world: Wor
             stages.append("cleaned up")
             raise
 
-    bot.add_listener(on_slow_catch_up)
-    bot.dispatch("slow_catch_up")
+    start(bot, slow)
     await asyncio.wait_for(started.wait(), 5)
     await world.stop_bot()
     assert stages == ["cleaned up"]
-    leftovers = [t for t in asyncio.all_tasks() if t.get_name() == "discord.py: on_slow_catch_up"]
-    assert all(t.done() for t in leftovers)
