@@ -9,8 +9,8 @@ from datetime import date
 from bot.services.learnings.render.base import (
     CHATHAM,
     LEFT_OUT,
-    SECTIONS,
     DigestStats,
+    EntryLayout,
     Markup,
     MarkupRenderer,
     Theme,
@@ -18,9 +18,9 @@ from bot.services.learnings.render.base import (
     _entries,
     _meeting_line,
     _review_note,
+    entry_writer,
     review_sentence,
 )
-from bot.services.learnings.text import LearningText
 
 
 def h(text: str) -> str:
@@ -85,42 +85,26 @@ article p.text { white-space: pre-wrap; margin: 0; }
 """
 
 
-_HTML_TAGS = '<p class="tags">Tags: '
-_HTML_HAPPENED, _HTML_LEARNED, _HTML_NEXT_TIME = (
-    f'<h4>{title}</h4><p class="text">' for title in SECTIONS
+_h_entry = entry_writer(
+    EntryLayout(
+        opening="<article><h3>",
+        after_title='</h3><p class="meta">',
+        after_byline="</p>",
+        tags_label='<p class="tags">Tags: ',
+        after_tags="</p>",
+        gap="",
+        heading='<h4>{}</h4><p class="text">',
+        after_text="</p>",
+        closing="</article>\n",
+        tagged_by_list=True,
+    )
 )
-_HTML_P_END = "</p>"
 _h_meeting = _meeting_line(_h_day)
 _h_review = _review_note(
     '<p class="flag"><strong>Review before sharing:</strong> this ',
     lambda name: f"<code>{h(name)}</code>",
     "</p>",
 )
-
-
-def _h_entry(
-    number: int,
-    title: str,
-    happened: str,
-    learned: str,
-    next_time: str,
-    tags: str,
-    text: LearningText,
-    who: str,
-    day: str,
-    meeting: str,
-    review: str,
-) -> str:
-    """One entry in HTML, from its escaped pieces (one f-string, as ``_md_entry``)."""
-    tagged = text.tags
-    return (
-        f'<article><h3>{number}. {title}</h3><p class="meta">{day} · {who}{meeting}</p>'
-        f"{_HTML_TAGS if tagged else ''}{tags}{_HTML_P_END if tagged else ''}"
-        f"{_HTML_HAPPENED if happened else ''}{happened}{_HTML_P_END if happened else ''}"
-        f"{_HTML_LEARNED if learned else ''}{learned}{_HTML_P_END if learned else ''}"
-        f"{_HTML_NEXT_TIME if next_time else ''}{next_time}"
-        f"{_HTML_P_END if next_time else ''}{review}</article>\n"
-    )
 
 
 class HtmlRenderer(MarkupRenderer):

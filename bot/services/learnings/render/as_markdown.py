@@ -10,8 +10,8 @@ from bot.services.learnings.render.base import (
     CHATHAM,
     LEFT_OUT,
     NO_THEME,
-    SECTIONS,
     DigestStats,
+    EntryLayout,
     Markup,
     MarkupRenderer,
     Theme,
@@ -19,9 +19,9 @@ from bot.services.learnings.render.base import (
     _entries,
     _meeting_line,
     _review_note,
+    entry_writer,
     review_sentence,
 )
-from bot.services.learnings.text import LearningText
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+!|~&"})
 _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
@@ -128,49 +128,24 @@ def md_block(text: str) -> str:
     return _breaks(md(text))
 
 
-_NL = "\n"
-_NL2 = "\n\n"
-_BREAK = "  \n"
-"""A Markdown line break (``_breaks``, inlined in ``MarkdownRenderer._entry``)."""
-_MD_TAGS = "Tags: "
-_MD_HAPPENED, _MD_LEARNED, _MD_NEXT_TIME = (f"**{title}**  \n" for title in SECTIONS)
+_md_entry = entry_writer(
+    EntryLayout(
+        opening="### ",
+        after_title="\n\n_",
+        after_byline="_  \n",
+        tags_label="Tags: ",
+        after_tags="\n",
+        gap="\n",
+        heading="**{}**  \n",
+        after_text="\n\n",
+        closing="",
+        line_break="  \n",  # as _breaks writes it
+    )
+)
 _md_meeting = _meeting_line(_day)
 _md_review = _review_note(
     "> ⚠️ **Review before sharing:** this ", lambda name: f"`{_code(name)}`", "\n\n"
 )
-
-
-def _md_entry(
-    number: int,
-    title: str,
-    happened: str,
-    learned: str,
-    next_time: str,
-    tags: str,
-    text: LearningText,
-    who: str,
-    day: str,
-    meeting: str,
-    review: str,
-) -> str:
-    """One entry in Markdown, from its escaped pieces (``text`` is unused: HTML's
-    ``_h_entry`` needs it). One f-string, each optional part's
-    label and ending empty when it is absent (no ``+`` inside: each would copy the text
-    once more). This runs for every entry."""
-    if _NL in happened:  # _breaks, inlined (a replace that finds nothing costs a pass)
-        happened = happened.replace(_NL, _BREAK)
-    if _NL in learned:
-        learned = learned.replace(_NL, _BREAK)
-    if _NL in next_time:
-        next_time = next_time.replace(_NL, _BREAK)
-    return (
-        f"### {number}. {title}\n\n_{day} · {who}{meeting}_  \n"
-        f"{_MD_TAGS if tags else ''}{tags}{_NL if tags else ''}\n"
-        f"{_MD_HAPPENED if happened else ''}{happened}{_NL2 if happened else ''}"
-        f"{_MD_LEARNED if learned else ''}{learned}{_NL2 if learned else ''}"
-        f"{_MD_NEXT_TIME if next_time else ''}{next_time}{_NL2 if next_time else ''}"
-        f"{review}"
-    )
 
 
 def _md_escape_entry(typed: tuple[str, ...]) -> list[str]:

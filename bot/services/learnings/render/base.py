@@ -285,6 +285,74 @@ SECTIONS = ("What happened", "What I learned", "What I would do next time")
 _MEETING = " · from the meeting of "
 
 
+@dataclass(frozen=True)
+class EntryLayout:
+    """How a markup format lays an entry out around its escaped pieces: ``opening``, the
+    number and title, ``after_title``, the byline (day · who, meeting), ``after_byline``;
+    the tags between ``tags_label`` and ``after_tags`` (both left out when there are
+    none), then ``gap``; each of the three texts between its heading (``heading`` with
+    its title from ``SECTIONS`` in the ``{}``) and ``after_text`` (all left out when it
+    is empty); the review note; ``closing``."""
+
+    opening: str
+    after_title: str
+    after_byline: str
+    tags_label: str
+    after_tags: str
+    gap: str
+    heading: str
+    after_text: str
+    closing: str
+    line_break: str | None = None
+    """What a line break inside one of the three texts is written as (None: as it is)."""
+    tagged_by_list: bool = False
+    """Whether the tags' part is there when the entry has tags (``text.tags``), rather
+    than when their escaped text is not empty."""
+
+
+def entry_writer(layout: EntryLayout) -> Callable[..., str]:
+    """``Markup.write`` for ``layout``: one entry from its escaped pieces, as one f-string
+    (no ``+`` inside: each would copy the text once more), the layout's parts held in
+    the closure. This runs for every entry."""
+    opening, after_title, after_byline = layout.opening, layout.after_title, layout.after_byline
+    tags_label, after_tags, gap = layout.tags_label, layout.after_tags, layout.gap
+    happened_heading, learned_heading, next_time_heading = map(layout.heading.format, SECTIONS)
+    after_text, closing = layout.after_text, layout.closing
+    line_break, tagged_by_list = layout.line_break, layout.tagged_by_list
+
+    def write(
+        number: int,
+        title: str,
+        happened: str,
+        learned: str,
+        next_time: str,
+        tags: str,
+        text: LearningText,
+        who: str,
+        day: str,
+        meeting: str,
+        review: str,
+    ) -> str:
+        if line_break is not None:  # a replace that finds nothing still costs a pass
+            if "\n" in happened:
+                happened = happened.replace("\n", line_break)
+            if "\n" in learned:
+                learned = learned.replace("\n", line_break)
+            if "\n" in next_time:
+                next_time = next_time.replace("\n", line_break)
+        tagged = text.tags if tagged_by_list else tags
+        return (
+            f"{opening}{number}. {title}{after_title}{day} · {who}{meeting}{after_byline}"
+            f"{tags_label if tagged else ''}{tags}{after_tags if tagged else ''}{gap}"
+            f"{happened_heading if happened else ''}{happened}{after_text if happened else ''}"
+            f"{learned_heading if learned else ''}{learned}{after_text if learned else ''}"
+            f"{next_time_heading if next_time else ''}{next_time}"
+            f"{after_text if next_time else ''}{review}{closing}"
+        )
+
+    return write
+
+
 def _meeting_line(day_text: Callable[[date], str]) -> Callable[[date | None], str]:
     """The byline's "from the meeting of" part for a meeting day (or none), with the day
     written by ``day_text`` (cached: days repeat)."""
