@@ -16,9 +16,6 @@ from bot.services.learnings.render.base import (
     Theme,
     _day,
     _entries,
-    _meeting_line,
-    _review_note,
-    entry_writer,
     review_sentence,
 )
 
@@ -85,38 +82,25 @@ article p.text { white-space: pre-wrap; margin: 0; }
 """
 
 
-_h_entry = entry_writer(
-    EntryLayout(
-        opening="<article><h3>",
-        after_title='</h3><p class="meta">',
-        after_byline="</p>",
-        tags_label='<p class="tags">Tags: ',
-        after_tags="</p>",
-        gap="",
-        heading='<h4>{}</h4><p class="text">',
-        after_text="</p>",
-        closing="</article>\n",
-        tagged_by_list=True,
-    )
-)
-_h_meeting = _meeting_line(_h_day)
-_h_review = _review_note(
-    '<p class="flag"><strong>Review before sharing:</strong> this ',
-    lambda name: f"<code>{h(name)}</code>",
-    "</p>",
+_HTML_LAYOUT = EntryLayout(
+    opening="<article><h3>",
+    after_title='</h3><p class="meta">',
+    after_byline="</p>",
+    tags_label='<p class="tags">Tags: ',
+    after_tags="</p>",
+    gap="",
+    heading='<h4>{}</h4><p class="text">',
+    after_text="</p>",
+    closing="</article>\n",
+    review_opening='<p class="flag"><strong>Review before sharing:</strong> this ',
+    review_name=lambda name: f"<code>{h(name)}</code>",
+    review_closing="</p>",
+    tagged_by_list=True,
 )
 
 
 class HtmlRenderer(MarkupRenderer):
-    markup = Markup(
-        lambda typed: list(map(h, typed)),
-        _h_pieces,
-        _h_fast,
-        _h_entry,
-        _h_day,
-        _h_meeting,
-        _h_review,
-    )
+    markup = Markup(lambda typed: list(map(h, typed)), _h_pieces, _h_fast, _h_day, _HTML_LAYOUT)
 
     def header(self, stats: DigestStats) -> str:
         title = f"{self.request.community}: learnings digest"

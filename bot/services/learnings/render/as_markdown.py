@@ -17,9 +17,6 @@ from bot.services.learnings.render.base import (
     Theme,
     _day,
     _entries,
-    _meeting_line,
-    _review_note,
-    entry_writer,
     review_sentence,
 )
 
@@ -128,23 +125,20 @@ def md_block(text: str) -> str:
     return _breaks(md(text))
 
 
-_md_entry = entry_writer(
-    EntryLayout(
-        opening="### ",
-        after_title="\n\n_",
-        after_byline="_  \n",
-        tags_label="Tags: ",
-        after_tags="\n",
-        gap="\n",
-        heading="**{}**  \n",
-        after_text="\n\n",
-        closing="",
-        line_break="  \n",  # as _breaks writes it
-    )
-)
-_md_meeting = _meeting_line(_day)
-_md_review = _review_note(
-    "> ⚠️ **Review before sharing:** this ", lambda name: f"`{_code(name)}`", "\n\n"
+_MD_LAYOUT = EntryLayout(
+    opening="### ",
+    after_title="\n\n_",
+    after_byline="_  \n",
+    tags_label="Tags: ",
+    after_tags="\n",
+    gap="\n",
+    heading="**{}**  \n",
+    after_text="\n\n",
+    closing="",
+    review_opening="> ⚠️ **Review before sharing:** this ",
+    review_name=lambda name: f"`{_code(name)}`",
+    review_closing="\n\n",
+    line_break="  \n",  # as _breaks writes it
 )
 
 
@@ -157,9 +151,7 @@ def _md_escape_entry(typed: tuple[str, ...]) -> list[str]:
 
 
 class MarkdownRenderer(MarkupRenderer):
-    markup = Markup(
-        _md_escape_entry, _md_piece_list, _md_name, _md_entry, _day, _md_meeting, _md_review
-    )
+    markup = Markup(_md_escape_entry, _md_piece_list, _md_name, _day, _MD_LAYOUT)
 
     def header(self, stats: DigestStats) -> str:
         lines = [f"# {md(self.request.community)}: learnings digest", ""]

@@ -195,16 +195,25 @@ class Renderer:
 class Markup:
     """How a markup format (Markdown, HTML) writes entries: ``escape_entry`` escapes one
     entry's six typed pieces (``_typed``), ``escape_pieces`` many joined by NULs,
-    ``escape_name`` an author's name; ``write`` puts an entry together from its escaped
-    pieces, its byline, its day, its meeting's day and its review note."""
+    ``escape_name`` an author's name, ``day`` writes a day; from ``layout`` come
+    ``write`` (an entry put together from its escaped pieces, its byline, its day, its
+    meeting's day and its review note), ``meeting`` and ``review``."""
 
     escape_entry: Callable[[tuple[str, ...]], list[str]]
     escape_pieces: Callable[[str, list[str]], list[str]]
     escape_name: Callable[[str], str]
-    write: Callable[..., str]
     day: Callable[[date], str]
-    meeting: Callable[[date | None], str]
-    review: Callable[[Sequence[str], bool], str]
+    layout: EntryLayout
+    write: Callable[..., str] = field(init=False)
+    meeting: Callable[[date | None], str] = field(init=False)
+    review: Callable[[Sequence[str], bool], str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        layout = self.layout
+        object.__setattr__(self, "write", entry_writer(layout))
+        object.__setattr__(self, "meeting", _meeting_line(self.day))
+        review = _review_note(layout.review_opening, layout.review_name, layout.review_closing)
+        object.__setattr__(self, "review", review)
 
 
 class MarkupRenderer(Renderer):
@@ -292,7 +301,8 @@ class EntryLayout:
     the tags between ``tags_label`` and ``after_tags`` (both left out when there are
     none), then ``gap``; each of the three texts between its heading (``heading`` with
     its title from ``SECTIONS`` in the ``{}``) and ``after_text`` (all left out when it
-    is empty); the review note; ``closing``."""
+    is empty); the review note (``review_opening``, the names each written by
+    ``review_name``, ``review_closing``); ``closing``."""
 
     opening: str
     after_title: str
@@ -303,6 +313,9 @@ class EntryLayout:
     heading: str
     after_text: str
     closing: str
+    review_opening: str
+    review_name: Callable[[str], str]
+    review_closing: str
     line_break: str | None = None
     """What a line break inside one of the three texts is written as (None: as it is)."""
     tagged_by_list: bool = False
