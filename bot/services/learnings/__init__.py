@@ -11,14 +11,15 @@ and personal data.
 
 Other capabilities use :func:`shareable_themes` (the facilitator's hand-over pack),
 :func:`anonymity_order` (order entries so position reveals no author), :func:`open_tags`
-and ``FILTERS_AAD`` (the impact report's theme counts), :func:`add_export_record` (the
-impact report's line in the export history) and the form pieces ``FieldSpec``,
-``FormDraft``, ``FormProblem`` and :func:`field_problems` (the consults' form).
+and ``FILTERS_AAD`` (the impact report's theme counts), :func:`add_export_record` with
+``ExportLine`` (the impact report's line in the export history) and the form pieces
+``FieldSpec``, ``FormDraft``, ``FormProblem`` and :func:`field_problems` (the consults'
+form).
 """
 
 from bot.services.learnings.order import anonymity_order
 from bot.services.learnings.personal import CONTRIBUTOR as MYDATA
-from bot.services.learnings.record import add_export_record
+from bot.services.learnings.record import ExportLine, add_export_record
 from bot.services.learnings.request import FILTERS_AAD
 from bot.services.learnings.store import shareable_themes
 from bot.services.learnings.text import (
@@ -36,6 +37,7 @@ __all__ = [
     "FILTERS_AAD",
     "MYDATA",
     "SHARED_LEVELS",
+    "ExportLine",
     "FieldSpec",
     "FormDraft",
     "FormProblem",

@@ -19,38 +19,46 @@ from bot.services.learnings.stream import DigestOutcome
 # --- the record ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ExportLine:
+    """What an export wrote, as the history records it: the range, the format, how many
+    entries (and how many of them flagged), the file's size and SHA-256, the tags asked
+    for."""
+
+    start: date
+    end: date
+    format: str
+    entries: int
+    size: int
+    sha256: str
+    tags: Sequence[str] = ()
+    flagged: int = 0
+
+
 async def add_export_record(
     session: AsyncSession,
     keyring: Keyring,
+    line: ExportLine,
     *,
     by: Member | None,
     via: str,
-    start: date,
-    end: date,
-    format: str,
-    tags: Sequence[str],
-    entries: int,
-    flagged: int,
-    size: int,
-    sha256: str,
     now: datetime,
 ) -> DigestExport:
     """One line of the export history (digests and impact reports): who, when, through
-    what, the range, the tags asked for (encrypted), how many entries, the file's size and
-    SHA-256."""
+    what, and ``line`` (the tags asked for encrypted)."""
     record = DigestExport(
         exported_by_id=by.id if by else None,
         via=via[:200],
         exported_at=now,
-        range_start=start,
-        range_end=end,
-        format=format,
-        filters=keyring.encrypt_json({"tags": list(tags)}, FILTERS_AAD),
+        range_start=line.start,
+        range_end=line.end,
+        format=line.format,
+        filters=keyring.encrypt_json({"tags": list(line.tags)}, FILTERS_AAD),
         key_id=keyring.primary_id,
-        entry_count=entries,
-        flagged_count=flagged,
-        size_bytes=size,
-        sha256=sha256,
+        entry_count=line.entries,
+        flagged_count=line.flagged,
+        size_bytes=line.size,
+        sha256=line.sha256,
     )
     session.add(record)
     await session.flush()
@@ -68,21 +76,17 @@ async def record_export(
     now: datetime,
 ) -> DigestExport:
     """The history's line for a digest export."""
-    return await add_export_record(
-        session,
-        keyring,
-        by=by,
-        via=via,
-        start=request.start,
-        end=request.end,
-        format=request.format.value,
+    line = ExportLine(
+        request.start,
+        request.end,
+        request.format.value,
+        outcome.entries,
+        outcome.size,
+        outcome.sha256,
         tags=request.tags,
-        entries=outcome.entries,
         flagged=len(outcome.flagged),
-        size=outcome.size,
-        sha256=outcome.sha256,
-        now=now,
     )
+    return await add_export_record(session, keyring, line, by=by, via=via, now=now)
 
 
 @dataclass(frozen=True)

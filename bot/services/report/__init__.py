@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import AppConfig
 from bot.crypto import Keyring
 from bot.models import DigestExport, Member
-from bot.services.learnings import add_export_record
+from bot.services.learnings import ExportLine, add_export_record
 from bot.services.report.data import Grouped, Period, ReportData, gather, group_small, make_period
 from bot.services.report.rendered import RenderedReport
 
@@ -61,21 +61,15 @@ async def record_report(
     now: datetime,
 ) -> DigestExport:
     """Record who made the report, when, for which range, and its SHA-256."""
-    return await add_export_record(
-        session,
-        keyring,
-        by=by,
-        via=via,
-        start=period.start,
-        end=period.end,
-        format=REPORT_FORMAT,
-        tags=(),
-        entries=rendered.charts,
-        flagged=0,
-        size=len(rendered.html),
-        sha256=rendered.sha256,
-        now=now,
+    line = ExportLine(
+        period.start,
+        period.end,
+        REPORT_FORMAT,
+        rendered.charts,
+        len(rendered.html),
+        rendered.sha256,
     )
+    return await add_export_record(session, keyring, line, by=by, via=via, now=now)
 
 
 __all__ = [
