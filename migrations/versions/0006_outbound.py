@@ -1,9 +1,4 @@
-"""outbound sending, notification preferences and quiet hours
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-28 11:00:00.000000
-"""
+"""outbound sending, notification preferences and quiet hours"""
 
 import sqlalchemy as sa
 

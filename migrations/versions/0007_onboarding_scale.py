@@ -1,9 +1,4 @@
-"""onboarding at scale: the join post and invites
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-11-28 11:00:00.000000
-"""
+"""onboarding at scale: the join post and invites"""
 
 import sqlalchemy as sa
 

@@ -1,9 +1,4 @@
-"""scheduled events, RSVPs, meeting threads, attendance and standing availability
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-11-28 11:00:00.000000
-"""
+"""scheduled events, RSVPs, meeting threads, attendance and standing availability"""
 
 import sqlalchemy as sa
 

@@ -1,9 +1,4 @@
-"""knowledge-base posts of published learnings
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-11-28 11:00:00.000000
-"""
+"""knowledge-base posts of published learnings"""
 
 import sqlalchemy as sa
 

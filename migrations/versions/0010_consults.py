@@ -1,9 +1,4 @@
-"""consults (/ask), invitations and the consult ledger
-
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-11-28 11:00:00.000000
-"""
+"""consults (/ask), invitations and the consult ledger"""
 
 import sqlalchemy as sa
 

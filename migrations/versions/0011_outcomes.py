@@ -1,9 +1,4 @@
-"""outcomes and impact reports
-
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-11-28 11:00:00.000000
-"""
+"""outcomes and impact reports"""
 
 import sqlalchemy as sa
 

@@ -1,9 +1,4 @@
-"""offers and needs, connection rounds, buddies and partnerships
-
-Revision ID: 0012
-Revises: 0011
-Create Date: 2026-11-28 11:00:00.000000
-"""
+"""offers and needs, connection rounds, buddies and partnerships"""
 
 import sqlalchemy as sa
 

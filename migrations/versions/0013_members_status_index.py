@@ -1,9 +1,5 @@
 """members: an index on (status, in_guild, joined_at), so finding the active members in the
 server, earliest joined first, does not read everyone else in it
-
-Revision ID: 0013
-Revises: 0012
-Create Date: 2026-11-28 14:00:00.000000
 """
 
 from alembic import op

@@ -10,10 +10,6 @@ copy the tables (and their plain text) to rebuild them.
 Downgrading drops the encrypted columns with plain DROP COLUMNs (SQLite 3.35 or newer;
 rebuilding ``reminders`` would cascade-delete its occurrences). The texts they held are
 lost: the migration cannot decrypt them.
-
-Revision ID: 0014
-Revises: 0013
-Create Date: 2026-11-28 14:30:00.000000
 """
 
 import sqlalchemy as sa
