@@ -5,7 +5,8 @@ ids, references to other rows, enums stored as checked strings, and encrypted te
 the id of its key. A migration lists its new tables as ``table(...)`` specs, each column
 saying whether it refers to another table and whether it is indexed (as the models do);
 ``create_tables`` creates them in order, each followed by its indexes, and ``drop_tables``
-drops them again in reverse.
+drops them again in reverse. A migration that only adds tables gets both its steps from
+``create_and_drop``.
 
 Frozen, like the migrations that use it: what a helper emits is part of those migrations'
 meaning, so never change what an existing helper builds; add a new helper instead.
@@ -19,7 +20,7 @@ convention cannot rename anything an old migration made.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -184,3 +185,20 @@ def create_tables(tables: Iterable[Table]) -> None:
 def drop_tables(tables: Sequence[Table]) -> None:
     for each in reversed(tables):
         each.drop()
+
+
+def create_and_drop(
+    tables: Callable[[], Sequence[Table]],
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The ``upgrade`` and ``downgrade`` of a migration that only adds the tables ``tables``
+    lists: ``upgrade, downgrade = ddl.create_and_drop(tables)``. Upgrading creates them in
+    order, downgrading drops them in reverse. ``tables`` is called afresh for each step, as a
+    column belongs to the one table it was first created in."""
+
+    def upgrade() -> None:
+        create_tables(tables())
+
+    def downgrade() -> None:
+        drop_tables(tables())
+
+    return upgrade, downgrade

@@ -72,9 +72,4 @@ def tables() -> list[ddl.Table]:
     ]
 
 
-def upgrade() -> None:
-    ddl.create_tables(tables())
-
-
-def downgrade() -> None:
-    ddl.drop_tables(tables())
+upgrade, downgrade = ddl.create_and_drop(tables)
