@@ -189,8 +189,9 @@ class CopBot(commands.Bot):
 
     async def close(self) -> None:
         await self.outbox.stop()
-        jobs = self._jobs.running()
+        jobs: list[asyncio.Future[Any]] = []
         if self.scheduler.running:
+            jobs = self._jobs.running()
             self.scheduler.shutdown(wait=False)  # cancels the running jobs, without waiting
         await self._stop_work(jobs)
         await super().close()
