@@ -83,18 +83,14 @@ article p.text { white-space: pre-wrap; margin: 0; }
 
 
 _HTML_LAYOUT = EntryLayout(
-    opening="<article><h3>",
-    after_title='</h3><p class="meta">',
-    after_byline="</p>",
-    tags_label='<p class="tags">Tags: ',
-    after_tags="</p>",
-    gap="",
-    heading='<h4>{}</h4><p class="text">',
-    after_text="</p>",
-    closing="</article>\n",
-    review_opening='<p class="flag"><strong>Review before sharing:</strong> this ',
+    entry=(
+        '<article><h3>{number}. {title}</h3><p class="meta">{byline}</p>'
+        "{tags}{texts}{review}</article>\n"
+    ),
+    tags='<p class="tags">Tags: {tags}</p>',
+    text='<h4>{heading}</h4><p class="text">{text}</p>',
+    review='<p class="flag"><strong>Review before sharing:</strong> this {note}</p>',
     review_name=lambda name: f"<code>{h(name)}</code>",
-    review_closing="</p>",
     tagged_by_list=True,
 )
 

@@ -126,18 +126,11 @@ def md_block(text: str) -> str:
 
 
 _MD_LAYOUT = EntryLayout(
-    opening="### ",
-    after_title="\n\n_",
-    after_byline="_  \n",
-    tags_label="Tags: ",
-    after_tags="\n",
-    gap="\n",
-    heading="**{}**  \n",
-    after_text="\n\n",
-    closing="",
-    review_opening="> ⚠️ **Review before sharing:** this ",
+    entry="### {number}. {title}\n\n_{byline}_  \n{tags}\n{texts}{review}",
+    tags="Tags: {tags}\n",
+    text="**{heading}**  \n{text}\n\n",
+    review="> ⚠️ **Review before sharing:** this {note}\n\n",
     review_name=lambda name: f"`{_code(name)}`",
-    review_closing="\n\n",
     line_break="  \n",  # as _breaks writes it
 )
 

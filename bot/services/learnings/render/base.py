@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -212,8 +213,7 @@ class Markup:
         layout = self.layout
         object.__setattr__(self, "write", entry_writer(layout))
         object.__setattr__(self, "meeting", _meeting_line(self.day))
-        review = _review_note(layout.review_opening, layout.review_name, layout.review_closing)
-        object.__setattr__(self, "review", review)
+        object.__setattr__(self, "review", _review_note(layout))
 
 
 class MarkupRenderer(Renderer):
@@ -296,26 +296,19 @@ _MEETING = " · from the meeting of "
 
 @dataclass(frozen=True)
 class EntryLayout:
-    """How a markup format lays an entry out around its escaped pieces: ``opening``, the
-    number and title, ``after_title``, the byline (day · who, meeting), ``after_byline``;
-    the tags between ``tags_label`` and ``after_tags`` (both left out when there are
-    none), then ``gap``; each of the three texts between its heading (``heading`` with
-    its title from ``SECTIONS`` in the ``{}``) and ``after_text`` (all left out when it
-    is empty); the review note (``review_opening``, the names each written by
-    ``review_name``, ``review_closing``); ``closing``."""
+    """How a markup format lays an entry out, as templates of its markup: ``entry`` the
+    whole, with ``{number}``, ``{title}``, ``{byline}`` (day · who, meeting), ``{tags}``,
+    ``{texts}`` and ``{review}`` in that order; ``tags`` the tags' part, around
+    ``{tags}``; ``text`` each of the three texts' part, ``{heading}`` (from
+    ``SECTIONS``) and ``{text}``; ``review`` the note under an entry flagged for review,
+    around ``{note}``, with each name in it written by ``review_name``. A part is left
+    out when what it holds is empty."""
 
-    opening: str
-    after_title: str
-    after_byline: str
-    tags_label: str
-    after_tags: str
-    gap: str
-    heading: str
-    after_text: str
-    closing: str
-    review_opening: str
+    entry: str
+    tags: str
+    text: str
+    review: str
     review_name: Callable[[str], str]
-    review_closing: str
     line_break: str | None = None
     """What a line break inside one of the three texts is written as (None: as it is)."""
     tagged_by_list: bool = False
@@ -323,14 +316,29 @@ class EntryLayout:
     than when their escaped text is not empty."""
 
 
+def _literals(template: str, *names: str) -> list[str]:
+    """The text of ``template`` before, between and after its fields, which must be
+    ``names`` in that order."""
+    parsed = list(string.Formatter().parse(template))
+    found = [name for _, name, _, _ in parsed if name is not None]
+    if found != list(names):
+        raise ValueError(f"{template!r} has the fields {found}, not {list(names)}")
+    literals = [literal for literal, _, _, _ in parsed]
+    return literals if parsed[-1][1] is None else [*literals, ""]
+
+
 def entry_writer(layout: EntryLayout) -> Callable[..., str]:
     """``Markup.write`` for ``layout``: one entry from its escaped pieces, as one f-string
     (no ``+`` inside: each would copy the text once more), the layout's parts held in
     the closure. This runs for every entry."""
-    opening, after_title, after_byline = layout.opening, layout.after_title, layout.after_byline
-    tags_label, after_tags, gap = layout.tags_label, layout.after_tags, layout.gap
-    happened_heading, learned_heading, next_time_heading = map(layout.heading.format, SECTIONS)
-    after_text, closing = layout.after_text, layout.closing
+    opening, after_number, after_title, after_byline, gap, after_texts, closing = _literals(
+        layout.entry, "number", "title", "byline", "tags", "texts", "review"
+    )
+    tags_label, after_tags = _literals(layout.tags, "tags")
+    before_heading, after_heading, after_text = _literals(layout.text, "heading", "text")
+    happened_heading, learned_heading, next_time_heading = (
+        f"{before_heading}{title}{after_heading}" for title in SECTIONS
+    )
     line_break, tagged_by_list = layout.line_break, layout.tagged_by_list
 
     def write(
@@ -355,12 +363,12 @@ def entry_writer(layout: EntryLayout) -> Callable[..., str]:
                 next_time = next_time.replace("\n", line_break)
         tagged = text.tags if tagged_by_list else tags
         return (
-            f"{opening}{number}. {title}{after_title}{day} · {who}{meeting}{after_byline}"
-            f"{tags_label if tagged else ''}{tags}{after_tags if tagged else ''}{gap}"
-            f"{happened_heading if happened else ''}{happened}{after_text if happened else ''}"
-            f"{learned_heading if learned else ''}{learned}{after_text if learned else ''}"
-            f"{next_time_heading if next_time else ''}{next_time}"
-            f"{after_text if next_time else ''}{review}{closing}"
+            f"{opening}{number}{after_number}{title}{after_title}{day} · {who}{meeting}"
+            f"{after_byline}{tags_label if tagged else ''}{tags}{after_tags if tagged else ''}"
+            f"{gap}{happened_heading if happened else ''}{happened}"
+            f"{after_text if happened else ''}{learned_heading if learned else ''}{learned}"
+            f"{after_text if learned else ''}{next_time_heading if next_time else ''}"
+            f"{next_time}{after_text if next_time else ''}{after_texts}{review}{closing}"
         )
 
     return write
@@ -377,11 +385,10 @@ def _meeting_line(day_text: Callable[[date], str]) -> Callable[[date | None], st
     return meeting
 
 
-def _review_note(
-    opening: str, name: Callable[[str], str], closing: str
-) -> Callable[[Sequence[str], bool], str]:
-    """The note under an entry flagged for review, in a markup: ``opening``, the names
-    each written by ``name``, ``closing``."""
+def _review_note(layout: EntryLayout) -> Callable[[Sequence[str], bool], str]:
+    """The note under an entry flagged for review, as ``layout`` writes it."""
+    opening, closing = _literals(layout.review, "note")
+    name = layout.review_name
 
     def review(flags: Sequence[str], anonymous: bool) -> str:
         return (
