@@ -21,7 +21,6 @@ from bot.models import (
     AssignmentSource,
     FacilitationAssignment,
     Meeting,
-    MeetingStatus,
     Member,
 )
 from bot.services.unique import insert_once
@@ -93,7 +92,7 @@ def set_assignment(
 def require_future_scheduled(meeting: Meeting, now: datetime) -> None:
     if meeting.starts_at <= now:
         raise InvalidInput("That meeting has already started; past turns can't be changed.")
-    if meeting.status is not MeetingStatus.SCHEDULED:
+    if meeting.is_cancelled:
         raise InvalidInput("That meeting is cancelled, so it has no facilitator to change.")
 
 

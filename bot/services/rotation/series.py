@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import InvalidInput, NotFound
-from bot.models import Meeting, MeetingSeries, MeetingStatus, Member
+from bot.models import FacilitationAssignment, Meeting, MeetingSeries, MeetingStatus, Member
 from bot.services.unique import insert_once
 from bot.services.when import (
     Recurrence,
@@ -89,6 +89,21 @@ async def next_meeting(session: AsyncSession, now: datetime) -> Meeting | None:
     """The next scheduled (not cancelled) meeting starting after ``now``, or None."""
     found = await upcoming_meetings(session, now, limit=1)
     return found[0] if found else None
+
+
+async def next_turn_of(session: AsyncSession, member: Member, now: datetime) -> Meeting | None:
+    """The member's next upcoming meeting as facilitator or co-facilitator."""
+    return await session.scalar(
+        select(Meeting)
+        .join(FacilitationAssignment, FacilitationAssignment.meeting_id == Meeting.id)
+        .where(
+            FacilitationAssignment.member_id == member.id,
+            Meeting.starts_at > now,
+            Meeting.status == MeetingStatus.SCHEDULED,
+        )
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
 
 
 async def upcoming_meetings(

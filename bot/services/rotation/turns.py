@@ -22,7 +22,6 @@ from bot.models import (
     AssignmentSource,
     FacilitationAssignment,
     Meeting,
-    MeetingStatus,
     Member,
     MemberStatus,
     RotationEntry,
@@ -372,7 +371,7 @@ async def record_missed(
         raise InvalidInput(
             "That meeting hasn't happened yet. To change who facilitates it, use `/roster assign`."
         )
-    if meeting.status is not MeetingStatus.SCHEDULED:
+    if meeting.is_cancelled:
         raise InvalidInput("That meeting was cancelled, so no turn was missed.")
     current = assignment_of(meeting, AssignmentRole.FACILITATOR)
     if current is None:
@@ -408,18 +407,3 @@ async def reassign_future_turns(
     await session.flush()
     await plan(session, now, rules)
     return changed
-
-
-async def next_turn_of(session: AsyncSession, member: Member, now: datetime) -> Meeting | None:
-    """The member's next upcoming meeting as facilitator or co-facilitator."""
-    return await session.scalar(
-        select(Meeting)
-        .join(FacilitationAssignment, FacilitationAssignment.meeting_id == Meeting.id)
-        .where(
-            FacilitationAssignment.member_id == member.id,
-            Meeting.starts_at > now,
-            Meeting.status == MeetingStatus.SCHEDULED,
-        )
-        .order_by(Meeting.starts_at)
-        .limit(1)
-    )
