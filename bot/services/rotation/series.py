@@ -314,6 +314,28 @@ async def set_series(
     return SeriesChange(series, recurrence, created, kept, dropped)
 
 
+def _scheduled(
+    starts_at: datetime,
+    now: datetime,
+    series_id: int | None,
+    *,
+    place: str,
+    duration_minutes: int,
+    title: str = "",
+) -> Meeting:
+    """A new meeting on the calendar (of a series, or a one-off when ``series_id`` is
+    None), for the caller to add."""
+    return Meeting(
+        series_id=series_id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        place=place,
+        title=title,
+        status=MeetingStatus.SCHEDULED,
+        created_at=now,
+    )
+
+
 async def _materialise(
     session: AsyncSession,
     series: MeetingSeries,
@@ -336,14 +358,8 @@ async def _materialise(
         ).all()
     )
     missing = [
-        Meeting(
-            series_id=series.id,
-            starts_at=moment,
-            duration_minutes=series.duration_minutes,
-            place=series.place,
-            title="",
-            status=MeetingStatus.SCHEDULED,
-            created_at=now,
+        _scheduled(
+            moment, now, series.id, place=series.place, duration_minutes=series.duration_minutes
         )
         for moment in wanted
         if moment > now and moment not in have
@@ -395,14 +411,13 @@ async def add_meeting(
             f"There's already a meeting at `{starts_at.astimezone(zone):%Y-%m-%d %H:%M}`. "
             "Pick another time, or see `/meeting list`."
         )
-    meeting = Meeting(
-        series_id=None,
-        starts_at=starts_at,
-        duration_minutes=duration_minutes,
+    meeting = _scheduled(
+        starts_at,
+        now,
+        None,
         place=place_clean,
+        duration_minutes=duration_minutes,
         title=title_clean,
-        status=MeetingStatus.SCHEDULED,
-        created_at=now,
     )
     session.add(meeting)
     await session.flush()
@@ -418,7 +433,7 @@ async def cancel_meeting(
     reason_clean = clean_text(reason, MAX_REASON, "reason")
     if meeting.starts_at <= now:
         raise InvalidInput("That meeting has already started, so it can't be cancelled.")
-    if meeting.status is MeetingStatus.CANCELLED:
+    if meeting.is_cancelled:
         raise InvalidInput("That meeting is already cancelled.")
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = now
@@ -474,7 +489,7 @@ def build_calendar(
             lines.append(f"Co-facilitator: {name_of(co)}")
         if meeting.place:
             lines.append(f"Where: {meeting.place}")
-        if meeting.status is MeetingStatus.CANCELLED and meeting.cancel_reason:
+        if meeting.is_cancelled and meeting.cancel_reason:
             lines.append(f"Cancelled: {meeting.cancel_reason}")
         event.add("description", "\n".join(lines))
         if meeting.place:
@@ -484,7 +499,7 @@ def build_calendar(
                 event.add("url", link.group(0))
         event.add(
             "status",
-            "CANCELLED" if meeting.status is MeetingStatus.CANCELLED else "CONFIRMED",
+            "CANCELLED" if meeting.is_cancelled else "CONFIRMED",
         )
         calendar.add_component(event)
     calendar.add_missing_timezones()

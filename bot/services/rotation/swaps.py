@@ -19,7 +19,6 @@ from bot.models import (
     AssignmentRole,
     AssignmentSource,
     Meeting,
-    MeetingStatus,
     Member,
     MemberStatus,
     SwapRequest,
@@ -159,7 +158,7 @@ async def _blocker(
     current = assignment_of(meeting, AssignmentRole.FACILITATOR)
     if meeting.starts_at <= now:
         return "The meeting has already started, so the swap can't happen."
-    if meeting.status is not MeetingStatus.SCHEDULED:
+    if meeting.is_cancelled:
         return "The meeting was cancelled, so there's nothing to swap."
     if current is None or current.member_id != view.requester.id:
         return f"{view.requester_mention} no longer facilitates that meeting."
@@ -260,7 +259,7 @@ async def _exchange(
 ) -> bool:
     """The requester takes the asked member's own turn, if it is still theirs."""
     back = view.return_meeting
-    if back is None or back.starts_at <= now or back.status is not MeetingStatus.SCHEDULED:
+    if back is None or back.starts_at <= now or back.is_cancelled:
         return False
     if await availability.is_unavailable(session, view.requester, back, rules.zone):
         return False
