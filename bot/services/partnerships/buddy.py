@@ -14,6 +14,7 @@ from bot.models import Application, ApplicationStatus, Buddy, BuddyStatus, Membe
 from bot.services.unique import insert_once, rows_changed
 
 CHECKIN_AFTER = timedelta(days=14)
+_ANSWERED = "That question has been answered already; thank you all the same."
 
 
 def welcomed_since(since: datetime) -> ColumnElement[bool]:
@@ -64,6 +65,23 @@ class BuddyAnswer:
     """Who to ask now, after a "Not now"; None when nobody is left."""
 
 
+async def _move_on(
+    session: AsyncSession, newcomer_id: int, *also: ColumnElement[bool], **values: object
+) -> None:
+    """Set ``values`` on the newcomer's buddy record while it is still asking (and ``also``
+    holds): of two answers at once exactly one moves it on; the other is told it was
+    answered."""
+    changed = await rows_changed(
+        session,
+        update(Buddy)
+        .where(Buddy.newcomer_id == newcomer_id, Buddy.status == BuddyStatus.ASKING, *also)
+        .values(**values)
+        .execution_options(synchronize_session=False),
+    )
+    if not changed:
+        raise Conflict(_ANSWERED)
+
+
 async def answer(
     session: AsyncSession, newcomer_id: int, member: Member, *, yes: bool, now: datetime
 ) -> BuddyAnswer:
@@ -75,39 +93,27 @@ async def answer(
     if row.status is not BuddyStatus.ASKING or current != member.id:
         if row.buddy_id == member.id:
             raise Conflict("You are already their buddy. Thank you!")
-        raise Conflict("That question has been answered already; thank you all the same.")
+        raise Conflict(_ANSWERED)
     if yes:
-        result = await rows_changed(
+        await _move_on(
             session,
-            update(Buddy)
-            .where(Buddy.newcomer_id == newcomer_id, Buddy.status == BuddyStatus.ASKING)
-            .values(
-                status=BuddyStatus.ACCEPTED,
-                buddy_id=member.id,
-                accepted_at=now,
-                checkin_at=now + CHECKIN_AFTER,
-            )
-            .execution_options(synchronize_session=False),
+            newcomer_id,
+            status=BuddyStatus.ACCEPTED,
+            buddy_id=member.id,
+            accepted_at=now,
+            checkin_at=now + CHECKIN_AFTER,
         )
-        if not result:
-            raise Conflict("That question has been answered already; thank you all the same.")
         return BuddyAnswer(True, None)
     remaining = await _askable(session, row.candidates[row.asked :])
     next_id = remaining[0] if remaining else None
     asked = row.candidates.index(next_id) + 1 if next_id is not None else len(row.candidates)
-    result = await rows_changed(
+    await _move_on(
         session,
-        update(Buddy)
-        .where(
-            Buddy.newcomer_id == newcomer_id,
-            Buddy.status == BuddyStatus.ASKING,
-            Buddy.asked == row.asked,
-        )
-        .values(asked=asked, status=BuddyStatus.ASKING if next_id else BuddyStatus.NONE)
-        .execution_options(synchronize_session=False),
+        newcomer_id,
+        Buddy.asked == row.asked,
+        asked=asked,
+        status=BuddyStatus.ASKING if next_id else BuddyStatus.NONE,
     )
-    if not result:
-        raise Conflict("That question has been answered already; thank you all the same.")
     return BuddyAnswer(False, next_id)
 
 
