@@ -32,3 +32,12 @@ def test_name_owners_a_mention_is_flagged_whoever_wrote_it() -> None:
     assert matcher.find(["ask <@123>"], exclude=1) == ["<@123>"]
     assert matcher.find(["Kim said so"], exclude=4) == []
     assert matcher.find(["Kim said so"], exclude=1) == ["Kim"]
+
+
+def test_name_owners_found_in_the_order_the_text_says_them() -> None:
+    # The matcher finds names through sets, whose order changes from run to run with
+    # Python's string hashing; a review note must read the same in every run.
+    people = ["Zoe", "Yan", "Xia", "Wes", "Vic", "Uma", "Tom", "Sam"]
+    matcher = NameMatcher((i, f"{name} Quinn{i}", "") for i, name in enumerate(people, 1))
+    said = ", ".join(reversed(people)) + " and <@42>, then Zoe again"
+    assert matcher.find([said]) == [*reversed(people), "<@42>"]

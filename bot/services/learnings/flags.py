@@ -263,7 +263,21 @@ class NameMatcher:
         if mentions:
             for match in _MENTION.finditer(text):
                 note(match.group(0), _NOBODY)
+        return _in_order_said(found, text)
+
+
+def _in_order_said(found: list[str], text: str) -> list[str]:
+    """``found`` in the order ``text`` first says each (then by name), so a review note
+    reads the same in every run: the sets the names were found through have no order."""
+    if len(found) < 2:
         return found
+    folded = text.casefold()
+
+    def said_at(shown: str) -> tuple[int, str]:
+        at = folded.find(shown.casefold())
+        return (at if at >= 0 else len(folded), shown)
+
+    return sorted(found, key=said_at)
 
 
 async def member_matcher(session: AsyncSession) -> NameMatcher:
