@@ -151,3 +151,17 @@ async def claim(
         statement = statement.where(FacilitationAssignment.member_id == from_member_id)
     result = await session.execute(statement)
     return getattr(result, "rowcount", 0) == 1
+
+
+async def drop_co_role_of(session: AsyncSession, meeting: Meeting, member: Member) -> None:
+    """A member who now facilitates a meeting no longer co-facilitates it."""
+    co = await session.scalar(
+        select(FacilitationAssignment).where(
+            FacilitationAssignment.meeting_id == meeting.id,
+            FacilitationAssignment.role == AssignmentRole.CO_FACILITATOR,
+            FacilitationAssignment.member_id == member.id,
+        )
+    )
+    if co is not None:
+        await session.delete(co)
+        await session.flush()

@@ -28,6 +28,7 @@ from bot.services.rotation import availability
 from bot.services.rotation.assignments import (
     assignment_of,
     claim,
+    drop_co_role_of,
     local_day,
     require_future_scheduled,
 )
@@ -238,20 +239,12 @@ async def decide_swap(
     await session.refresh(swap)
     if status is not SwapStatus.ACCEPTED:
         return SwapDecision(view, status, False, note)
-    await _drop_co(session, view.meeting, view.target)
+    await drop_co_role_of(session, view.meeting, view.target)
     exchanged = await _exchange(session, view, now, rules)
     result = await plan_changes(session, now, rules, before=before)
     involved = {view.requester.id, view.target.id}
     moved = [m for m in result.moved if m.member.id not in involved]
     return SwapDecision(view, status, exchanged, note, moved)
-
-
-async def _drop_co(session: AsyncSession, meeting: Meeting, member: Member) -> None:
-    await session.refresh(meeting, ["assignments"])
-    co = assignment_of(meeting, AssignmentRole.CO_FACILITATOR)
-    if co is not None and co.member_id == member.id:
-        meeting.assignments.remove(co)
-        await session.flush()
 
 
 async def _exchange(
@@ -273,7 +266,7 @@ async def _exchange(
         from_member_id=view.target.id,
     )
     if won:
-        await _drop_co(session, back, view.requester)
+        await drop_co_role_of(session, back, view.requester)
     return won
 
 

@@ -32,6 +32,7 @@ from bot.services.rotation.assignments import (
     PINNED,
     assignment_of,
     claim,
+    drop_co_role_of,
     holder_of,
     local_day,
     require_future_scheduled,
@@ -256,22 +257,8 @@ async def assign(
             )
     elif current is not None and current.source is not source:
         current.source = source
-    await _drop_co_role_of(session, meeting, member)
+    await drop_co_role_of(session, meeting, member)
     return _others(await plan_changes(session, now, rules, before=before), member)
-
-
-async def _drop_co_role_of(session: AsyncSession, meeting: Meeting, member: Member) -> None:
-    """A member who now facilitates a meeting no longer co-facilitates it."""
-    co = await session.scalar(
-        select(FacilitationAssignment).where(
-            FacilitationAssignment.meeting_id == meeting.id,
-            FacilitationAssignment.role == AssignmentRole.CO_FACILITATOR,
-            FacilitationAssignment.member_id == member.id,
-        )
-    )
-    if co is not None:
-        await session.delete(co)
-        await session.flush()
 
 
 async def volunteer(
@@ -311,7 +298,7 @@ async def volunteer(
         if holder is not None and holder.id == member.id:
             raise Conflict("You're already the facilitator for that meeting. Thank you!")
         raise _taken(holder)
-    await _drop_co_role_of(session, meeting, member)
+    await drop_co_role_of(session, meeting, member)
     return _others(await plan_changes(session, now, rules, before=before), member)
 
 
