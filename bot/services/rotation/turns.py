@@ -38,6 +38,7 @@ from bot.services.rotation.assignments import (
     require_future_scheduled,
 )
 from bot.services.rotation.planner import (
+    Announced,
     PlanResult,
     RotationRules,
     announced,
@@ -201,8 +202,19 @@ async def _refuse_if_unavailable(
         raise Conflict(blocked.refusal(you=you))
 
 
-def _others(result: PlanResult, member: Member) -> PlanResult:
-    """The plan, with moved turns only of members other than the one who acted."""
+async def _took_turn(
+    session: AsyncSession,
+    meeting: Meeting,
+    member: Member,
+    now: datetime,
+    rules: RotationRules,
+    before: Announced,
+) -> PlanResult:
+    """After ``member`` took the facilitator turn at ``meeting``: they no longer
+    co-facilitate it, the rest of the roster is re-planned around it, and the plan comes
+    back with moved turns only of members other than them."""
+    await drop_co_role_of(session, meeting, member)
+    result = await plan_changes(session, now, rules, before=before)
     return PlanResult(result.meetings, [m for m in result.moved if m.member.id != member.id])
 
 
@@ -257,8 +269,7 @@ async def assign(
             )
     elif current is not None and current.source is not source:
         current.source = source
-    await drop_co_role_of(session, meeting, member)
-    return _others(await plan_changes(session, now, rules, before=before), member)
+    return await _took_turn(session, meeting, member, now, rules, before)
 
 
 async def volunteer(
@@ -298,8 +309,7 @@ async def volunteer(
         if holder is not None and holder.id == member.id:
             raise Conflict("You're already the facilitator for that meeting. Thank you!")
         raise _taken(holder)
-    await drop_co_role_of(session, meeting, member)
-    return _others(await plan_changes(session, now, rules, before=before), member)
+    return await _took_turn(session, meeting, member, now, rules, before)
 
 
 async def name_co_facilitator(
