@@ -8,9 +8,9 @@ import io
 from datetime import date
 
 from bot.models import SharingLevel
+from bot.services.learnings.render import words
 from bot.services.learnings.render.base import (
     _FIRST,
-    NO_THEME,
     TYPED_PIECES,
     DigestEntry,
     DigestStats,
@@ -82,7 +82,7 @@ class CsvRenderer(Renderer):
         return (
             ",".join(
                 (
-                    field(_cell(e.theme)) if e.theme else NO_THEME,
+                    field(_cell(e.theme)) if e.theme else words.NO_THEME,
                     str(e.number),
                     e.day.isoformat(),
                     e.sharing,
@@ -123,7 +123,7 @@ class CsvRenderer(Renderer):
         anonymous_level = SharingLevel.DIGEST_ANONYMOUS.value
         rendered: list[str] = []
         for name, start, stop in columns.runs:
-            theme = field(_cell(name)) if name else NO_THEME
+            theme = field(_cell(name)) if name else words.NO_THEME
             rows: list[str] = []
             add = rows.append
             for (

@@ -6,17 +6,13 @@ import functools
 import html
 from datetime import date
 
+from bot.services.learnings.render import words
 from bot.services.learnings.render.base import (
-    CHATHAM,
-    LEFT_OUT,
     DigestStats,
     EntryLayout,
     Markup,
     MarkupRenderer,
     Theme,
-    _day,
-    _entries,
-    review_sentence,
 )
 
 
@@ -50,7 +46,7 @@ def _h_pieces(joined: str, pieces: list[str]) -> list[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _h_day(d: date) -> str:
-    return h(_day(d))
+    return h(words.day(d))
 
 
 _CSS = """
@@ -121,16 +117,17 @@ class HtmlRenderer(MarkupRenderer):
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{h(title)}</title><style>{_CSS}</style></head><body>\n"
             f'<h1>{h(title)}</h1><table class="summary">{rows}</table>'
-            f'<p class="rule">{h(CHATHAM)}</p>{theme_table}\n'
+            f'<p class="rule">{h(words.CHATHAM)}</p>{theme_table}\n'
         )
 
     def theme_start(self, theme: Theme, index: int) -> str:
-        return f'<section><h2 id="theme-{index}">{h(theme.label)} ({_entries(theme.count)})</h2>\n'
+        count = words.entries(theme.count)
+        return f'<section><h2 id="theme-{index}">{h(theme.label)} ({count})</h2>\n'
 
     def theme_end(self, theme: Theme) -> str:
         return "</section>\n"
 
     def footer(self, stats: DigestStats) -> str:
-        text = review_sentence(stats.flagged)
-        extra = f"<p>{h(LEFT_OUT.format(n=stats.skipped))}</p>" if stats.skipped else ""
+        text = words.review_sentence(stats.flagged)
+        extra = f"<p>{h(words.LEFT_OUT.format(n=stats.skipped))}</p>" if stats.skipped else ""
         return f"<h2>Review</h2><p>{h(text)}</p>{extra}\n</body></html>\n"

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import re
 
+from bot.services.learnings.render import words
 from bot.services.learnings.render.base import (
     _FIRST,
-    CHATHAM,
-    LEFT_OUT,
-    NO_THEME,
     DigestStats,
     EntryLayout,
     Markup,
     MarkupRenderer,
     Theme,
-    _day,
-    _entries,
-    review_sentence,
 )
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+!|~&"})
@@ -104,7 +99,7 @@ def _md_name(name: str) -> str:
 
 
 def _md_theme(theme: Theme) -> str:
-    return md(theme.name) if theme.name else NO_THEME
+    return md(theme.name) if theme.name else words.NO_THEME
 
 
 def _code(text: str) -> str:
@@ -144,12 +139,12 @@ def _md_escape_entry(typed: tuple[str, ...]) -> list[str]:
 
 
 class MarkdownRenderer(MarkupRenderer):
-    markup = Markup(_md_escape_entry, _md_piece_list, _md_name, _day, _MD_LAYOUT)
+    markup = Markup(_md_escape_entry, _md_piece_list, _md_name, words.day, _MD_LAYOUT)
 
     def header(self, stats: DigestStats) -> str:
         lines = [f"# {md(self.request.community)}: learnings digest", ""]
         lines += [f"**{label}:** {value}  " for label, value in self.summary_lines(stats, md)]
-        lines += ["", f"> {CHATHAM}", ""]
+        lines += ["", f"> {words.CHATHAM}", ""]
         if stats.themes:
             lines += ["## Themes", "", "| Theme | Entries |", "|---|---:|"]
             lines += [f"| {_md_theme(t)} | {t.count} |" for t in stats.themes]
@@ -157,10 +152,10 @@ class MarkdownRenderer(MarkupRenderer):
         return "\n".join(lines) + "\n"
 
     def theme_start(self, theme: Theme, index: int) -> str:
-        return f"## {_md_theme(theme)} ({_entries(theme.count)})\n\n"
+        return f"## {_md_theme(theme)} ({words.entries(theme.count)})\n\n"
 
     def footer(self, stats: DigestStats) -> str:
-        lines = ["---", "", "## Review", "", review_sentence([md(f) for f in stats.flagged])]
+        lines = ["---", "", "## Review", "", words.review_sentence([md(f) for f in stats.flagged])]
         if stats.skipped:
-            lines += ["", LEFT_OUT.format(n=stats.skipped)]
+            lines += ["", words.LEFT_OUT.format(n=stats.skipped)]
         return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.models import SharingLevel
+from bot.services.learnings.render import words
 from bot.services.learnings.request import DigestRequest
 from bot.services.learnings.text import LearningText
 
@@ -25,7 +26,7 @@ class Theme:
 
     @property
     def label(self) -> str:
-        return self.name or NO_THEME
+        return self.name or words.NO_THEME
 
 
 # --- entries and renderers ----------------------------------------------------------------
@@ -115,23 +116,6 @@ class DigestStats:
         return [f"{t.label} #{n}" for t in self.themes for n in t.flagged]
 
 
-@functools.lru_cache(maxsize=4096)
-def _day(d: date) -> str:
-    return f"{d.day} {d.strftime('%b %Y')}"
-
-
-NO_THEME = "(no theme)"
-CHATHAM = (
-    "Shared under the Chatham House rule: use what you read here, but do not reveal who "
-    "said it or where they work. Anonymous entries carry no name or organisation; named "
-    "entries carry only the name their author agreed to show."
-)
-LEFT_OUT = (
-    "{n} entries could not be decrypted (they failed their integrity check) and were left "
-    "out; tell the bot's operator."
-)
-
-
 TYPED_PIECES = 5
 """How many pieces ``typed_pieces`` gives an entry."""
 
@@ -150,7 +134,7 @@ class Renderer:
         r = self.request
         themes = len(stats.themes)
         rows = [
-            ("Period", f"{_day(r.start)} to {_day(r.end)} ({r.zone.key})"),
+            ("Period", f"{words.day(r.start)} to {words.day(r.end)} ({r.zone.key})"),
             (
                 "Entries",
                 f"{stats.entries} in {themes} {'theme' if themes == 1 else 'themes'}",
@@ -417,23 +401,4 @@ def _typed(e: DigestEntry) -> tuple[str, str, str, str, str, str]:
     return (t.title, t.happened, t.learned, t.next_time, ", ".join(t.tags), e.author or "")
 
 
-def _entries(count: int) -> str:
-    return f"{count} {'entry' if count == 1 else 'entries'}"
-
-
 _FIRST = operator.itemgetter(slice(0, 1))
-
-
-def review_sentence(flagged: Sequence[str]) -> str:
-    if not flagged:
-        return "No entry names a member or an organisation."
-    numbers = "; ".join(flagged)
-    subject = (
-        f"Entry {numbers} names" if len(flagged) == 1 else f"These {len(flagged)} entries name"
-    )
-    if len(flagged) > 1:
-        subject = f"{subject} ({numbers})"
-    return (
-        f"{subject} a member, an organisation or a Discord user. Check, and remove what "
-        "would identify anyone, before this digest goes beyond the coordinators."
-    )
