@@ -31,6 +31,12 @@ def text_aad(reminder_id: int) -> bytes:
     return f"reminder:{reminder_id}".encode()
 
 
+TEXTS = sealed.LegacySealed(
+    Reminder, Reminder.text_sealed, Reminder.legacy_text, lambda row: text_aad(row.id)
+)
+"""Reminder texts: sealed in ``text_sealed``, bound to their reminder's id."""
+
+
 def seal_text(keyring: Keyring, reminder: Reminder, text: str) -> None:
     """Store ``text`` as the reminder's, encrypted. The reminder must have its id (flushed)."""
     if reminder.id is None:
@@ -42,9 +48,7 @@ def seal_text(keyring: Keyring, reminder: Reminder, text: str) -> None:
 
 def open_text(keyring: Keyring, reminder: Reminder) -> str:
     """The reminder's text as it was typed. Raises ``DecryptionError`` for a wrong key."""
-    if reminder.text_sealed is None:
-        return reminder.legacy_text  # not yet sealed (only before the first start after 0014)
-    return keyring.decrypt(reminder.text_sealed, text_aad(reminder.id)).decode()
+    return TEXTS.open(keyring, reminder)
 
 
 def readable_text(keyring: Keyring, reminder: Reminder) -> str:
@@ -59,26 +63,15 @@ def readable_text(keyring: Keyring, reminder: Reminder) -> str:
 
 async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
     """Each data key id reminder texts are encrypted under, with how many use it."""
-    return await sealed.key_id_counts(session, Reminder)
-
-
-def _reseal(row: Reminder, keyring: Keyring) -> None:
-    if row.text_sealed is not None:
-        row.text_sealed = keyring.reencrypt(row.text_sealed, text_aad(row.id))
+    return await TEXTS.key_ids_in_use(session)
 
 
 async def reencrypt(session: AsyncSession, keyring: Keyring, batch: int = sealed.BATCH) -> int:
     """Re-encrypt every reminder text not yet under the keyring's newest key."""
-    return await sealed.reseal_stale(session, Reminder, keyring, _reseal, batch)
+    return await TEXTS.reencrypt(session, keyring, batch)
 
 
 async def seal_plain(session: AsyncSession, keyring: Keyring, batch: int = sealed.BATCH) -> int:
     """Encrypt the reminder texts still held in plain text (written before migration 0014)
     and empty the plain column; returns how many rows changed. Idempotent."""
-
-    def seal(row: Reminder) -> None:
-        if row.text_sealed is None:
-            seal_text(keyring, row, row.legacy_text)
-        row.legacy_text = ""
-
-    return await sealed.rewrite_each(session, Reminder, Reminder.legacy_text != "", seal, batch)
+    return await TEXTS.seal_plain(session, keyring, seal_text, batch)
