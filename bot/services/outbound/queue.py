@@ -301,6 +301,19 @@ _COUNTER = {
 }
 
 
+async def _add_to_batch(
+    session: AsyncSession, batch_id: int, status: OutboundStatus, n: int
+) -> None:
+    """Add ``n`` to the batch's count of items that ended ``status`` (in the database, so
+    concurrent updates add up)."""
+    column = _COUNTER[status]
+    await session.execute(
+        sa.update(OutboundBatch)
+        .where(OutboundBatch.id == batch_id)
+        .values({column.key: column + n})
+    )
+
+
 class Tally:
     """Batch progress to add up: many outcomes recorded together update each batch once."""
 
@@ -309,12 +322,7 @@ class Tally:
 
     async def flush(self, session: AsyncSession) -> None:
         for (batch_id, status), n in sorted(self.counts.items()):
-            column = _COUNTER[status]
-            await session.execute(
-                sa.update(OutboundBatch)
-                .where(OutboundBatch.id == batch_id)
-                .values({column.key: column + n})
-            )
+            await _add_to_batch(session, batch_id, status, n)
         self.counts.clear()
 
 
@@ -335,12 +343,7 @@ async def _settle(
         if tally is not None:
             tally.counts[(row.batch_id, status)] += 1
             return
-        column = _COUNTER[status]
-        await session.execute(
-            sa.update(OutboundBatch)
-            .where(OutboundBatch.id == row.batch_id)
-            .values({column.key: column + 1})
-        )
+        await _add_to_batch(session, row.batch_id, status, 1)
 
 
 async def load_claimed(session: AsyncSession, claims: Iterable[Claim]) -> None:
