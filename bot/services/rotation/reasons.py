@@ -32,36 +32,31 @@ def seal_reason(keyring: Keyring, record: Unavailability, text: str) -> None:
     record.legacy_reason = ""
 
 
+REASONS = sealed.LegacySealed(
+    Unavailability,
+    Unavailability.reason_sealed,
+    Unavailability.legacy_reason,
+    lambda row: reason_aad(row.member_id),
+)
+"""Unavailability reasons: sealed in ``reason_sealed``, bound to their member."""
+
+
 def open_reason(keyring: Keyring, record: Unavailability) -> str:
     """The reason as the member typed it ("" when none)."""
-    if record.reason_sealed is None:
-        return record.legacy_reason  # not yet sealed (only before the first start after 0014)
-    return keyring.decrypt(record.reason_sealed, reason_aad(record.member_id)).decode()
+    return REASONS.open(keyring, record)
 
 
 async def key_ids_in_use(session: AsyncSession) -> dict[str, int]:
     """Each data key id reasons are encrypted under, with how many use it."""
-    return await sealed.key_id_counts(session, Unavailability)
-
-
-def _reseal(row: Unavailability, keyring: Keyring) -> None:
-    if row.reason_sealed is not None:
-        row.reason_sealed = keyring.reencrypt(row.reason_sealed, reason_aad(row.member_id))
+    return await REASONS.key_ids_in_use(session)
 
 
 async def reencrypt(session: AsyncSession, keyring: Keyring, batch: int = sealed.BATCH) -> int:
     """Re-encrypt every reason not yet under the keyring's newest key; returns how many."""
-    return await sealed.reseal_stale(session, Unavailability, keyring, _reseal, batch)
+    return await REASONS.reencrypt(session, keyring, batch)
 
 
 async def seal_plain(session: AsyncSession, keyring: Keyring, batch: int = sealed.BATCH) -> int:
     """Encrypt the reasons still held in plain text (written before migration 0014) and
     empty the plain column; returns how many rows changed. Idempotent."""
-
-    def seal(row: Unavailability) -> None:
-        if row.reason_sealed is None:
-            seal_reason(keyring, row, row.legacy_reason)
-        row.legacy_reason = ""
-
-    plain = Unavailability.legacy_reason != ""
-    return await sealed.rewrite_each(session, Unavailability, plain, seal, batch)
+    return await REASONS.seal_plain(session, keyring, seal_reason, batch)
